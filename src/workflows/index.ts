@@ -1,0 +1,1 @@
+export { workerHealthCheck } from './worker-health-check';

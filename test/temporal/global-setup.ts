@@ -1,0 +1,40 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { allSearchAttributeKeys } from '../../src/workflows/search-attributes';
+import { workflowsPath } from '../../src/worker/create-worker';
+import { resolveTemporalCli } from './temporal-cli';
+import { sharedEnvKeys } from './shared-env';
+
+/** One dev server and one workflow bundle for the whole run; test files attach to both. */
+export default async function globalSetup(): Promise<void> {
+  const path = resolveTemporalCli();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path },
+      ip: '127.0.0.1',
+      searchAttributes: allSearchAttributeKeys,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  (globalThis as { __sccTemporalEnv?: TestWorkflowEnvironment }).__sccTemporalEnv = env;
+
+  // Bundling is also the guard that workflow code imports nothing the sandbox cannot load.
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const bundlePath = join(mkdtempSync(join(tmpdir(), 'scc-responder-test-')), 'workflow-bundle.js');
+  writeFileSync(bundlePath, code);
+
+  process.env[sharedEnvKeys.address] = env.address;
+  process.env[sharedEnvKeys.bundle] = bundlePath;
+}
+
+const quietLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+  log: () => undefined,
+};
