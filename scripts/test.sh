@@ -8,4 +8,13 @@ bash scripts/toolchain.sh true
 run() { bash scripts/toolchain.sh "$@"; }
 echo '== typecheck' && run tsc -p tsconfig.json --noEmit
 echo '== lint' && run eslint --max-warnings=0 .
-echo '== tests' && run jest --ci "$@"
+echo '== tests'
+results="$root/.tools/jest-results.json"
+rm -f "$results"
+status=0
+run jest --ci --json --outputFile="$results" "$@" || status=$?
+# A plain closing line that any CI reader understands, whatever jest's own summary looks like.
+if [ -f "$results" ]; then
+  run node -e 'const r = require(process.argv[1]); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results"
+fi
+exit "$status"

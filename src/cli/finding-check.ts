@@ -41,6 +41,8 @@ export async function findingCheck(inputs: string[], format: OutputFormat, io: C
 
 function describeError(error: unknown): string {
   if (error instanceof FindingError) return error.message;
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return `cannot read it (${error.code})`;
+  // fs errors may come from another realm (a test VM), so look at the shape, not the class.
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  if (typeof code === 'string') return `cannot read it (${code})`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -22,7 +22,8 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-if (require.main === module) {
+/** Runs the CLI on this process's arguments and streams, setting its exit code. */
+export function runFromProcess(): void {
   const io: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -38,3 +39,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runFromProcess();
