@@ -1,7 +1,17 @@
 import { Command, Option } from 'commander';
 import { findingCheck, type CliIo, type OutputFormat } from './finding-check';
+import { labCommand, type LabCommandOptions } from './lab-command';
+import type { Lab } from '../lab/server';
 
-export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+/** Waits for SIGINT or SIGTERM: how a foreground server is stopped. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+export function buildProgram(io: CliIo, setExitCode: (code: number) => void, untilStopped: (lab: Lab) => Promise<void> = untilSignal): Command {
   const program = new Command('scc-responder')
     .description('Durable, human-approved incident response for Security Command Center container threat findings')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -15,6 +25,16 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'text']).default('json'))
     .action(async (files: string[], options: { format: OutputFormat }) => {
       setExitCode(await findingCheck(files, options.format, io));
+    });
+
+  program
+    .command('lab')
+    .description('serve the local lab: SCC, Logging, GKE, Kubernetes, Cloud Run and VirusTotal APIs on loopback, from a scenario')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '8787')
+    .option('--scenario <file>', 'scenario file (default: the bundled default scenario)')
+    .option('--data-dir <dir>', 'where to write the kubeconfig')
+    .action(async (options: LabCommandOptions) => {
+      setExitCode(await labCommand(options, io, untilStopped));
     });
 
   return program;

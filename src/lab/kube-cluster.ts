@@ -1,0 +1,326 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { KubeStore, selectorMatches, type KubeObject, type OwnerReference } from './kube-store';
+import type { ScenarioCluster, ScenarioContainer, ScenarioProcess, ScenarioWorkload } from './scenario';
+import { VirtualFs } from './vfs';
+
+/** One GKE cluster's Kubernetes: its objects, its containers' files and processes, its controllers. */
+
+export interface ContainerRuntime {
+  image: string;
+  distroless: boolean;
+  vfs: VirtualFs;
+  processes: ScenarioProcess[];
+  /** For an ephemeral container: the container whose process namespace it shares. */
+  target?: string;
+}
+
+interface Template {
+  workload: ScenarioWorkload;
+  containers: ScenarioContainer[];
+  labels: Record<string, string>;
+  owner?: OwnerReference;
+  baseProcesses: ScenarioProcess[];
+}
+
+/** Images the lab can start as ephemeral debug containers: they ship coreutils. */
+const debugImages = /^(docker\.io\/library\/)?(busybox|alpine|ubuntu|debian)(:|@|$)|\/debug|:debug/;
+
+export class KubeCluster {
+  readonly store = new KubeStore();
+  /** Container runtimes by pod UID, then container name. */
+  private readonly runtimes = new Map<string, Map<string, ContainerRuntime>>();
+  /** Pod templates by owner UID, so controllers can recreate pods. */
+  private readonly templates = new Map<string, Template>();
+
+  constructor(readonly spec: ScenarioCluster) {
+    const namespaces = new Set(['default', 'kube-system', ...spec.workloads.map((w) => w.namespace), ...spec.networkPolicies.map((p) => p.namespace)]);
+    for (const name of namespaces) {
+      this.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } }, status: { phase: 'Active' } }, 'controller');
+    }
+    for (const node of spec.nodes) this.store.create('nodes', nodeObject(spec, node), 'controller');
+    for (const workload of spec.workloads) this.addWorkload(workload);
+    for (const policy of spec.networkPolicies) {
+      this.store.create(
+        'networkpolicies',
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: policy.name, namespace: policy.namespace },
+          spec: { podSelector: policy.podSelector, policyTypes: policy.policyTypes, ...(policy.ingress ? { ingress: policy.ingress } : {}), ...(policy.egress ? { egress: policy.egress } : {}) },
+        },
+        'controller',
+      );
+    }
+    this.store.mutations.length = 0;
+  }
+
+  runtime(podUid: string, container: string): ContainerRuntime | undefined {
+    return this.runtimes.get(podUid)?.get(container);
+  }
+
+  private addWorkload(workload: ScenarioWorkload): void {
+    const labels = { ...workload.labels };
+    const { namespace } = workload;
+    let owner: OwnerReference | undefined;
+    let podLabels = { ...labels };
+    const selector = { matchLabels: { ...labels } };
+    const template = { metadata: { labels }, spec: { serviceAccountName: workload.serviceAccount, containers: workload.containers.map(containerSpec) } };
+    const replicas = workload.replicas ?? workload.pods.length;
+    const meta = { namespace, labels, annotations: workload.annotations };
+    switch (workload.kind) {
+      case 'Deployment': {
+        const hash = workload.podTemplateHash ?? randomSuffix(9);
+        const deployment = this.store.create('deployments', {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: workload.name, ...meta, generation: 1 },
+          spec: { replicas, selector, template, strategy: { type: 'RollingUpdate' } },
+          status: { replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas, observedGeneration: 1 },
+        }, 'controller');
+        podLabels = { ...labels, 'pod-template-hash': hash };
+        const replicaSet = this.store.create('replicasets', {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          metadata: { name: `${workload.name}-${hash}`, namespace, labels: podLabels, annotations: { 'deployment.kubernetes.io/revision': '1' }, ownerReferences: [ownerRef(deployment)] },
+          spec: { replicas, selector: { matchLabels: podLabels }, template: { ...template, metadata: { labels: podLabels } } },
+          status: { replicas, readyReplicas: replicas, availableReplicas: replicas, fullyLabeledReplicas: replicas },
+        }, 'controller');
+        owner = ownerRef(replicaSet);
+        break;
+      }
+      case 'StatefulSet':
+      case 'DaemonSet': {
+        const plural = workload.kind === 'StatefulSet' ? 'statefulsets' : 'daemonsets';
+        const status = workload.kind === 'StatefulSet'
+          ? { replicas, readyReplicas: replicas, currentReplicas: replicas }
+          : { desiredNumberScheduled: workload.pods.length, currentNumberScheduled: workload.pods.length, numberReady: workload.pods.length };
+        const object = this.store.create(plural, {
+          apiVersion: 'apps/v1',
+          kind: workload.kind,
+          metadata: { name: workload.name, ...meta },
+          spec: { ...(workload.kind === 'StatefulSet' ? { replicas, serviceName: workload.name } : {}), selector, template },
+          status,
+        }, 'controller');
+        owner = ownerRef(object);
+        break;
+      }
+      case 'Job': {
+        const uid = randomUUID();
+        podLabels = { ...labels, 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': workload.name, 'job-name': workload.name };
+        const job = this.store.create('jobs', {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          metadata: { name: workload.name, ...meta, uid },
+          spec: { completions: 1, parallelism: 1, backoffLimit: 6, selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } }, template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } } },
+          status: { succeeded: workload.pods.filter((p) => p.phase === 'Succeeded').length },
+        }, 'controller');
+        owner = ownerRef(job);
+        break;
+      }
+      case 'Pod':
+        break;
+    }
+    const baseProcesses = workload.pods[0]?.processes.filter((p) => p.ppid === 0) ?? [];
+    const podTemplate: Template = { workload, containers: workload.containers, labels: podLabels, ...(owner ? { owner } : {}), baseProcesses };
+    if (owner) this.templates.set(owner.uid, podTemplate);
+    for (const pod of workload.pods) {
+      const files = new Map(workload.containers.map((c) => [c.name, { ...c.imageFiles, ...(pod.addedFiles[c.name] ?? {}) }]));
+      this.startPod(podTemplate, pod.name, pod.node, pod.phase, files, pod.processes, pod.uid);
+    }
+  }
+
+  private startPod(
+    template: Template,
+    name: string,
+    node: string,
+    phase: string,
+    files: Map<string, Record<string, { base64: string; mode: string }>>,
+    processes: ScenarioProcess[],
+    uid?: string,
+  ): KubeObject {
+    const { workload, containers } = template;
+    const started = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const running = phase === 'Running';
+    const ip = podIp();
+    const pod = this.store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        namespace: workload.namespace,
+        ...(uid ? { uid } : {}),
+        labels: { ...template.labels },
+        annotations: { ...workload.annotations },
+        ...(template.owner ? { ownerReferences: [template.owner] } : {}),
+      },
+      spec: {
+        nodeName: node,
+        serviceAccountName: workload.serviceAccount,
+        serviceAccount: workload.serviceAccount,
+        containers: containers.map(containerSpec),
+        restartPolicy: workload.kind === 'Job' ? 'Never' : 'Always',
+        terminationGracePeriodSeconds: 30,
+        dnsPolicy: 'ClusterFirst',
+        schedulerName: 'default-scheduler',
+      },
+      status: {
+        phase,
+        hostIP: nodeIp(node),
+        podIP: ip,
+        podIPs: [{ ip }],
+        startTime: started,
+        qosClass: 'BestEffort',
+        conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: running || type === 'Initialized' || type === 'PodScheduled' ? 'True' : 'False', lastTransitionTime: started })),
+        containerStatuses: containers.map((c) => ({
+          name: c.name,
+          image: c.image,
+          imageID: `${c.image.split(/[:@]/)[0]}@${c.imageDigest}`,
+          containerID: `containerd://${randomBytes(32).toString('hex')}`,
+          ready: running,
+          started: running,
+          restartCount: 0,
+          state: running ? { running: { startedAt: started } } : { terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: started } },
+        })),
+      },
+    }, 'controller');
+    const runtimes = new Map<string, ContainerRuntime>();
+    for (const container of containers) {
+      runtimes.set(container.name, {
+        image: container.image,
+        distroless: container.distroless,
+        vfs: VirtualFs.from(files.get(container.name) ?? {}),
+        processes: processes.filter((p) => p.container === container.name),
+      });
+    }
+    this.runtimes.set(pod.metadata.uid, runtimes);
+    return pod;
+  }
+
+  /** What the controllers do after a client deleted a pod: its owner starts a clean replacement. */
+  afterPodDeleted(pod: KubeObject): void {
+    this.runtimes.delete(pod.metadata.uid);
+    const owner = pod.metadata.ownerReferences?.find((ref) => ref.controller);
+    if (!owner || owner.kind === 'Job') return;
+    const template = this.templates.get(owner.uid);
+    if (!template) return;
+    if (owner.kind === 'ReplicaSet') {
+      this.reconcileReplicaSets(pod.metadata.namespace!);
+      return;
+    }
+    const name = owner.kind === 'StatefulSet' ? pod.metadata.name : `${owner.name}-${randomSuffix(5)}`;
+    this.startReplacement(template, name, (pod.spec as { nodeName: string }).nodeName);
+  }
+
+  /**
+   * The ReplicaSet controller: pods that no longer match the selector are released (their
+   * owner reference removed), and missing replicas are started from the template.
+   */
+  reconcileReplicaSets(namespace: string): void {
+    for (const replicaSet of this.store.list('replicasets', namespace)) {
+      const spec = replicaSet.spec as { replicas: number; selector: Record<string, unknown> };
+      const owned = this.store.list('pods', namespace).filter((pod) => pod.metadata.ownerReferences?.some((ref) => ref.uid === replicaSet.metadata.uid));
+      let matching = 0;
+      for (const pod of owned) {
+        if (selectorMatches(spec.selector, pod.metadata.labels ?? {})) {
+          matching++;
+        } else {
+          const released = { ...pod, metadata: { ...pod.metadata, ownerReferences: pod.metadata.ownerReferences!.filter((ref) => ref.uid !== replicaSet.metadata.uid) } };
+          this.store.replace('pods', released, 'patch', 'controller');
+        }
+      }
+      const template = this.templates.get(replicaSet.metadata.uid);
+      const nodes = this.store.list('nodes').filter((node) => !(node.spec as { unschedulable?: boolean } | undefined)?.unschedulable);
+      for (let i = matching; template && i < spec.replicas; i++) {
+        const node = nodes[i % Math.max(nodes.length, 1)]?.metadata.name ?? this.spec.nodes[0]!.name;
+        this.startReplacement(template, `${replicaSet.metadata.name}-${randomSuffix(5)}`, node);
+      }
+    }
+  }
+
+  private startReplacement(template: Template, name: string, node: string): void {
+    const files = new Map(template.containers.map((c) => [c.name, c.imageFiles]));
+    this.startPod(template, name, node, 'Running', files, template.baseProcesses);
+  }
+
+  /** The ephemeralcontainers subresource: new entries start running, sharing the target's processes. */
+  startEphemeralContainers(pod: KubeObject): KubeObject {
+    const spec = pod.spec as { ephemeralContainers?: { name: string; image: string; targetContainerName?: string }[] };
+    const status = pod.status as { ephemeralContainerStatuses?: { name: string }[] };
+    const runtimes = this.runtimes.get(pod.metadata.uid) ?? new Map<string, ContainerRuntime>();
+    const statuses = [...(status.ephemeralContainerStatuses ?? [])];
+    for (const container of spec.ephemeralContainers ?? []) {
+      if (runtimes.has(container.name)) continue;
+      const target = container.targetContainerName;
+      runtimes.set(container.name, {
+        image: container.image,
+        distroless: !debugImages.test(container.image),
+        vfs: new VirtualFs(),
+        processes: [],
+        ...(target ? { target } : {}),
+      });
+      statuses.push({
+        name: container.name,
+        image: container.image,
+        imageID: '',
+        ready: false,
+        restartCount: 0,
+        state: { running: { startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } },
+      } as never);
+    }
+    this.runtimes.set(pod.metadata.uid, runtimes);
+    return { ...pod, status: { ...(pod.status as object), ephemeralContainerStatuses: statuses } };
+  }
+}
+
+function containerSpec(container: ScenarioContainer) {
+  return { name: container.name, image: container.image, imagePullPolicy: 'IfNotPresent', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' };
+}
+
+function ownerRef(object: KubeObject): OwnerReference {
+  return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, uid: object.metadata.uid, controller: true, blockOwnerDeletion: true };
+}
+
+function nodeObject(cluster: ScenarioCluster, node: ScenarioCluster['nodes'][number]) {
+  const pool = /-pool-[^-]+|default-pool/.exec(node.name)?.[0]?.replace(/^-/, '') ?? 'default-pool';
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: node.name,
+      labels: {
+        'kubernetes.io/hostname': node.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'topology.kubernetes.io/zone': node.zone,
+        'topology.kubernetes.io/region': node.zone.replace(/-[a-z]$/, ''),
+        'cloud.google.com/gke-nodepool': pool,
+      },
+      annotations: { 'container.googleapis.com/instance_id': node.instanceId },
+    },
+    spec: { providerID: `gce://${cluster.project}/${node.zone}/${node.name}`, podCIDR: '10.8.0.0/24' },
+    status: {
+      addresses: [{ type: 'InternalIP', address: nodeIp(node.name) }, { type: 'Hostname', address: node.name }],
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), lastTransitionTime: '2026-11-01T00:00:00Z' }],
+      nodeInfo: { kubeletVersion: 'v1.32.4-gke.1106000', containerRuntimeVersion: 'containerd://1.7.24', osImage: 'Container-Optimized OS from Google', kernelVersion: '6.6.72+', operatingSystem: 'linux', architecture: 'amd64', machineID: node.instanceId, systemUUID: node.instanceId, bootID: node.instanceId, kubeProxyVersion: 'v1.32.4-gke.1106000' },
+      capacity: { cpu: '4', memory: '16393244Ki', pods: '110' },
+      allocatable: { cpu: '3920m', memory: '13170172Ki', pods: '110' },
+    },
+  };
+}
+
+/** Suffixes as the controllers make them (consonants and digits that spell no words). */
+function randomSuffix(length: number): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  return [...randomBytes(length)].map((byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+function nodeIp(name: string): string {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `10.128.0.${(hash % 250) + 2}`;
+}
+
+function podIp(): string {
+  const bytes = randomBytes(2);
+  return `10.8.${bytes[0]! % 4}.${(bytes[1]! % 250) + 2}`;
+}

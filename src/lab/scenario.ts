@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * A lab scenario: the world the lab serves. Projects, GKE clusters with nodes and workloads
+ * (containers with real file bytes), Cloud Run services, findings, log entries and VirusTotal
+ * verdicts. Scenario files are JSON; `default.json` covers the runbook's four categories.
+ */
+
+const fileContent = z.object({
+  base64: z.string(),
+  mode: z.string().regex(/^0[0-7]{3}$/).default('0644'),
+});
+
+const labels = z.record(z.string(), z.string());
+
+const container = z.object({
+  name: z.string(),
+  image: z.string(),
+  imageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  /** A distroless image: no shell, no coreutils, as in real life. */
+  distroless: z.boolean().default(false),
+  /** Files the image ships: what a fresh (replacement) container starts with. */
+  imageFiles: z.record(z.string(), fileContent).default({}),
+});
+
+const labProcess = z.object({
+  container: z.string(),
+  pid: z.number().int().positive(),
+  ppid: z.number().int().nonnegative(),
+  exe: z.string(),
+  args: z.array(z.string()),
+});
+
+const pod = z.object({
+  name: z.string(),
+  node: z.string(),
+  uid: z.string().optional(),
+  phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed']).default('Running'),
+  /** Files added at run time (not in the image), per container. */
+  addedFiles: z.record(z.string(), z.record(z.string(), fileContent)).default({}),
+  processes: z.array(labProcess).default([]),
+});
+
+const workload = z.object({
+  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'Pod']),
+  namespace: z.string(),
+  name: z.string(),
+  replicas: z.number().int().nonnegative().optional(),
+  labels: labels.default({}),
+  annotations: labels.default({}),
+  serviceAccount: z.string().default('default'),
+  podTemplateHash: z.string().optional(),
+  containers: z.array(container).min(1),
+  pods: z.array(pod).default([]),
+});
+
+const networkPolicy = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  podSelector: z.record(z.string(), z.unknown()),
+  policyTypes: z.array(z.string()).default([]),
+  ingress: z.array(z.unknown()).optional(),
+  egress: z.array(z.unknown()).optional(),
+});
+
+const cluster = z.object({
+  project: z.string(),
+  location: z.string(),
+  name: z.string(),
+  labels: labels.default({}),
+  networkPolicy: z.object({ enabled: z.boolean(), provider: z.string().optional() }).default({ enabled: false }),
+  /** ADVANCED_DATAPATH (Dataplane V2) enforces NetworkPolicy without the addon. */
+  datapathProvider: z.enum(['LEGACY_DATAPATH', 'ADVANCED_DATAPATH']).default('LEGACY_DATAPATH'),
+  nodes: z.array(z.object({ name: z.string(), zone: z.string(), instanceId: z.string().regex(/^[0-9]+$/) })),
+  workloads: z.array(workload).default([]),
+  networkPolicies: z.array(networkPolicy).default([]),
+});
+
+const cloudRunService = z.object({
+  project: z.string(),
+  region: z.string(),
+  service: z.string(),
+  labels: labels.default({}),
+  ingress: z.string().default('INGRESS_TRAFFIC_ALL'),
+  revisions: z.array(z.object({ name: z.string(), image: z.string(), createTime: z.string() })).min(1),
+  traffic: z.array(z.object({ revision: z.string(), percent: z.number().int().min(0).max(100) })),
+});
+
+const verdict = z.object({
+  malicious: z.number().int().nonnegative(),
+  suspicious: z.number().int().nonnegative(),
+  undetected: z.number().int().nonnegative(),
+  harmless: z.number().int().nonnegative(),
+  names: z.array(z.string()).default([]),
+  popularThreatLabel: z.string().optional(),
+});
+
+export const faultRuleSchema = z.object({
+  /** Which API: scc, logging, gke, kubernetes, run, virustotal (or * for all). */
+  api: z.enum(['scc', 'logging', 'gke', 'kubernetes', 'run', 'virustotal', '*']),
+  /** Only requests whose path contains this text; all of the API's requests when absent. */
+  pathContains: z.string().optional(),
+  latencyMs: z.number().int().nonnegative().default(0),
+  /** Fraction of requests answered 429 or 503 (half each), from a seeded sequence. */
+  transientRate: z.number().min(0).max(1).default(0),
+  /** Every matching request gets this status. */
+  permanentStatus: z.union([z.literal(403), z.literal(404)]).optional(),
+});
+
+export const scenarioSchema = z.object({
+  name: z.string(),
+  description: z.string().default(''),
+  organization: z.string().regex(/^[0-9]+$/),
+  projects: z.array(z.object({ id: z.string(), number: z.string().regex(/^[0-9]+$/) })),
+  clusters: z.array(cluster).default([]),
+  cloudRun: z.array(cloudRunService).default([]),
+  /** Findings as listFindings returns them: {finding, resource} in proto3 JSON. */
+  findings: z.array(z.object({ finding: z.record(z.string(), z.unknown()), resource: z.record(z.string(), z.unknown()) })).default([]),
+  /** Log entries as Cloud Logging returns them (proto3 JSON LogEntry). */
+  logs: z.array(z.record(z.string(), z.unknown())).default([]),
+  virustotal: z.record(z.string().regex(/^[0-9a-f]{64}$/), verdict).default({}),
+  faults: z.array(faultRuleSchema).default([]),
+});
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioCluster = z.infer<typeof cluster>;
+export type ScenarioWorkload = z.infer<typeof workload>;
+export type ScenarioPod = z.infer<typeof pod>;
+export type ScenarioContainer = z.infer<typeof container>;
+export type ScenarioProcess = z.infer<typeof labProcess>;
+export type FaultRule = z.infer<typeof faultRuleSchema>;
+export type Verdict = z.infer<typeof verdict>;
+
+// From src/lab and from dist/lab alike: tsc does not copy JSON, so always read the source copy.
+export const defaultScenarioPath = join(__dirname, '../../src/lab/scenarios/default.json');
+
+export function loadScenario(path: string = defaultScenarioPath): Scenario {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read scenario ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const result = scenarioSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new Error(`invalid scenario ${path} at ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return result.data;
+}

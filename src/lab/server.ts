@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Faults, type LabApi } from './faults';
+import { GkeApi } from './gke-api';
+import { HttpError, Router, googleError, json, type LabRequest, type LabResponse } from './http';
+import { KubeCluster } from './kube-cluster';
+import { handleKube, kubeFault, kubeStatus } from './kube-api';
+import { handleExecUpgrade } from './kube-exec';
+import { KubeError } from './kube-store';
+import { clusterPath, kubeconfigFor } from './kubeconfig';
+import { LoggingApi } from './logging-api';
+import { RunApi } from './run-api';
+import { SccApi } from './scc-api';
+import { faultRuleSchema, loadScenario, type Scenario } from './scenario';
+import { VirusTotalApi, virusTotalError } from './virustotal-api';
+
+export interface LabOptions {
+  scenario?: Scenario;
+  /** Loopback only: the lab is a rehearsal ground, never a service. */
+  host?: '127.0.0.1' | '::1' | 'localhost';
+  port?: number;
+  /** Where the kubeconfig is written; a temporary folder when absent. */
+  dataDir?: string;
+  token?: string;
+  virusTotalKey?: string;
+}
+
+export interface Lab {
+  url: string;
+  port: number;
+  token: string;
+  virusTotalKey: string;
+  kubeconfigPath: string;
+  scenario: Scenario;
+  faults: Faults;
+  clusters: Map<string, KubeCluster>;
+  scc: SccApi;
+  /** Requests received per API (including those a fault answered). */
+  calls: Record<LabApi, number>;
+  stop(): Promise<void>;
+}
+
+const apis: LabApi[] = ['scc', 'logging', 'gke', 'kubernetes', 'run', 'virustotal'];
+
+function apiOf(path: string): LabApi | undefined {
+  if (path.startsWith('/k8s/')) return 'kubernetes';
+  if (path.startsWith('/api/v3/')) return 'virustotal';
+  if (path === '/v2/entries:list') return 'logging';
+  if (/^\/v1\/projects\/[^/]+\/(locations|zones)\/[^/]+\/clusters\//.test(path)) return 'gke';
+  if (/^\/v2\/projects\/[^/]+\/locations\/[^/]+\/(services|operations)\b/.test(path)) return 'run';
+  if (/^\/v2\/(organizations|folders|projects)\/[^/]+\/sources\//.test(path)) return 'scc';
+  return undefined;
+}
+
+export async function startLab(options: LabOptions = {}): Promise<Lab> {
+  const scenario = options.scenario ?? loadScenario();
+  const token = options.token ?? `lab-${randomBytes(16).toString('hex')}`;
+  const virusTotalKey = options.virusTotalKey ?? `vt-lab-${randomBytes(8).toString('hex')}`;
+  const faults = new Faults(scenario.faults);
+  const calls = Object.fromEntries(apis.map((api) => [api, 0])) as Record<LabApi, number>;
+  const clusters = new Map(scenario.clusters.map((cluster) => [clusterPath(cluster), new KubeCluster(cluster)]));
+  const scc = new SccApi(scenario);
+  let baseUrl = '';
+
+  const router = new Router();
+  scc.routes(router);
+  new LoggingApi(scenario).routes(router);
+  new GkeApi(scenario.clusters, (cluster) => `${baseUrl}${clusterPath(cluster)}`).routes(router);
+  new RunApi(scenario).routes(router);
+  new VirusTotalApi(scenario, virusTotalKey).routes(router);
+  router.on('GET', /^\/lab\/calls$/, () => json(200, calls));
+  router.on('GET', /^\/lab\/faults$/, () => json(200, faults.list()));
+  router.on('PUT', /^\/lab\/faults$/, (request) => {
+    const parsed = faultRuleSchema.array().safeParse(JSON.parse(request.body.toString('utf8') || '[]'));
+    if (!parsed.success) return json(400, { error: parsed.error.issues[0]?.message ?? 'invalid fault rules' });
+    faults.set(parsed.data);
+    return json(200, faults.list());
+  });
+  router.on('GET', /^\/lab\/mutations$/, () =>
+    json(200, Object.fromEntries([...clusters].map(([path, cluster]) => [path, cluster.store.mutations]))),
+  );
+
+  // kubectl (client-go) sends no bearer token over plain HTTP, so the Kubernetes API acts as an
+  // insecure port on loopback would: anonymous requests pass, a wrong token is refused.
+  const authorized = (request: IncomingMessage, api: LabApi | undefined) =>
+    api === 'virustotal' ||
+    request.headers.authorization === `Bearer ${token}` ||
+    (api === 'kubernetes' && request.headers.authorization === undefined);
+
+  const server: Server = createServer((request, response) => {
+    void serve(request, response).catch((error: unknown) => {
+      send(response, json(500, { error: { code: 500, message: String(error), status: 'INTERNAL' } }));
+    });
+  });
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://lab');
+    const path = url.pathname;
+    if (path === '/lab/health') return send(response, json(200, { status: 'ok', scenario: scenario.name }));
+    const api = apiOf(path);
+    const body = await readBody(request);
+    if (!authorized(request, api)) {
+      return send(response, api === 'kubernetes' ? kubeStatus(new KubeError(401, 'Unauthorized', 'Unauthorized')) : googleError(401, 'Request is missing required authentication credential.'));
+    }
+    const labRequest: LabRequest = { method: request.method ?? 'GET', path, query: url.searchParams, headers: request.headers, body };
+    if (api) {
+      calls[api]++;
+      const fault = faults.decide(api, path);
+      if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+      if (fault.status) return send(response, faultResponse(api, fault.status, path));
+    }
+    if (api === 'kubernetes') {
+      const match = /^(\/k8s\/[^/]+\/[^/]+\/[^/]+)(\/.*)?$/.exec(path);
+      const cluster = match ? clusters.get(match[1]!) : undefined;
+      if (!cluster) return send(response, kubeStatus(new KubeError(404, 'NotFound', `no lab cluster at ${path}`)));
+      return send(response, handleKube(cluster, labRequest, match![2] ?? '/'));
+    }
+    const route = router.match(labRequest.method, path);
+    if (!route) return send(response, googleError(404, `The lab does not serve ${labRequest.method} ${path}`));
+    try {
+      send(response, await route.handler(labRequest, route.params));
+    } catch (error) {
+      if (error instanceof HttpError) return send(response, error.response);
+      throw error;
+    }
+  }
+
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', 'http://lab');
+    const match = /^(\/k8s\/[^/]+\/[^/]+\/[^/]+)\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+    const cluster = match ? clusters.get(match[1]!) : undefined;
+    const refuse = (response: LabResponse) => {
+      const text = JSON.stringify(response.body);
+      socket.end(`HTTP/1.1 ${response.status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    };
+    if (!authorized(request, 'kubernetes')) return refuse(kubeStatus(new KubeError(401, 'Unauthorized', 'Unauthorized')));
+    if (!match || !cluster) return refuse(kubeStatus(new KubeError(404, 'NotFound', 'the server could not find the requested resource')));
+    calls.kubernetes++;
+    const fault = faults.decide('kubernetes', url.pathname);
+    if (fault.status) return refuse(kubeFault(fault.status, url.pathname));
+    const go = () => handleExecUpgrade(cluster, { namespace: decodeURIComponent(match[2]!), pod: decodeURIComponent(match[3]!) }, url.searchParams, request, socket, head);
+    if (fault.latencyMs > 0) setTimeout(go, fault.latencyMs);
+    else go();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const dataDir = options.dataDir ?? join(tmpdir(), `scc-responder-lab-${port}`);
+  mkdirSync(dataDir, { recursive: true });
+  const kubeconfigPath = join(dataDir, 'kubeconfig');
+  writeFileSync(kubeconfigPath, kubeconfigFor(scenario.clusters, baseUrl, token), { mode: 0o600 });
+
+  return {
+    url: baseUrl,
+    port,
+    token,
+    virusTotalKey,
+    kubeconfigPath,
+    scenario,
+    faults,
+    clusters,
+    scc,
+    calls,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function faultResponse(api: LabApi, status: 403 | 404 | 429 | 503, path: string): LabResponse {
+  if (api === 'kubernetes') return kubeFault(status, path);
+  if (api === 'virustotal') {
+    const codes = { 403: 'ForbiddenError', 404: 'NotFoundError', 429: 'QuotaExceededError', 503: 'TransientError' } as const;
+    return virusTotalError(status, codes[status], `lab fault injection: ${status}`);
+  }
+  const messages = { 403: 'The caller does not have permission', 404: 'Requested entity was not found.', 429: 'Quota exceeded (lab fault injection).', 503: 'The service is currently unavailable (lab fault injection).' } as const;
+  return googleError(status, messages[status]);
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, result: LabResponse): void {
+  const text = result.body === undefined ? '' : JSON.stringify(result.body);
+  response.writeHead(result.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...result.headers });
+  response.end(text);
+}

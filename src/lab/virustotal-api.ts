@@ -1,0 +1,42 @@
+import type { Router} from './http';
+import { json, type LabResponse } from './http';
+import type { Scenario } from './scenario';
+
+/** VirusTotal v3 GET /api/v3/files/{sha256}: a verdict, a 404 for unknown files. */
+export class VirusTotalApi {
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly apiKey: string,
+  ) {}
+
+  routes(router: Router): void {
+    router.on('GET', /^\/api\/v3\/files\/([^/]+)$/, (request, [id]) => {
+      if (request.headers['x-apikey'] !== this.apiKey) return virusTotalError(401, 'WrongCredentialsError', 'Wrong API key');
+      const hash = id!.toLowerCase();
+      const verdict = this.scenario.virustotal[hash];
+      if (!verdict) return virusTotalError(404, 'NotFoundError', `File "${hash}" not found`);
+      return json(200, {
+        data: {
+          id: hash,
+          type: 'file',
+          links: { self: `https://www.virustotal.com/api/v3/files/${hash}` },
+          attributes: {
+            sha256: hash,
+            names: verdict.names,
+            last_analysis_date: 1795000000,
+            last_analysis_stats: { ...pick(verdict), timeout: 0, 'confirmed-timeout': 0, failure: 0, 'type-unsupported': 0 },
+            ...(verdict.popularThreatLabel ? { popular_threat_classification: { suggested_threat_label: verdict.popularThreatLabel } } : {}),
+          },
+        },
+      });
+    });
+  }
+}
+
+function pick(verdict: Scenario['virustotal'][string]) {
+  return { malicious: verdict.malicious, suspicious: verdict.suspicious, undetected: verdict.undetected, harmless: verdict.harmless };
+}
+
+export function virusTotalError(status: number, code: string, message: string): LabResponse {
+  return json(status, { error: { code, message } });
+}
