@@ -9,6 +9,9 @@ run() { bash scripts/toolchain.sh "$@"; }
 echo '== typecheck' && run tsc -p tsconfig.json --noEmit
 echo '== lint' && run eslint --max-warnings=0 .
 echo '== tests'
+# @kubernetes/client-node 2.x is ESM-only: jest loads it through Node's require(esm), which it
+# enables only with VM modules on (Node >= 24.9). NODE_OPTIONS reaches jest's workers too.
+export NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning ${NODE_OPTIONS:-}"
 results="$root/.tools/jest-results.json"
 rm -f "$results"
 status=0

@@ -67,10 +67,12 @@ export class SccApi {
   }
 
   private setState(request: LabRequest, name: string) {
-    const body = readJson(request) as { state?: string };
-    if (body.state !== 'ACTIVE' && body.state !== 'INACTIVE') throw new HttpError(googleError(400, `Invalid value for state: ${String(body.state)}`));
+    const body = readJson(request) as { state?: string | number };
+    // proto3 JSON allows an enum as its name or its number (REST clients send numbers).
+    const state = typeof body.state === 'number' ? ['STATE_UNSPECIFIED', 'ACTIVE', 'INACTIVE'][body.state] : body.state;
+    if (state !== 'ACTIVE' && state !== 'INACTIVE') throw new HttpError(googleError(400, `Invalid value for state: ${String(body.state)}`));
     const stored = this.find(name);
-    stored.finding.state = body.state;
+    stored.finding.state = state;
     return json(200, stored.finding);
   }
 

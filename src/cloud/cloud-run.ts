@@ -1,0 +1,137 @@
+import { RevisionsClient, ServicesClient, type protos } from '@google-cloud/run';
+import { googleClientOptions, type CloudTarget } from './config';
+import { fromGoogleError, type CloudErrorContext } from './errors';
+import { checkName } from './validate';
+
+/** Cloud Run Admin v2 through @google-cloud/run: services, revisions, traffic, revision deletes. */
+
+export interface TrafficShare {
+  revision: string;
+  percent: number;
+}
+
+export interface ServiceInfo {
+  name: string;
+  uri: string;
+  ingress: string;
+  labels: Record<string, string>;
+  etag: string;
+  image: string;
+  latestReadyRevision: string;
+  traffic: TrafficShare[];
+}
+
+export interface RevisionInfo {
+  name: string;
+  createTime: string;
+  image: string;
+}
+
+export class CloudRunAdapter {
+  private readonly services: ServicesClient;
+  private readonly revisions: RevisionsClient;
+
+  constructor(target: CloudTarget) {
+    const options = googleClientOptions(target);
+    this.services = new ServicesClient(options as ConstructorParameters<typeof ServicesClient>[0]);
+    this.revisions = new RevisionsClient(options as ConstructorParameters<typeof RevisionsClient>[0]);
+  }
+
+  async getService(project: string, region: string, service: string): Promise<ServiceInfo> {
+    const context = this.context('get service', project, region, service);
+    const name = this.serviceName(project, region, service, context);
+    try {
+      const [found] = await this.services.getService({ name });
+      return serviceInfo(found);
+    } catch (error) {
+      throw fromGoogleError(error, context);
+    }
+  }
+
+  /** Revisions newest first. */
+  async listRevisions(project: string, region: string, service: string): Promise<RevisionInfo[]> {
+    const context = this.context('list revisions', project, region, service);
+    const parent = this.serviceName(project, region, service, context);
+    try {
+      const [revisions] = await this.revisions.listRevisions({ parent, pageSize: 100 }, { autoPaginate: false });
+      return revisions
+        .map((revision) => ({
+          name: String(revision.name ?? '').split('/').pop() ?? '',
+          createTime: timestampText(revision.createTime),
+          image: revision.containers?.[0]?.image ?? '',
+        }))
+        .sort((a, b) => b.createTime.localeCompare(a.createTime));
+    } catch (error) {
+      throw fromGoogleError(error, context);
+    }
+  }
+
+  /** Replaces the traffic split; with `etag`, only if nobody changed the service since it was read. */
+  async setTraffic(project: string, region: string, service: string, traffic: TrafficShare[], etag?: string): Promise<ServiceInfo> {
+    const context = this.context('set traffic', project, region, service);
+    const name = this.serviceName(project, region, service, context);
+    for (const share of traffic) checkName('cloudRunRevision', share.revision, 'revision name', context);
+    try {
+      const [operation] = await this.services.updateService({
+        service: {
+          name,
+          traffic: traffic.map((share) => ({ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: share.revision, percent: share.percent })),
+          ...(etag ? { etag } : {}),
+        },
+        updateMask: { paths: ['traffic'] },
+      });
+      const [updated] = await operation.promise();
+      return serviceInfo(updated as ServiceMessage);
+    } catch (error) {
+      throw fromGoogleError(error, context);
+    }
+  }
+
+  async deleteRevision(project: string, region: string, service: string, revision: string): Promise<void> {
+    const context = this.context('delete revision', project, region, `${service}/${revision}`);
+    const parent = this.serviceName(project, region, service, context);
+    checkName('cloudRunRevision', revision, 'revision name', context);
+    try {
+      const [operation] = await this.revisions.deleteRevision({ name: `${parent}/revisions/${revision}` });
+      await operation.promise();
+    } catch (error) {
+      throw fromGoogleError(error, context);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.services.close(), this.revisions.close()]);
+  }
+
+  private serviceName(project: string, region: string, service: string, context: CloudErrorContext): string {
+    checkName('projectId', project, 'project ID', context);
+    checkName('location', region, 'region', context);
+    checkName('cloudRunService', service, 'service name', context);
+    return `projects/${project}/locations/${region}/services/${service}`;
+  }
+
+  private context(operation: string, project: string, region: string, target: string): CloudErrorContext {
+    return { service: 'run', operation, target: `${project}/${region}/${target}` };
+  }
+}
+
+type ServiceMessage = protos.google.cloud.run.v2.IService;
+
+function serviceInfo(service: ServiceMessage): ServiceInfo {
+  return {
+    name: String(service.name ?? ''),
+    uri: service.uri ?? '',
+    ingress: String(service.ingress ?? ''),
+    labels: (service.labels ?? {}) as Record<string, string>,
+    etag: service.etag ?? '',
+    image: service.template?.containers?.[0]?.image ?? '',
+    latestReadyRevision: String(service.latestReadyRevision ?? '').split('/').pop() ?? '',
+    traffic: (service.traffic ?? []).map((target) => ({ revision: target.revision ?? '(latest)', percent: target.percent ?? 0 })),
+  };
+}
+
+function timestampText(value: unknown): string {
+  const seconds = (value as { seconds?: unknown } | null | undefined)?.seconds;
+  if (seconds === undefined || seconds === null) return '';
+  return new Date(Number(seconds) * 1000 + Math.floor(Number((value as { nanos?: number }).nanos ?? 0) / 1e6)).toISOString();
+}

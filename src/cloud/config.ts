@@ -1,0 +1,49 @@
+import { OAuth2Client } from 'google-auth-library';
+
+/**
+ * Where the adapters send their calls. `google`: the real APIs with Application Default
+ * Credentials (Workload Identity on GKE) and a kubeconfig or in-cluster config. `lab`: the same
+ * client libraries pointed at a local lab. The code paths after construction are the same.
+ */
+export type CloudTarget =
+  | {
+      mode: 'google';
+      /** A kubeconfig with a `gke_PROJECT_LOCATION_CLUSTER` context per cluster; in-cluster config when absent. */
+      kubeconfigPath?: string;
+      virusTotal?: { apiKey?: string; baseUrl?: string };
+    }
+  | {
+      mode: 'lab';
+      url: string;
+      token: string;
+      kubeconfigPath: string;
+      virusTotal: { apiKey: string };
+    };
+
+/** Options for the Google client libraries' constructors. */
+export interface GoogleClientOptions {
+  apiEndpoint?: string;
+  port?: number;
+  protocol?: 'http' | 'https';
+  fallback?: boolean;
+  authClient?: OAuth2Client;
+}
+
+export function googleClientOptions(target: CloudTarget): GoogleClientOptions {
+  if (target.mode === 'google') return {};
+  const url = new URL(target.url);
+  const authClient = new OAuth2Client();
+  // A lab token never expires; the lab checks it as a Google API checks an access token.
+  authClient.setCredentials({ access_token: target.token, expiry_date: Date.now() + 10 * 365 * 24 * 3600 * 1000 });
+  return {
+    apiEndpoint: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port),
+    protocol: 'http',
+    fallback: true,
+    authClient,
+  };
+}
+
+export function virusTotalBaseUrl(target: CloudTarget): string {
+  return target.mode === 'lab' ? `${target.url}/api/v3` : (target.virusTotal?.baseUrl ?? 'https://www.virustotal.com/api/v3');
+}

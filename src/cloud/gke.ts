@@ -1,0 +1,56 @@
+import { ClusterManagerClient } from '@google-cloud/container';
+import { googleClientOptions, type CloudTarget } from './config';
+import { fromGoogleError, type CloudErrorContext } from './errors';
+import { checkName } from './validate';
+
+/** GKE cluster metadata through @google-cloud/container. */
+
+export interface ClusterInfo {
+  name: string;
+  location: string;
+  status: string;
+  endpoint: string;
+  masterVersion: string;
+  labels: Record<string, string>;
+  /** NetworkPolicy objects are enforced: the addon is on, or the cluster runs Dataplane V2. */
+  networkPolicyEnforced: boolean;
+  networkPolicyProvider?: string;
+  datapathProvider: string;
+}
+
+export class GkeAdapter {
+  private readonly client: ClusterManagerClient;
+
+  constructor(target: CloudTarget) {
+    this.client = new ClusterManagerClient(googleClientOptions(target) as ConstructorParameters<typeof ClusterManagerClient>[0]);
+  }
+
+  async getCluster(project: string, location: string, cluster: string): Promise<ClusterInfo> {
+    const context: CloudErrorContext = { service: 'gke', operation: 'get cluster', target: `${project}/${location}/${cluster}` };
+    checkName('projectId', project, 'project ID', context);
+    checkName('location', location, 'location', context);
+    checkName('gkeCluster', cluster, 'cluster name', context);
+    try {
+      const [found] = await this.client.getCluster({ name: `projects/${project}/locations/${location}/clusters/${cluster}` });
+      const datapath = String(found.networkConfig?.datapathProvider ?? 'DATAPATH_PROVIDER_UNSPECIFIED');
+      const addonOn = found.networkPolicy?.enabled === true && found.addonsConfig?.networkPolicyConfig?.disabled !== true;
+      return {
+        name: found.name ?? cluster,
+        location: found.location ?? location,
+        status: String(found.status ?? 'STATUS_UNSPECIFIED'),
+        endpoint: found.endpoint ?? '',
+        masterVersion: found.currentMasterVersion ?? '',
+        labels: (found.resourceLabels ?? {}) as Record<string, string>,
+        networkPolicyEnforced: addonOn || datapath === 'ADVANCED_DATAPATH',
+        ...(found.networkPolicy?.provider ? { networkPolicyProvider: String(found.networkPolicy.provider) } : {}),
+        datapathProvider: datapath,
+      };
+    } catch (error) {
+      throw fromGoogleError(error, context);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,45 @@
+import { virusTotalBaseUrl, type CloudTarget } from './config';
+import { CloudRunAdapter } from './cloud-run';
+import { GkeAdapter } from './gke';
+import { KubernetesAdapter } from './kubernetes';
+import { LoggingAdapter } from './logging';
+import { SccAdapter } from './scc';
+import { VirusTotalAdapter } from './virustotal';
+
+export * from './errors';
+export type { CloudTarget } from './config';
+
+/** Every adapter, built from one target: the real cloud or the lab. */
+export interface CloudClients {
+  scc: SccAdapter;
+  logging: LoggingAdapter;
+  gke: GkeAdapter;
+  run: CloudRunAdapter;
+  virusTotal: VirusTotalAdapter;
+  kubernetes(cluster: { project: string; location: string; name: string }): KubernetesAdapter;
+  close(): Promise<void>;
+}
+
+export function createCloudClients(target: CloudTarget): CloudClients {
+  const kubeconfigPath = target.mode === 'lab' ? target.kubeconfigPath : target.kubeconfigPath;
+  const kubernetes = new Map<string, KubernetesAdapter>();
+  const scc = new SccAdapter(target);
+  const gke = new GkeAdapter(target);
+  const run = new CloudRunAdapter(target);
+  return {
+    scc,
+    logging: new LoggingAdapter(target),
+    gke,
+    run,
+    virusTotal: new VirusTotalAdapter(virusTotalBaseUrl(target), target.virusTotal?.apiKey),
+    kubernetes(cluster) {
+      const key = `${cluster.project}/${cluster.location}/${cluster.name}`;
+      let adapter = kubernetes.get(key);
+      if (!adapter) kubernetes.set(key, (adapter = KubernetesAdapter.forCluster(kubeconfigPath, cluster)));
+      return adapter;
+    },
+    async close() {
+      await Promise.all([scc.close(), gke.close(), run.close()]);
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { paymentsCluster, startTestLab } from '../../test/lab-harness';
+import type { Lab } from '../lab/server';
+import { InvalidTargetError, PermanentCloudError, TransientCloudError } from './errors';
+import { KubernetesAdapter } from './kubernetes';
+
+let lab: Lab;
+let kube: KubernetesAdapter;
+const compromised = 'checkout-api-7d9f8b6c5-x2k8q';
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const gccSha = JSON.parse(readFileSync(join(__dirname, '../../samples/findings/gke-launch-code-compiler-tool.notification.json'), 'utf8')).finding.processes[0].binary.sha256;
+
+beforeAll(async () => {
+  ({ lab } = await startTestLab());
+  kube = KubernetesAdapter.forCluster(lab.kubeconfigPath, paymentsCluster);
+});
+
+afterAll(async () => {
+  await lab?.stop();
+});
+
+afterEach(() => lab.faults.set([]));
+
+test('a node carries its GCE instance id annotation', async () => {
+  const node = await kube.getNode('gke-payments-prod-default-pool-3f2a1b7c-9kdw');
+  expect(node).toMatchObject({ instanceId: '5102938475610293847', zone: 'us-central1-a', unschedulable: false });
+});
+
+test('owner chains: Deployment through its ReplicaSet, StatefulSet, DaemonSet, Job and a bare pod', async () => {
+  const chain = async (namespace: string, name: string) => (await kube.ownerChain(await kube.getPod(namespace, name))).map((o) => `${o.kind}/${o.name}`);
+  expect(await chain('checkout', compromised)).toEqual(['ReplicaSet/checkout-api-7d9f8b6c5', 'Deployment/checkout-api']);
+  expect(await chain('checkout', 'ledger-db-0')).toEqual(['StatefulSet/ledger-db']);
+  expect(await chain('kube-system', 'node-agent-8xq2v')).toEqual(['DaemonSet/node-agent']);
+  expect(await chain('checkout', 'nightly-reconcile-5w7tq')).toEqual(['Job/nightly-reconcile']);
+  expect(await chain('default', 'debug-shell')).toEqual([]);
+});
+
+test('exec streams a binary out, hashed while streaming, matching the finding', async () => {
+  const result = await kube.execute('checkout', compromised, 'api', ['cat', '/usr/bin/gcc-12']);
+  expect(result.exitCode).toBe(0);
+  expect(result.stdoutSha256).toBe(gccSha);
+  expect(sha256(result.stdout)).toBe(gccSha);
+});
+
+test('exec reports exit codes, stderr, a cap, and a command that cannot start', async () => {
+  const missing = await kube.execute('checkout', compromised, 'api', ['cat', '/nonexistent']);
+  expect(missing).toMatchObject({ exitCode: 1, stderr: 'cat: /nonexistent: No such file or directory\n' });
+
+  const capped = await kube.execute('checkout', compromised, 'api', ['cat', '/tmp/.cache/kworkerd'], 1000);
+  expect(capped).toMatchObject({ stdoutTruncated: true, stdoutBytes: 16391 });
+  expect(capped.stdout).toHaveLength(1000);
+
+  const distroless = await kube.execute('kube-system', 'node-agent-8xq2v', 'agent', ['cat', '/agent']);
+  expect(distroless.exitCode).toBe(126);
+  expect(distroless.notStarted).toMatch(/executable file not found/);
+});
+
+test('an ephemeral container reads a distroless container’s files through /proc/PID/root', async () => {
+  const pod = await kube.addEphemeralContainer('kube-system', 'node-agent-8xq2v', { name: 'scc-capture-1', image: 'docker.io/library/busybox:1.36', targetContainerName: 'agent' });
+  expect(pod.ephemeralContainers).toEqual([expect.objectContaining({ name: 'scc-capture-1', targetContainerName: 'agent', running: true })]);
+  const result = await kube.execute('kube-system', 'node-agent-8xq2v', 'scc-capture-1', ['cat', '/proc/1/root/agent']);
+  expect(result.exitCode).toBe(0);
+  expect(result.stdout.toString()).toMatch(/^\x7fELFagent/);
+});
+
+test('label patches are merge patches, refused when the pod moved on since it was read', async () => {
+  const before = await kube.getPod('default', 'debug-shell');
+  const after = await kube.patchPodLabels('default', 'debug-shell', { 'scc-responder/quarantine': 'case-1' }, before.resourceVersion);
+  expect(after.labels).toEqual({ run: 'debug-shell', 'scc-responder/quarantine': 'case-1' });
+  await expect(kube.patchPodLabels('default', 'debug-shell', { extra: 'x' }, before.resourceVersion)).rejects.toThrow(PermanentCloudError);
+  await expect(kube.patchPodLabels('default', 'debug-shell', { extra: 'x' }, before.resourceVersion)).rejects.toThrow(/the object has been modified/);
+});
+
+test('network policies can be listed, created and deleted', async () => {
+  expect((await kube.listNetworkPolicies('checkout')).map((p) => p.metadata?.name)).toEqual(['allow-frontend']);
+  await kube.createNetworkPolicy('checkout', { metadata: { name: 'scc-deny-all' }, spec: { podSelector: { matchLabels: { quarantine: 'x' } }, policyTypes: ['Ingress', 'Egress'] } });
+  expect((await kube.listNetworkPolicies('checkout')).map((p) => p.metadata?.name)).toEqual(['allow-frontend', 'scc-deny-all']);
+  await kube.deleteNetworkPolicy('checkout', 'scc-deny-all');
+  expect(await kube.listNetworkPolicies('checkout')).toHaveLength(1);
+});
+
+test('deleting a ReplicaSet pod makes its controller start a clean replacement; a stale UID is refused', async () => {
+  const victim = await kube.getPod('checkout', 'checkout-api-7d9f8b6c5-lq4zp');
+  await expect(kube.deletePod('checkout', victim.name, { uid: 'not-the-uid' })).rejects.toThrow(/Precondition failed/);
+  await kube.deletePod('checkout', victim.name, { uid: victim.uid, resourceVersion: victim.resourceVersion });
+  const pods = await kube.listPods('checkout', 'app=checkout-api');
+  expect(pods).toHaveLength(2);
+  const replacement = pods.find((pod) => pod.name !== compromised)!;
+  expect(replacement.name).toMatch(/^checkout-api-7d9f8b6c5-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  expect(replacement.owner).toMatchObject({ kind: 'ReplicaSet', name: 'checkout-api-7d9f8b6c5' });
+  // A fresh container starts from the image: the attacker's script is not there.
+  const script = await kube.execute('checkout', replacement.name, 'api', ['cat', '/tmp/.x-install.sh']);
+  expect(script.exitCode).toBe(1);
+  await expect(kube.getPod('checkout', victim.name)).rejects.toThrow(/not found/);
+});
+
+test('hostile names are refused before any request leaves', async () => {
+  const before = lab.calls.kubernetes;
+  await expect(kube.getPod('checkout', 'x; rm -rf /')).rejects.toThrow(InvalidTargetError);
+  await expect(kube.getPod('../kube-system', 'pod')).rejects.toThrow(InvalidTargetError);
+  await expect(kube.execute('checkout', compromised, 'api?command=sh', ['cat', '/etc/passwd'])).rejects.toThrow(InvalidTargetError);
+  await expect(kube.getNode('node/../../secrets')).rejects.toThrow(InvalidTargetError);
+  expect(lab.calls.kubernetes).toBe(before);
+});
+
+test('injected 429/503 are transient, 403/404 permanent', async () => {
+  lab.faults.set([{ api: 'kubernetes', transientRate: 1, latencyMs: 0 }]);
+  await expect(kube.getPod('checkout', compromised)).rejects.toThrow(TransientCloudError);
+  lab.faults.set([{ api: 'kubernetes', pathContains: '/nodes/', permanentStatus: 403, transientRate: 0, latencyMs: 0 }]);
+  const error = await kube.getNode('gke-payments-prod-default-pool-3f2a1b7c-9kdw').catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(PermanentCloudError);
+  expect(error).toMatchObject({ status: '403', retryable: false });
+  await expect(kube.getPod('checkout', compromised)).resolves.toMatchObject({ name: compromised });
+});

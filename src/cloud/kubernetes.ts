@@ -1,0 +1,344 @@
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import {
+  ApiException,
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  Exec,
+  KubeConfig,
+  NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1NetworkPolicy,
+  type V1Pod,
+  type V1Status,
+} from '@kubernetes/client-node';
+import { fromHttpStatus, fromUnknown, PermanentCloudError, type CloudError, type CloudErrorContext } from './errors';
+import { checkName } from './validate';
+import { optional } from '../util/optional';
+
+/** Kubernetes for one cluster, through @kubernetes/client-node. */
+
+export interface NodeInfo {
+  name: string;
+  instanceId?: string;
+  zone?: string;
+  unschedulable: boolean;
+  kubeletVersion?: string;
+  labels: Record<string, string>;
+}
+
+export interface PodInfo {
+  uid: string;
+  resourceVersion: string;
+  namespace: string;
+  name: string;
+  phase?: string;
+  nodeName?: string;
+  serviceAccount?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  containers: { name: string; image: string; imageId?: string; running: boolean }[];
+  ephemeralContainers: { name: string; image: string; targetContainerName?: string; running: boolean }[];
+  owner?: { kind: string; name: string; uid: string };
+}
+
+export interface Owner {
+  kind: string;
+  name: string;
+  uid: string;
+  replicas?: number;
+  selector?: Record<string, string>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: string;
+  /** SHA-256 of all stdout bytes, computed while they streamed (also past the cap). */
+  stdoutSha256: string;
+  stdoutBytes: number;
+  /** stdout went past the cap: `stdout` holds the first `maxStdoutBytes` only. */
+  stdoutTruncated: boolean;
+  /** The runtime could not start the command (e.g. no such executable in a distroless image). */
+  notStarted?: string;
+}
+
+export class KubernetesAdapter {
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly batch: BatchV1Api;
+  private readonly networking: NetworkingV1Api;
+  private readonly exec: Exec;
+
+  constructor(
+    private readonly config: KubeConfig,
+    readonly cluster: string,
+  ) {
+    this.core = config.makeApiClient(CoreV1Api);
+    this.apps = config.makeApiClient(AppsV1Api);
+    this.batch = config.makeApiClient(BatchV1Api);
+    this.networking = config.makeApiClient(NetworkingV1Api);
+    this.exec = new Exec(config);
+  }
+
+  /** A kubeconfig context per cluster, named as `gcloud container clusters get-credentials` names it. */
+  static forCluster(kubeconfigPath: string | undefined, cluster: { project: string; location: string; name: string }): KubernetesAdapter {
+    const config = new KubeConfig();
+    if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
+    else config.loadFromCluster();
+    const context = `gke_${cluster.project}_${cluster.location}_${cluster.name}`;
+    if (kubeconfigPath) {
+      if (!config.getContexts().some((c) => c.name === context)) {
+        throw new PermanentCloudError({ service: 'kubernetes', operation: 'connect', target: context }, undefined, `no context ${context} in ${kubeconfigPath}`);
+      }
+      config.setCurrentContext(context);
+    }
+    return new KubernetesAdapter(config, context);
+  }
+
+  async getNode(name: string): Promise<NodeInfo> {
+    const context = this.context('get node', name);
+    checkName('kubernetesSubdomain', name, 'node name', context);
+    const node = await this.call(context, () => this.core.readNode({ name }));
+    const labels = node.metadata?.labels ?? {};
+    return {
+      name,
+      ...optional('instanceId', node.metadata?.annotations?.['container.googleapis.com/instance_id']),
+      ...optional('zone', labels['topology.kubernetes.io/zone']),
+      unschedulable: node.spec?.unschedulable === true,
+      ...optional('kubeletVersion', node.status?.nodeInfo?.kubeletVersion),
+      labels,
+    };
+  }
+
+  async getPod(namespace: string, name: string): Promise<PodInfo> {
+    const context = this.context('get pod', `${namespace}/${name}`);
+    this.checkPod(namespace, name, context);
+    return podInfo(await this.call(context, () => this.core.readNamespacedPod({ namespace, name })));
+  }
+
+  async listPods(namespace: string, labelSelector?: string): Promise<PodInfo[]> {
+    const context = this.context('list pods', namespace);
+    checkName('kubernetesLabel', namespace, 'namespace', context);
+    const list = await this.call(context, () => this.core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) }));
+    return list.items.map(podInfo);
+  }
+
+  /** Pod → ReplicaSet → Deployment, or StatefulSet / DaemonSet / Job; empty for a bare pod. */
+  async ownerChain(pod: PodInfo): Promise<Owner[]> {
+    const chain: Owner[] = [];
+    let next = pod.owner;
+    const { namespace } = pod;
+    while (next && chain.length < 4) {
+      const { kind, name } = next;
+      const context = this.context(`get ${kind.toLowerCase()}`, `${namespace}/${name}`);
+      checkName('kubernetesSubdomain', name, `${kind} name`, context);
+      let object: { metadata?: { uid?: string; ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[] }; spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } } };
+      switch (kind) {
+        case 'ReplicaSet':
+          object = await this.call(context, () => this.apps.readNamespacedReplicaSet({ namespace, name }));
+          break;
+        case 'Deployment':
+          object = await this.call(context, () => this.apps.readNamespacedDeployment({ namespace, name }));
+          break;
+        case 'StatefulSet':
+          object = await this.call(context, () => this.apps.readNamespacedStatefulSet({ namespace, name }));
+          break;
+        case 'DaemonSet':
+          object = await this.call(context, () => this.apps.readNamespacedDaemonSet({ namespace, name }));
+          break;
+        case 'Job':
+          object = await this.call(context, () => this.batch.readNamespacedJob({ namespace, name }));
+          break;
+        default:
+          chain.push({ kind, name, uid: next.uid });
+          return chain;
+      }
+      chain.push({
+        kind,
+        name,
+        uid: object.metadata?.uid ?? next.uid,
+        ...optional('replicas', object.spec?.replicas),
+        ...optional('selector', object.spec?.selector?.matchLabels),
+      });
+      const parent = object.metadata?.ownerReferences?.find((ref) => ref.controller);
+      next = parent ? { kind: parent.kind, name: parent.name, uid: parent.uid } : undefined;
+    }
+    return chain;
+  }
+
+  /**
+   * Runs a command (a fixed argument array, never a shell line) and collects its output up to
+   * a cap, hashing every byte on the way.
+   */
+  async execute(namespace: string, pod: string, container: string, command: string[], maxStdoutBytes = 64 * 1024 * 1024): Promise<ExecResult> {
+    const context = this.context('exec', `${namespace}/${pod}/${container}`);
+    this.checkPod(namespace, pod, context);
+    checkName('kubernetesLabel', container, 'container name', context);
+    const hash = createHash('sha256');
+    const kept: Buffer[] = [];
+    let bytes = 0;
+    let stderr = '';
+    const stdout = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        const room = maxStdoutBytes - Math.min(bytes, maxStdoutBytes);
+        if (room > 0) kept.push(chunk.subarray(0, room));
+        bytes += chunk.length;
+        done();
+      },
+    });
+    const stderrSink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');
+        done();
+      },
+    });
+    let status: V1Status | undefined;
+    await this.call(context, async () => {
+      const socket = await this.exec.exec(namespace, pod, container, command, stdout, stderrSink, null, false, (s) => {
+        status = s;
+      });
+      await new Promise<void>((resolve, reject) => {
+        socket.on('close', () => resolve());
+        socket.on('error', reject);
+      });
+    });
+    const base = { stdout: Buffer.concat(kept), stderr, stdoutSha256: hash.digest('hex'), stdoutBytes: bytes, stdoutTruncated: bytes > maxStdoutBytes };
+    if (!status) throw fromUnknown(new Error('exec ended without a status'), context);
+    if (status.status === 'Success') return { ...base, exitCode: 0 };
+    const exitCause = status.details?.causes?.find((cause) => cause.reason === 'ExitCode');
+    if (status.reason === 'NonZeroExitCode' && exitCause) return { ...base, exitCode: Number(exitCause.message) };
+    if (status.reason === 'InternalError' && /executable file not found|no such file or directory/.test(status.message ?? '')) {
+      return { ...base, exitCode: 126, notStarted: status.message ?? 'the command could not be started' };
+    }
+    throw fromHttpStatus(status.code ?? 500, status.message ?? 'exec failed', context);
+  }
+
+  /** Adds an ephemeral container (kubectl debug): shares the target container's process namespace. */
+  async addEphemeralContainer(namespace: string, pod: string, container: { name: string; image: string; targetContainerName: string }): Promise<PodInfo> {
+    const context = this.context('add ephemeral container', `${namespace}/${pod}`);
+    this.checkPod(namespace, pod, context);
+    checkName('kubernetesLabel', container.name, 'ephemeral container name', context);
+    checkName('kubernetesLabel', container.targetContainerName, 'target container name', context);
+    const body = { spec: { ephemeralContainers: [{ name: container.name, image: container.image, targetContainerName: container.targetContainerName, stdin: false, tty: false }] } };
+    const updated = await this.call(context, () =>
+      this.core.patchNamespacedPodEphemeralcontainers({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)),
+    );
+    return podInfo(updated);
+  }
+
+  /**
+   * Sets (or, with null, removes) labels. With `resourceVersion` the server refuses the change if
+   * the pod moved on since it was read.
+   */
+  async patchPodLabels(namespace: string, pod: string, labels: Record<string, string | null>, resourceVersion?: string): Promise<PodInfo> {
+    const context = this.context('patch pod labels', `${namespace}/${pod}`);
+    this.checkPod(namespace, pod, context);
+    for (const key of Object.keys(labels)) {
+      if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key)) {
+        checkName('kubernetesLabel', key, 'label key', context);
+      }
+    }
+    const body = { metadata: { labels, ...(resourceVersion ? { resourceVersion } : {}) } };
+    const updated = await this.call(context, () =>
+      this.core.patchNamespacedPod({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+    );
+    return podInfo(updated);
+  }
+
+  async listNetworkPolicies(namespace: string): Promise<V1NetworkPolicy[]> {
+    const context = this.context('list networkpolicies', namespace);
+    checkName('kubernetesLabel', namespace, 'namespace', context);
+    return (await this.call(context, () => this.networking.listNamespacedNetworkPolicy({ namespace }))).items;
+  }
+
+  async createNetworkPolicy(namespace: string, policy: V1NetworkPolicy): Promise<V1NetworkPolicy> {
+    const name = policy.metadata?.name ?? '';
+    const context = this.context('create networkpolicy', `${namespace}/${name}`);
+    checkName('kubernetesLabel', namespace, 'namespace', context);
+    checkName('kubernetesSubdomain', name, 'policy name', context);
+    return this.call(context, () => this.networking.createNamespacedNetworkPolicy({ namespace, body: policy }));
+  }
+
+  async deleteNetworkPolicy(namespace: string, name: string): Promise<void> {
+    const context = this.context('delete networkpolicy', `${namespace}/${name}`);
+    checkName('kubernetesLabel', namespace, 'namespace', context);
+    checkName('kubernetesSubdomain', name, 'policy name', context);
+    await this.call(context, () => this.networking.deleteNamespacedNetworkPolicy({ namespace, name }));
+  }
+
+  /** Deletes a pod only if it is still the one identified (UID and, when given, resourceVersion). */
+  async deletePod(namespace: string, name: string, preconditions: { uid: string; resourceVersion?: string }): Promise<void> {
+    const context = this.context('delete pod', `${namespace}/${name}`);
+    this.checkPod(namespace, name, context);
+    await this.call(context, () => this.core.deleteNamespacedPod({ namespace, name, body: { preconditions } }));
+  }
+
+  private checkPod(namespace: string, name: string, context: Omit<CloudErrorContext, 'target'>): void {
+    checkName('kubernetesLabel', namespace, 'namespace', context);
+    checkName('kubernetesSubdomain', name, 'pod name', context);
+  }
+
+  private context(operation: string, target: string): CloudErrorContext {
+    return { service: 'kubernetes', operation, target: `${this.cluster}/${target}` };
+  }
+
+  private async call<T>(context: CloudErrorContext, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw classify(error, context);
+    }
+  }
+}
+
+function classify(error: unknown, context: CloudErrorContext): CloudError {
+  if (error instanceof ApiException) {
+    const body = typeof error.body === 'string' ? safeJson(error.body) : error.body;
+    const message = (body as { message?: string } | undefined)?.message ?? error.message.split('\n')[0] ?? 'request failed';
+    return fromHttpStatus(error.code, message, context, error);
+  }
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number') return fromHttpStatus(status, error instanceof Error ? error.message : String(error), context, error);
+  return fromUnknown(error, context);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text.slice(0, 300) };
+  }
+}
+
+function podInfo(pod: V1Pod): PodInfo {
+  const statuses = new Map([...(pod.status?.containerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])].map((s) => [s.name, s]));
+  const owner = pod.metadata?.ownerReferences?.find((ref) => ref.controller);
+  return {
+    uid: pod.metadata?.uid ?? '',
+    resourceVersion: pod.metadata?.resourceVersion ?? '',
+    namespace: pod.metadata?.namespace ?? '',
+    name: pod.metadata?.name ?? '',
+    ...optional('phase', pod.status?.phase),
+    ...optional('nodeName', pod.spec?.nodeName),
+    ...optional('serviceAccount', pod.spec?.serviceAccountName),
+    labels: pod.metadata?.labels ?? {},
+    annotations: pod.metadata?.annotations ?? {},
+    containers: (pod.spec?.containers ?? []).map((c) => ({
+      name: c.name,
+      image: c.image ?? '',
+      ...optional('imageId', statuses.get(c.name)?.imageID),
+      running: statuses.get(c.name)?.state?.running !== undefined,
+    })),
+    ephemeralContainers: (pod.spec?.ephemeralContainers ?? []).map((c) => ({
+      name: c.name,
+      image: c.image ?? '',
+      ...optional('targetContainerName', c.targetContainerName),
+      running: statuses.get(c.name)?.state?.running !== undefined,
+    })),
+    ...(owner ? { owner: { kind: owner.kind, name: owner.name, uid: owner.uid } } : {}),
+  };
+}
