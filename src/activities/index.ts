@@ -1,1 +1,30 @@
+import { actActivities } from './act';
+import { captureActivities } from './capture';
+import type { ActivityDeps } from './deps';
+import { inspectActivities } from './inspect';
+import { logActivities } from './logs';
+import { notifyActivities } from './notify';
+import { planActivities } from './plan';
+import { recordActivities } from './record';
+import { researchActivities } from './research';
+import { reviewActivities } from './review';
+
 export * from './worker-health';
+export type { ActivityDeps } from './deps';
+
+/** Every activity the case workflow calls, bound to the worker's dependencies. */
+export function createCaseActivities(deps: ActivityDeps) {
+  return {
+    ...recordActivities(deps),
+    ...reviewActivities(deps),
+    ...inspectActivities(deps),
+    ...logActivities(deps),
+    ...captureActivities(deps),
+    ...researchActivities(deps),
+    ...planActivities(deps),
+    ...actActivities(deps),
+    ...notifyActivities(deps),
+  };
+}
+
+export type CaseActivities = ReturnType<typeof createCaseActivities>;

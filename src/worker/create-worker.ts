@@ -1,12 +1,15 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import * as activities from '../activities';
+import { createCaseActivities, describeWorker, type ActivityDeps } from '../activities';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** The case activities' dependencies; without them the worker serves only the health check. */
+  deps?: ActivityDeps;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: { codePath: string } | { code: string };
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
 export const workflowsPath = require.resolve('../workflows');
@@ -19,7 +22,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities,
+    activities: { describeWorker, ...(options.deps ? createCaseActivities(options.deps) : {}) },
+    ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
     ...workflowSource,
   });
 }

@@ -1,1 +1,2 @@
 export { workerHealthCheck } from './worker-health-check';
+export { investigateCase } from './investigate-case';

@@ -1,0 +1,26 @@
+import type { z } from 'zod';
+import type { CloudClients } from '../cloud';
+import type { ActionName, ActionResult, PlannedAction } from '../workflows/shared';
+import type { Notifier } from '../activities/notifier';
+
+/**
+ * A containment action, self-describing: what it is, the exact permissions it needs, its
+ * parameters, why it may refuse, what it will do (`plan`, shown to the approver and in dry-run),
+ * and `apply`, which is idempotent: run twice after a crash, it acts once.
+ */
+export interface ActionContext {
+  clients: CloudClients;
+  notifier: Notifier;
+}
+
+export interface ActionModule<P> {
+  name: ActionName;
+  description: string;
+  /** RBAC verbs and IAM permissions, exactly. */
+  permissions: string[];
+  destructive: boolean;
+  parameters: z.ZodType<P>;
+  /** The planned step, against the current state; undefined with a note when it does not apply. */
+  plan(context: ActionContext, params: P): Promise<PlannedAction | { notApplicable: string }>;
+  apply(context: ActionContext, action: PlannedAction): Promise<Omit<ActionResult, 'at'>>;
+}

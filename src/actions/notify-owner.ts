@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import type { ActionModule } from './action';
+
+/** Tells the owner what was found and what was done (the runbook: contact the owner). */
+
+const parameters = z.object({ recipients: z.array(z.string()), caseId: z.string(), summary: z.string() });
+
+export const notifyOwner: ActionModule<z.infer<typeof parameters>> = {
+  name: 'notify-owner',
+  description: 'Notify the owner of the compromised workload, by the configured route.',
+  permissions: ['network: the notification webhook'],
+  destructive: false,
+  parameters,
+
+  async plan({ notifier }, params) {
+    if (!notifier.configured) return { notApplicable: 'no notification route is configured' };
+    const recipients = params.recipients.length > 0 ? params.recipients : ['(the default route)'];
+    return {
+      action: 'notify-owner',
+      target: { kind: 'owner', recipients },
+      effect: `Notify ${recipients.join(', ')} of case ${params.caseId}: ${params.summary}`,
+      destructive: false,
+      permissions: notifyOwner.permissions,
+    };
+  },
+
+  async apply({ notifier }, action) {
+    const target = action.target;
+    const recipients = target.kind === 'owner' ? target.recipients : [];
+    const sent = await notifier.send({ event: 'owner-notice', recipients, text: action.effect });
+    return { action: 'notify-owner', target: recipients.join(', '), status: sent ? 'applied' : 'skipped', detail: sent ? 'sent' : 'no notification route is configured' };
+  },
+};

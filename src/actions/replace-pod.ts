@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { PermanentCloudError } from '../cloud/errors';
+import type { ActionModule } from './action';
+
+/** Deletes the compromised pod so its controller replaces it with a fresh one from the image. */
+
+const parameters = z.object({
+  project: z.string(),
+  location: z.string(),
+  cluster: z.string(),
+  namespace: z.string(),
+  pod: z.string(),
+});
+
+export const replacePod: ActionModule<z.infer<typeof parameters>> = {
+  name: 'replace-pod',
+  description: 'Delete the compromised pod, bound to its UID and resourceVersion, so its controller starts a clean replacement.',
+  permissions: ['kubernetes: get, delete pods', 'kubernetes: get replicasets, deployments, statefulsets, daemonsets, jobs', 'iam: container.pods.delete, container.pods.get'],
+  destructive: true,
+  parameters,
+
+  async plan({ clients }, params) {
+    const kube = clients.kubernetes({ project: params.project, location: params.location, name: params.cluster });
+    let pod;
+    try {
+      pod = await kube.getPod(params.namespace, params.pod);
+    } catch (error) {
+      if (error instanceof PermanentCloudError && error.status === '404') return { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists: nothing to replace` };
+      throw error;
+    }
+    const owners = await kube.ownerChain(pod);
+    const chain = owners.map((o) => `${o.kind}/${o.name}`).join(' → ');
+    const image = pod.containers.map((c) => c.image).join(', ');
+    const top = owners.at(-1);
+    const consequence = !top
+      ? 'nothing recreates it (a bare pod): the workload stops until someone redeploys it'
+      : top.kind === 'Job'
+        ? `its Job ${top.name} may start another pod to finish its work`
+        : top.kind === 'StatefulSet'
+          ? `StatefulSet ${top.name} recreates it under the same name`
+          : `${chain} starts a replacement`;
+    return {
+      action: 'replace-pod',
+      target: {
+        kind: 'pod',
+        project: params.project,
+        location: params.location,
+        cluster: params.cluster,
+        namespace: params.namespace,
+        name: params.pod,
+        uid: pod.uid,
+        resourceVersion: pod.resourceVersion,
+        ...(chain ? { owner: chain } : {}),
+      },
+      effect: `Delete pod ${params.namespace}/${params.pod} (uid ${pod.uid}, resourceVersion ${pod.resourceVersion}) in cluster ${params.cluster}; ${consequence}. The replacement runs the same image (${image}): if the image carries the problem, rebuild it.`,
+      destructive: true,
+      permissions: replacePod.permissions,
+    };
+  },
+
+  async apply({ clients }, action) {
+    const target = action.target;
+    if (target.kind !== 'pod') throw new PermanentCloudError({ service: 'kubernetes', operation: 'replace pod', target: JSON.stringify(target) }, undefined, 'not a pod target');
+    const label = `${target.cluster}/${target.namespace}/${target.name}`;
+    const kube = clients.kubernetes({ project: target.project, location: target.location, name: target.cluster });
+    let current;
+    try {
+      current = await kube.getPod(target.namespace, target.name);
+    } catch (error) {
+      if (error instanceof PermanentCloudError && error.status === '404') return { action: 'replace-pod', target: label, status: 'already-done', detail: `pod uid ${target.uid} is gone` };
+      throw error;
+    }
+    if (current.uid !== target.uid) return { action: 'replace-pod', target: label, status: 'already-done', detail: `pod uid ${target.uid} is gone; ${current.uid} now has the name` };
+    if (current.resourceVersion !== target.resourceVersion) {
+      return { action: 'replace-pod', target: label, status: 'refused', detail: `the pod changed since the plan was approved (resourceVersion ${target.resourceVersion} → ${current.resourceVersion}): a new decision is needed` };
+    }
+    try {
+      await kube.deletePod(target.namespace, target.name, { uid: target.uid, resourceVersion: target.resourceVersion });
+    } catch (error) {
+      if (error instanceof PermanentCloudError && error.status === '404') return { action: 'replace-pod', target: label, status: 'already-done', detail: `pod uid ${target.uid} is gone` };
+      if (error instanceof PermanentCloudError && error.status === '409') {
+        return { action: 'replace-pod', target: label, status: 'refused', detail: `the pod changed while being deleted: ${error.message}` };
+      }
+      throw error;
+    }
+    return { action: 'replace-pod', target: label, status: 'applied', detail: `deleted pod uid ${target.uid}${target.owner ? `; ${target.owner} replaces it` : ''}` };
+  },
+};

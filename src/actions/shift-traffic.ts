@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { PermanentCloudError } from '../cloud/errors';
+import type { ActionModule } from './action';
+
+/** Moves a Cloud Run service's traffic off the suspect revision to the previous one. */
+
+const parameters = z.object({
+  project: z.string(),
+  region: z.string(),
+  service: z.string(),
+  /** The suspect revision; the service's latest ready revision when unknown. */
+  revision: z.string().optional(),
+});
+
+export const shiftTraffic: ActionModule<z.infer<typeof parameters>> = {
+  name: 'shift-traffic-to-previous-revision',
+  description: 'Send all of a Cloud Run service’s traffic to the revision before the suspect one.',
+  permissions: ['iam: run.services.get, run.services.update, run.revisions.list, iam.serviceAccounts.actAs'],
+  destructive: true,
+  parameters,
+
+  async plan({ clients }, params) {
+    const service = await clients.run.getService(params.project, params.region, params.service);
+    const suspect = params.revision ?? service.latestReadyRevision;
+    const share = service.traffic.filter((t) => t.revision === suspect).reduce((sum, t) => sum + t.percent, 0);
+    if (share === 0) return { notApplicable: `revision ${suspect} serves no traffic of service ${params.service}` };
+    const revisions = await clients.run.listRevisions(params.project, params.region, params.service);
+    const suspectCreated = revisions.find((r) => r.name === suspect)?.createTime ?? '';
+    const previous = revisions.find((r) => r.name !== suspect && (!suspectCreated || r.createTime < suspectCreated));
+    if (!previous) return { notApplicable: `service ${params.service} has no revision older than ${suspect} to move traffic to` };
+    return {
+      action: 'shift-traffic-to-previous-revision',
+      target: { kind: 'cloud-run-service', project: params.project, region: params.region, service: params.service, fromRevision: suspect, toRevision: previous.name, etag: service.etag },
+      effect: `Move 100% of service ${params.service}'s traffic (now ${share}% on ${suspect}) to revision ${previous.name} (image ${previous.image}), if the service is unchanged since the plan (etag ${service.etag}). Revision ${suspect} stays deployed for forensics.`,
+      destructive: true,
+      permissions: shiftTraffic.permissions,
+    };
+  },
+
+  async apply({ clients }, action) {
+    const target = action.target;
+    if (target.kind !== 'cloud-run-service') throw new PermanentCloudError({ service: 'run', operation: 'shift traffic', target: JSON.stringify(target) }, undefined, 'not a Cloud Run target');
+    const label = `${target.project}/${target.region}/${target.service}`;
+    const service = await clients.run.getService(target.project, target.region, target.service);
+    if (service.traffic.length === 1 && service.traffic[0]!.revision === target.toRevision && service.traffic[0]!.percent === 100) {
+      return { action: action.action, target: label, status: 'already-done', detail: `all traffic is on ${target.toRevision}` };
+    }
+    if (service.etag !== target.etag) {
+      return { action: action.action, target: label, status: 'refused', detail: `the service changed since the plan was approved (etag ${target.etag} → ${service.etag}): a new decision is needed` };
+    }
+    await clients.run.setTraffic(target.project, target.region, target.service, [{ revision: target.toRevision, percent: 100 }], target.etag);
+    return { action: action.action, target: label, status: 'applied', detail: `100% of traffic moved from ${target.fromRevision} to ${target.toRevision}` };
+  },
+};

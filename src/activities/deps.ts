@@ -1,0 +1,18 @@
+import type { CaseStore } from '../cases/case-store';
+import type { EvidenceStore } from '../cases/evidence-store';
+import type { CloudClients } from '../cloud';
+import type { Notifier } from './notifier';
+import type { VirusTotalLookups } from './virustotal-lookups';
+
+/** What activities work with, built once per worker. */
+export interface ActivityDeps {
+  clients: CloudClients;
+  store: CaseStore;
+  evidence: EvidenceStore;
+  virusTotal: VirusTotalLookups;
+  notifier: Notifier;
+  /** Who collects evidence, for its chain of custody. */
+  collector: string;
+  /** Largest artifact copied out of a container. */
+  maxArtifactBytes: number;
+}

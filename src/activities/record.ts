@@ -1,0 +1,30 @@
+import type { Finding } from '../findings/model';
+import type { CaseStatus } from '../workflows/shared';
+import type { CaseStateFields } from '../cases/case-store';
+import type { ActivityDeps } from './deps';
+
+/** Writes to the case record; each one idempotent (keyed), since a retried activity runs twice. */
+export function recordActivities({ store }: ActivityDeps) {
+  return {
+    async recordCaseOpened(input: { caseId: string; workflowId: string; runId: string; subjectKey: string; finding: Finding; dryRun: boolean; openedAt: string }): Promise<void> {
+      await store.openCase(input);
+      await store.addEvent(input.caseId, { key: 'opened', at: input.openedAt, kind: 'opened', detail: { workflowId: input.workflowId, runId: input.runId, subjectKey: input.subjectKey, dryRun: input.dryRun } });
+    },
+    async recordFindingJoined(input: { caseId: string; finding: Finding; at: string }): Promise<void> {
+      await store.joinFinding(input.caseId, input.finding, input.at);
+      await store.addEvent(input.caseId, {
+        key: `finding:${input.finding.name}`,
+        at: input.at,
+        kind: 'finding',
+        detail: { name: input.finding.name, category: input.finding.category, severity: input.finding.severity, eventTime: input.finding.eventTime },
+      });
+    },
+    async recordEvent(input: { caseId: string; key: string; at: string; kind: string; step?: string; outcome?: string; detail: Record<string, unknown> }): Promise<void> {
+      await store.addEvent(input.caseId, input);
+    },
+    async recordCaseState(input: { caseId: string; status: CaseStatus; at: string; fields: CaseStateFields }): Promise<void> {
+      await store.setState(input.caseId, input.status, input.fields);
+      await store.addEvent(input.caseId, { key: `status:${input.status}`, at: input.at, kind: 'status', outcome: input.status, detail: {} });
+    },
+  };
+}

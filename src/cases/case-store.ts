@@ -1,0 +1,231 @@
+import type { Finding, ParsedFinding } from '../findings/model';
+import type { ActionResult, CaseStatus, Decision, Plan } from '../workflows/shared';
+import type { Database } from './database';
+import { migrate } from './migrations';
+
+/** Cases and everything recorded about them. Every write is idempotent: activities may run twice. */
+
+export interface CaseRow {
+  id: string;
+  workflow_id: string;
+  run_id: string;
+  subject_key: string;
+  runtime: string;
+  project: string;
+  cluster: string | null;
+  service: string | null;
+  category: string;
+  severity: string;
+  status: CaseStatus;
+  outcome: string | null;
+  dry_run: boolean;
+  opened_at: string;
+  ready_at: string | null;
+  decided_at: string | null;
+  contained_at: string | null;
+  closed_at: string | null;
+  plan: Plan | null;
+  plan_hash: string | null;
+  decision: Decision[] | null;
+  advice: string | null;
+}
+
+export interface TimelineEntry {
+  event_key: string;
+  at: string;
+  kind: string;
+  step: string | null;
+  outcome: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface EvidenceRow {
+  id: string;
+  case_id: string;
+  kind: string;
+  sha256: string;
+  size: number;
+  source: Record<string, unknown>;
+  collector: string;
+  collected_at: string;
+  storage_path: string;
+  finding_sha256: string | null;
+  hash_check: string;
+}
+
+export interface CaseRecord {
+  case: CaseRow;
+  findings: { finding_name: string; joined_at: string; raw_sha256: string; finding: Finding }[];
+  timeline: TimelineEntry[];
+  evidence: EvidenceRow[];
+  actions: (ActionResult & { action_key: string; dry_run: boolean })[];
+}
+
+export interface CaseStateFields {
+  readyAt?: string;
+  decidedAt?: string;
+  containedAt?: string;
+  closedAt?: string;
+  plan?: Plan;
+  planHash?: string;
+  decision?: Decision[];
+  outcome?: string;
+  advice?: string;
+}
+
+export class CaseStore {
+  constructor(readonly db: Database) {}
+
+  async migrate(): Promise<void> {
+    await migrate(this.db);
+  }
+
+  /** Keeps the raw text of a finding as it arrived; the first arrival wins. */
+  async recordIntake(parsed: ParsedFinding): Promise<void> {
+    await this.db.query(
+      'insert into intake (finding_name, raw, raw_sha256, finding) values ($1, $2, $3, $4) on conflict (finding_name) do nothing',
+      [parsed.finding.name, parsed.raw, parsed.finding.intake.rawSha256, JSON.stringify(parsed.finding)],
+    );
+  }
+
+  async caseForFinding(findingName: string): Promise<CaseRow | undefined> {
+    const [row] = await this.db.query<CaseRow>('select c.* from case_findings f join cases c on c.id = f.case_id where f.finding_name = $1', [findingName]);
+    return row;
+  }
+
+  async openCase(input: { caseId: string; workflowId: string; runId: string; subjectKey: string; finding: Finding; dryRun: boolean; openedAt: string }): Promise<void> {
+    const { subject } = input.finding;
+    await this.db.query(
+      `insert into cases (id, workflow_id, run_id, subject_key, runtime, project, cluster, service, category, severity, status, dry_run, opened_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'investigating', $11, $12) on conflict (id) do nothing`,
+      [
+        input.caseId,
+        input.workflowId,
+        input.runId,
+        input.subjectKey,
+        subject.runtime,
+        subject.projectId,
+        subject.runtime === 'gke' ? subject.cluster : null,
+        subject.runtime === 'cloud-run' ? (subject.service ?? subject.job ?? null) : null,
+        input.finding.category,
+        input.finding.severity,
+        input.dryRun,
+        input.openedAt,
+      ],
+    );
+  }
+
+  /** Links a finding to its case. A finding belongs to one case only: a second link is ignored. */
+  async joinFinding(caseId: string, finding: Finding, at: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      // A finding that reached the workflow without going through intake is kept as normalized.
+      await tx.query(
+        'insert into intake (finding_name, raw, raw_sha256, finding) values ($1, $2, $3, $4) on conflict (finding_name) do nothing',
+        [finding.name, JSON.stringify(finding), finding.intake.rawSha256, JSON.stringify(finding)],
+      );
+      await tx.query('insert into case_findings (case_id, finding_name, joined_at) values ($1, $2, $3) on conflict do nothing', [caseId, finding.name, at]);
+    });
+  }
+
+  async addEvent(caseId: string, entry: { key: string; at: string; kind: string; step?: string; outcome?: string; detail: Record<string, unknown> }): Promise<void> {
+    await this.db.query(
+      'insert into timeline (case_id, event_key, at, kind, step, outcome, detail) values ($1, $2, $3, $4, $5, $6, $7) on conflict (case_id, event_key) do nothing',
+      [caseId, entry.key, entry.at, entry.kind, entry.step ?? null, entry.outcome ?? null, JSON.stringify(entry.detail)],
+    );
+  }
+
+  async setState(caseId: string, status: CaseStatus, fields: CaseStateFields): Promise<void> {
+    await this.db.query(
+      `update cases set status = $2,
+         ready_at = coalesce($3, ready_at), decided_at = coalesce($4, decided_at),
+         contained_at = coalesce($5, contained_at), closed_at = coalesce($6, closed_at),
+         plan = coalesce($7, plan), plan_hash = coalesce($8, plan_hash), decision = coalesce($9, decision),
+         outcome = coalesce($10, outcome), advice = coalesce($11, advice), updated_at = now()
+       where id = $1`,
+      [
+        caseId,
+        status,
+        fields.readyAt ?? null,
+        fields.decidedAt ?? null,
+        fields.containedAt ?? null,
+        fields.closedAt ?? null,
+        fields.plan ? JSON.stringify(fields.plan) : null,
+        fields.planHash ?? null,
+        fields.decision ? JSON.stringify(fields.decision) : null,
+        fields.outcome ?? null,
+        fields.advice ?? null,
+      ],
+    );
+  }
+
+  async addEvidence(row: Omit<EvidenceRow, 'case_id'> & { caseId: string }): Promise<void> {
+    await this.db.query(
+      `insert into evidence (id, case_id, kind, sha256, size, source, collector, collected_at, storage_path, finding_sha256, hash_check)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (id) do nothing`,
+      [row.id, row.caseId, row.kind, row.sha256, row.size, JSON.stringify(row.source), row.collector, row.collected_at, row.storage_path, row.finding_sha256, row.hash_check],
+    );
+  }
+
+  async recordAction(caseId: string, key: string, result: ActionResult, dryRun: boolean): Promise<void> {
+    await this.db.query(
+      `insert into actions (case_id, action_key, action, target, status, dry_run, result, at) values ($1, $2, $3, $4, $5, $6, $7, $8)
+       on conflict (case_id, action_key) do update set status = excluded.status, result = excluded.result, at = excluded.at`,
+      [caseId, key, result.action, result.target, result.status, dryRun, JSON.stringify(result), result.at],
+    );
+  }
+
+  async cachedVerdict<T>(sha256: string): Promise<{ verdict: T; ageMs: number } | undefined> {
+    const [row] = await this.db.query<{ verdict: T; fetched_at: string }>('select verdict, fetched_at from virustotal_cache where sha256 = $1', [sha256]);
+    return row ? { verdict: row.verdict, ageMs: Date.now() - new Date(row.fetched_at).getTime() } : undefined;
+  }
+
+  async cacheVerdict(sha256: string, verdict: unknown): Promise<void> {
+    await this.db.query(
+      'insert into virustotal_cache (sha256, verdict, fetched_at) values ($1, $2, now()) on conflict (sha256) do update set verdict = excluded.verdict, fetched_at = excluded.fetched_at',
+      [sha256, JSON.stringify(verdict)],
+    );
+  }
+
+  async getCase(caseId: string): Promise<CaseRecord | undefined> {
+    const [row] = await this.db.query<CaseRow>('select * from cases where id = $1', [caseId]);
+    if (!row) return undefined;
+    const findings = await this.db.query<CaseRecord['findings'][number]>(
+      'select f.finding_name, f.joined_at, i.raw_sha256, i.finding from case_findings f join intake i using (finding_name) where f.case_id = $1 order by f.joined_at, f.finding_name',
+      [caseId],
+    );
+    const timeline = await this.db.query<TimelineEntry>('select event_key, at, kind, step, outcome, detail from timeline where case_id = $1 order by at, event_key', [caseId]);
+    const evidence = await this.db.query<EvidenceRow>('select * from evidence where case_id = $1 order by collected_at, id', [caseId]);
+    const actions = await this.db.query<{ action_key: string; dry_run: boolean; result: ActionResult }>('select action_key, dry_run, result from actions where case_id = $1 order by at, action_key', [caseId]);
+    return {
+      case: normalizeRow(row),
+      findings: findings.map((f) => ({ ...f, joined_at: iso(f.joined_at) })),
+      timeline: timeline.map((t) => ({ ...t, at: iso(t.at) })),
+      evidence: evidence.map((e) => ({ ...e, size: Number(e.size), collected_at: iso(e.collected_at) })),
+      actions: actions.map((a) => ({ ...a.result, action_key: a.action_key, dry_run: a.dry_run })),
+    };
+  }
+
+  async listCases(filter: { status?: string; limit?: number } = {}): Promise<CaseRow[]> {
+    const rows = await this.db.query<CaseRow>(
+      `select * from cases where ($1::text is null or status = $1) order by opened_at desc limit $2`,
+      [filter.status ?? null, filter.limit ?? 100],
+    );
+    return rows.map(normalizeRow);
+  }
+
+  async rawFinding(findingName: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ raw: string }>('select raw from intake where finding_name = $1', [findingName]);
+    return row?.raw;
+  }
+}
+
+function iso(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : value === null || value === undefined ? (value as never) : new Date(String(value)).toISOString();
+}
+
+function normalizeRow(row: CaseRow): CaseRow {
+  const times = ['opened_at', 'ready_at', 'decided_at', 'contained_at', 'closed_at'] as const;
+  const copy = { ...row };
+  for (const key of times) if (copy[key] !== null) (copy as Record<string, unknown>)[key] = iso(copy[key]);
+  return copy;
+}

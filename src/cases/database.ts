@@ -1,0 +1,99 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Pool } from 'pg';
+
+/**
+ * The case store's database: PostgreSQL through node-postgres when DATABASE_URL is set, an
+ * embedded PostgreSQL (PGlite) in a data folder otherwise. One SQL dialect, one schema.
+ */
+export interface Database {
+  readonly kind: 'postgres' | 'embedded';
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements (no parameters). */
+  exec(sql: string): Promise<void>;
+  /** Runs `work` in one transaction; it sees a Database bound to that transaction. */
+  transaction<T>(work: (tx: Database) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export class PostgresDatabase implements Database {
+  readonly kind = 'postgres';
+  private readonly pool: Pool;
+
+  constructor(url: string) {
+    this.pool = new Pool({ connectionString: url, max: 10 });
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.pool.query(sql, params)).rows as T[];
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async transaction<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const tx: Database = {
+      kind: 'postgres',
+      query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+      exec: async (sql: string) => void (await client.query(sql)),
+      transaction: (inner) => inner(tx),
+      close: async () => undefined,
+    };
+    try {
+      await client.query('BEGIN');
+      const result = await work(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export class EmbeddedDatabase implements Database {
+  readonly kind = 'embedded';
+
+  private constructor(readonly pglite: PGlite) {}
+
+  /** `dataDir` keeps the data across restarts; without it the database lives in memory. */
+  static async open(dataDir?: string): Promise<EmbeddedDatabase> {
+    return new EmbeddedDatabase(await PGlite.create(dataDir));
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.pglite.query<T>(sql, params)).rows;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pglite.exec(sql);
+  }
+
+  async transaction<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+    return this.pglite.transaction(async (transaction) => {
+      const tx: Database = {
+        kind: 'embedded',
+        query: async <R>(sql: string, params: unknown[] = []) => (await transaction.query<R>(sql, params)).rows,
+        exec: async (sql: string) => void (await transaction.exec(sql)),
+        transaction: (inner) => inner(tx),
+        close: async () => undefined,
+      };
+      return work(tx);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pglite.close();
+  }
+}
+
+export async function openDatabase(options: { url?: string | undefined; dataDir?: string | undefined }): Promise<Database> {
+  return options.url ? new PostgresDatabase(options.url) : EmbeddedDatabase.open(options.dataDir);
+}

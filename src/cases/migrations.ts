@@ -1,0 +1,117 @@
+import type { Database } from './database';
+
+/**
+ * The schema, as an ordered list of migrations. Applied once each, in order, under an advisory
+ * lock so that workers starting together do not race. Never edit a released migration: add one.
+ */
+export const migrations: { id: number; name: string; sql: string }[] = [
+  {
+    id: 1,
+    name: 'cases, findings, timeline, evidence, actions, VirusTotal cache',
+    sql: `
+      create table cases (
+        id text primary key,
+        workflow_id text not null,
+        run_id text not null,
+        subject_key text not null,
+        runtime text not null,
+        project text not null,
+        cluster text,
+        service text,
+        category text not null,
+        severity text not null,
+        status text not null,
+        outcome text,
+        dry_run boolean not null default false,
+        opened_at timestamptz not null,
+        ready_at timestamptz,
+        decided_at timestamptz,
+        contained_at timestamptz,
+        closed_at timestamptz,
+        plan jsonb,
+        plan_hash text,
+        decision jsonb,
+        advice text,
+        updated_at timestamptz not null default now()
+      );
+      create index cases_status on cases (status);
+      create index cases_workflow on cases (workflow_id);
+
+      create table intake (
+        finding_name text primary key,
+        raw text not null,
+        raw_sha256 text not null,
+        finding jsonb not null,
+        received_at timestamptz not null default now()
+      );
+
+      create table case_findings (
+        case_id text not null references cases (id),
+        finding_name text not null references intake (finding_name),
+        joined_at timestamptz not null,
+        primary key (case_id, finding_name)
+      );
+      create unique index case_findings_once on case_findings (finding_name);
+
+      create table timeline (
+        case_id text not null references cases (id),
+        event_key text not null,
+        at timestamptz not null,
+        kind text not null,
+        step text,
+        outcome text,
+        detail jsonb not null default '{}',
+        primary key (case_id, event_key)
+      );
+
+      create table evidence (
+        id text primary key,
+        case_id text not null references cases (id),
+        kind text not null,
+        sha256 text not null,
+        size bigint not null,
+        source jsonb not null,
+        collector text not null,
+        collected_at timestamptz not null,
+        storage_path text not null,
+        finding_sha256 text,
+        hash_check text not null
+      );
+      create index evidence_case on evidence (case_id);
+
+      create table actions (
+        case_id text not null references cases (id),
+        action_key text not null,
+        action text not null,
+        target text not null,
+        status text not null,
+        dry_run boolean not null,
+        result jsonb not null default '{}',
+        at timestamptz not null,
+        primary key (case_id, action_key)
+      );
+
+      create table virustotal_cache (
+        sha256 text primary key,
+        verdict jsonb not null,
+        fetched_at timestamptz not null
+      );
+    `,
+  },
+];
+
+export async function migrate(db: Database): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock(3141592653)');
+    await tx.query('create table if not exists schema_migrations (id integer primary key, name text not null, applied_at timestamptz not null default now())');
+    const applied = new Set((await tx.query<{ id: number }>('select id from schema_migrations')).map((row) => row.id));
+    const ran: number[] = [];
+    for (const migration of migrations) {
+      if (applied.has(migration.id)) continue;
+      await tx.exec(migration.sql);
+      await tx.query('insert into schema_migrations (id, name) values ($1, $2)', [migration.id, migration.name]);
+      ran.push(migration.id);
+    }
+    return ran;
+  });
+}

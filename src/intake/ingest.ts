@@ -1,0 +1,49 @@
+import type { Client } from '@temporalio/client';
+import type { CaseStore } from '../cases/case-store';
+import type { ParsedFinding } from '../findings/model';
+import { investigateCase } from '../workflows/investigate-case';
+import { searchAttributes } from '../workflows/search-attributes';
+import { caseIdFor, findingSignal, subjectKeyOf, workflowIdFor, type Policy } from '../workflows/shared';
+
+export interface IngestResult {
+  caseId: string;
+  workflowId: string;
+  runId: string;
+  /** The finding was already part of a case: nothing was started or signalled. */
+  duplicate: boolean;
+}
+
+/**
+ * Starts the case for a finding's subject, or joins the one running (signal-with-start): the
+ * workflow ID is the subject, the finding name the idempotency key. The raw text is kept first.
+ */
+export async function ingestFinding(deps: { client: Client; store: CaseStore; taskQueue: string; policy: Policy }, parsed: ParsedFinding): Promise<IngestResult> {
+  const { finding } = parsed;
+  await deps.store.recordIntake(parsed);
+  const existing = await deps.store.caseForFinding(finding.name);
+  if (existing) return { caseId: existing.id, workflowId: existing.workflow_id, runId: existing.run_id, duplicate: true };
+
+  const subjectKey = subjectKeyOf(finding.subject);
+  const workflowId = workflowIdFor(subjectKey);
+  const { subject } = finding;
+  const handle = await deps.client.workflow.signalWithStart(investigateCase, {
+    workflowId,
+    taskQueue: deps.taskQueue,
+    args: [{ subjectKey, policy: deps.policy }],
+    signal: findingSignal,
+    signalArgs: [finding],
+    // A closed case stays closed: a new finding on the same subject opens a new case.
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: [
+      { key: searchAttributes.category, value: finding.category },
+      { key: searchAttributes.severity, value: finding.severity },
+      { key: searchAttributes.project, value: subject.projectId },
+      ...(subject.runtime === 'gke'
+        ? [{ key: searchAttributes.cluster, value: subject.cluster }]
+        : [{ key: searchAttributes.service, value: subject.service ?? subject.job ?? '' }]),
+      { key: searchAttributes.caseStatus, value: 'investigating' },
+      { key: searchAttributes.findingNames, value: [finding.name] },
+    ],
+  });
+  return { caseId: caseIdFor(handle.signaledRunId), workflowId, runId: handle.signaledRunId, duplicate: false };
+}

@@ -1,0 +1,224 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CaseActivities } from '../activities';
+import type { Finding } from '../findings/model';
+import { activityProfiles } from './activity-profiles';
+import { approvalsRequired, isDecided, refusalReason } from './decision-rules';
+import { searchAttributes } from './search-attributes';
+import {
+  caseIdFor,
+  decideUpdate,
+  decisionSignal,
+  findingSignal,
+  statusQuery,
+  type ActionResult,
+  type CaseInput,
+  type CaseOutcome,
+  type CaseSnapshot,
+  type CaseStatus,
+  type Decision,
+  type DecisionInput,
+  type Plan,
+  type RefusedDecision,
+  type StepName,
+  type StepRecord,
+} from './shared';
+
+const record = proxyActivities<CaseActivities>(activityProfiles.record);
+const read = proxyActivities<CaseActivities>(activityProfiles.cloudRead);
+const logs = proxyActivities<CaseActivities>(activityProfiles.logs);
+const capture = proxyActivities<CaseActivities>(activityProfiles.capture);
+const lookup = proxyActivities<CaseActivities>(activityProfiles.lookup);
+const mutate = proxyActivities<CaseActivities>(activityProfiles.mutation);
+const notify = proxyActivities<CaseActivities>(activityProfiles.notify);
+
+/**
+ * One case: the runbook for a container (or Cloud Run resource) under suspicion. Findings on
+ * the same subject join it while it runs; containment waits for a human decision on an exact plan.
+ */
+export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
+  const { workflowId, runId } = workflowInfo();
+  const caseId = caseIdFor(runId);
+  const { policy } = input;
+  const findings: Finding[] = [];
+  const steps: StepRecord[] = [];
+  const decisions: Decision[] = [];
+  const refused: RefusedDecision[] = [];
+  const actions: ActionResult[] = [];
+  let status: CaseStatus = 'investigating';
+  let plan: Plan | undefined;
+  let outcome: CaseOutcome | undefined;
+  let opened = false;
+  const recordedFindings = new Set<string>();
+
+  const snapshot = (): CaseSnapshot => ({
+    caseId,
+    workflowId,
+    subjectKey: input.subjectKey,
+    status,
+    findings: findings.map((f) => ({ name: f.name, category: f.category, severity: f.severity, eventTime: f.eventTime })),
+    steps: [...steps],
+    ...(plan ? { plan } : {}),
+    decisions: [...decisions],
+    ...((status === 'awaiting-decision' || status === 'escalated') && plan
+      ? { pending: { planHash: plan.hash, approvalsNeeded: approvalsRequired(plan, policy) - decisions.filter((d) => d.decision === 'approve').length } }
+      : {}),
+    refused: [...refused],
+    actions: [...actions],
+    ...(outcome ? { outcome } : {}),
+  });
+
+  const decisionContext = () => ({ status, plan, decisions, policy });
+
+  const accept = async (decision: DecisionInput, via: Decision['via']) => {
+    const accepted: Decision = { decision: decision.decision, approver: decision.approver.trim().toLowerCase(), planHash: decision.planHash, at: new Date().toISOString(), via, ...(decision.reason ? { reason: decision.reason } : {}) };
+    decisions.push(accepted);
+    await record.recordEvent({ caseId, key: `decision:${decisions.length}`, at: accepted.at, kind: 'decision', outcome: accepted.decision, detail: { ...accepted } });
+  };
+
+  setHandler(statusQuery, snapshot);
+  setHandler(findingSignal, async (finding: Finding) => {
+    if (findings.some((known) => known.name === finding.name)) return; // the same finding twice is one finding
+    findings.push(finding);
+    if (opened) await recordFinding(finding);
+  });
+  setHandler(
+    decideUpdate,
+    async (decision: DecisionInput) => {
+      await accept(decision, 'update');
+      return { status, approvalsNeeded: Math.max(0, approvalsRequired(plan, policy) - decisions.filter((d) => d.decision === 'approve').length) };
+    },
+    {
+      validator: (decision: DecisionInput) => {
+        const reason = refusalReason(decision, decisionContext());
+        if (reason) throw new Error(reason);
+      },
+    },
+  );
+  setHandler(decisionSignal, async (decision: DecisionInput) => {
+    const reason = refusalReason(decision, decisionContext());
+    if (!reason) return accept(decision, 'signal');
+    const refusal: RefusedDecision = { at: new Date().toISOString(), via: 'signal', approver: String(decision?.approver ?? ''), reason };
+    refused.push(refusal);
+    await record.recordEvent({ caseId, key: `refused:${refused.length}`, at: refusal.at, kind: 'decision-refused', detail: { ...refusal } });
+  });
+
+  async function recordFinding(finding: Finding) {
+    if (recordedFindings.has(finding.name)) return;
+    recordedFindings.add(finding.name);
+    await record.recordFindingJoined({ caseId, finding, at: new Date().toISOString() });
+    upsertSearchAttributes([{ key: searchAttributes.findingNames, value: findings.map((f) => f.name).slice(0, 100) }]);
+  }
+
+  async function setStatus(next: CaseStatus, fields: Parameters<CaseActivities['recordCaseState']>[0]['fields'] = {}) {
+    status = next;
+    upsertSearchAttributes([{ key: searchAttributes.caseStatus, value: next }]);
+    await record.recordCaseState({ caseId, status: next, at: new Date().toISOString(), fields });
+  }
+
+  /** Runs one runbook step; a failure it cannot get past is recorded as a gap, and the case goes on. */
+  async function step<T extends { summary: string }>(name: StepName, work: () => Promise<T>): Promise<T | undefined> {
+    const startedAt = new Date().toISOString();
+    let result: T | undefined;
+    let gap: StepRecord['gap'];
+    try {
+      result = await work();
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      const cause = error.cause;
+      gap = {
+        reason: cause?.message ?? error.message,
+        errorType: cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : (cause?.name ?? 'ActivityFailure'),
+      };
+    }
+    const entry: StepRecord = { step: name, startedAt, endedAt: new Date().toISOString(), outcome: gap ? 'gap' : 'ok', summary: result?.summary ?? `gap: ${gap?.reason}`, ...(gap ? { gap } : {}) };
+    steps.push(entry);
+    await record.recordEvent({ caseId, key: `step:${name}`, at: entry.endedAt, kind: 'step', step: name, outcome: entry.outcome, detail: { ...entry } });
+    return result;
+  }
+
+  // The first finding arrives with the start (signal-with-start).
+  await condition(() => findings.length > 0);
+  const primary = findings[0]!;
+  await record.recordCaseOpened({ caseId, workflowId, runId, subjectKey: input.subjectKey, finding: primary, dryRun: policy.dryRun, openedAt: new Date().toISOString() });
+  opened = true;
+  for (const finding of [...findings]) await recordFinding(finding);
+
+  // Steps 1-6 of the runbook.
+  const subject = primary.subject;
+  await step('review', () => read.reviewFinding({ caseId, finding: primary, windowMinutes: policy.relatedWindowMinutes }));
+  let instanceId: string | undefined;
+  if (subject.runtime === 'gke') {
+    instanceId = (await step('cluster-and-node', () => read.checkClusterAndNode({ caseId, subject })))?.instanceId;
+    await step('pod', () => read.checkPod({ caseId, subject }));
+  } else {
+    await step('cloud-run', () => read.checkCloudRun({ caseId, subject }));
+  }
+  await step('logs', () => logs.queryLogs({ caseId, subject, eventTime: primary.eventTime, window: policy.logWindow, ...(instanceId ? { instanceId } : {}) }));
+  let captured: string[] = [];
+  if (subject.runtime === 'gke') {
+    captured = (await step('capture', () => capture.captureEvidence({ caseId, subject, findings: [...findings] })))?.sha256s ?? [];
+  }
+  await step('research', () => lookup.research({ caseId, findings: [...findings], capturedSha256s: captured }));
+
+  // The plan, bound to exact targets, and the gate.
+  plan = await read.planContainment({ caseId, findings: [...findings], dryRun: policy.dryRun });
+  await record.recordEvent({ caseId, key: 'plan', at: plan.createdAt, kind: 'plan', detail: { ...plan } });
+  await setStatus('awaiting-decision', { readyAt: new Date().toISOString(), plan, planHash: plan.hash, advice: plan.advice });
+
+  const auto = policy.autoContain;
+  if (auto && auto.playbooks.includes(primary.playbook.id) && auto.severities.includes(primary.severity)) {
+    await accept({ decision: 'approve', approver: 'policy:auto-contain', planHash: plan.hash }, 'policy');
+  } else {
+    await notify.notify({ caseId, event: 'ready-for-decision', findings: [...findings], plan });
+    const decidedInTime = await condition(() => isDecided(decisions, plan, policy) !== undefined, policy.escalateAfterMs);
+    if (!decidedInTime) {
+      await setStatus('escalated');
+      await notify.notify({ caseId, event: 'escalated', findings: [...findings], plan });
+      await condition(() => isDecided(decisions, plan, policy) !== undefined, Math.max(1, policy.expireAfterMs - policy.escalateAfterMs));
+    }
+  }
+
+  const verdict = isDecided(decisions, plan, policy);
+  if (verdict === undefined) {
+    outcome = 'expired-not-contained';
+    await setStatus('expired', { closedAt: new Date().toISOString(), outcome });
+    await notify.notify({ caseId, event: 'expired', findings: [...findings], plan });
+  } else if (verdict === 'rejected') {
+    outcome = 'rejected';
+    await setStatus('rejected', { decidedAt: new Date().toISOString(), decision: decisions, closedAt: new Date().toISOString(), outcome });
+    await notify.notify({ caseId, event: 'decided', findings: [...findings], plan });
+  } else {
+    await setStatus('containing', { decidedAt: new Date().toISOString(), decision: decisions });
+    // Step 7: the approved plan, exactly.
+    for (const action of plan.actions) {
+      try {
+        actions.push(await mutate.applyAction({ caseId, action, dryRun: plan.dryRun }));
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        actions.push({ action: action.action, target: JSON.stringify(action.target), status: 'failed', detail: error.cause?.message ?? error.message, at: new Date().toISOString() });
+      }
+    }
+    outcome = plan.dryRun
+      ? 'dry-run'
+      : plan.actions.length === 0
+        ? 'nothing-to-do'
+        : actions.every((a) => a.status === 'applied' || a.status === 'already-done' || a.status === 'skipped')
+          ? 'contained'
+          : 'partially-contained';
+    const now = new Date().toISOString();
+    await setStatus(outcome === 'partially-contained' ? 'failed' : 'contained', { containedAt: now, closedAt: now, outcome });
+    await notify.notify({ caseId, event: 'contained', findings: [...findings], plan });
+  }
+
+  await condition(allHandlersFinished);
+  return snapshot();
+}

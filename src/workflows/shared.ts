@@ -1,0 +1,177 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { PlaybookId } from '../findings/categories';
+import type { Finding, Severity, Subject } from '../findings/model';
+
+/**
+ * What the case workflow and its clients (CLI, intake, console) share: message definitions and
+ * the types they carry. Pure: no I/O, safe in the workflow sandbox.
+ */
+
+export const defaultTaskQueue = 'scc-responder';
+
+export interface Policy {
+  /** Who may decide: exact e-mail addresses, or "@example.com" for a whole domain. */
+  approvers: string[];
+  /** Destructive actions need approvals from two different people. */
+  fourEyes: boolean;
+  /** Contain without waiting, for these categories at these severities. Off (null) by default. */
+  autoContain: { playbooks: PlaybookId[]; severities: Severity[] } | null;
+  /** An escalation notice goes out when no decision came within this time. */
+  escalateAfterMs: number;
+  /** With no decision by then, the case closes "not contained", nothing changed. */
+  expireAfterMs: number;
+  /** Run every step and plan exactly, apply nothing. */
+  dryRun: boolean;
+  relatedWindowMinutes: number;
+  logWindow: { beforeMinutes: number; afterMinutes: number; maxEntries: number };
+}
+
+export const defaultPolicy: Policy = {
+  approvers: [],
+  fourEyes: false,
+  autoContain: null,
+  escalateAfterMs: 4 * 3600_000,
+  expireAfterMs: 24 * 3600_000,
+  dryRun: false,
+  relatedWindowMinutes: 30,
+  logWindow: { beforeMinutes: 60, afterMinutes: 15, maxEntries: 200 },
+};
+
+export interface CaseInput {
+  subjectKey: string;
+  policy: Policy;
+}
+
+export type StepName = 'review' | 'cluster-and-node' | 'pod' | 'cloud-run' | 'logs' | 'capture' | 'research';
+
+export interface StepRecord {
+  step: StepName;
+  startedAt: string;
+  endedAt: string;
+  outcome: 'ok' | 'gap';
+  summary: string;
+  /** Why the runbook step could not be done, when outcome is "gap". */
+  gap?: { reason: string; errorType: string };
+}
+
+export type ActionName = 'replace-pod' | 'shift-traffic-to-previous-revision' | 'notify-owner';
+
+export type ActionTarget =
+  | { kind: 'pod'; project: string; location: string; cluster: string; namespace: string; name: string; uid: string; resourceVersion: string; owner?: string }
+  | { kind: 'cloud-run-service'; project: string; region: string; service: string; fromRevision: string; toRevision: string; etag: string }
+  | { kind: 'owner'; recipients: string[] };
+
+export interface PlannedAction {
+  action: ActionName;
+  target: ActionTarget;
+  /** What applying it will do, in words: what dry-run shows and the approver approves. */
+  effect: string;
+  destructive: boolean;
+  permissions: string[];
+}
+
+export interface Plan {
+  actions: PlannedAction[];
+  /** Why actions the playbook proposes are not in the plan. */
+  notes: string[];
+  /** The runbook's advice for when the change turns out to be intended. */
+  advice: string;
+  dryRun: boolean;
+  createdAt: string;
+  /** SHA-256 over the canonical plan: what a decision names. */
+  hash: string;
+}
+
+export interface DecisionInput {
+  decision: 'approve' | 'reject';
+  approver: string;
+  reason?: string;
+  planHash: string;
+}
+
+export interface Decision extends DecisionInput {
+  at: string;
+  via: 'update' | 'signal' | 'policy';
+}
+
+export interface RefusedDecision {
+  at: string;
+  via: 'update' | 'signal';
+  approver: string;
+  reason: string;
+}
+
+export interface ActionResult {
+  action: ActionName;
+  target: string;
+  status: 'applied' | 'already-done' | 'dry-run' | 'refused' | 'failed' | 'skipped';
+  detail: string;
+  at: string;
+}
+
+export type CaseStatus = 'investigating' | 'awaiting-decision' | 'escalated' | 'containing' | 'contained' | 'rejected' | 'expired' | 'failed';
+
+export type CaseOutcome = 'contained' | 'partially-contained' | 'rejected' | 'expired-not-contained' | 'dry-run' | 'nothing-to-do';
+
+export interface CaseFindingSummary {
+  name: string;
+  category: string;
+  severity: Severity;
+  eventTime: string;
+}
+
+export interface CaseSnapshot {
+  caseId: string;
+  workflowId: string;
+  subjectKey: string;
+  status: CaseStatus;
+  findings: CaseFindingSummary[];
+  steps: StepRecord[];
+  plan?: Plan;
+  decisions: Decision[];
+  /** What a decision must name now, and how many approvals are still needed. */
+  pending?: { planHash: string; approvalsNeeded: number };
+  refused: RefusedDecision[];
+  actions: ActionResult[];
+  outcome?: CaseOutcome;
+}
+
+export interface DecideResult {
+  status: CaseStatus;
+  approvalsNeeded: number;
+}
+
+/** A finding for the case: signal-with-start delivers the first, later ones join. */
+export const findingSignal = defineSignal<[Finding]>('finding');
+/** Approve or reject, validated before it is accepted (the way the CLI and console decide). */
+export const decideUpdate = defineUpdate<DecideResult, [DecisionInput]>('decide');
+/** The same decision for clients that can only signal: checked in the handler, refusals recorded. */
+export const decisionSignal = defineSignal<[DecisionInput]>('decision');
+export const statusQuery = defineQuery<CaseSnapshot>('status');
+
+/** One case per subject at a time: the container (GKE) or the Cloud Run resource. */
+export function subjectKeyOf(subject: Subject): string {
+  if (subject.runtime === 'gke') {
+    return ['gke', subject.projectId, subject.location, subject.cluster, subject.namespace, subject.pod, subject.container].join('/');
+  }
+  const resource = subject.job ? `job/${subject.job}` : `service/${subject.service ?? '-'}/${subject.revision ?? '-'}`;
+  return ['run', subject.projectId, subject.region, resource].join('/');
+}
+
+export function workflowIdFor(subjectKey: string): string {
+  return `scc-case/${subjectKey}`;
+}
+
+/** Short, stable and unique per run: what people type in `approve CASE`. */
+export function caseIdFor(runId: string): string {
+  return `case-${runId.replace(/-/g, '').slice(0, 12)}`;
+}
+
+export function isApprover(policy: Pick<Policy, 'approvers'>, email: string): boolean {
+  const address = email.trim().toLowerCase();
+  if (!/^[^\s@]{1,64}@[a-z0-9.-]{1,253}$/.test(address)) return false;
+  return policy.approvers.some((entry) => {
+    const allowed = entry.trim().toLowerCase();
+    return allowed.startsWith('@') ? address.endsWith(allowed) : address === allowed;
+  });
+}

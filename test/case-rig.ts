@@ -1,0 +1,127 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { VirusTotalLookups } from '../src/activities/virustotal-lookups';
+import { WebhookNotifier, type Notice } from '../src/activities/notifier';
+import type { ActivityDeps } from '../src/activities';
+import { CaseStore } from '../src/cases/case-store';
+import { EmbeddedDatabase } from '../src/cases/database';
+import { EvidenceStore } from '../src/cases/evidence-store';
+import { createCloudClients } from '../src/cloud';
+import { VirusTotalAdapter } from '../src/cloud/virustotal';
+import { virusTotalBaseUrl } from '../src/cloud/config';
+import { parseFindingObject } from '../src/findings/parse';
+import type { ParsedFinding } from '../src/findings/model';
+import { ingestFinding } from '../src/intake/ingest';
+import type { Lab } from '../src/lab/server';
+import { createWorker } from '../src/worker/create-worker';
+import { defaultPolicy, statusQuery, type CaseSnapshot, type CaseStatus, type Policy } from '../src/workflows/shared';
+import { attachToTestServer, prebuiltWorkflowBundle, testNamespace, uniqueTaskQueue } from './temporal/harness';
+import { startTestLab } from './lab-harness';
+
+/** The whole pipeline on real peers: dev server, lab, embedded case store, a worker, a webhook. */
+export interface CaseRig {
+  env: TestWorkflowEnvironment;
+  lab: Lab;
+  store: CaseStore;
+  deps: ActivityDeps;
+  taskQueue: string;
+  policy: Policy;
+  notices: Notice[];
+  startWorker(): Promise<Worker>;
+  stopWorker(): Promise<void>;
+  finding(category: string, runtime: 'gke' | 'cloud-run'): ParsedFinding;
+  ingest(parsed: ParsedFinding): ReturnType<typeof ingestFinding>;
+  waitFor(workflowId: string, runId: string, done: (snapshot: CaseSnapshot) => boolean, timeoutMs?: number): Promise<CaseSnapshot>;
+  waitForStatus(workflowId: string, runId: string, status: CaseStatus, timeoutMs?: number): Promise<CaseSnapshot>;
+  stop(): Promise<void>;
+}
+
+export const approvers = { secops: 'secops@acme.example', lead: 'lead@acme.example' };
+
+export async function startCaseRig(policy: Partial<Policy> = {}): Promise<CaseRig> {
+  const env = await attachToTestServer();
+  const { lab, target } = await startTestLab();
+  const db = await EmbeddedDatabase.open();
+  const store = new CaseStore(db);
+  await store.migrate();
+  const notices: Notice[] = [];
+  const webhook: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      notices.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Notice);
+      response.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', () => resolve()));
+  const clients = createCloudClients(target);
+  const deps: ActivityDeps = {
+    clients,
+    store,
+    evidence: new EvidenceStore(mkdtempSync(join(tmpdir(), 'scc-evidence-'))),
+    virusTotal: new VirusTotalLookups(new VirusTotalAdapter(virusTotalBaseUrl(target), target.virusTotal.apiKey), store, 600),
+    notifier: new WebhookNotifier(`http://127.0.0.1:${(webhook.address() as AddressInfo).port}/notices`),
+    collector: 'test-worker',
+    maxArtifactBytes: 16 * 1024 * 1024,
+  };
+  const taskQueue = uniqueTaskQueue('case');
+  const fullPolicy: Policy = { ...defaultPolicy, approvers: [approvers.secops, approvers.lead], ...policy };
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+
+  const rig: CaseRig = {
+    env,
+    lab,
+    store,
+    deps,
+    taskQueue,
+    policy: fullPolicy,
+    notices,
+    async startWorker() {
+      worker = await createWorker({ connection: env.nativeConnection, namespace: testNamespace, taskQueue, deps, workflowBundle: prebuiltWorkflowBundle(), shutdownGraceTime: '1s' });
+      running = worker.run();
+      return worker;
+    },
+    async stopWorker() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      worker = undefined;
+    },
+    finding(category, runtime) {
+      const entry = lab.scenario.findings.find((f) => String(f.finding.category).endsWith(category) && String(f.finding.resourceName).includes(runtime === 'gke' ? 'container.googleapis.com' : 'run.googleapis.com') && f.finding.state === 'ACTIVE');
+      if (!entry) throw new Error(`no ${category} finding on ${runtime} in the scenario`);
+      return parseFindingObject(entry);
+    },
+    ingest(parsed) {
+      return ingestFinding({ client: env.client, store, taskQueue, policy: fullPolicy }, parsed);
+    },
+    async waitFor(workflowId, runId, done, timeoutMs = 60_000) {
+      const handle = env.client.workflow.getHandle(workflowId, runId);
+      const deadline = Date.now() + timeoutMs;
+      let last: CaseSnapshot | undefined;
+      while (Date.now() < deadline) {
+        last = await handle.query(statusQuery);
+        if (done(last)) return last;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`case ${workflowId} did not get there in ${timeoutMs} ms; last status ${last?.status}: ${JSON.stringify(last?.steps.map((s) => [s.step, s.outcome]))}`);
+    },
+    waitForStatus(workflowId, runId, status, timeoutMs) {
+      return rig.waitFor(workflowId, runId, (s) => s.status === status, timeoutMs);
+    },
+    async stop() {
+      await rig.stopWorker();
+      await clients.close();
+      await lab.stop();
+      await new Promise<void>((resolve) => webhook.close(() => resolve()));
+      await db.close();
+      await env.teardown();
+    },
+  };
+  return rig;
+}
