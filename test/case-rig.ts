@@ -35,7 +35,7 @@ export interface CaseRig {
   startWorker(): Promise<Worker>;
   stopWorker(): Promise<void>;
   finding(category: string, runtime: 'gke' | 'cloud-run'): ParsedFinding;
-  ingest(parsed: ParsedFinding): ReturnType<typeof ingestFinding>;
+  ingest(parsed: ParsedFinding, policy?: Partial<Policy>): ReturnType<typeof ingestFinding>;
   waitFor(workflowId: string, runId: string, done: (snapshot: CaseSnapshot) => boolean, timeoutMs?: number): Promise<CaseSnapshot>;
   waitForStatus(workflowId: string, runId: string, status: CaseStatus, timeoutMs?: number): Promise<CaseSnapshot>;
   stop(): Promise<void>;
@@ -97,15 +97,21 @@ export async function startCaseRig(policy: Partial<Policy> = {}): Promise<CaseRi
       if (!entry) throw new Error(`no ${category} finding on ${runtime} in the scenario`);
       return parseFindingObject(entry);
     },
-    ingest(parsed) {
-      return ingestFinding({ client: env.client, store, taskQueue, policy: fullPolicy }, parsed);
+    ingest(parsed, override = {}) {
+      return ingestFinding({ client: env.client, store, taskQueue, policy: { ...fullPolicy, ...override }, workflowIdPrefix: `scc-case-${taskQueue}` }, parsed);
     },
     async waitFor(workflowId, runId, done, timeoutMs = 60_000) {
       const handle = env.client.workflow.getHandle(workflowId, runId);
       const deadline = Date.now() + timeoutMs;
       let last: CaseSnapshot | undefined;
       while (Date.now() < deadline) {
-        last = await handle.query(statusQuery);
+        try {
+          last = await handle.query(statusQuery);
+        } catch (error) {
+          // A query can time out while the worker is busy (a loaded CI machine): ask again.
+          if (!/DEADLINE_EXCEEDED|query timed out/.test(String((error as { cause?: unknown }).cause ?? error))) throw error;
+          continue;
+        }
         if (done(last)) return last;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

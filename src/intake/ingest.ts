@@ -17,14 +17,23 @@ export interface IngestResult {
  * Starts the case for a finding's subject, or joins the one running (signal-with-start): the
  * workflow ID is the subject, the finding name the idempotency key. The raw text is kept first.
  */
-export async function ingestFinding(deps: { client: Client; store: CaseStore; taskQueue: string; policy: Policy }, parsed: ParsedFinding): Promise<IngestResult> {
+export interface IngestDeps {
+  client: Client;
+  store: CaseStore;
+  taskQueue: string;
+  policy: Policy;
+  /** Workflow ID prefix: one per deployment sharing a namespace. */
+  workflowIdPrefix?: string;
+}
+
+export async function ingestFinding(deps: IngestDeps, parsed: ParsedFinding): Promise<IngestResult> {
   const { finding } = parsed;
   await deps.store.recordIntake(parsed);
   const existing = await deps.store.caseForFinding(finding.name);
   if (existing) return { caseId: existing.id, workflowId: existing.workflow_id, runId: existing.run_id, duplicate: true };
 
   const subjectKey = subjectKeyOf(finding.subject);
-  const workflowId = workflowIdFor(subjectKey);
+  const workflowId = workflowIdFor(subjectKey, deps.workflowIdPrefix);
   const { subject } = finding;
   const handle = await deps.client.workflow.signalWithStart(investigateCase, {
     workflowId,

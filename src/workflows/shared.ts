@@ -158,8 +158,9 @@ export function subjectKeyOf(subject: Subject): string {
   return ['run', subject.projectId, subject.region, resource].join('/');
 }
 
-export function workflowIdFor(subjectKey: string): string {
-  return `scc-case/${subjectKey}`;
+/** The prefix keeps deployments that share a Temporal namespace apart. */
+export function workflowIdFor(subjectKey: string, prefix = 'scc-case'): string {
+  return `${prefix}/${subjectKey}`;
 }
 
 /** Short, stable and unique per run: what people type in `approve CASE`. */
