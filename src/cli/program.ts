@@ -2,6 +2,11 @@ import { Command, Option } from 'commander';
 import { findingCheck, type CliIo, type OutputFormat } from './finding-check';
 import { labCommand, type LabCommandOptions } from './lab-command';
 import type { Lab } from '../lab/server';
+import { CliContext } from './cli-context';
+import { CommandError, decideCommand, ingestCommand, listCommand, showCommand, statusCommand } from './case-commands';
+import { ConfigError } from '../config/config';
+import { runWorker } from '../worker/main';
+import { upCommand, type UpOptions } from './up-command';
 
 /** Waits for SIGINT or SIGTERM: how a foreground server is stopped. */
 function untilSignal(): Promise<void> {
@@ -25,6 +30,83 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'text']).default('json'))
     .action(async (files: string[], options: { format: OutputFormat }) => {
       setExitCode(await findingCheck(files, options.format, io));
+    });
+
+  /** Case commands share a context (config, store, Temporal), close it, and map errors to one line. */
+  const withContext = (run: (context: CliContext) => Promise<void>) => async () => {
+    const context = new CliContext();
+    try {
+      await run(context);
+      setExitCode(0);
+    } catch (error) {
+      if (error instanceof CommandError || error instanceof ConfigError) {
+        io.stderr(`error: ${error.message}\n`);
+        setExitCode(error instanceof CommandError ? error.exitCode : 2);
+      } else {
+        io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+        setExitCode(1);
+      }
+    } finally {
+      await context.close().catch(() => undefined);
+    }
+  };
+
+  program
+    .command('ingest')
+    .description('start (or join) the case for a finding; prints the case ID and workflow ID')
+    .argument('<file>', 'finding file, or - for standard input')
+    .action((file: string) => withContext((context) => ingestCommand(context, file, io))());
+  program
+    .command('status')
+    .description('the live status of a case: steps, gaps, plan, pending decision')
+    .argument('<case>')
+    .action((caseId: string) => withContext((context) => statusCommand(context, caseId, io))());
+  program
+    .command('approve')
+    .description("approve a case's current plan")
+    .argument('<case>')
+    .requiredOption('--as <email>', 'who approves')
+    .option('--reason <text>', 'why')
+    .action((caseId: string, options: { as: string; reason?: string }) => withContext((context) => decideCommand(context, caseId, 'approve', options, io))());
+  program
+    .command('reject')
+    .description("reject a case's plan: nothing will be changed")
+    .argument('<case>')
+    .requiredOption('--as <email>', 'who rejects')
+    .requiredOption('--reason <text>', 'why')
+    .action((caseId: string, options: { as: string; reason: string }) => withContext((context) => decideCommand(context, caseId, 'reject', options, io))());
+  program
+    .command('cases')
+    .description('cases')
+    .command('list')
+    .description('list cases, newest first')
+    .option('--status <status>', 'only cases with this status')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((options: { status?: string; format: 'text' | 'json' }) => withContext((context) => listCommand(context, options, io))());
+  program
+    .command('case')
+    .description('one case')
+    .command('show')
+    .description('the case record, as JSON (with the raw findings) or Markdown')
+    .argument('<case>')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('json'))
+    .action((caseId: string, options: { format: 'json' | 'md' }) => withContext((context) => showCommand(context, caseId, options.format, io))());
+  program
+    .command('worker')
+    .description('run a worker: the case workflows and their activities')
+    .action(async () => {
+      await runWorker();
+    });
+
+  program
+    .command('up')
+    .description('the embedded stack: Temporal dev server, lab, case store and worker; ingests the sample findings')
+    .option('--data-dir <dir>', 'where everything is kept', '.data')
+    .option('--temporal-port <port>', 'Temporal frontend port', '7233')
+    .option('--lab-port <port>', 'lab port', '8787')
+    .option('--database-port <port>', 'case store port for other processes (PostgreSQL protocol)', '5433')
+    .action(async (options: UpOptions) => {
+      setExitCode(await upCommand(options, io, untilSignal));
     });
 
   program

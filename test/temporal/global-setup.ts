@@ -5,7 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { allSearchAttributeKeys } from '../../src/workflows/search-attributes';
 import { workflowsPath } from '../../src/worker/create-worker';
-import { resolveTemporalCli } from './temporal-cli';
+import { resolveTemporalCli } from '../../src/stack/temporal-cli';
 import { sharedEnvKeys } from './shared-env';
 
 /** One dev server and one workflow bundle for the whole run; test files attach to both. */

@@ -1,0 +1,119 @@
+import { readFile } from 'node:fs/promises';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { CaseRow } from '../cases/case-store';
+import { caseToJson, caseToMarkdown } from '../cases/export';
+import { FindingError } from '../findings/errors';
+import { parseFinding } from '../findings/parse';
+import { ingestFinding } from '../intake/ingest';
+import type { investigateCase } from '../workflows/investigate-case';
+import { decideUpdate, statusQuery, type CaseSnapshot } from '../workflows/shared';
+import type { CliContext } from './cli-context';
+import type { CliIo } from './finding-check';
+
+/** The case commands. Each prints what it did, or one line saying what went wrong. */
+
+export class CommandError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+async function findCase(context: CliContext, caseId: string): Promise<CaseRow> {
+  if (!/^case-[0-9a-f]{12}$/.test(caseId)) throw new CommandError(`"${caseId}" is not a case ID (case-XXXXXXXXXXXX)`, 2);
+  const store = await context.store();
+  const found = (await store.listCases({ limit: 10_000 })).find((row) => row.id === caseId);
+  if (!found) throw new CommandError(`no case ${caseId}`);
+  return found;
+}
+
+async function snapshotOf(context: CliContext, row: CaseRow): Promise<CaseSnapshot> {
+  return (await context.client()).workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id).query(statusQuery);
+}
+
+export async function ingestCommand(context: CliContext, input: string, io: CliIo): Promise<void> {
+  const bytes = input === '-' ? await io.readStdin() : await readFile(input).catch((error: { code?: string }) => {
+    throw new CommandError(`cannot read ${input} (${error.code ?? 'error'})`, 2);
+  });
+  let parsed;
+  try {
+    parsed = parseFinding(bytes);
+  } catch (error) {
+    if (error instanceof FindingError) throw new CommandError(`${input === '-' ? 'stdin' : input}: ${error.message}`, 2);
+    throw error;
+  }
+  const { config } = context;
+  const result = await ingestFinding(
+    { client: await context.client(), store: await context.store(), taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix },
+    parsed,
+  );
+  io.stdout(`${result.caseId} ${result.workflowId}${result.duplicate ? ' (already part of this case)' : ''}\n`);
+}
+
+export async function statusCommand(context: CliContext, caseId: string, io: CliIo): Promise<void> {
+  const row = await findCase(context, caseId);
+  const s = await snapshotOf(context, row);
+  const lines = [`${s.caseId} ${s.status}${s.outcome ? ` (${s.outcome})` : ''} — ${s.subjectKey}`];
+  for (const f of s.findings) lines.push(`  finding   ${f.category} [${f.severity}] ${f.eventTime}`);
+  for (const step of s.steps) lines.push(`  ${step.step.padEnd(17)} ${step.outcome === 'gap' ? 'GAP ' : ''}${step.summary}`);
+  if (s.plan) {
+    lines.push(`  plan ${s.plan.hash}${s.plan.dryRun ? ' (dry run)' : ''}`);
+    for (const a of s.plan.actions) lines.push(`    - ${a.action}: ${a.effect}`);
+    for (const n of s.plan.notes) lines.push(`    (not planned) ${n}`);
+  }
+  for (const d of s.decisions) lines.push(`  decision  ${d.decision} by ${d.approver} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`);
+  for (const r of s.refused) lines.push(`  refused   ${r.approver}: ${r.reason}`);
+  for (const a of s.actions) lines.push(`  action    ${a.action} ${a.status}: ${a.detail}`);
+  if (s.pending) {
+    lines.push(`  waiting for ${s.pending.approvalsNeeded} approval(s):`);
+    lines.push(`    scc-responder approve ${s.caseId} --as EMAIL`, `    scc-responder reject ${s.caseId} --as EMAIL --reason "…"`);
+  }
+  io.stdout(`${lines.join('\n')}\n`);
+}
+
+export async function decideCommand(context: CliContext, caseId: string, decision: 'approve' | 'reject', options: { as: string; reason?: string }, io: CliIo): Promise<void> {
+  const row = await findCase(context, caseId);
+  const handle = (await context.client()).workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id);
+  const snapshot = await handle.query(statusQuery);
+  if (!snapshot.pending) throw new CommandError(`${caseId} is not waiting for a decision (status: ${snapshot.status})`);
+  try {
+    const result = await handle.executeUpdate(decideUpdate, {
+      args: [{ decision, approver: options.as, planHash: snapshot.pending.planHash, ...(options.reason ? { reason: options.reason } : {}) }],
+    });
+    io.stdout(
+      result.approvalsNeeded > 0
+        ? `${caseId}: ${decision} recorded; ${result.approvalsNeeded} more approval(s) needed\n`
+        : `${caseId}: ${decision === 'approve' ? 'approved: containment starts now' : 'rejected: nothing will be changed'} (plan ${snapshot.pending.planHash.slice(0, 12)})\n`,
+    );
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) throw new CommandError(`${caseId}: refused: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+    throw error;
+  }
+}
+
+export async function listCommand(context: CliContext, options: { status?: string; format: 'text' | 'json' }, io: CliIo): Promise<void> {
+  const rows = await (await context.store()).listCases(options.status ? { status: options.status } : {});
+  if (options.format === 'json') {
+    io.stdout(`${JSON.stringify(rows.map(({ plan: _plan, decision: _decision, ...rest }) => rest), null, 2)}\n`);
+    return;
+  }
+  if (rows.length === 0) io.stdout('no cases\n');
+  for (const row of rows) {
+    io.stdout(`${row.id}  ${row.status.padEnd(17)} ${row.severity.padEnd(8)} ${row.category}  ${row.cluster ?? row.service ?? ''}  ${row.opened_at}\n`);
+  }
+}
+
+export async function showCommand(context: CliContext, caseId: string, format: 'json' | 'md', io: CliIo): Promise<void> {
+  await findCase(context, caseId);
+  const store = await context.store();
+  const record = (await store.getCase(caseId))!;
+  if (format === 'md') {
+    io.stdout(caseToMarkdown(record));
+    return;
+  }
+  const raw: Record<string, string> = {};
+  for (const f of record.findings) raw[f.finding_name] = (await store.rawFinding(f.finding_name)) ?? '';
+  io.stdout(caseToJson(record, raw));
+}

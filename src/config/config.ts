@@ -1,0 +1,102 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { defaultPolicy, defaultTaskQueue } from '../workflows/shared';
+
+/**
+ * One typed configuration for the worker and the CLI, validated at start: a JSON file
+ * (SCC_CONFIG, or the stack file the dev stack writes in the data folder) overlaid by the
+ * environment. Secrets come from the environment; they are never printed.
+ */
+
+const policySchema = z.object({
+  approvers: z.array(z.string().regex(/^(@[a-z0-9.-]+|[^\s@]+@[a-z0-9.-]+)$/i, 'an e-mail address or @domain')).default(defaultPolicy.approvers),
+  fourEyes: z.boolean().default(defaultPolicy.fourEyes),
+  autoContain: z
+    .object({
+      playbooks: z.array(z.enum(['launch-code-compiler-tool', 'malicious-script-executed', 'added-binary-executed', 'netcat-remote-code-execution', 'generic-container-threat'])),
+      severities: z.array(z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'SEVERITY_UNSPECIFIED'])),
+    })
+    .nullable()
+    .default(null),
+  escalateAfterMs: z.number().int().positive().default(defaultPolicy.escalateAfterMs),
+  expireAfterMs: z.number().int().positive().default(defaultPolicy.expireAfterMs),
+  dryRun: z.boolean().default(false),
+  relatedWindowMinutes: z.number().int().positive().default(defaultPolicy.relatedWindowMinutes),
+  logWindow: z.object({ beforeMinutes: z.number().int().positive(), afterMinutes: z.number().int().nonnegative(), maxEntries: z.number().int().positive().max(10_000) }).default(defaultPolicy.logWindow),
+});
+
+const configSchema = z.object({
+  dataDir: z.string().default('.data'),
+  temporal: z
+    .object({
+      address: z.string().default('127.0.0.1:7233'),
+      namespace: z.string().default('default'),
+      taskQueue: z.string().default(defaultTaskQueue),
+      workflowIdPrefix: z.string().regex(/^[A-Za-z0-9._-]+$/).default('scc-case'),
+      apiKey: z.string().optional(),
+      tls: z.object({ certPath: z.string(), keyPath: z.string(), caPath: z.string().optional(), serverName: z.string().optional() }).optional(),
+      uiUrl: z.string().optional(),
+    })
+    .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: defaultTaskQueue, workflowIdPrefix: 'scc-case' }),
+  /** PostgreSQL; the embedded store in <dataDir>/cases when absent. */
+  databaseUrl: z.string().optional(),
+  cloud: z
+    .discriminatedUnion('mode', [
+      z.object({ mode: z.literal('lab'), url: z.string().url(), token: z.string(), kubeconfigPath: z.string(), virusTotal: z.object({ apiKey: z.string() }) }),
+      z.object({ mode: z.literal('google'), kubeconfigPath: z.string().optional(), virusTotal: z.object({ apiKey: z.string().optional(), baseUrl: z.string().url().optional() }).optional() }),
+    ])
+    .default({ mode: 'google' }),
+  policy: policySchema.default(policySchema.parse({})),
+  notifyWebhookUrl: z.string().url().optional(),
+  virusTotalPerMinute: z.number().positive().default(4),
+  maxArtifactBytes: z.number().int().positive().default(64 * 1024 * 1024),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function stackFilePath(dataDir: string): string {
+  return join(dataDir, 'stack.json');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}): Config {
+  const dataDir = resolve(env.SCC_DATA_DIR ?? '.data');
+  const file = env.SCC_CONFIG ?? (existsSync(stackFilePath(dataDir)) ? stackFilePath(dataDir) : undefined);
+  let base: Record<string, unknown> = {};
+  if (file) {
+    try {
+      base = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`cannot read the configuration file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const temporal = { ...(base.temporal as object | undefined) } as Record<string, unknown>;
+  if (env.TEMPORAL_ADDRESS) temporal.address = env.TEMPORAL_ADDRESS;
+  if (env.TEMPORAL_NAMESPACE) temporal.namespace = env.TEMPORAL_NAMESPACE;
+  if (env.TEMPORAL_TASK_QUEUE) temporal.taskQueue = env.TEMPORAL_TASK_QUEUE;
+  if (env.TEMPORAL_API_KEY) temporal.apiKey = env.TEMPORAL_API_KEY;
+  if (env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY) temporal.tls = { certPath: env.TEMPORAL_TLS_CERT, keyPath: env.TEMPORAL_TLS_KEY, ...(env.TEMPORAL_TLS_CA ? { caPath: env.TEMPORAL_TLS_CA } : {}) };
+  const policy = { ...(base.policy as object | undefined) } as Record<string, unknown>;
+  if (env.SCC_APPROVERS) policy.approvers = env.SCC_APPROVERS.split(',').map((a) => a.trim()).filter(Boolean);
+  if (env.SCC_DRY_RUN) policy.dryRun = env.SCC_DRY_RUN === 'true' || env.SCC_DRY_RUN === '1';
+  const merged = {
+    ...base,
+    dataDir,
+    temporal,
+    policy,
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),
+    ...(env.VIRUSTOTAL_API_KEY && (base.cloud as { mode?: string } | undefined)?.mode !== 'lab' ? { cloud: { mode: 'google', ...(base.cloud as object), virusTotal: { apiKey: env.VIRUSTOTAL_API_KEY } } } : {}),
+    ...overrides,
+  };
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`invalid configuration${file ? ` (${file} and environment)` : ''} at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,107 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { CaseStore } from '../cases/case-store';
+import { EmbeddedDatabase } from '../cases/database';
+import { stackFilePath, loadConfig, type Config } from '../config/config';
+import { parseFinding } from '../findings/parse';
+import { ingestFinding, type IngestResult } from '../intake/ingest';
+import { startLab } from '../lab/server';
+import { createWorker } from '../worker/create-worker';
+import { buildActivityDeps, connectClient, connectWorker } from '../worker/runtime';
+import { startDevServer } from './temporal-dev-server';
+import { resolveTemporalCli } from './temporal-cli';
+
+/**
+ * The embedded stack, the main job's default: a Temporal dev server with a persistent file, the
+ * lab with its default scenario, the embedded case store (served on a loopback PostgreSQL port
+ * for CLI commands in other terminals), and a worker. Everything lives in the data folder, so
+ * stopping and starting again keeps the cases and their pending approvals.
+ */
+export interface StackOptions {
+  dataDir: string;
+  temporalPort: number;
+  temporalUiPort: number;
+  labPort: number;
+  databasePort: number;
+  samplesDir: string;
+  approvers: string[];
+}
+
+export const defaultStackOptions: StackOptions = {
+  dataDir: '.data',
+  temporalPort: 7233,
+  temporalUiPort: 8233,
+  labPort: 8787,
+  databasePort: 5433,
+  samplesDir: resolve(__dirname, '../../samples/findings'),
+  approvers: ['secops@acme.example', 'lead@acme.example'],
+};
+
+export interface RunningStack {
+  config: Config;
+  ingested: { file: string; result: IngestResult }[];
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions, log: (line: string) => void): Promise<RunningStack> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch((error: unknown) => log(`while stopping: ${String(error)}`));
+  };
+  try {
+    log(`starting the Temporal dev server (${join(dataDir, 'temporal.db')})`);
+    const temporal = await startDevServer({ cliPath: resolveTemporalCli(), dbFile: join(dataDir, 'temporal.db'), port: options.temporalPort, uiPort: options.temporalUiPort });
+    stops.push(() => temporal.stop());
+
+    const lab = await startLab({ port: options.labPort, dataDir: join(dataDir, 'lab') });
+    stops.push(() => lab.stop());
+    log(`lab serving on ${lab.url} (kubectl --kubeconfig ${lab.kubeconfigPath} get pods -A)`);
+
+    const db = await EmbeddedDatabase.open(join(dataDir, 'cases'));
+    stops.push(() => db.close());
+    const store = new CaseStore(db);
+    await store.migrate();
+    const socket = new PGLiteSocketServer({ db: db.pglite, host: '127.0.0.1', port: options.databasePort });
+    await socket.start();
+    stops.push(() => socket.stop());
+
+    const stackConfig = {
+      temporal: { address: temporal.address, namespace: 'default', taskQueue: 'scc-responder', workflowIdPrefix: 'scc-case', uiUrl: temporal.uiUrl },
+      databaseUrl: `postgres://postgres@127.0.0.1:${options.databasePort}/postgres`,
+      cloud: { mode: 'lab', url: lab.url, token: lab.token, kubeconfigPath: lab.kubeconfigPath, virusTotal: { apiKey: lab.virusTotalKey } },
+      policy: { approvers: options.approvers },
+      virusTotalPerMinute: 600,
+    };
+    writeFileSync(stackFilePath(dataDir), `${JSON.stringify(stackConfig, null, 2)}\n`, { mode: 0o600 });
+    // The worker in this process uses the store directly; other processes use the socket.
+    const config = loadConfig({ SCC_DATA_DIR: dataDir }, { databaseUrl: undefined });
+
+    const deps = buildActivityDeps(config, store);
+    stops.push(() => deps.clients.close());
+    const connection = await connectWorker(config);
+    stops.push(() => connection.close());
+    log('starting the worker (bundling the workflows)');
+    const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+
+    const client = await connectClient(config);
+    stops.push(() => client.connection.close());
+    const ingested: RunningStack['ingested'] = [];
+    for (const file of readdirSync(options.samplesDir).filter((name) => name.endsWith('.json')).sort()) {
+      const parsed = parseFinding(readFileSync(join(options.samplesDir, file)));
+      const result = await ingestFinding({ client, store, taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix }, parsed);
+      ingested.push({ file, result });
+    }
+    return { config, ingested, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

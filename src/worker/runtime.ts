@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { WebhookNotifier } from '../activities/notifier';
+import { VirusTotalLookups } from '../activities/virustotal-lookups';
+import type { ActivityDeps } from '../activities';
+import { CaseStore } from '../cases/case-store';
+import { openDatabase } from '../cases/database';
+import { EvidenceStore } from '../cases/evidence-store';
+import { createCloudClients, type CloudClients } from '../cloud';
+import { virusTotalBaseUrl } from '../cloud/config';
+import { VirusTotalAdapter } from '../cloud/virustotal';
+import type { Config } from '../config/config';
+
+/** Connections and stores built from the configuration: shared by the worker, the CLI and the dev stack. */
+
+function tlsOptions(config: Config) {
+  const tls = config.temporal.tls;
+  if (!tls) return config.temporal.apiKey ? { tls: true as const } : {};
+  return {
+    tls: {
+      clientCertPair: { crt: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) },
+      ...(tls.caPath ? { serverRootCACertificate: readFileSync(tls.caPath) } : {}),
+      ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
+    },
+  };
+}
+
+export async function connectClient(config: Config): Promise<Client> {
+  const connection = await Connection.connect({
+    address: config.temporal.address,
+    ...tlsOptions(config),
+    ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
+  });
+  return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+export function connectWorker(config: Config): Promise<NativeConnection> {
+  return NativeConnection.connect({
+    address: config.temporal.address,
+    ...tlsOptions(config),
+    ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
+  });
+}
+
+export async function openCaseStore(config: Config): Promise<CaseStore> {
+  const store = new CaseStore(await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'cases') }));
+  await store.migrate();
+  return store;
+}
+
+export function buildActivityDeps(config: Config, store: CaseStore, clients: CloudClients = createCloudClients(config.cloud)): ActivityDeps {
+  return {
+    clients,
+    store,
+    evidence: new EvidenceStore(join(config.dataDir, 'evidence')),
+    virusTotal: new VirusTotalLookups(new VirusTotalAdapter(virusTotalBaseUrl(config.cloud), config.cloud.virusTotal?.apiKey), store, config.virusTotalPerMinute),
+    notifier: new WebhookNotifier(config.notifyWebhookUrl),
+    collector: `scc-responder worker on ${hostname()} (pid ${process.pid})`,
+    maxArtifactBytes: config.maxArtifactBytes,
+  };
+}
