@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { VirusTotalLookups } from '../src/activities/virustotal-lookups';
 import { WebhookNotifier, type Notice } from '../src/activities/notifier';
@@ -30,6 +30,7 @@ export interface CaseRig {
   store: CaseStore;
   deps: ActivityDeps;
   taskQueue: string;
+  workflowIdPrefix: string;
   policy: Policy;
   notices: Notice[];
   startWorker(): Promise<Worker>;
@@ -43,8 +44,8 @@ export interface CaseRig {
 
 export const approvers = { secops: 'secops@acme.example', lead: 'lead@acme.example' };
 
-export async function startCaseRig(policy: Partial<Policy> = {}): Promise<CaseRig> {
-  const env = await attachToTestServer();
+export async function startCaseRig(policy: Partial<Policy> = {}, options: { temporalAddress?: string } = {}): Promise<CaseRig> {
+  const env = options.temporalAddress ? await TestWorkflowEnvironment.createFromExistingServer({ address: options.temporalAddress, namespace: testNamespace }) : await attachToTestServer();
   const { lab, target } = await startTestLab();
   const db = await EmbeddedDatabase.open();
   const store = new CaseStore(db);
@@ -80,6 +81,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}): Promise<CaseRi
     store,
     deps,
     taskQueue,
+    workflowIdPrefix: `scc-case-${taskQueue}`,
     policy: fullPolicy,
     notices,
     async startWorker() {
@@ -109,7 +111,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}): Promise<CaseRi
           last = await handle.query(statusQuery);
         } catch (error) {
           // A query can time out while the worker is busy (a loaded CI machine): ask again.
-          if (!/DEADLINE_EXCEEDED|query timed out/.test(String((error as { cause?: unknown }).cause ?? error))) throw error;
+          if (!/DEADLINE_EXCEEDED|query timed out|CANCELLED/.test(String((error as { cause?: unknown }).cause ?? error))) throw error;
           continue;
         }
         if (done(last)) return last;

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { actions } from '../actions';
 import type { ActionResult, PlannedAction } from '../workflows/shared';
 import type { ActivityDeps } from './deps';
@@ -9,10 +10,17 @@ export function actActivities(deps: ActivityDeps) {
     async applyAction(input: { caseId: string; action: PlannedAction; dryRun: boolean }): Promise<ActionResult> {
       return classified(async () => {
         const key = `${input.action.action}:${JSON.stringify(input.action.target)}`;
+        // Heartbeats keep a long apply alive, and let a dead worker's attempt be noticed fast.
+        const beat = setInterval(() => Context.current().heartbeat(key), 2_000);
         const at = new Date().toISOString();
-        const result: ActionResult = input.dryRun
-          ? { action: input.action.action, target: JSON.stringify(input.action.target), status: 'dry-run', detail: `would: ${input.action.effect}`, at }
-          : { ...(await actions[input.action.action].apply({ clients: deps.clients, notifier: deps.notifier }, input.action)), at };
+        let result: ActionResult;
+        try {
+          result = input.dryRun
+            ? { action: input.action.action, target: JSON.stringify(input.action.target), status: 'dry-run', detail: `would: ${input.action.effect}`, at }
+            : { ...(await actions[input.action.action].apply({ clients: deps.clients, notifier: deps.notifier }, input.action)), at };
+        } finally {
+          clearInterval(beat);
+        }
         await deps.store.recordAction(input.caseId, key, result, input.dryRun);
         return result;
       });

@@ -80,12 +80,7 @@ describe('finding check (in process)', () => {
 });
 
 describe('the scc-responder binary', () => {
-  beforeAll(() => {
-    const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
-      encoding: 'utf8',
-    });
-    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-  }, 120_000);
+  // dist/ is built once per run by the global setup.
 
   const cli = (args: string[], input?: string) =>
     spawnSync(process.execPath, [join(root, 'bin/scc-responder.js'), ...args], { encoding: 'utf8', input });

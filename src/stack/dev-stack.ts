@@ -64,7 +64,7 @@ export async function startStack(options: StackOptions, log: (line: string) => v
     stops.push(() => db.close());
     const store = new CaseStore(db);
     await store.migrate();
-    const socket = new PGLiteSocketServer({ db: db.pglite, host: '127.0.0.1', port: options.databasePort });
+    const socket = new PGLiteSocketServer({ db: db.pglite, host: '127.0.0.1', port: options.databasePort, maxConnections: 32 });
     await socket.start();
     stops.push(() => socket.stop());
 

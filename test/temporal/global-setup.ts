@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,11 @@ import { sharedEnvKeys } from './shared-env';
 
 /** One dev server and one workflow bundle for the whole run; test files attach to both. */
 export default async function globalSetup(): Promise<void> {
+  // dist/ once per run: the CLI binary and worker processes that tests start run the build.
+  const root = join(__dirname, '../..');
+  const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`the build failed:\n${build.stdout}${build.stderr}`);
+
   const path = resolveTemporalCli();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
