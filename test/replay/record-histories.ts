@@ -1,0 +1,51 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { investigateCase } from '../../src/workflows/investigate-case';
+import { decideUpdate, decisionSignal } from '../../src/workflows/shared';
+import { approvers, startCaseRig } from '../case-rig';
+
+/**
+ * Records the histories the replay test guards: run with `npm run record-histories` after a
+ * deliberate, versioned change to the workflow, never to silence a replay failure.
+ */
+const out = join(__dirname, 'histories');
+
+test('record representative case histories', async () => {
+  const rig = await startCaseRig();
+  await rig.startWorker();
+  try {
+    const handleFor = (workflowId: string, runId: string) => rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
+    const save = async (name: string, workflowId: string, runId: string) => {
+      const history = await handleFor(workflowId, runId).fetchHistory();
+      writeFileSync(join(out, `${name}.json`), `${historyToJSON(history)}\n`);
+    };
+
+    const gke = await rig.ingest(rig.finding('Launch Code Compiler Tool In Container', 'gke'));
+    await rig.ingest(rig.finding('Added Binary Executed', 'gke'));
+    let ready = await rig.waitFor(gke.workflowId, gke.runId, (s) => s.status === 'awaiting-decision' && s.findings.length === 2);
+    await handleFor(gke.workflowId, gke.runId).signal(decisionSignal, { decision: 'approve', approver: 'mallory@evil.example', planHash: ready.plan!.hash });
+    await handleFor(gke.workflowId, gke.runId).executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
+    await handleFor(gke.workflowId, gke.runId).result();
+    await save('gke-joined-refused-approved-contained', gke.workflowId, gke.runId);
+
+    const run = await rig.ingest(rig.finding('Netcat Remote Code Execution In Container', 'cloud-run'), { fourEyes: true });
+    ready = await rig.waitForStatus(run.workflowId, run.runId, 'awaiting-decision');
+    await handleFor(run.workflowId, run.runId).executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
+    await handleFor(run.workflowId, run.runId).signal(decisionSignal, { decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash });
+    await handleFor(run.workflowId, run.runId).result();
+    await save('cloud-run-four-eyes-contained', run.workflowId, run.runId);
+
+    const script = await rig.ingest(rig.finding('Malicious Script Executed', 'gke'));
+    ready = await rig.waitForStatus(script.workflowId, script.runId, 'awaiting-decision');
+    await handleFor(script.workflowId, script.runId).executeUpdate(decideUpdate, { args: [{ decision: 'reject', approver: approvers.lead, reason: 'expected', planHash: ready.plan!.hash }] });
+    await handleFor(script.workflowId, script.runId).result();
+    await save('gke-rejected', script.workflowId, script.runId);
+
+    const expiring = await rig.ingest(rig.finding('Netcat Remote Code Execution In Container', 'gke'), { escalateAfterMs: 300, expireAfterMs: 900, dryRun: true });
+    await handleFor(expiring.workflowId, expiring.runId).result();
+    await save('gke-escalated-expired', expiring.workflowId, expiring.runId);
+  } finally {
+    await rig.stop();
+  }
+}, 180_000);
