@@ -9,6 +9,17 @@ run() { bash scripts/toolchain.sh "$@"; }
 echo '== typecheck' && run tsc -p tsconfig.json --noEmit
 echo '== lint' && run eslint --max-warnings=0 .
 echo '== tests'
+# The case store is tested against a real PostgreSQL as well as the embedded one. In CI a
+# missing server is a failure; elsewhere the tests say they ran against the embedded one only.
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  if url=$(bash scripts/postgres.sh start); then
+    export TEST_DATABASE_URL=$url
+    trap 'bash scripts/postgres.sh stop' EXIT
+  elif [ "${CI:-}" = true ]; then
+    echo 'error: CI needs PostgreSQL for the case store tests, and it could not be started' >&2
+    exit 1
+  fi
+fi
 # @kubernetes/client-node 2.x is ESM-only: jest loads it through Node's require(esm), which it
 # enables only with VM modules on (Node >= 24.9). NODE_OPTIONS reaches jest's workers too.
 export NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning ${NODE_OPTIONS:-}"

@@ -103,7 +103,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: { temp
       return ingestFinding({ client: env.client, store, taskQueue, policy: { ...fullPolicy, ...override }, workflowIdPrefix: `scc-case-${taskQueue}` }, parsed);
     },
     async waitFor(workflowId, runId, done, timeoutMs = 60_000) {
-      const handle = env.client.workflow.getHandle(workflowId, runId);
+      const handle = env.client.workflow.getHandle(workflowId, runId || undefined);
       const deadline = Date.now() + timeoutMs;
       let last: CaseSnapshot | undefined;
       while (Date.now() < deadline) {

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { allCategories, notificationFor } from '../../test/fixtures/findings';
+import { parseFinding } from '../findings/parse';
+import { CaseStore } from './case-store';
+import { EmbeddedDatabase, PostgresDatabase, type Database } from './database';
+import { caseToJson, caseToMarkdown } from './export';
+import { migrations } from './migrations';
+
+/** The same store, the same schema and migrations, on the embedded default and on PostgreSQL. */
+
+const postgresUrl = process.env.TEST_DATABASE_URL;
+if (process.env.CI === 'true' && !postgresUrl) {
+  throw new Error('TEST_DATABASE_URL is not set: CI runs the case store tests against PostgreSQL too (scripts/test.sh starts one)');
+}
+
+async function freshPostgres(): Promise<Database> {
+  const name = `scc_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(postgresUrl!);
+  url.pathname = `/${name}`;
+  return new PostgresDatabase(url.toString());
+}
+
+const backends: [string, () => Promise<Database>][] = [['embedded', () => EmbeddedDatabase.open()]];
+if (postgresUrl) backends.push(['postgres', freshPostgres]);
+
+const parsed = (category = allCategories[0]!) => parseFinding(JSON.stringify(notificationFor(category, 'gke')));
+
+describe.each(backends)('case store on %s', (_kind, open) => {
+  let db: Database;
+  let store: CaseStore;
+
+  beforeAll(async () => {
+    db = await open();
+    store = new CaseStore(db);
+    await store.migrate();
+  });
+
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const opened = async (caseId: string, finding = parsed().finding) => {
+    await store.openCase({ caseId, workflowId: `wf-${caseId}`, runId: `run-${caseId}`, subjectKey: 'gke/x', finding, dryRun: false, openedAt: '2026-11-20T10:00:00Z' });
+  };
+
+  test('migrations apply once, also when two stores start together', async () => {
+    await Promise.all([store.migrate(), new CaseStore(db).migrate()]);
+    const rows = await db.query<{ id: number }>('select id from schema_migrations order by id');
+    expect(rows.map((r) => r.id)).toEqual(migrations.map((m) => m.id));
+  });
+
+  test('intake keeps the first raw text; a finding belongs to one case only', async () => {
+    const first = parsed('script');
+    await store.recordIntake(first);
+    await store.recordIntake({ ...first, raw: '{"tampered": true}' });
+    expect(await store.rawFinding(first.finding.name)).toBe(first.raw);
+
+    await opened('case-000000000001', first.finding);
+    await opened('case-000000000002', first.finding);
+    await store.joinFinding('case-000000000001', first.finding, '2026-11-20T10:00:01Z');
+    await store.joinFinding('case-000000000002', first.finding, '2026-11-20T10:00:02Z');
+    expect((await store.caseForFinding(first.finding.name))!.id).toBe('case-000000000001');
+  });
+
+  test('events are idempotent, state is merged, evidence and actions recorded, verdicts cached', async () => {
+    const finding = parsed('netcat').finding;
+    await opened('case-000000000003', finding);
+    await store.joinFinding('case-000000000003', finding, '2026-11-20T10:00:01Z');
+    const event = { key: 'step:review', at: '2026-11-20T10:00:02Z', kind: 'step', step: 'review', outcome: 'ok', detail: { summary: 'first' } };
+    await store.addEvent('case-000000000003', event);
+    await store.addEvent('case-000000000003', { ...event, detail: { summary: 'second' } });
+    await store.setState('case-000000000003', 'awaiting-decision', { readyAt: '2026-11-20T10:01:00Z', advice: 'rebuild the image' });
+    await store.setState('case-000000000003', 'contained', { containedAt: '2026-11-20T10:05:00Z', outcome: 'contained' });
+    await store.addEvidence({ id: 'ev-1', caseId: 'case-000000000003', kind: 'binary', sha256: 'a'.repeat(64), size: 10, source: { path: '/usr/bin/nc' }, collector: 'test', collected_at: '2026-11-20T10:02:00Z', storage_path: '/tmp/x', finding_sha256: 'a'.repeat(64), hash_check: 'match' });
+    await store.recordAction('case-000000000003', 'replace-pod:x', { action: 'replace-pod', target: 'x', status: 'failed', detail: 'first try', at: '2026-11-20T10:04:00Z' }, false);
+    await store.recordAction('case-000000000003', 'replace-pod:x', { action: 'replace-pod', target: 'x', status: 'applied', detail: 'done', at: '2026-11-20T10:04:30Z' }, false);
+    await store.cacheVerdict('b'.repeat(64), { status: 'unknown', sha256: 'b'.repeat(64) });
+
+    const record = (await store.getCase('case-000000000003'))!;
+    expect(record.case).toMatchObject({ status: 'contained', outcome: 'contained', ready_at: '2026-11-20T10:01:00.000Z', contained_at: '2026-11-20T10:05:00.000Z', advice: 'rebuild the image' });
+    expect(record.timeline.filter((t) => t.kind === 'step')).toEqual([expect.objectContaining({ event_key: 'step:review', detail: { summary: 'first' } })]);
+    expect(record.evidence).toEqual([expect.objectContaining({ id: 'ev-1', size: 10, hash_check: 'match' })]);
+    expect(record.actions).toEqual([expect.objectContaining({ status: 'applied', detail: 'done' })]);
+    expect(record.findings.map((f) => f.finding.category)).toEqual([finding.category]);
+    expect((await store.cachedVerdict('b'.repeat(64)))!.verdict).toEqual({ status: 'unknown', sha256: 'b'.repeat(64) });
+    expect(await store.cachedVerdict('c'.repeat(64))).toBeUndefined();
+
+    expect((await store.listCases({ status: 'contained' })).map((c) => c.id)).toEqual(['case-000000000003']);
+    const markdown = caseToMarkdown(record);
+    expect(markdown).toContain('# Case case-000000000003: Execution: Netcat Remote Code Execution In Container');
+    expect(markdown).toContain('| review | ok | first |');
+    expect(markdown).toContain('replace-pod on x: **applied**');
+    const exported = JSON.parse(caseToJson(record, { [finding.name]: 'raw text' }));
+    expect(exported.rawFindings).toEqual({ [finding.name]: 'raw text' });
+  });
+
+  test('cell text from findings cannot break the Markdown table', async () => {
+    const notification = notificationFor('binary', 'gke') as { finding: { category: string } };
+    notification.finding.category = 'Added | Binary Executed';
+    const finding = parseFinding(JSON.stringify(notification)).finding;
+    await opened('case-000000000004', finding);
+    await store.joinFinding('case-000000000004', finding, '2026-11-20T10:00:01Z');
+    const markdown = caseToMarkdown((await store.getCase('case-000000000004'))!);
+    expect(markdown).toContain('Added \\| Binary Executed');
+  });
+});
