@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -10,19 +9,11 @@ import { resolveTemporalCli } from '../../src/stack/temporal-cli';
 import type { investigateCase } from '../../src/workflows/investigate-case';
 import { decideUpdate } from '../../src/workflows/shared';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
+import { freePort } from '../free-port';
 
 /** Cases survive a worker killed mid-step and a Temporal server restarted under them. */
 
 const root = join(__dirname, '../..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A worker in its own process, from the build, configured through a file as in production. */
 async function workerProcess(rig: CaseRig, databaseUrl: string): Promise<ChildProcess> {

@@ -1,0 +1,83 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { freePort } from '../../test/free-port';
+import { main } from '../cli/main';
+import type { CliIo } from '../cli/finding-check';
+import type { investigateCase } from '../workflows/investigate-case';
+import { statusQuery, type CaseSnapshot } from '../workflows/shared';
+import { defaultStackOptions, startStack, type RunningStack } from './dev-stack';
+
+/** The main job: up, ingest the samples, approve from another "terminal", stop, up again, nothing lost. */
+
+const dataDir = mkdtempSync(join(tmpdir(), 'scc-stack-'));
+let previousDataDir: string | undefined;
+
+beforeAll(() => {
+  previousDataDir = process.env.SCC_DATA_DIR;
+  process.env.SCC_DATA_DIR = dataDir;
+});
+
+afterAll(() => {
+  if (previousDataDir === undefined) delete process.env.SCC_DATA_DIR;
+  else process.env.SCC_DATA_DIR = previousDataDir;
+});
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), readStdin: async () => Buffer.alloc(0) };
+  return { code: await main(args, io), stdout: out.join(''), stderr: err.join('') };
+}
+
+async function statuses(stack: RunningStack, until: (s: CaseSnapshot[]) => boolean): Promise<Map<string, CaseSnapshot>> {
+  const connection = await Connection.connect({ address: stack.config.temporal.address });
+  const client = new Client({ connection });
+  try {
+    for (let attempt = 0; attempt < 240; attempt++) {
+      const snapshots = new Map<string, CaseSnapshot>();
+      for (const { result } of stack.ingested) {
+        const snapshot = await client.workflow.getHandle<typeof investigateCase>(result.workflowId, result.runId).query(statusQuery).catch(() => undefined);
+        if (snapshot) snapshots.set(result.caseId, snapshot);
+      }
+      if (until([...snapshots.values()])) return snapshots;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error('the stack’s cases did not settle');
+  } finally {
+    await connection.close();
+  }
+}
+
+test('npm run dev’s stack: samples become cases, an approval lands, and a restart keeps everything', async () => {
+  const options = { ...defaultStackOptions, dataDir, temporalPort: await freePort(), temporalUiPort: await freePort(), labPort: await freePort(), databasePort: await freePort() };
+  let stack = await startStack(options, () => undefined);
+  let pending: string;
+  let contained: string;
+  try {
+    expect(stack.ingested).toHaveLength(5);
+    const caseIds = [...new Set(stack.ingested.map((i) => i.result.caseId))];
+    expect(caseIds).toHaveLength(3); // related findings joined: two per subject on two of them
+    const settled = await statuses(stack, (s) => s.length === 3 && s.every((c) => c.status === 'awaiting-decision'));
+    [contained, pending] = [...settled.keys()] as [string, string];
+
+    const approved = await cli('approve', contained, '--as', 'secops@acme.example', '--reason', 'confirmed');
+    expect(approved).toMatchObject({ code: 0 });
+    await statuses(stack, (s) => s.some((c) => c.caseId === contained && c.status === 'contained'));
+  } finally {
+    await stack.stop();
+  }
+
+  stack = await startStack(options, () => undefined);
+  try {
+    expect(stack.ingested.every((i) => i.result.duplicate)).toBe(true);
+    const listed = await cli('cases', 'list');
+    expect(listed.stdout).toMatch(new RegExp(`${contained!}\\s+contained`));
+    expect(listed.stdout).toMatch(new RegExp(`${pending!}\\s+awaiting-decision`));
+    expect(await cli('approve', pending!, '--as', 'lead@acme.example')).toMatchObject({ code: 0 });
+    await statuses(stack, (s) => s.some((c) => c.caseId === pending && c.status === 'contained'));
+  } finally {
+    await stack.stop();
+  }
+}, 240_000);
