@@ -20,6 +20,8 @@ export interface ActionModule<P> {
   permissions: string[];
   destructive: boolean;
   parameters: z.ZodType<P>;
+  /** What must hold for it to act; `plan` says when one does not, `apply` refuses when one stopped holding. */
+  preconditions: string[];
   /** The planned step, against the current state; undefined with a note when it does not apply. */
   plan(context: ActionContext, params: P): Promise<PlannedAction | { notApplicable: string }>;
   apply(context: ActionContext, action: PlannedAction): Promise<Omit<ActionResult, 'at'>>;

@@ -11,6 +11,7 @@ export const notifyOwner: ActionModule<z.infer<typeof parameters>> = {
   permissions: ['network: the notification webhook'],
   destructive: false,
   parameters,
+  preconditions: ['a notification route is configured'],
 
   async plan({ notifier }, params) {
     if (!notifier.configured) return { notApplicable: 'no notification route is configured' };

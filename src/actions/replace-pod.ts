@@ -18,6 +18,7 @@ export const replacePod: ActionModule<z.infer<typeof parameters>> = {
   permissions: ['kubernetes: get, delete pods', 'kubernetes: get replicasets, deployments, statefulsets, daemonsets, jobs', 'iam: container.pods.delete, container.pods.get'],
   destructive: true,
   parameters,
+  preconditions: ['the pod exists', 'at apply: it is still the planned pod (same UID and resourceVersion)'],
 
   async plan({ clients }, params) {
     const kube = clients.kubernetes({ project: params.project, location: params.location, name: params.cluster });

@@ -18,6 +18,7 @@ export const shiftTraffic: ActionModule<z.infer<typeof parameters>> = {
   permissions: ['iam: run.services.get, run.services.update, run.revisions.list, iam.serviceAccounts.actAs'],
   destructive: true,
   parameters,
+  preconditions: ['the suspect revision serves traffic', 'an older revision exists to take it', 'at apply: the service is unchanged since the plan (same etag)'],
 
   async plan({ clients }, params) {
     const service = await clients.run.getService(params.project, params.region, params.service);

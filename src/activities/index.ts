@@ -1,7 +1,9 @@
 import { actActivities } from './act';
 import { captureActivities } from './capture';
 import type { ActivityDeps } from './deps';
-import { inspectActivities } from './inspect';
+import { cloudRunActivities } from './cloud-run';
+import { clusterAndNodeActivities } from './cluster-and-node';
+import { podActivities } from './pod';
 import { logActivities } from './logs';
 import { notifyActivities } from './notify';
 import { planActivities } from './plan';
@@ -17,7 +19,9 @@ export function createCaseActivities(deps: ActivityDeps) {
   return {
     ...recordActivities(deps),
     ...reviewActivities(deps),
-    ...inspectActivities(deps),
+    ...clusterAndNodeActivities(deps),
+    ...podActivities(deps),
+    ...cloudRunActivities(deps),
     ...logActivities(deps),
     ...captureActivities(deps),
     ...researchActivities(deps),

@@ -4,6 +4,7 @@ import type { Finding } from '../findings/model';
 import { techniquesFor } from '../research/mitre';
 import type { VirusTotalVerdict } from '../cloud/virustotal';
 import type { ActivityDeps } from './deps';
+import { recordStepEvidence } from './evidence-event';
 import { classified } from './failures';
 
 /** Step 6: MITRE ATT&CK context and the VirusTotal verdict of every hash in the case. */
@@ -26,7 +27,7 @@ export function researchActivities({ store, virusTotal }: ActivityDeps) {
           Context.current().heartbeat(sha256);
           verdicts.push(await virusTotal.verdict(sha256));
         }
-        await store.addEvent(input.caseId, { key: 'evidence:research', at: new Date().toISOString(), kind: 'evidence', step: 'research', detail: { mitre, virusTotal: verdicts } });
+        await recordStepEvidence(store, input.caseId, 'research', { mitre, virusTotal: verdicts });
         const flagged = verdicts.filter((v) => v.status === 'found' && v.malicious > 0);
         const unknown = verdicts.filter((v) => v.status !== 'found');
         return {

@@ -2,6 +2,7 @@ import { parseFindingObject } from '../findings/parse';
 import type { Finding } from '../findings/model';
 import type { CaseFindingSummary } from '../workflows/shared';
 import type { ActivityDeps } from './deps';
+import { recordStepEvidence } from './evidence-event';
 import { classified } from './failures';
 
 /** Step 1: the finding, and other findings for the same container at a similar time. */
@@ -22,7 +23,7 @@ export function reviewActivities({ clients, store }: ActivityDeps) {
             related.push({ name: String(result.finding.name), category: String(result.finding.category), severity: 'SEVERITY_UNSPECIFIED', eventTime: '' });
           }
         }
-        await store.addEvent(input.caseId, { key: 'evidence:review', at: new Date().toISOString(), kind: 'evidence', step: 'review', detail: { parent, windowMinutes: input.windowMinutes, related } });
+        await recordStepEvidence(store, input.caseId, 'review', { parent, windowMinutes: input.windowMinutes, related });
         const summary = related.length === 0
           ? `no other findings for this subject within ${input.windowMinutes} minutes`
           : `${related.length} related finding(s) within ${input.windowMinutes} minutes: ${[...new Set(related.map((r) => r.category))].join('; ')}`;
