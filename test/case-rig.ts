@@ -15,6 +15,7 @@ import { createCloudClients } from '../src/cloud';
 import { VirusTotalAdapter } from '../src/cloud/virustotal';
 import { virusTotalBaseUrl } from '../src/cloud/config';
 import { parseFindingObject } from '../src/findings/parse';
+import { defaultCaptureImage } from '../src/config/config';
 import type { ParsedFinding } from '../src/findings/model';
 import { ingestFinding } from '../src/intake/ingest';
 import type { Lab } from '../src/lab/server';
@@ -69,6 +70,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: { temp
     notifier: new WebhookNotifier(`http://127.0.0.1:${(webhook.address() as AddressInfo).port}/notices`),
     collector: 'test-worker',
     maxArtifactBytes: 16 * 1024 * 1024,
+    captureImage: defaultCaptureImage,
   };
   const taskQueue = uniqueTaskQueue('case');
   const fullPolicy: Policy = { ...defaultPolicy, approvers: [approvers.secops, approvers.lead], ...policy };

@@ -18,7 +18,7 @@ interface Wanted {
  * Step 5: copy what ran out of the running container (never through a shell: `cat` with the path
  * as one argument), hash it while it streams, compare with the finding, store it write-once.
  */
-export function captureActivities({ clients, store, evidence, collector, maxArtifactBytes }: ActivityDeps) {
+export function captureActivities({ clients, store, evidence, collector, maxArtifactBytes, captureImage }: ActivityDeps) {
   return {
     async captureEvidence(input: { caseId: string; subject: GkeSubject; findings: Finding[] }): Promise<{ summary: string; sha256s: string[] }> {
       return classified(async () => {
@@ -43,11 +43,24 @@ export function captureActivities({ clients, store, evidence, collector, maxArti
         }
         const captured: string[] = [];
         const outcomes: string[] = [];
+        // Images without a shell get an ephemeral container sharing the suspect's process namespace.
+        let helper: string | undefined;
         for (const file of wanted) {
           Context.current().heartbeat(file.path);
-          const result = await kube.execute(subject.namespace, subject.pod, subject.container, ['cat', file.path], maxArtifactBytes);
+          let result = helper ? undefined : await kube.execute(subject.namespace, subject.pod, subject.container, ['cat', file.path], maxArtifactBytes);
+          let method = 'exec cat';
+          if (!result || result.notStarted) {
+            if (file.pid === undefined) {
+              outcomes.push(`${file.path}: no shell in the image and no pid to reach the file through /proc`);
+              await note(input.caseId, { outcome: 'no-shell', path: file.path, detail: 'no pid in the finding' });
+              continue;
+            }
+            helper ??= await ephemeralHelper(kube, subject, input.caseId);
+            method = `ephemeral container ${helper} (${captureImage}) reading /proc/${file.pid}/root`;
+            result = await kube.execute(subject.namespace, subject.pod, helper, ['cat', `/proc/${file.pid}/root${file.path}`], maxArtifactBytes);
+          }
           if (result.notStarted) {
-            outcomes.push(`${file.path}: no shell or cat in the image (${result.notStarted.slice(0, 120)})`);
+            outcomes.push(`${file.path}: could not be read (${result.notStarted.slice(0, 120)})`);
             await note(input.caseId, { outcome: 'no-shell', path: file.path, detail: result.notStarted });
             continue;
           }
@@ -64,7 +77,7 @@ export function captureActivities({ clients, store, evidence, collector, maxArti
             kind: file.kind,
             sha256: result.stdoutSha256,
             size: result.stdoutBytes,
-            source: { cluster: subject.cluster, namespace: subject.namespace, pod: subject.pod, podUid: pod.uid, container: subject.container, path: file.path, ...(file.pid ? { pid: file.pid } : {}), method: 'exec cat' },
+            source: { cluster: subject.cluster, namespace: subject.namespace, pod: subject.pod, podUid: pod.uid, container: subject.container, path: file.path, ...(file.pid ? { pid: file.pid } : {}), method },
             collector,
             collected_at: new Date().toISOString(),
             storage_path: stored.path,
@@ -72,10 +85,26 @@ export function captureActivities({ clients, store, evidence, collector, maxArti
             hash_check: check,
           });
           captured.push(result.stdoutSha256);
-          outcomes.push(`${file.path}: ${result.stdoutBytes} bytes, sha256 ${result.stdoutSha256.slice(0, 12)}…, ${check}`);
+          outcomes.push(`${file.path}: ${result.stdoutBytes} bytes, sha256 ${result.stdoutSha256.slice(0, 12)}…, ${check}${helper ? ', through an ephemeral container' : ''}`);
         }
         return { summary: outcomes.join('; '), sha256s: [...new Set(captured)] };
       });
+
+      /** One helper per case and pod, named so a retried capture reuses it rather than adding another. */
+      async function ephemeralHelper(kube: ReturnType<typeof clients.kubernetes>, subject: GkeSubject, caseId: string): Promise<string> {
+        const name = `scc-capture-${caseId.replace(/^case-/, '')}`;
+        let pod = await kube.getPod(subject.namespace, subject.pod);
+        if (!pod.ephemeralContainers.some((c) => c.name === name)) {
+          pod = await kube.addEphemeralContainer(subject.namespace, subject.pod, { name, image: captureImage, targetContainerName: subject.container });
+        }
+        for (let attempt = 0; !pod.ephemeralContainers.find((c) => c.name === name)?.running; attempt++) {
+          if (attempt >= 60) throw new Error(`ephemeral container ${name} did not start within 30 s`);
+          Context.current().heartbeat(`waiting for ${name}`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          pod = await kube.getPod(subject.namespace, subject.pod);
+        }
+        return name;
+      }
 
       async function note(caseId: string, detail: Record<string, unknown>) {
         await store.addEvent(caseId, { key: `capture:${String(detail.path ?? 'pod')}`, at: new Date().toISOString(), kind: 'capture-gap', step: 'capture', outcome: String(detail.outcome), detail });

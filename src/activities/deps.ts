@@ -15,4 +15,6 @@ export interface ActivityDeps {
   collector: string;
   /** Largest artifact copied out of a container. */
   maxArtifactBytes: number;
+  /** The ephemeral container image for capture from images without a shell, pinned by digest. */
+  captureImage: string;
 }

@@ -9,6 +9,8 @@ import { defaultPolicy, defaultTaskQueue } from '../workflows/shared';
  * environment. Secrets come from the environment; they are never printed.
  */
 
+export const defaultCaptureImage = 'docker.io/library/busybox:1.36@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662';
+
 const policySchema = z.object({
   approvers: z.array(z.string().regex(/^(@[a-z0-9.-]+|[^\s@]+@[a-z0-9.-]+)$/i, 'an e-mail address or @domain')).default(defaultPolicy.approvers),
   fourEyes: z.boolean().default(defaultPolicy.fourEyes),
@@ -51,6 +53,8 @@ const configSchema = z.object({
   notifyWebhookUrl: z.string().url().optional(),
   virusTotalPerMinute: z.number().positive().default(4),
   maxArtifactBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  /** Reads files out of distroless containers; pinned by digest so what runs next to evidence is known. */
+  captureImage: z.string().regex(/@sha256:[0-9a-f]{64}$/, 'an image pinned by digest (…@sha256:…)').default(defaultCaptureImage),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -60,5 +60,6 @@ export function buildActivityDeps(config: Config, store: CaseStore, clients: Clo
     notifier: new WebhookNotifier(config.notifyWebhookUrl),
     collector: `scc-responder worker on ${hostname()} (pid ${process.pid})`,
     maxArtifactBytes: config.maxArtifactBytes,
+    captureImage: config.captureImage,
   };
 }
