@@ -99,6 +99,32 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     expect(exported.rawFindings).toEqual({ [finding.name]: 'raw text' });
   });
 
+  test('the audit chain holds, and names the first entry that was edited or removed', async () => {
+    const finding = parsed('compiler').finding;
+    await opened('case-0000000000a1', finding);
+    await store.addEvent('case-0000000000a1', { key: 'opened', at: '2026-11-20T10:00:00Z', kind: 'opened', detail: {} });
+    await store.addEvent('case-0000000000a1', { key: 'step:review', at: '2026-11-20T10:00:01Z', kind: 'step', step: 'review', outcome: 'ok', detail: { summary: 'two related' } });
+    await store.addEvidence({ id: 'ev-a1', caseId: 'case-0000000000a1', kind: 'binary', sha256: 'd'.repeat(64), size: 3, source: { path: '/x' }, collector: 't', collected_at: '2026-11-20T10:00:02Z', storage_path: '/tmp/d', finding_sha256: null, hash_check: 'no-reference' });
+    await store.recordAction('case-0000000000a1', 'replace-pod:x', { action: 'replace-pod', target: 'x', status: 'applied', detail: 'deleted', at: '2026-11-20T10:00:03Z' }, false);
+    await store.addEvent('case-0000000000a1', { key: 'step:review', at: '2026-11-20T10:00:09Z', kind: 'step', detail: { summary: 'a retry appends nothing' } });
+    expect(await store.verifyAudit('case-0000000000a1')).toEqual({ intact: true, entries: 4 });
+
+    await db.query(`update audit_log set entry = jsonb_set(entry, '{content,detail,summary}', '"nothing related"') where case_id = $1 and seq = 2`, ['case-0000000000a1']);
+    expect(await store.verifyAudit('case-0000000000a1')).toEqual({ intact: false, entries: 4, firstBroken: { seq: 2, key: 'timeline:step:review', reason: 'its content was changed (hash differs)' } });
+  });
+
+  test('a removed audit entry, or an edited timeline, is found', async () => {
+    const finding = parsed('script').finding;
+    await opened('case-0000000000a2', finding);
+    for (const [index, key] of ['opened', 'step:review', 'step:logs'].entries()) {
+      await store.addEvent('case-0000000000a2', { key, at: `2026-11-20T10:00:0${index}Z`, kind: 'step', detail: { n: index } });
+    }
+    await db.query(`update timeline set detail = '{"n": 42}' where case_id = $1 and event_key = 'step:logs'`, ['case-0000000000a2']);
+    expect(await store.verifyAudit('case-0000000000a2')).toMatchObject({ intact: false, firstBroken: { key: 'timeline:step:logs', reason: 'the timeline entry differs from what the audit log recorded' } });
+    await db.query(`delete from audit_log where case_id = $1 and seq = 2`, ['case-0000000000a2']);
+    expect(await store.verifyAudit('case-0000000000a2')).toMatchObject({ intact: false, firstBroken: { seq: 3, reason: 'entry #2 is missing (found #3 in its place)' } });
+  });
+
   test('cell text from findings cannot break the Markdown table', async () => {
     const notification = notificationFor('binary', 'gke') as { finding: { category: string } };
     notification.finding.category = 'Added | Binary Executed';

@@ -1,6 +1,7 @@
 import type { Finding, ParsedFinding } from '../findings/model';
 import type { ActionResult, CaseStatus, Decision, Plan } from '../workflows/shared';
 import type { Database } from './database';
+import { appendAudit, canonicalJson, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
 
 /** Cases and everything recorded about them. Every write is idempotent: activities may run twice. */
@@ -128,10 +129,35 @@ export class CaseStore {
   }
 
   async addEvent(caseId: string, entry: { key: string; at: string; kind: string; step?: string; outcome?: string; detail: Record<string, unknown> }): Promise<void> {
-    await this.db.query(
-      'insert into timeline (case_id, event_key, at, kind, step, outcome, detail) values ($1, $2, $3, $4, $5, $6, $7) on conflict (case_id, event_key) do nothing',
-      [caseId, entry.key, entry.at, entry.kind, entry.step ?? null, entry.outcome ?? null, JSON.stringify(entry.detail)],
+    await this.db.transaction(async (tx) => {
+      const inserted = await tx.query(
+        'insert into timeline (case_id, event_key, at, kind, step, outcome, detail) values ($1, $2, $3, $4, $5, $6, $7) on conflict (case_id, event_key) do nothing returning event_key',
+        [caseId, entry.key, entry.at, entry.kind, entry.step ?? null, entry.outcome ?? null, JSON.stringify(entry.detail)],
+      );
+      if (inserted.length > 0) {
+        await appendAudit(tx, { caseId, key: `timeline:${entry.key}`, at: entry.at, kind: entry.kind, content: { step: entry.step, outcome: entry.outcome, detail: entry.detail } });
+      }
+    });
+  }
+
+  /**
+   * Checks the case's audit chain, and that the timeline people read still says what the chain
+   * recorded; names the first entry that was changed, removed or reordered.
+   */
+  async verifyAudit(caseId: string): Promise<Verification> {
+    const chain = await verifyAudit(this.db, caseId);
+    if (!chain.intact) return chain;
+    const recorded = new Map(
+      (await this.db.query<{ seq: number; entry_key: string; entry: { content: Record<string, unknown> } }>('select seq, entry_key, entry from audit_log where case_id = $1', [caseId])).map((row) => [row.entry_key, row]),
     );
+    for (const event of await this.db.query<{ event_key: string; step: string | null; outcome: string | null; detail: Record<string, unknown> }>('select event_key, step, outcome, detail from timeline where case_id = $1', [caseId])) {
+      const entry = recorded.get(`timeline:${event.event_key}`);
+      const current = canonicalJson({ step: event.step ?? undefined, outcome: event.outcome ?? undefined, detail: event.detail });
+      if (!entry || canonicalJson(entry.entry.content) !== current) {
+        return { intact: false, entries: chain.entries, firstBroken: { seq: entry?.seq ?? 0, key: `timeline:${event.event_key}`, reason: entry ? 'the timeline entry differs from what the audit log recorded' : 'the timeline entry is not in the audit log' } };
+      }
+    }
+    return chain;
   }
 
   async setState(caseId: string, status: CaseStatus, fields: CaseStateFields): Promise<void> {
@@ -159,19 +185,28 @@ export class CaseStore {
   }
 
   async addEvidence(row: Omit<EvidenceRow, 'case_id'> & { caseId: string }): Promise<void> {
-    await this.db.query(
-      `insert into evidence (id, case_id, kind, sha256, size, source, collector, collected_at, storage_path, finding_sha256, hash_check)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (id) do nothing`,
-      [row.id, row.caseId, row.kind, row.sha256, row.size, JSON.stringify(row.source), row.collector, row.collected_at, row.storage_path, row.finding_sha256, row.hash_check],
-    );
+    await this.db.transaction(async (tx) => {
+      const inserted = await tx.query(
+        `insert into evidence (id, case_id, kind, sha256, size, source, collector, collected_at, storage_path, finding_sha256, hash_check)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (id) do nothing returning id`,
+        [row.id, row.caseId, row.kind, row.sha256, row.size, JSON.stringify(row.source), row.collector, row.collected_at, row.storage_path, row.finding_sha256, row.hash_check],
+      );
+      if (inserted.length > 0) {
+        const { caseId, ...content } = row;
+        await appendAudit(tx, { caseId, key: `evidence:${row.id}`, at: row.collected_at, kind: 'evidence', content });
+      }
+    });
   }
 
   async recordAction(caseId: string, key: string, result: ActionResult, dryRun: boolean): Promise<void> {
-    await this.db.query(
-      `insert into actions (case_id, action_key, action, target, status, dry_run, result, at) values ($1, $2, $3, $4, $5, $6, $7, $8)
-       on conflict (case_id, action_key) do update set status = excluded.status, result = excluded.result, at = excluded.at`,
-      [caseId, key, result.action, result.target, result.status, dryRun, JSON.stringify(result), result.at],
-    );
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `insert into actions (case_id, action_key, action, target, status, dry_run, result, at) values ($1, $2, $3, $4, $5, $6, $7, $8)
+         on conflict (case_id, action_key) do update set status = excluded.status, result = excluded.result, at = excluded.at`,
+        [caseId, key, result.action, result.target, result.status, dryRun, JSON.stringify(result), result.at],
+      );
+      await appendAudit(tx, { caseId, key: `action:${key}:${result.status}`, at: result.at, kind: 'action', content: { ...result, dryRun } });
+    });
   }
 
   async cachedVerdict<T>(sha256: string): Promise<{ verdict: T; ageMs: number } | undefined> {

@@ -98,6 +98,22 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    id: 2,
+    name: 'tamper-evident audit log',
+    sql: `
+      create table audit_log (
+        case_id text not null references cases (id),
+        seq integer not null,
+        entry_key text not null,
+        entry jsonb not null,
+        prev_hash text not null,
+        hash text not null,
+        primary key (case_id, seq)
+      );
+      create unique index audit_log_once on audit_log (case_id, entry_key);
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

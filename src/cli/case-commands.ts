@@ -117,3 +117,12 @@ export async function showCommand(context: CliContext, caseId: string, format: '
   for (const f of record.findings) raw[f.finding_name] = (await store.rawFinding(f.finding_name)) ?? '';
   io.stdout(caseToJson(record, raw));
 }
+
+export async function verifyCommand(context: CliContext, caseId: string, io: CliIo): Promise<void> {
+  await findCase(context, caseId);
+  const result = await (await context.store()).verifyAudit(caseId);
+  if (!result.intact) {
+    throw new CommandError(`${caseId}: audit chain broken at entry #${result.firstBroken.seq} (${result.firstBroken.key}): ${result.firstBroken.reason}`);
+  }
+  io.stdout(`${caseId}: audit chain intact (${result.entries} entries)\n`);
+}

@@ -3,7 +3,7 @@ import { findingCheck, type CliIo, type OutputFormat } from './finding-check';
 import { labCommand, type LabCommandOptions } from './lab-command';
 import type { Lab } from '../lab/server';
 import { CliContext } from './cli-context';
-import { CommandError, decideCommand, ingestCommand, listCommand, showCommand, statusCommand } from './case-commands';
+import { CommandError, decideCommand, ingestCommand, listCommand, showCommand, statusCommand, verifyCommand } from './case-commands';
 import { ConfigError } from '../config/config';
 import { runWorker } from '../worker/main';
 import { upCommand, type UpOptions } from './up-command';
@@ -83,9 +83,13 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .option('--status <status>', 'only cases with this status')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((options: { status?: string; format: 'text' | 'json' }) => withContext((context) => listCommand(context, options, io))());
-  program
-    .command('case')
-    .description('one case')
+  const caseCommand = program.command('case').description('one case');
+  caseCommand
+    .command('verify')
+    .description("check the case's tamper-evident audit chain; names the first broken entry")
+    .argument('<case>')
+    .action((caseId: string) => withContext((context) => verifyCommand(context, caseId, io))());
+  caseCommand
     .command('show')
     .description('the case record, as JSON (with the raw findings) or Markdown')
     .argument('<case>')

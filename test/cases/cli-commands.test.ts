@@ -72,6 +72,11 @@ test('ingest, list, status, a refused and an accepted approval, and the case rec
 
   const markdown = await cli('case', 'show', caseId!, '--format', 'md');
   expect(markdown.stdout).toContain('**Status:** contained (contained)');
+  expect((await cli('case', 'verify', caseId!)).stdout).toMatch(new RegExp(`^${caseId}: audit chain intact \\(\\d+ entries\\)\\n$`));
+  await rig.store.db.query(`update audit_log set entry = jsonb_set(entry, '{at}', '"2020-01-01T00:00:00Z"') where case_id = $1 and seq = 3`, [caseId]);
+  const tampered = await cli('case', 'verify', caseId!);
+  expect(tampered.code).toBe(1);
+  expect(tampered.stderr).toMatch(/audit chain broken at entry #3 .*its content was changed/);
   const json = JSON.parse((await cli('case', 'show', caseId!)).stdout);
   expect(Object.values(json.rawFindings)).toEqual([rig.finding('Launch Code Compiler Tool In Container', 'cloud-run').raw]);
 });

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { Database } from './database';
+
+/**
+ * The case's audit log: every entry carries the hash of the one before it, so editing, removing
+ * or reordering an entry breaks the chain from there on. Appends are serialized per case.
+ */
+
+export const genesisHash = '0'.repeat(64);
+
+export interface AuditEntry {
+  caseId: string;
+  key: string;
+  at: string;
+  kind: string;
+  content: Record<string, unknown>;
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function entryHash(prevHash: string, seq: number, entry: AuditEntry): string {
+  return createHash('sha256').update(`${prevHash}\n${seq}\n${canonicalJson(entry)}`).digest('hex');
+}
+
+/** Appends an entry (once per key: a retried write appends nothing). Call inside a transaction. */
+export async function appendAudit(tx: Database, entry: AuditEntry): Promise<void> {
+  await tx.query('select pg_advisory_xact_lock(hashtext($1))', [entry.caseId]);
+  const [exists] = await tx.query('select 1 from audit_log where case_id = $1 and entry_key = $2', [entry.caseId, entry.key]);
+  if (exists) return;
+  const [last] = await tx.query<{ seq: number; hash: string }>('select seq, hash from audit_log where case_id = $1 order by seq desc limit 1', [entry.caseId]);
+  const seq = (last?.seq ?? 0) + 1;
+  const prevHash = last?.hash ?? genesisHash;
+  await tx.query('insert into audit_log (case_id, seq, entry_key, entry, prev_hash, hash) values ($1, $2, $3, $4, $5, $6)', [
+    entry.caseId,
+    seq,
+    entry.key,
+    JSON.stringify(entry),
+    prevHash,
+    entryHash(prevHash, seq, entry),
+  ]);
+}
+
+export type Verification = { intact: true; entries: number } | { intact: false; entries: number; firstBroken: { seq: number; key: string; reason: string } };
+
+export async function verifyAudit(db: Database, caseId: string): Promise<Verification> {
+  const rows = await db.query<{ seq: number; entry_key: string; entry: AuditEntry; prev_hash: string; hash: string }>(
+    'select seq, entry_key, entry, prev_hash, hash from audit_log where case_id = $1 order by seq',
+    [caseId],
+  );
+  let expectedPrev = genesisHash;
+  for (const [index, row] of rows.entries()) {
+    const broken = (reason: string): Verification => ({ intact: false, entries: rows.length, firstBroken: { seq: row.seq, key: row.entry_key, reason } });
+    if (row.seq !== index + 1) return broken(`entry #${index + 1} is missing (found #${row.seq} in its place)`);
+    if (row.prev_hash !== expectedPrev) return broken('it does not follow the entry before it (previous hash differs)');
+    if (row.entry.key !== row.entry_key || row.entry.caseId !== caseId) return broken('its key or case was changed');
+    if (entryHash(row.prev_hash, row.seq, row.entry) !== row.hash) return broken('its content was changed (hash differs)');
+    expectedPrev = row.hash;
+  }
+  return { intact: true, entries: rows.length };
+}
