@@ -4,6 +4,7 @@ import type { ActionContext } from '../actions/action';
 import { playbookFor } from '../findings/categories';
 import type { Finding } from '../findings/model';
 import type { ActionName, Plan, PlannedAction } from '../workflows/shared';
+import { blastRadius } from './blast-radius';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 
@@ -39,7 +40,14 @@ export function planActivities(deps: ActivityDeps) {
           if ('notApplicable' in result) notes.push(`${actionName}: ${result.notApplicable}`);
           else planned.push(result);
         }
-        const body = { actions: planned, notes, advice: playbook.ifIntended, dryRun: input.dryRun };
+        let radius: Plan['blastRadius'];
+        try {
+          radius = await blastRadius(deps.clients, subject);
+        } catch (error) {
+          // The plan stands without it; the approver is told what could not be assessed.
+          radius = { runtime: subject.runtime, notes: [`blast radius not assessed: ${error instanceof Error ? error.message : String(error)}`] };
+        }
+        const body = { actions: planned, notes, advice: playbook.ifIntended, dryRun: input.dryRun, blastRadius: radius };
         return { ...body, createdAt: new Date().toISOString(), hash: planHash(body) };
       });
     },
@@ -47,7 +55,7 @@ export function planActivities(deps: ActivityDeps) {
 }
 
 /** SHA-256 over the plan's canonical JSON (sorted keys): what an approval is bound to. */
-export function planHash(body: Pick<Plan, 'actions' | 'notes' | 'advice' | 'dryRun'>): string {
+export function planHash(body: Pick<Plan, 'actions' | 'notes' | 'advice' | 'dryRun' | 'blastRadius'>): string {
   return createHash('sha256').update(canonical(body)).digest('hex');
 }
 

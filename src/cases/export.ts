@@ -43,6 +43,13 @@ export function caseToMarkdown(record: CaseRecord): string {
     lines.push('', `## Plan \`${c.plan.hash}\``, '');
     for (const a of c.plan.actions) lines.push(`- **${a.action}**${a.destructive ? ' (destructive)' : ''}: ${cell(a.effect)}`);
     for (const note of c.plan.notes) lines.push(`- _not planned:_ ${cell(note)}`);
+    const radius = c.plan.blastRadius;
+    if (radius) {
+      lines.push('', '### Blast radius', '');
+      if (radius.owners) lines.push(`- owners: ${radius.owners.map((o) => `${o.kind}/${o.name}${o.replicas !== undefined ? ` (${o.replicas} replicas)` : ''}`).join(' → ') || 'none (bare pod)'}`);
+      if (radius.traffic) lines.push(`- traffic: ${radius.traffic.map((t) => `${t.percent}% ${t.revision}`).join(', ')}; ingress ${radius.ingress}`);
+      for (const note of radius.notes) lines.push(`- ${cell(note)}`);
+    }
     lines.push('', `> ${cell(c.plan.advice)}`);
   }
 

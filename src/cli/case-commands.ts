@@ -62,6 +62,7 @@ export async function statusCommand(context: CliContext, caseId: string, io: Cli
     lines.push(`  plan ${s.plan.hash}${s.plan.dryRun ? ' (dry run)' : ''}`);
     for (const a of s.plan.actions) lines.push(`    - ${a.action}: ${a.effect}`);
     for (const n of s.plan.notes) lines.push(`    (not planned) ${n}`);
+    for (const n of s.plan.blastRadius?.notes ?? []) lines.push(`    blast radius: ${n}`);
   }
   for (const d of s.decisions) lines.push(`  decision  ${d.decision} by ${d.approver} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`);
   for (const r of s.refused) lines.push(`  refused   ${r.approver}: ${r.reason}`);

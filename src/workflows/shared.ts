@@ -70,8 +70,25 @@ export interface PlannedAction {
   permissions: string[];
 }
 
+/** Beyond the suspect: what containment touches and what keeps working around it. */
+export interface BlastRadius {
+  runtime: 'gke' | 'cloud-run';
+  owners?: { kind: string; name: string; replicas?: number }[];
+  recreatedFromSameImage?: boolean;
+  image?: string;
+  siblingPods?: string[];
+  networkPolicyEnforced?: boolean;
+  selectingNetworkPolicies?: string[];
+  traffic?: { revision: string; percent: number }[];
+  ingress?: string;
+  revisions?: number;
+  notes: string[];
+}
+
 export interface Plan {
   actions: PlannedAction[];
+  /** Absent on plans made before it was recorded. */
+  blastRadius?: BlastRadius;
   /** Why actions the playbook proposes are not in the plan. */
   notes: string[];
   /** The runbook's advice for when the change turns out to be intended. */

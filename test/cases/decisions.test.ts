@@ -79,6 +79,7 @@ test('dry-run runs everything and applies nothing; what it says it would do is t
   const { workflowId, runId } = await rig.ingest(rig.finding('Launch Code Compiler Tool In Container', 'cloud-run'), { dryRun: true });
   const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
   expect(ready.plan!.dryRun).toBe(true);
+  expect(ready.plan!.blastRadius).toMatchObject({ runtime: 'cloud-run', traffic: [{ revision: 'storefront-00042-qaz', percent: 100 }], ingress: 'INGRESS_TRAFFIC_ALL', revisions: 2 });
   const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
   await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] });
   const closed = await handle.result();

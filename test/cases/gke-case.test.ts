@@ -31,6 +31,15 @@ test('a GKE compiler finding: seven steps, a plan, approval, the pod replaced, t
   const plan = ready.plan!;
   expect(plan.actions.map((a) => a.action)).toEqual(['notify-owner', 'replace-pod']);
   expect(ready.pending).toEqual({ planHash: plan.hash, approvalsNeeded: 1 });
+  expect(plan.blastRadius).toMatchObject({
+    runtime: 'gke',
+    owners: [{ kind: 'ReplicaSet', name: 'checkout-api-7d9f8b6c5', replicas: 2 }, { kind: 'Deployment', name: 'checkout-api', replicas: 2 }],
+    recreatedFromSameImage: true,
+    siblingPods: ['checkout-api-7d9f8b6c5-lq4zp'],
+    networkPolicyEnforced: true,
+    selectingNetworkPolicies: ['allow-frontend'],
+  });
+  expect(plan.blastRadius!.notes).toEqual(expect.arrayContaining([expect.stringContaining('recreates the pod from the same image'), expect.stringContaining('keep traffic open')]));
 
   const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
   await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, reason: 'compiler in prod', planHash: plan.hash }] });
