@@ -10,6 +10,7 @@ import { planActivities } from './plan';
 import { recordActivities } from './record';
 import { researchActivities } from './research';
 import { reviewActivities } from './review';
+import { writeBackActivities } from './write-back';
 
 export * from './worker-health';
 export type { ActivityDeps } from './deps';
@@ -28,6 +29,7 @@ export function createCaseActivities(deps: ActivityDeps) {
     ...planActivities(deps),
     ...actActivities(deps),
     ...notifyActivities(deps),
+    ...writeBackActivities(deps),
   };
 }
 

@@ -74,14 +74,14 @@ export async function statusCommand(context: CliContext, caseId: string, io: Cli
   io.stdout(`${lines.join('\n')}\n`);
 }
 
-export async function decideCommand(context: CliContext, caseId: string, decision: 'approve' | 'reject', options: { as: string; reason?: string }, io: CliIo): Promise<void> {
+export async function decideCommand(context: CliContext, caseId: string, decision: 'approve' | 'reject', options: { as: string; reason?: string; falsePositive?: boolean }, io: CliIo): Promise<void> {
   const row = await findCase(context, caseId);
   const handle = (await context.client()).workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id);
   const snapshot = await handle.query(statusQuery);
   if (!snapshot.pending) throw new CommandError(`${caseId} is not waiting for a decision (status: ${snapshot.status})`);
   try {
     const result = await handle.executeUpdate(decideUpdate, {
-      args: [{ decision, approver: options.as, planHash: snapshot.pending.planHash, ...(options.reason ? { reason: options.reason } : {}) }],
+      args: [{ decision, approver: options.as, planHash: snapshot.pending.planHash, ...(options.reason ? { reason: options.reason } : {}), ...(options.falsePositive ? { falsePositive: true } : {}) }],
     });
     io.stdout(
       result.approvalsNeeded > 0

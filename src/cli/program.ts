@@ -74,7 +74,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .argument('<case>')
     .requiredOption('--as <email>', 'who rejects')
     .requiredOption('--reason <text>', 'why')
-    .action((caseId: string, options: { as: string; reason: string }) => withContext((context) => decideCommand(context, caseId, 'reject', options, io))());
+    .option('--false-positive', 'the finding was a false positive: mute it in SCC')
+    .action((caseId: string, options: { as: string; reason: string; falsePositive?: boolean }) => withContext((context) => decideCommand(context, caseId, 'reject', options, io))());
   program
     .command('cases')
     .description('cases')

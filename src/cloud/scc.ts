@@ -83,6 +83,17 @@ export class SccAdapter {
     }
   }
 
+  async setMute(name: string, mute: 'MUTED' | 'UNMUTED'): Promise<Record<string, unknown>> {
+    const context: CloudErrorContext = { service: 'scc', operation: 'set mute', target: name };
+    this.checkFindingName(name, context);
+    try {
+      const [finding] = await this.client.setMute({ name, mute });
+      return finding as unknown as Record<string, unknown>;
+    } catch (error) {
+      throw fromGoogleError(error, context);
+    }
+  }
+
   /** Sets the named marks (and only those: the update mask names each one). */
   async updateMarks(findingName: string, marks: Record<string, string>): Promise<Record<string, string>> {
     const context: CloudErrorContext = { service: 'scc', operation: 'update security marks', target: findingName };

@@ -29,6 +29,7 @@ export class SccApi {
     router.on('GET', new RegExp(`^/v2/${parent}/findings$`), (request, [p]) => this.list(request, p!));
     router.on('POST', new RegExp(`^/v2/${name}:setState$`), (request, [n]) => this.setState(request, n!));
     router.on('PATCH', new RegExp(`^/v2/${name}/securityMarks$`), (request, [n]) => this.updateMarks(request, n!));
+    router.on('POST', new RegExp(`^/v2/${name}:setMute$`), (request, [n]) => this.setMute(request, n!));
   }
 
   private list(request: LabRequest, parent: string) {
@@ -73,6 +74,16 @@ export class SccApi {
     if (state !== 'ACTIVE' && state !== 'INACTIVE') throw new HttpError(googleError(400, `Invalid value for state: ${String(body.state)}`));
     const stored = this.find(name);
     stored.finding.state = state;
+    return json(200, stored.finding);
+  }
+
+  private setMute(request: LabRequest, name: string) {
+    const body = readJson(request) as { mute?: string | number };
+    const mute = typeof body.mute === 'number' ? ['MUTE_UNSPECIFIED', 'MUTED', 'UNMUTED', 'UNDEFINED'][body.mute] : body.mute;
+    if (mute !== 'MUTED' && mute !== 'UNMUTED') throw new HttpError(googleError(400, `Invalid value for mute: ${String(body.mute)}`));
+    const stored = this.find(name);
+    stored.finding.mute = mute;
+    stored.finding.muteInitiator = 'scc-responder';
     return json(200, stored.finding);
   }
 

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -79,7 +80,15 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   const decisionContext = () => ({ status, plan, decisions, policy });
 
   const accept = async (decision: DecisionInput, via: Decision['via']) => {
-    const accepted: Decision = { decision: decision.decision, approver: decision.approver.trim().toLowerCase(), planHash: decision.planHash, at: new Date().toISOString(), via, ...(decision.reason ? { reason: decision.reason } : {}) };
+    const accepted: Decision = {
+      decision: decision.decision,
+      approver: decision.approver.trim().toLowerCase(),
+      planHash: decision.planHash,
+      at: new Date().toISOString(),
+      via,
+      ...(decision.reason ? { reason: decision.reason } : {}),
+      ...(decision.decision === 'reject' && decision.falsePositive === true ? { falsePositive: true } : {}),
+    };
     decisions.push(accepted);
     await record.recordEvent({ caseId, key: `decision:${decisions.length}`, at: accepted.at, kind: 'decision', outcome: accepted.decision, detail: { ...accepted } });
   };
@@ -116,6 +125,28 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     recordedFindings.add(finding.name);
     await record.recordFindingJoined({ caseId, finding, at: new Date().toISOString() });
     upsertSearchAttributes([{ key: searchAttributes.findingNames, value: findings.map((f) => f.name).slice(0, 100) }]);
+  }
+
+  /**
+   * SCC learns what became of its findings. Added after cases had run: the patch marker keeps
+   * histories recorded before it replaying as they ran.
+   */
+  async function writeBack(closing: boolean) {
+    if (!patched('scc-write-back')) return;
+    const rejection = decisions.find((d) => d.decision === 'reject');
+    try {
+      await read.writeBackToScc({
+        caseId,
+        findingNames: findings.map((f) => f.name),
+        status,
+        resolved: closing && (status === 'contained' || (rejection?.falsePositive ?? false)),
+        falsePositive: closing && (rejection?.falsePositive ?? false),
+      });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      // SCC not hearing back is recorded, never a reason to fail the case.
+      await record.recordEvent({ caseId, key: `scc-write-back-gap:${status}`, at: new Date().toISOString(), kind: 'gap', step: 'scc-write-back', detail: { reason: error.cause?.message ?? error.message } });
+    }
   }
 
   async function setStatus(next: CaseStatus, fields: Parameters<CaseActivities['recordCaseState']>[0]['fields'] = {}) {
@@ -173,6 +204,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   plan = await read.planContainment({ caseId, findings: [...findings], dryRun: policy.dryRun });
   await record.recordEvent({ caseId, key: 'plan', at: plan.createdAt, kind: 'plan', detail: { ...plan } });
   await setStatus('awaiting-decision', { readyAt: new Date().toISOString(), plan, planHash: plan.hash, advice: plan.advice });
+  await writeBack(false);
 
   const auto = policy.autoContain;
   if (auto && auto.playbooks.includes(primary.playbook.id) && auto.severities.includes(primary.severity)) {
@@ -219,6 +251,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     await notify.notify({ caseId, event: 'contained', findings: [...findings], plan });
   }
 
+  await writeBack(true);
   await condition(allHandlersFinished);
   return snapshot();
 }

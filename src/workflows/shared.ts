@@ -104,6 +104,8 @@ export interface DecisionInput {
   approver: string;
   reason?: string;
   planHash: string;
+  /** With a rejection: the finding was a false positive, so it is muted in SCC. */
+  falsePositive?: boolean;
 }
 
 export interface Decision extends DecisionInput {

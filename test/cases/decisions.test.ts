@@ -38,8 +38,10 @@ test('refused decisions say why and change nothing; a reasoned rejection closes 
   expect(afterSignal.status).toBe('awaiting-decision');
   expect(afterSignal.decisions).toEqual([]);
 
-  await handle.executeUpdate(decideUpdate, { args: [{ decision: 'reject', approver: approvers.secops, reason: 'a deployment script we run on purpose', planHash }] });
+  await handle.executeUpdate(decideUpdate, { args: [{ decision: 'reject', approver: approvers.secops, reason: 'a deployment script we run on purpose', planHash, falsePositive: true }] });
   const closed = await handle.result();
+  const inScc = rig.lab.scc.all().find((f) => String(f.finding.category).endsWith('Malicious Script Executed') && String(f.finding.resourceName).includes('container.googleapis'))!.finding;
+  expect(inScc).toMatchObject({ mute: 'MUTED', state: 'INACTIVE', securityMarks: { marks: { scc_responder_status: 'rejected' } } });
   expect(closed).toMatchObject({ status: 'rejected', outcome: 'rejected', actions: [] });
   expect(clientWrites().length).toBe(writesBefore);
   const record = (await rig.store.getCase(caseId))!;

@@ -64,4 +64,9 @@ test('a GKE compiler finding: seven steps, a plan, approval, the pod replaced, t
   expect(record.evidence.some((e) => e.kind === 'logs')).toBe(true);
   expect(record.timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['opened', 'finding', 'step', 'plan', 'decision', 'status', 'notice']));
   expect(rig.notices.map((n) => n.event)).toEqual(expect.arrayContaining(['ready-for-decision', 'owner-notice', 'contained']));
+
+  // SCC hears back: every finding of the case is marked with it, and INACTIVE once contained.
+  const inScc = rig.lab.scc.all().find((f) => f.finding.name === parsed.finding.name)!.finding;
+  expect(inScc.state).toBe('INACTIVE');
+  expect((inScc.securityMarks as { marks: Record<string, string> }).marks).toEqual({ scc_responder_case: caseId.replace(/-/g, '_'), scc_responder_status: 'contained' });
 });
