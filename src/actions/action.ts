@@ -25,4 +25,6 @@ export interface ActionModule<P> {
   /** The planned step, against the current state; undefined with a note when it does not apply. */
   plan(context: ActionContext, params: P): Promise<PlannedAction | { notApplicable: string }>;
   apply(context: ActionContext, action: PlannedAction): Promise<Omit<ActionResult, 'at'>>;
+  /** Undoes `apply` (idempotent too); absent for actions that cannot be undone (a deleted pod). */
+  revert?(context: ActionContext, action: PlannedAction): Promise<Omit<ActionResult, 'at'>>;
 }

@@ -249,6 +249,14 @@ export class KubernetesAdapter {
     return podInfo(updated);
   }
 
+  /** Cordons (or uncordons) a node: running pods stay, new ones are not scheduled there. */
+  async setNodeUnschedulable(name: string, unschedulable: boolean): Promise<NodeInfo> {
+    const context = this.context(unschedulable ? 'cordon node' : 'uncordon node', name);
+    checkName('kubernetesSubdomain', name, 'node name', context);
+    await this.call(context, () => this.core.patchNode({ name, body: { spec: { unschedulable } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)));
+    return this.getNode(name);
+  }
+
   async listNetworkPolicies(namespace: string): Promise<V1NetworkPolicy[]> {
     const context = this.context('list networkpolicies', namespace);
     checkName('kubernetesLabel', namespace, 'namespace', context);

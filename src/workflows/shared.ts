@@ -54,12 +54,13 @@ export interface StepRecord {
   gap?: { reason: string; errorType: string };
 }
 
-export type ActionName = 'replace-pod' | 'shift-traffic-to-previous-revision' | 'notify-owner';
+export type ActionName = 'replace-pod' | 'shift-traffic-to-previous-revision' | 'notify-owner' | 'quarantine-pod' | 'cordon-node';
 
 export type ActionTarget =
   | { kind: 'pod'; project: string; location: string; cluster: string; namespace: string; name: string; uid: string; resourceVersion: string; owner?: string }
   | { kind: 'cloud-run-service'; project: string; region: string; service: string; fromRevision: string; toRevision: string; etag: string }
-  | { kind: 'owner'; recipients: string[] };
+  | { kind: 'owner'; recipients: string[] }
+  | { kind: 'node'; project: string; location: string; cluster: string; name: string };
 
 export interface PlannedAction {
   action: ActionName;

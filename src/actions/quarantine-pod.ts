@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { PermanentCloudError } from '../cloud/errors';
+import type { PlannedAction } from '../workflows/shared';
+import type { ActionModule } from './action';
+import { selects, type LabelSelector } from './label-selector';
+
+/**
+ * Isolates the suspect pod without killing it (the evidence keeps running): a quarantine label
+ * and a deny-all ingress and egress NetworkPolicy that selects exactly that pod.
+ */
+
+export const quarantineLabel = 'scc-responder/quarantine';
+
+const parameters = z.object({ project: z.string(), location: z.string(), cluster: z.string(), namespace: z.string(), pod: z.string() });
+
+/** Names derived from the pod's UID: the policy selects this pod and no other, and a retry finds its own. */
+export function quarantineNames(uid: string): { labelValue: string; policy: string } {
+  const digest = createHash('sha256').update(uid).digest('hex').slice(0, 16);
+  return { labelValue: `q-${digest}`, policy: `scc-quarantine-${digest}` };
+}
+
+export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
+  name: 'quarantine-pod',
+  description: 'Cut the suspect pod off the network (deny-all ingress and egress) while it keeps running for forensics.',
+  permissions: ['kubernetes: get, patch pods', 'kubernetes: list, create, delete networkpolicies', 'iam: container.pods.update, container.networkPolicies.create, container.networkPolicies.delete, container.clusters.get'],
+  destructive: true,
+  parameters,
+  preconditions: ['the pod exists', 'the cluster enforces NetworkPolicy (the addon or Dataplane V2)', 'at apply: it is still the planned pod (same UID and resourceVersion)'],
+
+  async plan({ clients }, params) {
+    const cluster = await clients.gke.getCluster(params.project, params.location, params.cluster);
+    if (!cluster.networkPolicyEnforced) {
+      return { notApplicable: `refused: cluster ${params.cluster} does not enforce NetworkPolicy, so a deny-all policy would isolate nothing` };
+    }
+    const kube = clients.kubernetes({ project: params.project, location: params.location, name: params.cluster });
+    let pod;
+    try {
+      pod = await kube.getPod(params.namespace, params.pod);
+    } catch (error) {
+      if (error instanceof PermanentCloudError && error.status === '404') return { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists` };
+      throw error;
+    }
+    const names = quarantineNames(pod.uid);
+    const stillOpen = (await kube.listNetworkPolicies(params.namespace))
+      .filter((policy) => policy.metadata?.name !== names.policy)
+      .filter((policy) => selects(policy.spec?.podSelector as LabelSelector | undefined, pod.labels) || Object.keys(policy.spec?.podSelector ?? {}).length === 0)
+      .map((policy) => policy.metadata?.name ?? '');
+    return {
+      action: 'quarantine-pod',
+      target: { kind: 'pod', project: params.project, location: params.location, cluster: params.cluster, namespace: params.namespace, name: params.pod, uid: pod.uid, resourceVersion: pod.resourceVersion },
+      effect:
+        `Label pod ${params.namespace}/${params.pod} (uid ${pod.uid}) ${quarantineLabel}=${names.labelValue} and create NetworkPolicy ${names.policy} denying all its ingress and egress; the pod keeps running.` +
+        (stillOpen.length > 0 ? ` Policies are additive: ${stillOpen.join(', ')} still admit the traffic they allow.` : ''),
+      destructive: true,
+      permissions: quarantinePod.permissions,
+    };
+  },
+
+  async apply({ clients }, action) {
+    const { target, label, kube } = unpack(clients, action);
+    const names = quarantineNames(target.uid);
+    let pod;
+    try {
+      pod = await kube.getPod(target.namespace, target.name);
+    } catch (error) {
+      if (error instanceof PermanentCloudError && error.status === '404') return { action: 'quarantine-pod', target: label, status: 'refused', detail: 'the pod is gone: nothing to quarantine' };
+      throw error;
+    }
+    if (pod.uid !== target.uid) return { action: 'quarantine-pod', target: label, status: 'refused', detail: `pod uid ${target.uid} is gone; ${pod.uid} now has the name: a new decision is needed` };
+    if (pod.labels[quarantineLabel] !== names.labelValue) {
+      if (pod.resourceVersion !== target.resourceVersion) {
+        return { action: 'quarantine-pod', target: label, status: 'refused', detail: `the pod changed since the plan was approved (resourceVersion ${target.resourceVersion} → ${pod.resourceVersion}): a new decision is needed` };
+      }
+      await kube.patchPodLabels(target.namespace, target.name, { [quarantineLabel]: names.labelValue }, target.resourceVersion);
+    }
+    try {
+      await kube.createNetworkPolicy(target.namespace, {
+        metadata: { name: names.policy, labels: { 'app.kubernetes.io/managed-by': 'scc-responder' } },
+        spec: { podSelector: { matchLabels: { [quarantineLabel]: names.labelValue } }, policyTypes: ['Ingress', 'Egress'] },
+      });
+    } catch (error) {
+      if (!(error instanceof PermanentCloudError && error.status === '409')) throw error;
+    }
+    return { action: 'quarantine-pod', target: label, status: 'applied', detail: `labelled and isolated by NetworkPolicy ${names.policy}` };
+  },
+
+  async revert({ clients }, action) {
+    const { target, label, kube } = unpack(clients, action);
+    const names = quarantineNames(target.uid);
+    try {
+      await kube.deleteNetworkPolicy(target.namespace, names.policy);
+    } catch (error) {
+      if (!(error instanceof PermanentCloudError && error.status === '404')) throw error;
+    }
+    try {
+      const pod = await kube.getPod(target.namespace, target.name);
+      if (pod.uid === target.uid && pod.labels[quarantineLabel]) await kube.patchPodLabels(target.namespace, target.name, { [quarantineLabel]: null });
+    } catch (error) {
+      if (!(error instanceof PermanentCloudError && error.status === '404')) throw error;
+    }
+    return { action: 'quarantine-pod', target: label, status: 'applied', detail: `NetworkPolicy ${names.policy} and the quarantine label removed` };
+  },
+};
+
+function unpack(clients: Parameters<ActionModule<never>['apply']>[0]['clients'], action: PlannedAction) {
+  const target = action.target;
+  if (target.kind !== 'pod') throw new PermanentCloudError({ service: 'kubernetes', operation: action.action, target: JSON.stringify(target) }, undefined, 'not a pod target');
+  return { target, label: `${target.cluster}/${target.namespace}/${target.name}`, kube: clients.kubernetes({ project: target.project, location: target.location, name: target.cluster }) };
+}
