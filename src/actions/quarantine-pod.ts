@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PermanentCloudError } from '../cloud/errors';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionModule } from './action';
+import { currentPod } from './current-pod';
 import { selects, type LabelSelector } from './label-selector';
 
 /**
@@ -34,13 +35,8 @@ export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
       return { notApplicable: `refused: cluster ${params.cluster} does not enforce NetworkPolicy, so a deny-all policy would isolate nothing` };
     }
     const kube = clients.kubernetes({ project: params.project, location: params.location, name: params.cluster });
-    let pod;
-    try {
-      pod = await kube.getPod(params.namespace, params.pod);
-    } catch (error) {
-      if (error instanceof PermanentCloudError && error.status === '404') return { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists` };
-      throw error;
-    }
+    const pod = await currentPod(kube, params.namespace, params.pod);
+    if (!pod) return { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists` };
     const names = quarantineNames(pod.uid);
     const stillOpen = (await kube.listNetworkPolicies(params.namespace))
       .filter((policy) => policy.metadata?.name !== names.policy)
@@ -60,13 +56,8 @@ export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
   async apply({ clients }, action) {
     const { target, label, kube } = unpack(clients, action);
     const names = quarantineNames(target.uid);
-    let pod;
-    try {
-      pod = await kube.getPod(target.namespace, target.name);
-    } catch (error) {
-      if (error instanceof PermanentCloudError && error.status === '404') return { action: 'quarantine-pod', target: label, status: 'refused', detail: 'the pod is gone: nothing to quarantine' };
-      throw error;
-    }
+    const pod = await currentPod(kube, target.namespace, target.name);
+    if (!pod) return { action: 'quarantine-pod', target: label, status: 'refused', detail: 'the pod is gone: nothing to quarantine' };
     if (pod.uid !== target.uid) return { action: 'quarantine-pod', target: label, status: 'refused', detail: `pod uid ${target.uid} is gone; ${pod.uid} now has the name: a new decision is needed` };
     if (pod.labels[quarantineLabel] !== names.labelValue) {
       if (pod.resourceVersion !== target.resourceVersion) {
@@ -93,12 +84,8 @@ export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
     } catch (error) {
       if (!(error instanceof PermanentCloudError && error.status === '404')) throw error;
     }
-    try {
-      const pod = await kube.getPod(target.namespace, target.name);
-      if (pod.uid === target.uid && pod.labels[quarantineLabel]) await kube.patchPodLabels(target.namespace, target.name, { [quarantineLabel]: null });
-    } catch (error) {
-      if (!(error instanceof PermanentCloudError && error.status === '404')) throw error;
-    }
+    const pod = await currentPod(kube, target.namespace, target.name);
+    if (pod?.uid === target.uid && pod.labels[quarantineLabel]) await kube.patchPodLabels(target.namespace, target.name, { [quarantineLabel]: null });
     return { action: 'quarantine-pod', target: label, status: 'applied', detail: `NetworkPolicy ${names.policy} and the quarantine label removed` };
   },
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PermanentCloudError } from '../cloud/errors';
 import type { ActionModule } from './action';
+import { currentPod } from './current-pod';
 
 /** Deletes the compromised pod so its controller replaces it with a fresh one from the image. */
 
@@ -22,13 +23,8 @@ export const replacePod: ActionModule<z.infer<typeof parameters>> = {
 
   async plan({ clients }, params) {
     const kube = clients.kubernetes({ project: params.project, location: params.location, name: params.cluster });
-    let pod;
-    try {
-      pod = await kube.getPod(params.namespace, params.pod);
-    } catch (error) {
-      if (error instanceof PermanentCloudError && error.status === '404') return { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists: nothing to replace` };
-      throw error;
-    }
+    const pod = await currentPod(kube, params.namespace, params.pod);
+    if (!pod) return { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists: nothing to replace` };
     const owners = await kube.ownerChain(pod);
     const chain = owners.map((o) => `${o.kind}/${o.name}`).join(' → ');
     const image = pod.containers.map((c) => c.image).join(', ');
@@ -64,13 +60,8 @@ export const replacePod: ActionModule<z.infer<typeof parameters>> = {
     if (target.kind !== 'pod') throw new PermanentCloudError({ service: 'kubernetes', operation: 'replace pod', target: JSON.stringify(target) }, undefined, 'not a pod target');
     const label = `${target.cluster}/${target.namespace}/${target.name}`;
     const kube = clients.kubernetes({ project: target.project, location: target.location, name: target.cluster });
-    let current;
-    try {
-      current = await kube.getPod(target.namespace, target.name);
-    } catch (error) {
-      if (error instanceof PermanentCloudError && error.status === '404') return { action: 'replace-pod', target: label, status: 'already-done', detail: `pod uid ${target.uid} is gone` };
-      throw error;
-    }
+    const current = await currentPod(kube, target.namespace, target.name);
+    if (!current) return { action: 'replace-pod', target: label, status: 'already-done', detail: `pod uid ${target.uid} is gone` };
     if (current.uid !== target.uid) return { action: 'replace-pod', target: label, status: 'already-done', detail: `pod uid ${target.uid} is gone; ${current.uid} now has the name` };
     if (current.resourceVersion !== target.resourceVersion) {
       return { action: 'replace-pod', target: label, status: 'refused', detail: `the pod changed since the plan was approved (resourceVersion ${target.resourceVersion} → ${current.resourceVersion}): a new decision is needed` };

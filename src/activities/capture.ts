@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { PermanentCloudError } from '../cloud/errors';
+import { currentPod } from '../actions/current-pod';
 import type { FileReport, Finding, GkeSubject } from '../findings/model';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
@@ -26,15 +26,10 @@ export function captureActivities({ clients, store, evidence, collector, maxArti
         const kube = clients.kubernetes({ project: subject.projectId, location: subject.location, name: subject.cluster });
         const wanted = filesToCapture(input.findings);
         if (wanted.length === 0) return { summary: 'the findings name no file on disk to capture', sha256s: [] };
-        let pod;
-        try {
-          pod = await kube.getPod(subject.namespace, subject.pod);
-        } catch (error) {
-          if (error instanceof PermanentCloudError && error.status === '404') {
-            await note(input.caseId, { outcome: 'container-gone', detail: `pod ${subject.namespace}/${subject.pod} no longer exists` });
-            return { summary: `the pod is gone: nothing left to capture (${wanted.length} file(s) named)`, sha256s: [] };
-          }
-          throw error;
+        const pod = await currentPod(kube, subject.namespace, subject.pod);
+        if (!pod) {
+          await note(input.caseId, { outcome: 'container-gone', detail: `pod ${subject.namespace}/${subject.pod} no longer exists` });
+          return { summary: `the pod is gone: nothing left to capture (${wanted.length} file(s) named)`, sha256s: [] };
         }
         const container = pod.containers.find((c) => c.name === subject.container);
         if (!container?.running) {
