@@ -5,6 +5,7 @@ import { playbookFor } from '../findings/categories';
 import type { Finding } from '../findings/model';
 import type { ActionName, Plan, PlannedAction } from '../workflows/shared';
 import { blastRadius } from './blast-radius';
+import { canonicalJson } from '../util/canonical-json';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 
@@ -56,13 +57,5 @@ export function planActivities(deps: ActivityDeps) {
 
 /** SHA-256 over the plan's canonical JSON (sorted keys): what an approval is bound to. */
 export function planHash(body: Pick<Plan, 'actions' | 'notes' | 'advice' | 'dryRun' | 'blastRadius'>): string {
-  return createHash('sha256').update(canonical(body)).digest('hex');
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }

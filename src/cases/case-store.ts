@@ -1,7 +1,8 @@
 import type { Finding, ParsedFinding } from '../findings/model';
 import type { ActionResult, CaseStatus, Decision, Plan } from '../workflows/shared';
 import type { Database } from './database';
-import { appendAudit, canonicalJson, verifyAudit, type Verification } from './audit';
+import { canonicalJson } from '../util/canonical-json';
+import { appendAudit, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
 
 /** Cases and everything recorded about them. Every write is idempotent: activities may run twice. */

@@ -1,6 +1,7 @@
 import { RevisionsClient, ServicesClient, type protos } from '@google-cloud/run';
 import { googleClientOptions, type CloudTarget } from './config';
 import { fromGoogleError, type CloudErrorContext } from './errors';
+import { timestampToIso } from '../util/timestamp';
 import { checkName } from './validate';
 
 /** Cloud Run Admin v2 through @google-cloud/run: services, revisions, traffic, revision deletes. */
@@ -57,7 +58,7 @@ export class CloudRunAdapter {
       return revisions
         .map((revision) => ({
           name: String(revision.name ?? '').split('/').pop() ?? '',
-          createTime: timestampText(revision.createTime),
+          createTime: timestampToIso(revision.createTime),
           image: revision.containers?.[0]?.image ?? '',
         }))
         .sort((a, b) => b.createTime.localeCompare(a.createTime));
@@ -128,10 +129,4 @@ function serviceInfo(service: ServiceMessage): ServiceInfo {
     latestReadyRevision: String(service.latestReadyRevision ?? '').split('/').pop() ?? '',
     traffic: (service.traffic ?? []).map((target) => ({ revision: target.revision ?? '(latest)', percent: target.percent ?? 0 })),
   };
-}
-
-function timestampText(value: unknown): string {
-  const seconds = (value as { seconds?: unknown } | null | undefined)?.seconds;
-  if (seconds === undefined || seconds === null) return '';
-  return new Date(Number(seconds) * 1000 + Math.floor(Number((value as { nanos?: number }).nanos ?? 0) / 1e6)).toISOString();
 }

@@ -3,6 +3,7 @@ import type { CloudRunSubject, GkeSubject } from '../findings/model';
 import { decodeAuditLog, registerAuditLogType } from './audit-log-type';
 import { googleClientOptions, type CloudTarget } from './config';
 import { fromGoogleError, type CloudErrorContext } from './errors';
+import { timestampToIso } from '../util/timestamp';
 import { checkName, quoteFilterValue } from './validate';
 
 /**
@@ -138,21 +139,13 @@ function toRecord(entry: Entry): LogRecord {
   };
   const text = payloadText(entry.data);
   return {
-    timestamp: timestampText(metadata.timestamp),
+    timestamp: timestampToIso(metadata.timestamp),
     severity: String(metadata.severity ?? 'DEFAULT'),
     logName: metadata.logName ?? '',
     resource: { type: metadata.resource?.type ?? '', labels: metadata.resource?.labels ?? {} },
     text: text.length > payloadChars ? `${text.slice(0, payloadChars)}…` : text,
     ...(metadata.insertId ? { insertId: metadata.insertId } : {}),
   };
-}
-
-function timestampText(value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'string') return value;
-  const seconds = (value as { seconds?: unknown } | undefined)?.seconds;
-  if (seconds !== undefined) return new Date(Number(seconds) * 1000 + Math.floor(Number((value as { nanos?: number }).nanos ?? 0) / 1e6)).toISOString();
-  return '';
 }
 
 const auditLogTypeUrl = 'type.googleapis.com/google.cloud.audit.AuditLog';
