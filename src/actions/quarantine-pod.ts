@@ -1,25 +1,18 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PermanentCloudError } from '../cloud/errors';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionModule } from './action';
 import { currentPod } from './current-pod';
-import { selects, type LabelSelector } from './label-selector';
+import { ensureDenyAllPolicy, isolationRefusal, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy } from './pod-isolation';
+
+export { quarantineLabel, quarantineNames } from './pod-isolation';
 
 /**
  * Isolates the suspect pod without killing it (the evidence keeps running): a quarantine label
  * and a deny-all ingress and egress NetworkPolicy that selects exactly that pod.
  */
 
-export const quarantineLabel = 'scc-responder/quarantine';
-
 const parameters = z.object({ project: z.string(), location: z.string(), cluster: z.string(), namespace: z.string(), pod: z.string() });
-
-/** Names derived from the pod's UID: the policy selects this pod and no other, and a retry finds its own. */
-export function quarantineNames(uid: string): { labelValue: string; policy: string } {
-  const digest = createHash('sha256').update(uid).digest('hex').slice(0, 16);
-  return { labelValue: `q-${digest}`, policy: `scc-quarantine-${digest}` };
-}
 
 export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
   name: 'quarantine-pod',
@@ -30,18 +23,13 @@ export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
   preconditions: ['the pod exists', 'the cluster enforces NetworkPolicy (the addon or Dataplane V2)', 'at apply: it is still the planned pod (same UID and resourceVersion)'],
 
   async plan({ clients }, params) {
-    const cluster = await clients.gke.getCluster(params.project, params.location, params.cluster);
-    if (!cluster.networkPolicyEnforced) {
-      return { notApplicable: `refused: cluster ${params.cluster} does not enforce NetworkPolicy, so a deny-all policy would isolate nothing` };
-    }
+    const refusal = await isolationRefusal(clients, params);
+    if (refusal) return { notApplicable: refusal };
     const kube = clients.kubernetes({ project: params.project, location: params.location, name: params.cluster });
     const pod = await currentPod(kube, params.namespace, params.pod);
     if (!pod) return { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists` };
     const names = quarantineNames(pod.uid);
-    const stillOpen = (await kube.listNetworkPolicies(params.namespace))
-      .filter((policy) => policy.metadata?.name !== names.policy)
-      .filter((policy) => selects(policy.spec?.podSelector as LabelSelector | undefined, pod.labels) || Object.keys(policy.spec?.podSelector ?? {}).length === 0)
-      .map((policy) => policy.metadata?.name ?? '');
+    const stillOpen = await policiesStillAdmitting(kube, pod, names.policy);
     return {
       action: 'quarantine-pod',
       target: { kind: 'pod', project: params.project, location: params.location, cluster: params.cluster, namespace: params.namespace, name: params.pod, uid: pod.uid, resourceVersion: pod.resourceVersion },
@@ -65,28 +53,16 @@ export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
       }
       await kube.patchPodLabels(target.namespace, target.name, { [quarantineLabel]: names.labelValue }, target.resourceVersion);
     }
-    try {
-      await kube.createNetworkPolicy(target.namespace, {
-        metadata: { name: names.policy, labels: { 'app.kubernetes.io/managed-by': 'scc-responder' } },
-        spec: { podSelector: { matchLabels: { [quarantineLabel]: names.labelValue } }, policyTypes: ['Ingress', 'Egress'] },
-      });
-    } catch (error) {
-      if (!(error instanceof PermanentCloudError && error.status === '409')) throw error;
-    }
+    await ensureDenyAllPolicy(kube, target.namespace, target.uid);
     return { action: 'quarantine-pod', target: label, status: 'applied', detail: `labelled and isolated by NetworkPolicy ${names.policy}` };
   },
 
   async revert({ clients }, action) {
     const { target, label, kube } = unpack(clients, action);
-    const names = quarantineNames(target.uid);
-    try {
-      await kube.deleteNetworkPolicy(target.namespace, names.policy);
-    } catch (error) {
-      if (!(error instanceof PermanentCloudError && error.status === '404')) throw error;
-    }
+    const policy = await removeDenyAllPolicy(kube, target.namespace, target.uid);
     const pod = await currentPod(kube, target.namespace, target.name);
     if (pod?.uid === target.uid && pod.labels[quarantineLabel]) await kube.patchPodLabels(target.namespace, target.name, { [quarantineLabel]: null });
-    return { action: 'quarantine-pod', target: label, status: 'applied', detail: `NetworkPolicy ${names.policy} and the quarantine label removed` };
+    return { action: 'quarantine-pod', target: label, status: 'applied', detail: `NetworkPolicy ${policy} and the quarantine label removed` };
   },
 };
 

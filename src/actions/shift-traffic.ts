@@ -1,18 +1,11 @@
-import { z } from 'zod';
 import { PermanentCloudError } from '../cloud/errors';
 import type { ActionModule } from './action';
+import { cloudRunServiceParameters as parameters } from './parameters';
 
 /** Moves a Cloud Run service's traffic off the suspect revision to the previous one. */
 
-const parameters = z.object({
-  project: z.string(),
-  region: z.string(),
-  service: z.string(),
-  /** The suspect revision; the service's latest ready revision when unknown. */
-  revision: z.string().optional(),
-});
 
-export const shiftTraffic: ActionModule<z.infer<typeof parameters>> = {
+export const shiftTraffic: ActionModule<typeof parameters._output> = {
   name: 'shift-traffic-to-previous-revision',
   description: 'Send all of a Cloud Run service’s traffic to the revision before the suspect one.',
   permissions: ['iam: run.services.get, run.services.update, run.revisions.list, iam.serviceAccounts.actAs'],
@@ -31,8 +24,8 @@ export const shiftTraffic: ActionModule<z.infer<typeof parameters>> = {
     if (!previous) return { notApplicable: `service ${params.service} has no revision older than ${suspect} to move traffic to` };
     return {
       action: 'shift-traffic-to-previous-revision',
-      target: { kind: 'cloud-run-service', project: params.project, region: params.region, service: params.service, fromRevision: suspect, toRevision: previous.name, etag: service.etag },
-      effect: `Move 100% of service ${params.service}'s traffic (now ${share}% on ${suspect}) to revision ${previous.name} (image ${previous.image}), if the service is unchanged since the plan (etag ${service.etag}). Revision ${suspect} stays deployed for forensics.`,
+      target: { kind: 'cloud-run-service', project: params.project, region: params.region, service: params.service, fromRevision: suspect, toRevision: previous.name, etag: service.etag, previousTraffic: service.traffic },
+      effect: `Move 100% of service ${params.service}'s traffic (now ${share}% on ${suspect}) to revision ${previous.name} (image ${previous.image}), if the service is unchanged since the plan (etag ${service.etag}). Revision ${suspect} stays deployed for forensics. Revert restores today's split (${service.traffic.map((t) => `${t.revision} ${t.percent}%`).join(', ')}).`,
       destructive: true,
       permissions: shiftTraffic.permissions,
     };
@@ -51,5 +44,21 @@ export const shiftTraffic: ActionModule<z.infer<typeof parameters>> = {
     }
     await clients.run.setTraffic(target.project, target.region, target.service, [{ revision: target.toRevision, percent: 100 }], target.etag);
     return { action: action.action, target: label, status: 'applied', detail: `100% of traffic moved from ${target.fromRevision} to ${target.toRevision}` };
+  },
+
+  async revert({ clients }, action) {
+    const target = action.target;
+    if (target.kind !== 'cloud-run-service' || !target.previousTraffic) {
+      throw new PermanentCloudError({ service: 'run', operation: 'restore traffic', target: JSON.stringify(target) }, undefined, 'the plan did not record the traffic split to restore');
+    }
+    const label = `${target.project}/${target.region}/${target.service}`;
+    const service = await clients.run.getService(target.project, target.region, target.service);
+    const same = (a: { revision: string; percent: number }[], b: { revision: string; percent: number }[]) => JSON.stringify(a) === JSON.stringify(b);
+    if (same(service.traffic, target.previousTraffic)) return { action: action.action, target: label, status: 'already-done', detail: 'the traffic split is restored' };
+    if (!same(service.traffic, [{ revision: target.toRevision, percent: 100 }])) {
+      return { action: action.action, target: label, status: 'refused', detail: 'the traffic split changed since containment: left as it is' };
+    }
+    await clients.run.setTraffic(target.project, target.region, target.service, target.previousTraffic, service.etag);
+    return { action: action.action, target: label, status: 'applied', detail: `traffic restored: ${target.previousTraffic.map((t) => `${t.revision} ${t.percent}%`).join(', ')}` };
   },
 };

@@ -3,7 +3,7 @@ import { actions } from '../actions';
 import type { ActionContext } from '../actions/action';
 import { playbookFor } from '../findings/categories';
 import type { Finding } from '../findings/model';
-import type { ActionName, Plan, PlannedAction } from '../workflows/shared';
+import type { ActionName, Plan, PlannedAction, Policy } from '../workflows/shared';
 import { blastRadius } from './blast-radius';
 import { canonicalJson } from '../util/canonical-json';
 import type { ActivityDeps } from './deps';
@@ -13,7 +13,7 @@ import { classified } from './failures';
 export function planActivities(deps: ActivityDeps) {
   const context: ActionContext = { clients: deps.clients, notifier: deps.notifier };
   return {
-    async planContainment(input: { caseId: string; findings: Finding[]; dryRun: boolean }): Promise<Plan> {
+    async planContainment(input: { caseId: string; findings: Finding[]; dryRun: boolean; responses?: Policy['responses'] }): Promise<Plan> {
       return classified(async () => {
         const primary = input.findings[0]!;
         const { subject } = primary;
@@ -22,24 +22,29 @@ export function planActivities(deps: ActivityDeps) {
         const notes: string[] = [];
         const recipients = [...new Set(input.findings.flatMap((f) => f.contacts.map((c) => c.email)))];
         const summary = `${primary.category} on ${subject.runtime === 'gke' ? `${subject.namespace}/${subject.pod}` : (subject.revision ?? subject.service ?? subject.job)}`;
-        for (const name of playbook.defaultResponse[subject.runtime]) {
-          const actionName: ActionName = name;
-          const params =
-            actionName === 'replace-pod' && subject.runtime === 'gke'
-              ? { project: subject.projectId, location: subject.location, cluster: subject.cluster, namespace: subject.namespace, pod: subject.pod }
-              : actionName === 'shift-traffic-to-previous-revision' && subject.runtime === 'cloud-run' && subject.service
-                ? { project: subject.projectId, region: subject.region, service: subject.service, ...(subject.revision ? { revision: subject.revision } : {}) }
-                : actionName === 'notify-owner'
-                  ? { recipients, caseId: input.caseId, summary }
-                  : undefined;
-          if (!params) {
-            notes.push(`${actionName}: does not apply to this subject`);
-            continue;
+        const response = input.responses?.[playbook.id]?.[subject.runtime] ?? playbook.defaultResponse[subject.runtime];
+        for (const responseStep of response) {
+          const alternatives: readonly ActionName[] = typeof responseStep === 'string' ? [responseStep] : responseStep;
+          const passedOver: string[] = [];
+          let chosen: ActionName | undefined;
+          for (const actionName of alternatives) {
+            const params = parametersFor(actionName, primary, { recipients, caseId: input.caseId, summary });
+            if (!params) {
+              passedOver.push(`${actionName}: does not apply to this subject`);
+              continue;
+            }
+            const module = actions[actionName];
+            const result = await module.plan(context, module.parameters.parse(params) as never);
+            if ('notApplicable' in result) {
+              passedOver.push(`${actionName}: ${result.notApplicable}`);
+              continue;
+            }
+            planned.push(result);
+            chosen = actionName;
+            break;
           }
-          const module = actions[actionName];
-          const result = await module.plan(context, module.parameters.parse(params) as never);
-          if ('notApplicable' in result) notes.push(`${actionName}: ${result.notApplicable}`);
-          else planned.push(result);
+          const fallback = chosen && alternatives[0] !== chosen ? ` (${chosen} planned instead)` : '';
+          notes.push(...passedOver.map((note) => note + fallback));
         }
         let radius: Plan['blastRadius'];
         try {
@@ -58,4 +63,26 @@ export function planActivities(deps: ActivityDeps) {
 /** SHA-256 over the plan's canonical JSON (sorted keys): what an approval is bound to. */
 export function planHash(body: Pick<Plan, 'actions' | 'notes' | 'advice' | 'dryRun' | 'blastRadius'>): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+/** What an action needs to know about this subject; undefined when it does not apply to it. */
+function parametersFor(action: ActionName, finding: Finding, owner: { recipients: string[]; caseId: string; summary: string }): unknown {
+  const { subject } = finding;
+  switch (action) {
+    case 'notify-owner':
+      return owner;
+    case 'replace-pod':
+    case 'preserve-then-replace-pod':
+    case 'quarantine-pod':
+    case 'scale-workload-to-zero':
+      return subject.runtime === 'gke' ? { project: subject.projectId, location: subject.location, cluster: subject.cluster, namespace: subject.namespace, pod: subject.pod } : undefined;
+    case 'cordon-node':
+      return subject.runtime === 'gke' && subject.node ? { project: subject.projectId, location: subject.location, cluster: subject.cluster, node: subject.node } : undefined;
+    case 'shift-traffic-to-previous-revision':
+    case 'delete-revision':
+    case 'restrict-ingress':
+      return subject.runtime === 'cloud-run' && subject.service
+        ? { project: subject.projectId, region: subject.region, service: subject.service, ...(subject.revision ? { revision: subject.revision } : {}) }
+        : undefined;
+  }
 }

@@ -1,6 +1,6 @@
 import { RevisionsClient, ServicesClient, type protos } from '@google-cloud/run';
 import { googleClientOptions, type CloudTarget } from './config';
-import { fromGoogleError, type CloudErrorContext } from './errors';
+import { fromGoogleError, InvalidTargetError, type CloudErrorContext } from './errors';
 import { timestampToIso } from '../util/timestamp';
 import { checkName } from './validate';
 
@@ -21,6 +21,9 @@ export interface ServiceInfo {
   latestReadyRevision: string;
   traffic: TrafficShare[];
 }
+
+export const cloudRunIngress = ['INGRESS_TRAFFIC_ALL', 'INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'] as const;
+export type CloudRunIngress = (typeof cloudRunIngress)[number];
 
 export interface RevisionInfo {
   name: string;
@@ -81,6 +84,20 @@ export class CloudRunAdapter {
         },
         updateMask: { paths: ['traffic'] },
       });
+      const [updated] = await operation.promise();
+      return serviceInfo(updated as ServiceMessage);
+    } catch (error) {
+      throw fromGoogleError(error, context);
+    }
+  }
+
+  /** Who may reach the service: INGRESS_TRAFFIC_ALL, _INTERNAL_ONLY or _INTERNAL_LOAD_BALANCER. */
+  async setIngress(project: string, region: string, service: string, ingress: CloudRunIngress, etag?: string): Promise<ServiceInfo> {
+    const context = this.context('set ingress', project, region, service);
+    const name = this.serviceName(project, region, service, context);
+    if (!cloudRunIngress.includes(ingress)) throw new InvalidTargetError(context, undefined, `unknown ingress setting ${JSON.stringify(ingress)}`);
+    try {
+      const [operation] = await this.services.updateService({ service: { name, ingress, ...(etag ? { etag } : {}) }, updateMask: { paths: ['ingress'] } });
       const [updated] = await operation.promise();
       return serviceInfo(updated as ServiceMessage);
     } catch (error) {

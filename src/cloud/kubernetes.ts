@@ -52,6 +52,17 @@ export interface Owner {
   selector?: Record<string, string>;
 }
 
+export type ScalableKind = 'Deployment' | 'StatefulSet' | 'ReplicaSet';
+
+export interface ScaleInfo {
+  kind: ScalableKind;
+  namespace: string;
+  name: string;
+  uid: string;
+  replicas: number;
+  resourceVersion: string;
+}
+
 export interface ExecResult {
   exitCode: number;
   stdout: Buffer;
@@ -249,6 +260,37 @@ export class KubernetesAdapter {
     return podInfo(updated);
   }
 
+  async readScale(kind: ScalableKind, namespace: string, name: string): Promise<ScaleInfo> {
+    const context = this.context(`get ${kind.toLowerCase()} scale`, `${namespace}/${name}`);
+    this.checkWorkload(namespace, name, context);
+    const request = { namespace, name };
+    const scale = await this.call(context, () =>
+      kind === 'Deployment'
+        ? this.apps.readNamespacedDeploymentScale(request)
+        : kind === 'StatefulSet'
+          ? this.apps.readNamespacedStatefulSetScale(request)
+          : this.apps.readNamespacedReplicaSetScale(request),
+    );
+    return { kind, namespace, name, uid: scale.metadata?.uid ?? '', replicas: scale.spec?.replicas ?? 0, resourceVersion: scale.metadata?.resourceVersion ?? '' };
+  }
+
+  /** Sets a workload's replicas through its scale subresource; with `uid`, only if it is still that object. */
+  async scale(kind: ScalableKind, namespace: string, name: string, replicas: number, uid?: string): Promise<ScaleInfo> {
+    const context = this.context(`scale ${kind.toLowerCase()}`, `${namespace}/${name}`);
+    this.checkWorkload(namespace, name, context);
+    if (!Number.isInteger(replicas) || replicas < 0) throw new PermanentCloudError(context, undefined, `replicas must be a whole number ≥ 0, not ${replicas}`);
+    const request = { namespace, name, body: { ...(uid ? { metadata: { uid } } : {}), spec: { replicas } } };
+    const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    const scale = await this.call(context, () =>
+      kind === 'Deployment'
+        ? this.apps.patchNamespacedDeploymentScale(request, options)
+        : kind === 'StatefulSet'
+          ? this.apps.patchNamespacedStatefulSetScale(request, options)
+          : this.apps.patchNamespacedReplicaSetScale(request, options),
+    );
+    return { kind, namespace, name, uid: scale.metadata?.uid ?? '', replicas: scale.spec?.replicas ?? 0, resourceVersion: scale.metadata?.resourceVersion ?? '' };
+  }
+
   /** Cordons (or uncordons) a node: running pods stay, new ones are not scheduled there. */
   async setNodeUnschedulable(name: string, unschedulable: boolean): Promise<NodeInfo> {
     const context = this.context(unschedulable ? 'cordon node' : 'uncordon node', name);
@@ -283,6 +325,11 @@ export class KubernetesAdapter {
     const context = this.context('delete pod', `${namespace}/${name}`);
     this.checkPod(namespace, name, context);
     await this.call(context, () => this.core.deleteNamespacedPod({ namespace, name, body: { preconditions } }));
+  }
+
+  private checkWorkload(namespace: string, name: string, context: Omit<CloudErrorContext, 'target'>): void {
+    checkName('kubernetesLabel', namespace, 'namespace', context);
+    checkName('kubernetesSubdomain', name, 'workload name', context);
   }
 
   private checkPod(namespace: string, name: string, context: Omit<CloudErrorContext, 'target'>): void {

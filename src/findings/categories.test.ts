@@ -33,7 +33,14 @@ test('every playbook collects the script where the category carries one, and the
   for (const playbook of playbooks) {
     expect(playbook.evidence.gke).toEqual(expect.arrayContaining(['related-findings', 'pod-logs', 'cluster-audit-logs', 'node-logs', 'executed-binary']));
     expect(playbook.evidence['cloud-run']).not.toContain('executed-binary');
-    expect(playbook.defaultResponse.gke).toContain('replace-pod');
+    // Replacing the pod is always in the response, alone or as the fallback of preserving it.
+    expect(playbook.defaultResponse.gke.flat()).toContain('replace-pod');
     expect(playbook.ifIntended).toMatch(/rebuild the image/);
   }
+});
+
+test('a reverse shell gets the hands-on-keyboard response: preserve the pod where possible, cordon the node, delete the Cloud Run revision after its traffic moved', () => {
+  const netcat = playbookFor('Execution: Netcat Remote Code Execution In Container');
+  expect(netcat.defaultResponse.gke).toEqual(['notify-owner', ['preserve-then-replace-pod', 'replace-pod'], 'cordon-node']);
+  expect(netcat.defaultResponse['cloud-run']).toEqual(['notify-owner', 'shift-traffic-to-previous-revision', 'delete-revision']);
 });

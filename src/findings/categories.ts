@@ -29,7 +29,24 @@ export type EvidenceKind =
   | 'virustotal';
 
 /** The containment and outreach a playbook proposes; nothing here runs without approval. */
-export type ResponseAction = 'notify-owner' | 'replace-pod' | 'shift-traffic-to-previous-revision';
+export type ResponseAction =
+  | 'notify-owner'
+  | 'replace-pod'
+  | 'preserve-then-replace-pod'
+  | 'quarantine-pod'
+  | 'scale-workload-to-zero'
+  | 'cordon-node'
+  | 'shift-traffic-to-previous-revision'
+  | 'delete-revision'
+  | 'restrict-ingress';
+
+/** One step of a response: an action, or alternatives of which the first that applies is planned. */
+export type ResponseStep = ResponseAction | readonly ResponseAction[];
+
+export interface ResponsePlaybook {
+  gke: readonly ResponseStep[];
+  'cloud-run': readonly ResponseStep[];
+}
 
 export interface Playbook {
   id: PlaybookId;
@@ -44,7 +61,7 @@ export interface Playbook {
   whatHappened: string;
   mitre: readonly MitreTechnique[];
   evidence: { gke: readonly EvidenceKind[]; 'cloud-run': readonly EvidenceKind[] };
-  defaultResponse: { gke: readonly ResponseAction[]; 'cloud-run': readonly ResponseAction[] };
+  defaultResponse: ResponsePlaybook;
   /** The runbook's advice for when the investigation shows the change was intended. */
   ifIntended: string;
 }
@@ -71,10 +88,20 @@ const cloudRunEvidence = [
   'virustotal',
 ] as const satisfies readonly EvidenceKind[];
 
-const defaultResponse = {
+const defaultResponse: ResponsePlaybook = {
   gke: ['notify-owner', 'replace-pod'],
   'cloud-run': ['notify-owner', 'shift-traffic-to-previous-revision'],
-} as const;
+};
+
+/**
+ * A reverse shell is someone at a keyboard: the pod is kept isolated for forensics while a
+ * clean one serves (a plain replacement where that cannot be done), the node takes no new pods
+ * next to a possible escape, and on Cloud Run the revision goes once its traffic moved.
+ */
+const handsOnKeyboardResponse: ResponsePlaybook = {
+  gke: ['notify-owner', ['preserve-then-replace-pod', 'replace-pod'], 'cordon-node'],
+  'cloud-run': ['notify-owner', 'shift-traffic-to-previous-revision', 'delete-revision'],
+};
 
 const rebuildAdvice =
   'If the change was intended, rebuild the image with it instead of changing the running container, so containers stay immutable.';
@@ -143,7 +170,7 @@ export const playbooks: readonly Playbook[] = [
       'Netcat ran in a way consistent with remote code execution: a reverse shell, a file transfer or a tunnel out of the container.',
     mitre: [technique.unixShell],
     evidence: { gke: gkeEvidence, 'cloud-run': cloudRunEvidence },
-    defaultResponse,
+    defaultResponse: handsOnKeyboardResponse,
     ifIntended: rebuildAdvice,
   },
 ];

@@ -60,6 +60,7 @@ function route(cluster: KubeCluster, request: LabRequest, path: string): LabResp
   if (type.namespaced === false && namespace) throw new KubeError(404, 'NotFound', 'the server could not find the requested resource');
 
   if (!name) return collection(cluster, request, type, namespace);
+  if (subresource === 'scale') return scaleSubresource(cluster, request, type, namespace!, name);
   if (subresource) return podSubresource(cluster, request, type, namespace!, name, subresource);
   return item(cluster, request, type, namespace, name);
 }
@@ -98,12 +99,12 @@ function item(cluster: KubeCluster, request: LabRequest, type: ResourceType, nam
     case 'PATCH': {
       const patched = applyPatch(current, parseBody(request), patchTypeOf(request.headers['content-type']));
       const stored = store.replace(type.plural, checkUpdate(current, patched), 'patch');
-      if (type.plural === 'pods') cluster.reconcileReplicaSets(namespace!);
+      reconcile(cluster, type, namespace);
       return json(200, stored);
     }
     case 'PUT': {
       const stored = store.replace(type.plural, checkUpdate(current, parseBody(request) as KubeObject), 'update');
-      if (type.plural === 'pods') cluster.reconcileReplicaSets(namespace!);
+      reconcile(cluster, type, namespace);
       return json(200, stored);
     }
     case 'DELETE': {
@@ -119,6 +120,42 @@ function item(cluster: KubeCluster, request: LabRequest, type: ResourceType, nam
     default:
       throw new KubeError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   }
+}
+
+/** The controllers act on what a client changed: pod labels (selectors) and workload replicas. */
+function reconcile(cluster: KubeCluster, type: ResourceType, namespace: string | undefined): void {
+  if (namespace === undefined) return;
+  if (type.plural === 'pods') cluster.reconcileReplicaSets(namespace);
+  if (['deployments', 'replicasets', 'statefulsets'].includes(type.plural)) cluster.reconcileWorkloads(namespace);
+}
+
+/** autoscaling/v1 Scale of a Deployment, ReplicaSet or StatefulSet: what `kubectl scale` reads and patches. */
+function scaleSubresource(cluster: KubeCluster, request: LabRequest, type: ResourceType, namespace: string, name: string): LabResponse {
+  if (!['deployments', 'replicasets', 'statefulsets'].includes(type.plural)) throw new KubeError(404, 'NotFound', 'the server could not find the requested resource');
+  const { store } = cluster;
+  const current = store.mustGet(type.plural, namespace, name);
+  const toScale = (object: KubeObject) => {
+    const spec = object.spec as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name, namespace, uid: object.metadata.uid, resourceVersion: object.metadata.resourceVersion, creationTimestamp: object.metadata.creationTimestamp },
+      spec: { replicas: spec.replicas ?? 0 },
+      status: { replicas: (object.status as { replicas?: number } | undefined)?.replicas ?? 0, selector: Object.entries(spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') },
+    };
+  };
+  if (request.method === 'GET') return json(200, toScale(current));
+  if (request.method !== 'PATCH' && request.method !== 'PUT') throw new KubeError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  const body = parseBody(request);
+  const scale = (request.method === 'PATCH' ? applyPatch(toScale(current), body, patchTypeOf(request.headers['content-type'])) : body) as { metadata?: { resourceVersion?: string; uid?: string }; spec?: { replicas?: unknown } };
+  const replicas = scale.spec?.replicas;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw new KubeError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
+  }
+  checkPreconditions(current, { resourceVersion: scale.metadata?.resourceVersion, uid: scale.metadata?.uid });
+  const stored = store.replace(type.plural, { ...current, spec: { ...(current.spec as object), replicas } }, 'patch');
+  cluster.reconcileWorkloads(namespace);
+  return json(200, toScale(store.get(type.plural, namespace, name) ?? stored));
 }
 
 function podSubresource(cluster: KubeCluster, request: LabRequest, type: ResourceType, namespace: string, name: string, subresource: string): LabResponse {
@@ -193,6 +230,9 @@ function resourceList(group: string, version: string): unknown {
           { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
           { name: 'pods/ephemeralcontainers', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
         ]
+      : []),
+    ...(['deployments', 'replicasets', 'statefulsets'].includes(type.plural)
+      ? [{ name: `${type.plural}/scale`, singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] }]
       : []),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };

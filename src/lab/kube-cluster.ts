@@ -31,6 +31,8 @@ export class KubeCluster {
   private readonly runtimes = new Map<string, Map<string, ContainerRuntime>>();
   /** Pod templates by owner UID, so controllers can recreate pods. */
   private readonly templates = new Map<string, Template>();
+  /** Start order by pod UID: the controllers remove the youngest surplus pod first. */
+  private readonly births = new Map<string, number>();
 
   constructor(readonly spec: ScenarioCluster) {
     const namespaces = new Set(['default', 'kube-system', ...spec.workloads.map((w) => w.namespace), ...spec.networkPolicies.map((p) => p.namespace)]);
@@ -183,6 +185,7 @@ export class KubeCluster {
         })),
       },
     }, 'controller');
+    this.births.set(pod.metadata.uid, this.births.size + 1);
     const runtimes = new Map<string, ContainerRuntime>();
     for (const container of containers) {
       runtimes.set(container.name, {
@@ -213,26 +216,75 @@ export class KubeCluster {
 
   /**
    * The ReplicaSet controller: pods that no longer match the selector are released (their
-   * owner reference removed), and missing replicas are started from the template.
+   * owner reference removed), orphans that match are adopted, surplus pods are deleted
+   * (the youngest first, as the real controller ranks them) and missing replicas are started
+   * from the template.
    */
   reconcileReplicaSets(namespace: string): void {
     for (const replicaSet of this.store.list('replicasets', namespace)) {
       const spec = replicaSet.spec as { replicas: number; selector: Record<string, unknown> };
-      const owned = this.store.list('pods', namespace).filter((pod) => pod.metadata.ownerReferences?.some((ref) => ref.uid === replicaSet.metadata.uid));
-      let matching = 0;
-      for (const pod of owned) {
-        if (selectorMatches(spec.selector, pod.metadata.labels ?? {})) {
-          matching++;
-        } else {
-          const released = { ...pod, metadata: { ...pod.metadata, ownerReferences: pod.metadata.ownerReferences!.filter((ref) => ref.uid !== replicaSet.metadata.uid) } };
+      const uid = replicaSet.metadata.uid;
+      const matching: KubeObject[] = [];
+      for (const pod of this.store.list('pods', namespace)) {
+        const owned = pod.metadata.ownerReferences?.some((ref) => ref.uid === uid) ?? false;
+        const orphan = !pod.metadata.ownerReferences?.some((ref) => ref.controller);
+        const matches = selectorMatches(spec.selector, pod.metadata.labels ?? {});
+        if (owned && !matches) {
+          const released = { ...pod, metadata: { ...pod.metadata, ownerReferences: pod.metadata.ownerReferences!.filter((ref) => ref.uid !== uid) } };
           this.store.replace('pods', released, 'patch', 'controller');
+        } else if (owned) {
+          matching.push(pod);
+        } else if (orphan && matches) {
+          matching.push(this.store.replace('pods', { ...pod, metadata: { ...pod.metadata, ownerReferences: [ownerRef(replicaSet)] } }, 'patch', 'controller'));
         }
       }
-      const template = this.templates.get(replicaSet.metadata.uid);
+      const youngestFirst = matching.sort((a, b) => (this.births.get(b.metadata.uid) ?? 0) - (this.births.get(a.metadata.uid) ?? 0));
+      for (const surplus of youngestFirst.slice(0, Math.max(0, matching.length - spec.replicas))) {
+        this.runtimes.delete(this.store.delete('pods', namespace, surplus.metadata.name, 'controller').metadata.uid);
+      }
+      const template = this.templates.get(uid);
       const nodes = this.store.list('nodes').filter((node) => !(node.spec as { unschedulable?: boolean } | undefined)?.unschedulable);
-      for (let i = matching; template && i < spec.replicas; i++) {
+      for (let i = matching.length; template && i < spec.replicas; i++) {
         const node = nodes[i % Math.max(nodes.length, 1)]?.metadata.name ?? this.spec.nodes[0]!.name;
         this.startReplacement(template, `${replicaSet.metadata.name}-${randomSuffix(5)}`, node);
+      }
+    }
+  }
+
+  /**
+   * The Deployment and StatefulSet controllers after a change of replicas: a Deployment hands
+   * its count to its ReplicaSet; a StatefulSet keeps ordinals 0..n-1, removing the highest first.
+   */
+  reconcileWorkloads(namespace: string): void {
+    for (const deployment of this.store.list('deployments', namespace)) {
+      const replicas = (deployment.spec as { replicas: number }).replicas;
+      for (const replicaSet of this.store.list('replicasets', namespace)) {
+        if (!replicaSet.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid)) continue;
+        const spec = replicaSet.spec as { replicas: number };
+        if (spec.replicas === replicas) continue;
+        this.store.replace('replicasets', { ...replicaSet, spec: { ...spec, replicas }, status: { ...(replicaSet.status as object), replicas, readyReplicas: replicas, availableReplicas: replicas } }, 'patch', 'controller');
+      }
+      const status = deployment.status as { replicas?: number };
+      if (status.replicas !== replicas) {
+        this.store.replace('deployments', { ...deployment, status: { ...status, replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas } }, 'patch', 'controller');
+      }
+    }
+    this.reconcileReplicaSets(namespace);
+    for (const statefulSet of this.store.list('statefulsets', namespace)) {
+      const replicas = (statefulSet.spec as { replicas: number }).replicas;
+      const name = statefulSet.metadata.name;
+      const owned = this.store.list('pods', namespace).filter((pod) => pod.metadata.ownerReferences?.some((ref) => ref.uid === statefulSet.metadata.uid));
+      for (const pod of owned) {
+        const ordinal = Number(pod.metadata.name.slice(name.length + 1));
+        if (ordinal >= replicas) this.runtimes.delete(this.store.delete('pods', namespace, pod.metadata.name, 'controller').metadata.uid);
+      }
+      const template = this.templates.get(statefulSet.metadata.uid);
+      for (let ordinal = 0; template && ordinal < replicas; ordinal++) {
+        if (!this.store.get('pods', namespace, `${name}-${ordinal}`)) this.startReplacement(template, `${name}-${ordinal}`, this.spec.nodes[ordinal % this.spec.nodes.length]!.name);
+      }
+      const status = statefulSet.status as { replicas?: number };
+      if (status.replicas !== replicas) {
+        this.store.replace('statefulsets', { ...statefulSet, status: { ...status, replicas, readyReplicas: replicas, currentReplicas: replicas } }, 'patch', 'controller');
       }
     }
   }

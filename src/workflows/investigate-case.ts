@@ -201,7 +201,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   await step('research', () => lookup.research({ caseId, findings: [...findings], capturedSha256s: captured }));
 
   // The plan, bound to exact targets, and the gate.
-  plan = await read.planContainment({ caseId, findings: [...findings], dryRun: policy.dryRun });
+  plan = await read.planContainment({ caseId, findings: [...findings], dryRun: policy.dryRun, ...(policy.responses ? { responses: policy.responses } : {}) });
   await record.recordEvent({ caseId, key: 'plan', at: plan.createdAt, kind: 'plan', detail: { ...plan } });
   await setStatus('awaiting-decision', { readyAt: new Date().toISOString(), plan, planHash: plan.hash, advice: plan.advice });
   await writeBack(false);

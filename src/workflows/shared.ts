@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { PlaybookId } from '../findings/categories';
+import type { PlaybookId, ResponseStep } from '../findings/categories';
 import type { Finding, Severity, Subject } from '../findings/model';
 
 /**
@@ -22,6 +22,8 @@ export interface Policy {
   expireAfterMs: number;
   /** Run every step and plan exactly, apply nothing. */
   dryRun: boolean;
+  /** Per playbook and runtime, the response to plan instead of the playbook's own. */
+  responses?: Partial<Record<PlaybookId, { gke?: ResponseStep[]; 'cloud-run'?: ResponseStep[] }>>;
   relatedWindowMinutes: number;
   logWindow: { beforeMinutes: number; afterMinutes: number; maxEntries: number };
 }
@@ -54,11 +56,46 @@ export interface StepRecord {
   gap?: { reason: string; errorType: string };
 }
 
-export type ActionName = 'replace-pod' | 'shift-traffic-to-previous-revision' | 'notify-owner' | 'quarantine-pod' | 'cordon-node';
+export type ActionName =
+  | 'replace-pod'
+  | 'preserve-then-replace-pod'
+  | 'quarantine-pod'
+  | 'scale-workload-to-zero'
+  | 'cordon-node'
+  | 'shift-traffic-to-previous-revision'
+  | 'delete-revision'
+  | 'restrict-ingress'
+  | 'notify-owner';
 
 export type ActionTarget =
-  | { kind: 'pod'; project: string; location: string; cluster: string; namespace: string; name: string; uid: string; resourceVersion: string; owner?: string }
-  | { kind: 'cloud-run-service'; project: string; region: string; service: string; fromRevision: string; toRevision: string; etag: string }
+  | {
+      kind: 'pod';
+      project: string;
+      location: string;
+      cluster: string;
+      namespace: string;
+      name: string;
+      uid: string;
+      resourceVersion: string;
+      owner?: string;
+      /** Preserve-then-replace: the ReplicaSet that lets the pod go, and the selector labels it loses. */
+      replicaSet?: string;
+      releasedLabels?: Record<string, string>;
+    }
+  | { kind: 'workload'; project: string; location: string; cluster: string; namespace: string; workloadKind: 'Deployment' | 'StatefulSet' | 'ReplicaSet'; name: string; uid: string; replicas: number }
+  | {
+      kind: 'cloud-run-service';
+      project: string;
+      region: string;
+      service: string;
+      fromRevision: string;
+      toRevision: string;
+      etag: string;
+      /** The split before the shift, for revert (absent on plans made before it was recorded). */
+      previousTraffic?: { revision: string; percent: number }[];
+    }
+  | { kind: 'cloud-run-revision'; project: string; region: string; service: string; revision: string; image: string }
+  | { kind: 'cloud-run-ingress'; project: string; region: string; service: string; fromIngress: string; toIngress: string }
   | { kind: 'owner'; recipients: string[] }
   | { kind: 'node'; project: string; location: string; cluster: string; name: string };
 

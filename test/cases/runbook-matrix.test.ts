@@ -29,10 +29,18 @@ test.each(cases)('%s on %s: approved and contained', async (category, runtime) =
       expect(now === undefined || now.uid !== planned.uid).toBe(true);
       const deletions = rig.lab.clusters.get('/k8s/acme-payments-prod/us-central1/payments-prod')!.store.mutations.filter((m) => m.by === 'client' && m.verb === 'delete');
       expect(deletions).toEqual([{ verb: 'delete', resource: 'pods', namespace: subject.namespace, name: subject.pod, by: 'client' }]);
+      if (category.startsWith('Netcat')) {
+        // A StatefulSet pod cannot be preserved beside its replacement: the plan says so and replaces it; the node is cordoned.
+        expect(ready.plan!.notes).toContain('preserve-then-replace-pod: pod checkout/ledger-db-0 has StatefulSet ledger-db: only a ReplicaSet can start a replacement beside a preserved pod (replace-pod planned instead)');
+        expect((await kube.getNode(subject.node!)).unschedulable).toBe(true);
+      }
     } else {
       const service = await rig.deps.clients.run.getService(subject.projectId, subject.region, subject.service!);
       expect(service.traffic).toEqual([{ revision: 'storefront-00041-kel', percent: 100 }]);
+      const revisions = (await rig.deps.clients.run.listRevisions(subject.projectId, subject.region, subject.service!)).map((r) => r.name);
+      expect(revisions).toEqual(category.startsWith('Netcat') ? ['storefront-00041-kel'] : ['storefront-00042-qaz', 'storefront-00041-kel']);
     }
+    expect(closed.actions.map((a) => a.action)).toEqual(ready.plan!.actions.map((a) => a.action));
   } finally {
     await rig.stop();
   }

@@ -1,0 +1,81 @@
+import { startTestLab } from '../../test/lab-harness';
+import { WebhookNotifier } from '../activities/notifier';
+import { createCloudClients, type CloudClients } from '../cloud';
+import type { Lab } from '../lab/server';
+import type { PlannedAction } from '../workflows/shared';
+import type { ActionContext } from './action';
+import { deleteRevision } from './delete-revision';
+import { restrictIngress } from './restrict-ingress';
+import { shiftTraffic } from './shift-traffic';
+
+let lab: Lab;
+let clients: CloudClients;
+let context: ActionContext;
+const storefront = { project: 'acme-web-prod', region: 'europe-west1', service: 'storefront' };
+const suspect = 'storefront-00042-qaz';
+
+beforeAll(async () => {
+  const started = await startTestLab();
+  lab = started.lab;
+  clients = createCloudClients(started.target);
+  context = { clients, notifier: new WebhookNotifier(undefined) };
+});
+
+afterAll(async () => {
+  await clients?.close();
+  await lab?.stop();
+});
+
+const service = () => clients.run.getService(storefront.project, storefront.region, storefront.service);
+const revisions = async () => (await clients.run.listRevisions(storefront.project, storefront.region, storefront.service)).map((r) => r.name);
+
+test('restrict ingress: internal only, then revert restores the setting it had; a setting changed by someone else is left alone', async () => {
+  const planned = (await restrictIngress.plan(context, storefront)) as PlannedAction;
+  expect(planned.target).toEqual({ kind: 'cloud-run-ingress', ...storefront, fromIngress: 'INGRESS_TRAFFIC_ALL', toIngress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' });
+  expect(await restrictIngress.apply(context, planned)).toMatchObject({ status: 'applied' });
+  expect((await service()).ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
+  expect(await restrictIngress.apply(context, planned)).toMatchObject({ status: 'already-done' });
+  expect(await restrictIngress.plan(context, storefront)).toEqual({ notApplicable: 'service storefront already accepts internal traffic only' });
+  expect(await restrictIngress.revert!(context, planned)).toMatchObject({ status: 'applied' });
+  expect((await service()).ingress).toBe('INGRESS_TRAFFIC_ALL');
+
+  const again = (await restrictIngress.plan(context, storefront)) as PlannedAction;
+  await clients.run.setIngress(storefront.project, storefront.region, storefront.service, 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
+  expect(await restrictIngress.apply(context, again)).toMatchObject({ status: 'refused', detail: expect.stringContaining('a new decision is needed') });
+  expect((await service()).ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
+  await clients.run.setIngress(storefront.project, storefront.region, storefront.service, 'INGRESS_TRAFFIC_ALL');
+});
+
+test('delete revision is refused while the revision serves traffic, done after the shift, and the shift reverts to the old split', async () => {
+  const shift = (await shiftTraffic.plan(context, { ...storefront, revision: suspect })) as PlannedAction;
+  const removal = (await deleteRevision.plan(context, { ...storefront, revision: suspect })) as PlannedAction;
+  expect(removal.effect).toContain('it serves 100% now');
+  expect(await deleteRevision.apply(context, removal)).toMatchObject({ status: 'refused', detail: `revision ${suspect} still serves 100% of traffic: move it first` });
+  expect(await revisions()).toContain(suspect);
+
+  expect(await shiftTraffic.apply(context, shift)).toMatchObject({ status: 'applied' });
+  expect(await deleteRevision.apply(context, removal)).toMatchObject({ status: 'applied' });
+  expect(await revisions()).toEqual(['storefront-00041-kel']);
+  expect(await deleteRevision.apply(context, removal)).toMatchObject({ status: 'already-done' });
+  expect(deleteRevision.revert).toBeUndefined();
+
+  // Reverting the shift restores the split it recorded; the revision it named is gone, so the lab refuses it, and nothing changes.
+  await expect(shiftTraffic.revert!(context, shift)).rejects.toThrow(`Revision '${suspect}' does not exist.`);
+  expect((await service()).traffic).toEqual([{ revision: 'storefront-00041-kel', percent: 100 }]);
+});
+
+test('shift traffic reverts to the split it found', async () => {
+  const fresh = await startTestLab();
+  const freshClients = createCloudClients(fresh.target);
+  try {
+    const ctx = { clients: freshClients, notifier: context.notifier };
+    const shift = (await shiftTraffic.plan(ctx, { ...storefront, revision: suspect })) as PlannedAction;
+    expect(await shiftTraffic.apply(ctx, shift)).toMatchObject({ status: 'applied' });
+    expect(await shiftTraffic.revert!(ctx, shift)).toMatchObject({ status: 'applied' });
+    expect((await freshClients.run.getService(storefront.project, storefront.region, storefront.service)).traffic).toEqual([{ revision: suspect, percent: 100 }]);
+    expect(await shiftTraffic.revert!(ctx, shift)).toMatchObject({ status: 'already-done' });
+  } finally {
+    await freshClients.close();
+    await fresh.lab.stop();
+  }
+});

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { V1NetworkPolicy } from '@kubernetes/client-node';
+import { PermanentCloudError } from '../cloud/errors';
+import type { KubernetesAdapter, PodInfo } from '../cloud/kubernetes';
+import type { CloudClients } from '../cloud';
+import { selects, type LabelSelector } from './label-selector';
+
+/**
+ * Network isolation of one pod, shared by quarantine and preserve-then-replace: a label whose
+ * value derives from the pod's UID, and a deny-all ingress and egress NetworkPolicy selecting it.
+ */
+
+export const quarantineLabel = 'scc-responder/quarantine';
+
+/** Names derived from the pod's UID: the policy selects this pod and no other, and a retry finds its own. */
+export function quarantineNames(uid: string): { labelValue: string; policy: string } {
+  const digest = createHash('sha256').update(uid).digest('hex').slice(0, 16);
+  return { labelValue: `q-${digest}`, policy: `scc-quarantine-${digest}` };
+}
+
+/** Why isolation cannot work in this cluster, or undefined when it can. */
+export async function isolationRefusal(clients: CloudClients, where: { project: string; location: string; cluster: string }): Promise<string | undefined> {
+  const cluster = await clients.gke.getCluster(where.project, where.location, where.cluster);
+  return cluster.networkPolicyEnforced ? undefined : `refused: cluster ${where.cluster} does not enforce NetworkPolicy, so a deny-all policy would isolate nothing`;
+}
+
+/** Policies other than ours that select the pod: NetworkPolicies are additive, so they keep what they allow open. */
+export async function policiesStillAdmitting(kube: KubernetesAdapter, pod: PodInfo, ignoring: string, labels: Record<string, string> = pod.labels): Promise<string[]> {
+  return (await kube.listNetworkPolicies(pod.namespace))
+    .filter((policy) => policy.metadata?.name !== ignoring)
+    .filter((policy) => selects(policy.spec?.podSelector as LabelSelector | undefined, labels) || Object.keys(policy.spec?.podSelector ?? {}).length === 0)
+    .map((policy) => policy.metadata?.name ?? '');
+}
+
+function denyAll(policy: string, labelValue: string): V1NetworkPolicy {
+  return {
+    metadata: { name: policy, labels: { 'app.kubernetes.io/managed-by': 'scc-responder' } },
+    spec: { podSelector: { matchLabels: { [quarantineLabel]: labelValue } }, policyTypes: ['Ingress', 'Egress'] },
+  };
+}
+
+/** Creates the deny-all policy; it selects nothing until the pod carries the label. Idempotent. */
+export async function ensureDenyAllPolicy(kube: KubernetesAdapter, namespace: string, uid: string): Promise<string> {
+  const names = quarantineNames(uid);
+  try {
+    await kube.createNetworkPolicy(namespace, denyAll(names.policy, names.labelValue));
+  } catch (error) {
+    if (!(error instanceof PermanentCloudError && error.status === '409')) throw error;
+  }
+  return names.policy;
+}
+
+/** Removes the deny-all policy; gone already is fine. */
+export async function removeDenyAllPolicy(kube: KubernetesAdapter, namespace: string, uid: string): Promise<string> {
+  const { policy } = quarantineNames(uid);
+  try {
+    await kube.deleteNetworkPolicy(namespace, policy);
+  } catch (error) {
+    if (!(error instanceof PermanentCloudError && error.status === '404')) throw error;
+  }
+  return policy;
+}

@@ -1,0 +1,82 @@
+import { PermanentCloudError } from '../cloud/errors';
+import type { ScalableKind } from '../cloud/kubernetes';
+import type { PlannedAction } from '../workflows/shared';
+import type { ActionContext, ActionModule } from './action';
+import { currentPod } from './current-pod';
+import { podParameters } from './parameters';
+
+/**
+ * Stops every pod of the suspect's workload, for when the image itself is the problem and a
+ * replacement would run it again. Evidence is collected before containment, so nothing is lost.
+ */
+
+type Params = typeof podParameters._output;
+
+export const scaleWorkloadToZero: ActionModule<Params> = {
+  name: 'scale-workload-to-zero',
+  description: 'Scale the Deployment or StatefulSet that runs the suspect pod to zero replicas; revert scales it back to the count it had.',
+  permissions: [
+    'kubernetes: get pods, replicasets',
+    'kubernetes: get, patch deployments/scale, statefulsets/scale, replicasets/scale',
+    'iam: container.pods.get, container.deployments.get, container.deployments.updateScale, container.statefulSets.get, container.statefulSets.updateScale, container.replicaSets.updateScale',
+  ],
+  destructive: true,
+  parameters: podParameters,
+  preconditions: ['the pod belongs to a Deployment, StatefulSet or bare ReplicaSet', 'at apply: the workload is the same object with the replica count planned'],
+
+  async plan({ clients }, params) {
+    const kube = clients.kubernetes({ project: params.project, location: params.location, name: params.cluster });
+    const pod = await currentPod(kube, params.namespace, params.pod);
+    if (!pod) return { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists` };
+    const owners = await kube.ownerChain(pod);
+    const top = owners.at(-1);
+    if (!top || !['Deployment', 'StatefulSet', 'ReplicaSet'].includes(top.kind)) {
+      return { notApplicable: `pod ${params.namespace}/${params.pod} is run by ${top ? `${top.kind} ${top.name}` : 'no controller'}, which has no replica count to scale` };
+    }
+    const kind = top.kind as ScalableKind;
+    const scale = await kube.readScale(kind, params.namespace, top.name);
+    if (scale.replicas === 0) return { notApplicable: `${kind} ${top.name} already runs zero replicas` };
+    const pods = (await kube.listPods(params.namespace)).filter((p) => p.owner && (p.owner.uid === top.uid || owners.some((o) => o.uid === p.owner!.uid)));
+    return {
+      action: 'scale-workload-to-zero',
+      target: { kind: 'workload', project: params.project, location: params.location, cluster: params.cluster, namespace: params.namespace, workloadKind: kind, name: top.name, uid: scale.uid, replicas: scale.replicas },
+      effect:
+        `Scale ${kind} ${params.namespace}/${top.name} from ${scale.replicas} replica(s) to 0 in cluster ${params.cluster}: its pods stop (${pods.map((p) => p.name).join(', ') || params.pod}), including the suspect, ` +
+        `and the workload serves nothing until scaled back. Revert scales it back to ${scale.replicas}.`,
+      destructive: true,
+      permissions: scaleWorkloadToZero.permissions,
+    };
+  },
+
+  async apply({ clients }, action) {
+    const { target, label, kube } = unpack(clients, action);
+    const scale = await kube.readScale(target.workloadKind, target.namespace, target.name).catch(gone);
+    if (!scale || scale.uid !== target.uid) return { action: action.action, target: label, status: 'refused', detail: `${target.workloadKind} uid ${target.uid} is gone: a new decision is needed` };
+    if (scale.replicas === 0) return { action: action.action, target: label, status: 'already-done', detail: 'runs zero replicas' };
+    if (scale.replicas !== target.replicas) {
+      return { action: action.action, target: label, status: 'refused', detail: `the replica count changed since the plan was approved (${target.replicas} → ${scale.replicas}): a new decision is needed` };
+    }
+    await kube.scale(target.workloadKind, target.namespace, target.name, 0, target.uid);
+    return { action: action.action, target: label, status: 'applied', detail: `scaled from ${target.replicas} to 0` };
+  },
+
+  async revert({ clients }, action) {
+    const { target, label, kube } = unpack(clients, action);
+    const scale = await kube.readScale(target.workloadKind, target.namespace, target.name).catch(gone);
+    if (!scale || scale.uid !== target.uid) return { action: action.action, target: label, status: 'refused', detail: `${target.workloadKind} uid ${target.uid} is gone: nothing to scale back` };
+    if (scale.replicas !== 0) return { action: action.action, target: label, status: 'already-done', detail: `runs ${scale.replicas} replica(s): someone scaled it since` };
+    await kube.scale(target.workloadKind, target.namespace, target.name, target.replicas, target.uid);
+    return { action: action.action, target: label, status: 'applied', detail: `scaled back to ${target.replicas}` };
+  },
+};
+
+function gone(error: unknown): undefined {
+  if (error instanceof PermanentCloudError && error.status === '404') return undefined;
+  throw error;
+}
+
+function unpack(clients: ActionContext['clients'], action: PlannedAction) {
+  const target = action.target;
+  if (target.kind !== 'workload') throw new PermanentCloudError({ service: 'kubernetes', operation: action.action, target: JSON.stringify(target) }, undefined, 'not a workload target');
+  return { target, label: `${target.cluster}/${target.namespace}/${target.workloadKind}/${target.name}`, kube: clients.kubernetes({ project: target.project, location: target.location, name: target.cluster }) };
+}
