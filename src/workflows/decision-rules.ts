@@ -32,7 +32,7 @@ export function refusalReason(input: DecisionInput, context: DecisionContext): s
   }
   if (input.decision === 'reject' && !(typeof input.reason === 'string' && input.reason.trim() !== '')) return 'a rejection needs a reason';
   const approver = input.approver.trim().toLowerCase();
-  if (context.decisions.some((d) => d.approver.trim().toLowerCase() === approver)) {
+  if (decisionsOn(plan, context.decisions).some((d) => d.approver.trim().toLowerCase() === approver)) {
     return approvalsRequired(plan, context.policy) > 1
       ? `four-eyes: ${input.approver} already approved this plan; a second, different approver is needed`
       : `${input.approver} already decided this case`;
@@ -40,8 +40,16 @@ export function refusalReason(input: DecisionInput, context: DecisionContext): s
   return undefined;
 }
 
+/** Decisions name a plan: those on a plan that was since replaced count no more. */
+export function decisionsOn(plan: Plan | undefined, decisions: Decision[]): Decision[] {
+  return decisions.filter((d) => d.planHash === plan?.hash);
+}
+
+export function approvalsStillNeeded(plan: Plan | undefined, decisions: Decision[], policy: Policy): number {
+  return Math.max(0, approvalsRequired(plan, policy) - new Set(decisionsOn(plan, decisions).filter((d) => d.decision === 'approve').map((d) => d.approver.toLowerCase())).size);
+}
+
 export function isDecided(decisions: Decision[], plan: Plan | undefined, policy: Policy): 'approved' | 'rejected' | undefined {
-  if (decisions.some((d) => d.decision === 'reject')) return 'rejected';
-  const approvals = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.approver.toLowerCase())).size;
-  return approvals >= approvalsRequired(plan, policy) ? 'approved' : undefined;
+  if (decisionsOn(plan, decisions).some((d) => d.decision === 'reject')) return 'rejected';
+  return approvalsStillNeeded(plan, decisions, policy) === 0 ? 'approved' : undefined;
 }

@@ -12,7 +12,8 @@ import {
 import type { CaseActivities } from '../activities';
 import type { Finding } from '../findings/model';
 import { activityProfiles } from './activity-profiles';
-import { approvalsRequired, isDecided, refusalReason } from './decision-rules';
+import { canonicalJson } from '../util/canonical-json';
+import { approvalsStillNeeded, isDecided, refusalReason } from './decision-rules';
 import { searchAttributes } from './search-attributes';
 import {
   caseIdFor,
@@ -40,6 +41,11 @@ const capture = proxyActivities<CaseActivities>(activityProfiles.capture);
 const lookup = proxyActivities<CaseActivities>(activityProfiles.lookup);
 const mutate = proxyActivities<CaseActivities>(activityProfiles.mutation);
 const notify = proxyActivities<CaseActivities>(activityProfiles.notify);
+
+/** A world that keeps changing under the plan is a case for a human, not a loop. */
+const maxReplans = 3;
+
+type Verdict = 'approved' | 'rejected' | 'expired' | 'plan-kept-changing';
 
 /**
  * One case: the runbook for a container (or Cloud Run resource) under suspicion. Findings on
@@ -70,7 +76,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     ...(plan ? { plan } : {}),
     decisions: [...decisions],
     ...((status === 'awaiting-decision' || status === 'escalated') && plan
-      ? { pending: { planHash: plan.hash, approvalsNeeded: approvalsRequired(plan, policy) - decisions.filter((d) => d.decision === 'approve').length } }
+      ? { pending: { planHash: plan.hash, approvalsNeeded: approvalsStillNeeded(plan, decisions, policy) } }
       : {}),
     refused: [...refused],
     actions: [...actions],
@@ -103,7 +109,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     decideUpdate,
     async (decision: DecisionInput) => {
       await accept(decision, 'update');
-      return { status, approvalsNeeded: Math.max(0, approvalsRequired(plan, policy) - decisions.filter((d) => d.decision === 'approve').length) };
+      return { status, approvalsNeeded: approvalsStillNeeded(plan, decisions, policy) };
     },
     {
       validator: (decision: DecisionInput) => {
@@ -206,21 +212,47 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   await setStatus('awaiting-decision', { readyAt: new Date().toISOString(), plan, planHash: plan.hash, advice: plan.advice });
   await writeBack(false);
 
-  const auto = policy.autoContain;
-  if (auto && auto.playbooks.includes(primary.playbook.id) && auto.severities.includes(primary.severity)) {
-    await accept({ decision: 'approve', approver: 'policy:auto-contain', planHash: plan.hash }, 'policy');
-  } else {
-    await notify.notify({ caseId, event: 'ready-for-decision', findings: [...findings], plan });
-    const decidedInTime = await condition(() => isDecided(decisions, plan, policy) !== undefined, policy.escalateAfterMs);
-    if (!decidedInTime) {
-      await setStatus('escalated');
-      await notify.notify({ caseId, event: 'escalated', findings: [...findings], plan });
-      await condition(() => isDecided(decisions, plan, policy) !== undefined, Math.max(1, policy.expireAfterMs - policy.escalateAfterMs));
+  /** Waits for the decisions the current plan needs, escalating once; undefined when the case expired. */
+  async function gate(currentPlan: Plan): Promise<Verdict> {
+    const auto = policy.autoContain;
+    if (auto && auto.playbooks.includes(primary.playbook.id) && auto.severities.includes(primary.severity)) {
+      await accept({ decision: 'approve', approver: 'policy:auto-contain', planHash: currentPlan.hash }, 'policy');
+    } else {
+      await notify.notify({ caseId, event: 'ready-for-decision', findings: [...findings], plan: currentPlan });
+      const decidedInTime = await condition(() => isDecided(decisions, plan, policy) !== undefined, policy.escalateAfterMs);
+      if (!decidedInTime) {
+        await setStatus('escalated');
+        await notify.notify({ caseId, event: 'escalated', findings: [...findings], plan: currentPlan });
+        await condition(() => isDecided(decisions, plan, policy) !== undefined, Math.max(1, policy.expireAfterMs - policy.escalateAfterMs));
+      }
     }
+    return isDecided(decisions, plan, policy) ?? 'expired';
   }
 
-  const verdict = isDecided(decisions, plan, policy);
-  if (verdict === undefined) {
+  let verdict: Verdict = await gate(plan);
+  // An approval names one plan. If the world moved while it waited (the pod replaced, a new
+  // resourceVersion, traffic moved), the plan is made again and the new one needs its own decision.
+  for (let replans = 0; verdict === 'approved' && !plan.dryRun && patched('replan-before-apply'); replans++) {
+    const approved: Plan = plan;
+    const fresh: Plan = await read.planContainment({ caseId, findings: [...findings], dryRun: policy.dryRun, ...(policy.responses ? { responses: policy.responses } : {}) });
+    if (canonicalJson(fresh.actions) === canonicalJson(approved.actions)) break;
+    const at = new Date().toISOString();
+    await record.recordEvent({ caseId, key: `plan-changed:${replans + 1}`, at, kind: 'plan-changed', detail: { approvedHash: approved.hash, hash: fresh.hash, replans: replans + 1 } });
+    plan = fresh;
+    if (replans + 1 > maxReplans) {
+      verdict = 'plan-kept-changing';
+      break;
+    }
+    await record.recordEvent({ caseId, key: `plan:${replans + 2}`, at: fresh.createdAt, kind: 'plan', detail: { ...fresh } });
+    await setStatus('awaiting-decision', { plan: fresh, planHash: fresh.hash, advice: fresh.advice });
+    verdict = await gate(fresh);
+  }
+
+  if (verdict === 'plan-kept-changing') {
+    outcome = 'plan-kept-changing';
+    await setStatus('failed', { closedAt: new Date().toISOString(), outcome });
+    await notify.notify({ caseId, event: 'expired', findings: [...findings], plan });
+  } else if (verdict === 'expired') {
     outcome = 'expired-not-contained';
     await setStatus('expired', { closedAt: new Date().toISOString(), outcome });
     await notify.notify({ caseId, event: 'expired', findings: [...findings], plan });

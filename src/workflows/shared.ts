@@ -168,7 +168,7 @@ export interface ActionResult {
 
 export type CaseStatus = 'investigating' | 'awaiting-decision' | 'escalated' | 'containing' | 'contained' | 'rejected' | 'expired' | 'failed';
 
-export type CaseOutcome = 'contained' | 'partially-contained' | 'rejected' | 'expired-not-contained' | 'dry-run' | 'nothing-to-do';
+export type CaseOutcome = 'contained' | 'partially-contained' | 'rejected' | 'expired-not-contained' | 'dry-run' | 'nothing-to-do' | 'plan-kept-changing';
 
 export interface CaseFindingSummary {
   name: string;

@@ -90,3 +90,39 @@ test('dry-run runs everything and applies nothing; what it says it would do is t
   const service = await rig.deps.clients.run.getService('acme-web-prod', 'europe-west1', 'storefront');
   expect(service.traffic).toEqual([{ revision: 'storefront-00042-qaz', percent: 100 }]);
 });
+
+test('an approval names one plan: when the pod changed while it waited, the case plans again and needs a new decision', async () => {
+  // A rig of its own: the pod must be the one from the scenario, untouched by other cases.
+  const rig = await startCaseRig();
+  await rig.startWorker();
+  const clientWrites = () => rig.lab.clusters.get(clusterPath)!.store.mutations.filter((m) => m.by === 'client');
+  try {
+    const { workflowId, runId, caseId } = await rig.ingest(rig.finding('Added Binary Executed', 'gke'));
+    const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+    const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
+    const kube = rig.deps.clients.kubernetes({ project: 'acme-payments-prod', location: 'us-central1', name: 'payments-prod' });
+    const pod = ready.plan!.actions.find((a) => a.action === 'replace-pod')!.target as { namespace: string; name: string; resourceVersion: string };
+    await kube.patchPodLabels(pod.namespace, pod.name, { 'changed-after-the-plan': 'yes' });
+    const writesBefore = clientWrites().length;
+
+    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
+    const replanned = await rig.waitFor(workflowId, runId, (s) => s.status === 'awaiting-decision' && s.plan!.hash !== ready.plan!.hash);
+    const target = replanned.plan!.actions.find((a) => a.action === 'replace-pod')!.target as { resourceVersion: string };
+    expect(target.resourceVersion).not.toBe(pod.resourceVersion);
+    expect(replanned.pending).toEqual({ planHash: replanned.plan!.hash, approvalsNeeded: 1 });
+    expect(clientWrites().length).toBe(writesBefore);
+
+    // The old approval does not carry over, and naming the old plan is refused.
+    expect(await refusal(handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] }))).toMatch(/stale plan/);
+    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: replanned.plan!.hash }] });
+    const closed = await handle.result();
+    expect(closed.outcome).toBe('contained');
+    expect(clientWrites().filter((m) => m.verb === 'delete')).toEqual([{ verb: 'delete', resource: 'pods', namespace: pod.namespace, name: pod.name, by: 'client' }]);
+    const timeline = (await rig.store.getCase(caseId))!.timeline;
+    expect(timeline.filter((t) => t.kind === 'plan-changed').map((t) => t.detail)).toEqual([{ approvedHash: ready.plan!.hash, hash: replanned.plan!.hash, replans: 1 }]);
+    expect(rig.notices.filter((n) => n.caseId === caseId).map((n) => n.event)).toEqual(['ready-for-decision', 'ready-for-decision', 'contained']);
+    expect((await rig.store.verifyAudit(caseId)).intact).toBe(true);
+  } finally {
+    await rig.stop();
+  }
+});
