@@ -17,7 +17,7 @@ import { virusTotalBaseUrl } from '../src/cloud/config';
 import { parseFindingObject } from '../src/findings/parse';
 import { defaultCaptureImage } from '../src/config/config';
 import type { ParsedFinding } from '../src/findings/model';
-import { ingestFinding } from '../src/intake/ingest';
+import { ingestFinding, type CaseIngested } from '../src/intake/ingest';
 import type { Lab } from '../src/lab/server';
 import { createWorker } from '../src/worker/create-worker';
 import { defaultPolicy, statusQuery, type CaseSnapshot, type CaseStatus, type Policy } from '../src/workflows/shared';
@@ -37,7 +37,8 @@ export interface CaseRig {
   startWorker(): Promise<Worker>;
   stopWorker(): Promise<void>;
   finding(category: string, runtime: 'gke' | 'cloud-run'): ParsedFinding;
-  ingest(parsed: ParsedFinding, policy?: Partial<Policy>): ReturnType<typeof ingestFinding>;
+  /** Ingests a finding that must start or join a case. */
+  ingest(parsed: ParsedFinding, policy?: Partial<Policy>): Promise<CaseIngested>;
   waitFor(workflowId: string, runId: string, done: (snapshot: CaseSnapshot) => boolean, timeoutMs?: number): Promise<CaseSnapshot>;
   waitForStatus(workflowId: string, runId: string, status: CaseStatus, timeoutMs?: number): Promise<CaseSnapshot>;
   stop(): Promise<void>;
@@ -101,8 +102,10 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: { temp
       if (!entry) throw new Error(`no ${category} finding on ${runtime} in the scenario`);
       return parseFindingObject(entry);
     },
-    ingest(parsed, override = {}) {
-      return ingestFinding({ client: env.client, store, taskQueue, policy: { ...fullPolicy, ...override }, workflowIdPrefix: `scc-case-${taskQueue}` }, parsed);
+    async ingest(parsed, override = {}) {
+      const result = await ingestFinding({ client: env.client, store, taskQueue, policy: { ...fullPolicy, ...override }, workflowIdPrefix: `scc-case-${taskQueue}` }, parsed);
+      if (result.outOfScope !== undefined) throw new Error(`${parsed.finding.name} is out of scope: ${result.outOfScope}`);
+      return result;
     },
     async waitFor(workflowId, runId, done, timeoutMs = 60_000) {
       const handle = env.client.workflow.getHandle(workflowId, runId || undefined);

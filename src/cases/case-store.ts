@@ -90,6 +90,16 @@ export class CaseStore {
     );
   }
 
+  /** Why a received finding started no case (out of scope): kept with the raw text, inspectable. */
+  async setIntakeDisposition(findingName: string, disposition: string): Promise<void> {
+    await this.db.query('update intake set disposition = $2 where finding_name = $1', [findingName, disposition]);
+  }
+
+  async intakeDisposition(findingName: string): Promise<string | null | undefined> {
+    const [row] = await this.db.query<{ disposition: string | null }>('select disposition from intake where finding_name = $1', [findingName]);
+    return row?.disposition;
+  }
+
   async caseForFinding(findingName: string): Promise<CaseRow | undefined> {
     const [row] = await this.db.query<CaseRow>('select c.* from case_findings f join cases c on c.id = f.case_id where f.finding_name = $1', [findingName]);
     return row;

@@ -114,6 +114,13 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       create unique index audit_log_once on audit_log (case_id, entry_key);
     `,
   },
+  {
+    id: 3,
+    name: 'intake disposition (out of scope)',
+    sql: `
+      alter table intake add column disposition text;
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

@@ -46,9 +46,13 @@ export async function ingestCommand(context: CliContext, input: string, io: CliI
   }
   const { config } = context;
   const result = await ingestFinding(
-    { client: await context.client(), store: await context.store(), taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix },
+    { client: await context.client(), store: await context.store(), taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix, ...(config.scope ? { scope: config.scope } : {}) },
     parsed,
   );
+  if (result.outOfScope !== undefined) {
+    io.stdout(`${parsed.finding.name}: out of scope, no case started (${result.outOfScope}); the finding is kept\n`);
+    return;
+  }
   io.stdout(`${result.caseId} ${result.workflowId}${result.duplicate ? ' (already part of this case)' : ''}\n`);
 }
 

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { defaultPolicy, defaultTaskQueue } from '../workflows/shared';
+import { actions } from '../actions';
+import { scopeSchema } from '../intake/scope';
+import { defaultPolicy, defaultTaskQueue, type ActionName } from '../workflows/shared';
 
 /**
  * One typed configuration for the worker and the CLI, validated at start: a JSON file
@@ -11,12 +13,29 @@ import { defaultPolicy, defaultTaskQueue } from '../workflows/shared';
 
 export const defaultCaptureImage = 'docker.io/library/busybox:1.36@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662';
 
+const playbookIds = z.enum(['launch-code-compiler-tool', 'malicious-script-executed', 'added-binary-executed', 'netcat-remote-code-execution', 'generic-container-threat']);
+const actionName = z.enum(Object.keys(actions) as [ActionName, ...ActionName[]]);
+const responseStep = z.union([actionName, z.array(actionName).min(1)]);
+const response = z.strictObject({ gke: z.array(responseStep).optional(), 'cloud-run': z.array(responseStep).optional() });
+const names = z.array(z.string().min(1).max(256)).max(1000).optional();
+
+const suppressionSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  reason: z.string().min(1).max(500),
+  projects: names,
+  namespaces: names,
+  services: names,
+  images: names,
+  binaries: z.array(z.string().regex(/^\//, 'an absolute path')).max(1000).optional(),
+  sha256s: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase SHA-256')).max(1000).optional(),
+});
+
 const policySchema = z.object({
   approvers: z.array(z.string().regex(/^(@[a-z0-9.-]+|[^\s@]+@[a-z0-9.-]+)$/i, 'an e-mail address or @domain')).default(defaultPolicy.approvers),
   fourEyes: z.boolean().default(defaultPolicy.fourEyes),
   autoContain: z
     .object({
-      playbooks: z.array(z.enum(['launch-code-compiler-tool', 'malicious-script-executed', 'added-binary-executed', 'netcat-remote-code-execution', 'generic-container-threat'])),
+      playbooks: z.array(playbookIds),
       severities: z.array(z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'SEVERITY_UNSPECIFIED'])),
     })
     .nullable()
@@ -26,6 +45,9 @@ const policySchema = z.object({
   dryRun: z.boolean().default(false),
   relatedWindowMinutes: z.number().int().positive().default(defaultPolicy.relatedWindowMinutes),
   logWindow: z.object({ beforeMinutes: z.number().int().positive(), afterMinutes: z.number().int().nonnegative(), maxEntries: z.number().int().positive().max(10_000) }).default(defaultPolicy.logWindow),
+  responses: z.partialRecord(playbookIds, response).optional(),
+  suppressions: z.array(suppressionSchema).max(500).optional(),
+  retentionDays: z.strictObject({ defaultBucket: z.number().int().positive(), requiredBucket: z.number().int().positive(), findings: z.number().int().positive() }).optional(),
 });
 
 const configSchema = z.object({
@@ -50,6 +72,8 @@ const configSchema = z.object({
     ])
     .default({ mode: 'google' }),
   policy: policySchema.default(policySchema.parse({})),
+  /** Which findings start a case at all (organizations, folders, projects, clusters, namespaces, services). */
+  scope: scopeSchema.optional(),
   notifyWebhookUrl: z.string().url().optional(),
   virusTotalPerMinute: z.number().positive().default(4),
   maxArtifactBytes: z.number().int().positive().default(64 * 1024 * 1024),

@@ -1,3 +1,4 @@
+import type { Ancestry } from './ancestry';
 import type { PlaybookId } from './categories';
 
 export type Runtime = 'gke' | 'cloud-run';
@@ -135,6 +136,8 @@ export interface Finding {
   createTime?: string;
   resourceName: string;
   projectDisplayName?: string;
+  /** Organization and folders above the resource: what scope filters match on. */
+  ancestry: Ancestry;
   subject: Subject;
   processes: ProcessReport[];
   indicators: Indicators;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readAncestry } from './ancestry';
 import { playbookFor } from './categories';
 import { FindingError, formatPath, type PathSegment } from './errors';
 import { findingNameForm, parseFindingName } from './finding-name';
@@ -106,6 +107,7 @@ function normalizeFinding(value: unknown, rawInfo: { rawBytes: number; rawSha256
     ...optional('createTime', finding.createTime),
     resourceName: resourceName.value,
     ...optional('projectDisplayName', projectDisplayName),
+    ancestry: readAncestry(envelope, nameParts),
     subject,
     processes: readProcesses(finding, spell, notes),
     indicators: readIndicators(finding, notes),

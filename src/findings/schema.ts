@@ -93,7 +93,18 @@ const resource = z.object({
   /** listFindings results name it projectName; notifications, project. */
   projectName: z.string().optional(),
   projectDisplayName: z.string().optional(),
-  gcpMetadata: z.object({ project: z.string().optional(), projectDisplayName: z.string().optional() }).optional(),
+  gcpMetadata: z
+    .object({
+      project: z.string().optional(),
+      projectDisplayName: z.string().optional(),
+      organization: z.string().optional(),
+      folders: z.array(z.object({ resourceFolder: z.string().optional() })).optional(),
+    })
+    .optional(),
+  /** v1 notifications: the folders above the project, nearest first. */
+  folders: z.array(z.object({ resourceFolder: z.string().optional() })).optional(),
+  /** v2: the whole path from the organization down. */
+  resourcePath: z.object({ nodes: z.array(z.object({ nodeType: z.string().optional(), id: z.string().optional() })).optional() }).optional(),
 });
 
 export const envelopeSchema = z.object({

@@ -1,17 +1,28 @@
 import type { Client } from '@temporalio/client';
 import type { CaseStore } from '../cases/case-store';
 import type { ParsedFinding } from '../findings/model';
+import { outOfScope, type Scope } from './scope';
 import { investigateCase } from '../workflows/investigate-case';
 import { searchAttributes } from '../workflows/search-attributes';
 import { caseIdFor, findingSignal, subjectKeyOf, workflowIdFor, type Policy } from '../workflows/shared';
 
-export interface IngestResult {
+export interface CaseIngested {
   caseId: string;
   workflowId: string;
   runId: string;
   /** The finding was already part of a case: nothing was started or signalled. */
   duplicate: boolean;
+  outOfScope?: undefined;
 }
+
+/** The finding was kept, and started nothing: the scope excludes it. */
+export interface OutOfScope {
+  outOfScope: string;
+  duplicate: false;
+  caseId?: undefined;
+}
+
+export type IngestResult = CaseIngested | OutOfScope;
 
 /**
  * Starts the case for a finding's subject, or joins the one running (signal-with-start): the
@@ -24,11 +35,18 @@ export interface IngestDeps {
   policy: Policy;
   /** Workflow ID prefix: one per deployment sharing a namespace. */
   workflowIdPrefix?: string;
+  /** Which findings start a case at all; everything when absent. */
+  scope?: Scope;
 }
 
 export async function ingestFinding(deps: IngestDeps, parsed: ParsedFinding): Promise<IngestResult> {
   const { finding } = parsed;
   await deps.store.recordIntake(parsed);
+  const excluded = outOfScope(finding, deps.scope);
+  if (excluded) {
+    await deps.store.setIntakeDisposition(finding.name, `out of scope: ${excluded}`);
+    return { outOfScope: excluded, duplicate: false };
+  }
   const existing = await deps.store.caseForFinding(finding.name);
   if (existing) return { caseId: existing.id, workflowId: existing.workflow_id, runId: existing.run_id, duplicate: true };
 

@@ -5,7 +5,7 @@ import { CaseStore } from '../cases/case-store';
 import { EmbeddedDatabase } from '../cases/database';
 import { stackFilePath, loadConfig, type Config } from '../config/config';
 import { parseFinding } from '../findings/parse';
-import { ingestFinding, type IngestResult } from '../intake/ingest';
+import { ingestFinding, type CaseIngested } from '../intake/ingest';
 import { startLab } from '../lab/server';
 import { createWorker } from '../worker/create-worker';
 import { buildActivityDeps, connectClient, connectWorker } from '../worker/runtime';
@@ -40,7 +40,7 @@ export const defaultStackOptions: StackOptions = {
 
 export interface RunningStack {
   config: Config;
-  ingested: { file: string; result: IngestResult }[];
+  ingested: { file: string; result: CaseIngested }[];
   stop(): Promise<void>;
 }
 
@@ -96,8 +96,8 @@ export async function startStack(options: StackOptions, log: (line: string) => v
     const ingested: RunningStack['ingested'] = [];
     for (const file of readdirSync(options.samplesDir).filter((name) => name.endsWith('.json')).sort()) {
       const parsed = parseFinding(readFileSync(join(options.samplesDir, file)));
-      const result = await ingestFinding({ client, store, taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix }, parsed);
-      ingested.push({ file, result });
+      const result = await ingestFinding({ client, store, taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix, ...(config.scope ? { scope: config.scope } : {}) }, parsed);
+      if (result.outOfScope === undefined) ingested.push({ file, result });
     }
     return { config, ingested, stop };
   } catch (error) {

@@ -10,9 +10,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
+import { playbookFor } from '../findings/categories';
 import type { Finding } from '../findings/model';
 import { activityProfiles } from './activity-profiles';
 import { canonicalJson } from '../util/canonical-json';
+import { suppressionFor } from './suppression';
+import { collectionOrder, type EvidenceSource } from './collection-order';
 import { approvalsStillNeeded, isDecided, refusalReason } from './decision-rules';
 import { searchAttributes } from './search-attributes';
 import {
@@ -64,6 +67,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   let plan: Plan | undefined;
   let outcome: CaseOutcome | undefined;
   let opened = false;
+  let collection: EvidenceSource[] | undefined;
   const recordedFindings = new Set<string>();
 
   const snapshot = (): CaseSnapshot => ({
@@ -73,6 +77,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     status,
     findings: findings.map((f) => ({ name: f.name, category: f.category, severity: f.severity, eventTime: f.eventTime })),
     steps: [...steps],
+    ...(collection ? { collection } : {}),
     ...(plan ? { plan } : {}),
     decisions: [...decisions],
     ...((status === 'awaiting-decision' || status === 'escalated') && plan
@@ -145,7 +150,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
         caseId,
         findingNames: findings.map((f) => f.name),
         status,
-        resolved: closing && (status === 'contained' || (rejection?.falsePositive ?? false)),
+        resolved: closing && (status === 'contained' || status === 'intended-change' || (rejection?.falsePositive ?? false)),
         falsePositive: closing && (rejection?.falsePositive ?? false),
       });
     } catch (error) {
@@ -189,22 +194,44 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   opened = true;
   for (const finding of [...findings]) await recordFinding(finding);
 
+  // A change the team makes on purpose closes here, with the runbook's advice, before anything is collected.
+  const suppression = suppressionFor(primary, policy.suppressions ?? []);
+  if (suppression && patched('suppression-rules')) {
+    const advice = playbookFor(primary.category).ifIntended;
+    await record.recordEvent({ caseId, key: 'suppressed', at: new Date().toISOString(), kind: 'suppressed', detail: { rule: suppression.id, reason: suppression.reason, advice } });
+    outcome = 'intended-change';
+    await setStatus('intended-change', { closedAt: new Date().toISOString(), outcome, advice });
+    await writeBack(true);
+    await condition(allHandlersFinished);
+    return snapshot();
+  }
+
   // Steps 1-6 of the runbook.
   const subject = primary.subject;
-  await step('review', () => read.reviewFinding({ caseId, finding: primary, windowMinutes: policy.relatedWindowMinutes }));
   let instanceId: string | undefined;
-  if (subject.runtime === 'gke') {
-    instanceId = (await step('cluster-and-node', () => read.checkClusterAndNode({ caseId, subject })))?.instanceId;
-    await step('pod', () => read.checkPod({ caseId, subject }));
-  } else {
-    await step('cloud-run', () => read.checkCloudRun({ caseId, subject }));
-  }
-  await step('logs', () => logs.queryLogs({ caseId, subject, eventTime: primary.eventTime, window: policy.logWindow, ...(instanceId ? { instanceId } : {}) }));
   let captured: string[] = [];
-  if (subject.runtime === 'gke') {
-    captured = (await step('capture', () => capture.captureEvidence({ caseId, subject, findings: [...findings] })))?.sha256s ?? [];
+  const runbookStep: Record<StepName, () => Promise<unknown>> = {
+    review: () => step('review', () => read.reviewFinding({ caseId, finding: primary, windowMinutes: policy.relatedWindowMinutes })),
+    'cluster-and-node': async () => {
+      if (subject.runtime === 'gke') instanceId = (await step('cluster-and-node', () => read.checkClusterAndNode({ caseId, subject })))?.instanceId;
+    },
+    pod: async () => subject.runtime === 'gke' && step('pod', () => read.checkPod({ caseId, subject })),
+    'cloud-run': async () => subject.runtime === 'cloud-run' && step('cloud-run', () => read.checkCloudRun({ caseId, subject })),
+    logs: () => step('logs', () => logs.queryLogs({ caseId, subject, eventTime: primary.eventTime, window: policy.logWindow, ...(instanceId ? { instanceId } : {}) })),
+    capture: async () => {
+      if (subject.runtime === 'gke') captured = (await step('capture', () => capture.captureEvidence({ caseId, subject, findings: [...findings] })))?.sha256s ?? [];
+    },
+    research: () => step('research', () => lookup.research({ caseId, findings: [...findings], capturedSha256s: captured })),
+  };
+  if (patched('volatile-first')) {
+    collection = collectionOrder(subject, primary.eventTime, policy.retentionDays);
+    await record.recordEvent({ caseId, key: 'collection-order', at: new Date().toISOString(), kind: 'collection-order', detail: { sources: collection } });
+    for (const source of collection) await runbookStep[source.step]();
+  } else {
+    // The runbook's order, as cases ran before collection went volatile-first.
+    const order: StepName[] = subject.runtime === 'gke' ? ['review', 'cluster-and-node', 'pod', 'logs', 'capture', 'research'] : ['review', 'cloud-run', 'logs', 'research'];
+    for (const name of order) await runbookStep[name]();
   }
-  await step('research', () => lookup.research({ caseId, findings: [...findings], capturedSha256s: captured }));
 
   // The plan, bound to exact targets, and the gate.
   plan = await read.planContainment({ caseId, findings: [...findings], dryRun: policy.dryRun, ...(policy.responses ? { responses: policy.responses } : {}) });

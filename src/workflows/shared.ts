@@ -1,5 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PlaybookId, ResponseStep } from '../findings/categories';
+import type { EvidenceSource, RetentionDays } from './collection-order';
+import type { SuppressionRule } from './suppression';
 import type { Finding, Severity, Subject } from '../findings/model';
 
 /**
@@ -24,6 +26,10 @@ export interface Policy {
   dryRun: boolean;
   /** Per playbook and runtime, the response to plan instead of the playbook's own. */
   responses?: Partial<Record<PlaybookId, { gke?: ResponseStep[]; 'cloud-run'?: ResponseStep[] }>>;
+  /** Expected changes: a matching case closes as an intended change, nothing collected or contained. */
+  suppressions?: SuppressionRule[];
+  /** How long evidence sources keep what the case collects; the defaults are Google Cloud's. */
+  retentionDays?: RetentionDays;
   relatedWindowMinutes: number;
   logWindow: { beforeMinutes: number; afterMinutes: number; maxEntries: number };
 }
@@ -166,9 +172,9 @@ export interface ActionResult {
   at: string;
 }
 
-export type CaseStatus = 'investigating' | 'awaiting-decision' | 'escalated' | 'containing' | 'contained' | 'rejected' | 'expired' | 'failed';
+export type CaseStatus = 'investigating' | 'awaiting-decision' | 'escalated' | 'containing' | 'contained' | 'rejected' | 'expired' | 'failed' | 'intended-change';
 
-export type CaseOutcome = 'contained' | 'partially-contained' | 'rejected' | 'expired-not-contained' | 'dry-run' | 'nothing-to-do' | 'plan-kept-changing';
+export type CaseOutcome = 'contained' | 'partially-contained' | 'rejected' | 'expired-not-contained' | 'dry-run' | 'nothing-to-do' | 'plan-kept-changing' | 'intended-change';
 
 export interface CaseFindingSummary {
   name: string;
@@ -184,6 +190,8 @@ export interface CaseSnapshot {
   status: CaseStatus;
   findings: CaseFindingSummary[];
   steps: StepRecord[];
+  /** The order evidence was collected in, most volatile first, with each source's deadline. */
+  collection?: EvidenceSource[];
   plan?: Plan;
   decisions: Decision[];
   /** What a decision must name now, and how many approvals are still needed. */
