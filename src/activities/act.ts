@@ -3,13 +3,14 @@ import { actions } from '../actions';
 import type { ActionResult, PlannedAction } from '../workflows/shared';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
+import { actionKey } from './revert';
 
 /** Step 7: one approved action, exactly as planned; in dry-run, what it would do and nothing more. */
 export function actActivities(deps: ActivityDeps) {
   return {
     async applyAction(input: { caseId: string; action: PlannedAction; dryRun: boolean }): Promise<ActionResult> {
       return classified(async () => {
-        const key = `${input.action.action}:${JSON.stringify(input.action.target)}`;
+        const key = actionKey(input.action);
         // Heartbeats keep a long apply alive, and let a dead worker's attempt be noticed fast.
         const beat = setInterval(() => Context.current().heartbeat(key), 2_000);
         const at = new Date().toISOString();

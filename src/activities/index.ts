@@ -9,6 +9,7 @@ import { notifyActivities } from './notify';
 import { planActivities } from './plan';
 import { recordActivities } from './record';
 import { researchActivities } from './research';
+import { revertActivities } from './revert';
 import { reviewActivities } from './review';
 import { writeBackActivities } from './write-back';
 
@@ -30,6 +31,7 @@ export function createCaseActivities(deps: ActivityDeps) {
     ...actActivities(deps),
     ...notifyActivities(deps),
     ...writeBackActivities(deps),
+    ...revertActivities(deps),
   };
 }
 

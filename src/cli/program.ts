@@ -4,6 +4,7 @@ import { labCommand, type LabCommandOptions } from './lab-command';
 import type { Lab } from '../lab/server';
 import { CliContext } from './cli-context';
 import { CommandError, decideCommand, ingestCommand, listCommand, showCommand, statusCommand, verifyCommand } from './case-commands';
+import { revertCommand } from './revert-command';
 import { ConfigError } from '../config/config';
 import { runWorker } from '../worker/main';
 import { upCommand, type UpOptions } from './up-command';
@@ -76,6 +77,14 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .requiredOption('--reason <text>', 'why')
     .option('--false-positive', 'the finding was a false positive: mute it in SCC')
     .action((caseId: string, options: { as: string; reason: string; falsePositive?: boolean }) => withContext((context) => decideCommand(context, caseId, 'reject', options, io))());
+  program
+    .command('revert')
+    .description("undo a closed case's containment (the actions that can be undone), newest first")
+    .argument('<case>')
+    .requiredOption('--as <email>', 'who reverts (an approver)')
+    .requiredOption('--reason <text>', 'why')
+    .option('--dry-run', 'say exactly what would be undone, change nothing')
+    .action((caseId: string, options: { as: string; reason: string; dryRun?: boolean }) => withContext((context) => revertCommand(context, caseId, options, io))());
   program
     .command('cases')
     .description('cases')

@@ -90,3 +90,60 @@ test('errors are one clear line and a non-zero exit', async () => {
   expect(ingest.code).toBe(2);
   expect(ingest.stderr).toMatch(/^error: .*bad\.json: invalid finding at finding\.category: is missing\n$/);
 });
+
+test('revert: refused for a non-approver, exact in dry-run, then undoes the preserve-then-replace and the cordon, and says what cannot be undone', async () => {
+  const clusterPath = '/k8s/acme-payments-prod/us-central1/payments-prod';
+  const cluster = rig.lab.clusters.get(clusterPath)!;
+  const kube = rig.deps.clients.kubernetes({ project: 'acme-payments-prod', location: 'us-central1', name: 'payments-prod' });
+  const parsed = rig.finding('Launch Code Compiler Tool In Container', 'gke');
+  const subject = parsed.finding.subject as { namespace: string; pod: string; node: string };
+  const before = { labels: (await kube.getPod(subject.namespace, subject.pod)).labels, pods: (await kube.listPods(subject.namespace)).map((p) => p.uid).sort() };
+
+  const { workflowId, runId, caseId } = await rig.ingest(parsed, { responses: { 'launch-code-compiler-tool': { gke: ['notify-owner', 'preserve-then-replace-pod', 'cordon-node'] } } });
+  const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+  expect(ready.plan!.actions.map((a) => a.action)).toEqual(['notify-owner', 'preserve-then-replace-pod', 'cordon-node']);
+  expect((await cli('approve', caseId, '--as', approvers.lead)).code).toBe(0);
+  await rig.waitFor(workflowId, runId, (s) => s.status === 'contained');
+  expect((await kube.getNode(subject.node)).unschedulable).toBe(true);
+  expect((await kube.getPod(subject.namespace, subject.pod)).owner).toBeUndefined();
+
+  const writes = () => cluster.store.mutations.filter((m) => m.by === 'client').length;
+  const afterContainment = writes();
+  const refused = await cli('revert', caseId, '--as', 'mallory@evil.example', '--reason', 'oops');
+  expect(refused).toMatchObject({ code: 1, stderr: `error: ${caseId}: refused: mallory@evil.example is not authorized to revert\n` });
+  const dryRun = await cli('revert', caseId, '--as', approvers.secops, '--reason', 'checking', '--dry-run');
+  expect(dryRun.code).toBe(0);
+  expect(dryRun.stdout.split('\n').slice(0, 3)).toEqual([
+    `${caseId}: dry run, nothing changed by ${approvers.secops}`,
+    `  cordon-node dry-run: would undo: ${ready.plan!.actions[2]!.effect}`,
+    `  preserve-then-replace-pod dry-run: would undo: ${ready.plan!.actions[1]!.effect}`,
+  ]);
+  expect(writes()).toBe(afterContainment);
+
+  const reverted = await cli('revert', caseId, '--as', approvers.secops, '--reason', 'the compiler is part of the plugin build');
+  expect(reverted.code).toBe(0);
+  expect(reverted.stdout).toContain('cordon-node applied: uncordoned');
+  expect(reverted.stdout).toContain('preserve-then-replace-pod applied: labels');
+  expect((await kube.getNode(subject.node)).unschedulable).toBe(false);
+  expect((await kube.getPod(subject.namespace, subject.pod)).labels).toEqual(before.labels);
+  expect((await kube.listPods(subject.namespace)).map((p) => p.uid).sort()).toEqual(before.pods);
+
+  const record = (await rig.store.getCase(caseId))!;
+  expect(record.timeline.filter((t) => t.kind === 'revert').map((t) => t.outcome)).toEqual(['ok', 'ok']);
+  expect(record.actions.filter((a) => a.action_key.startsWith('revert:') && !a.dry_run).map((a) => a.status)).toEqual(['applied', 'applied']);
+  expect((await cli('case', 'verify', caseId)).code).toBe(0);
+});
+
+test('revert of a replaced pod says it cannot be undone, and a running case is not reverted', async () => {
+  const parsed = rig.finding('Netcat Remote Code Execution In Container', 'gke');
+  const { workflowId, runId, caseId } = await rig.ingest(parsed, { responses: { 'netcat-remote-code-execution': { gke: ['replace-pod'] } } });
+  await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+  expect(await cli('revert', caseId, '--as', approvers.secops, '--reason', 'too early')).toMatchObject({
+    code: 1,
+    stderr: expect.stringContaining('only a contained (or partly contained) case can be reverted'),
+  });
+  expect((await cli('approve', caseId, '--as', approvers.secops)).code).toBe(0);
+  await rig.waitFor(workflowId, runId, (s) => s.status === 'contained');
+  const reverted = await cli('revert', caseId, '--as', approvers.secops, '--reason', 'false alarm');
+  expect(reverted.stdout).toBe(`${caseId}: reverted by ${approvers.secops}\n  replace-pod not reverted: replace-pod cannot be undone\n`);
+});
