@@ -10,7 +10,7 @@ import { WebhookNotifier, type Notice } from '../src/activities/notifier';
 import type { ActivityDeps } from '../src/activities';
 import { CaseStore } from '../src/cases/case-store';
 import { EmbeddedDatabase } from '../src/cases/database';
-import { EvidenceStore } from '../src/cases/evidence-store';
+import { LocalEvidenceStore } from '../src/cases/evidence-store';
 import { createCloudClients } from '../src/cloud';
 import { VirusTotalAdapter } from '../src/cloud/virustotal';
 import { virusTotalBaseUrl } from '../src/cloud/config';
@@ -66,7 +66,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: { temp
   const deps: ActivityDeps = {
     clients,
     store,
-    evidence: new EvidenceStore(mkdtempSync(join(tmpdir(), 'scc-evidence-'))),
+    evidence: new LocalEvidenceStore(mkdtempSync(join(tmpdir(), 'scc-evidence-'))),
     virusTotal: new VirusTotalLookups(new VirusTotalAdapter(virusTotalBaseUrl(target), target.virusTotal.apiKey), store, 600),
     notifier: new WebhookNotifier(`http://127.0.0.1:${(webhook.address() as AddressInfo).port}/notices`),
     collector: 'test-worker',

@@ -6,7 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { paymentsCluster, startTestLab } from '../../test/lab-harness';
 import { CaseStore } from '../cases/case-store';
 import { EmbeddedDatabase } from '../cases/database';
-import { EvidenceStore } from '../cases/evidence-store';
+import { LocalEvidenceStore } from '../cases/evidence-store';
 import { createCloudClients, type CloudClients } from '../cloud';
 import { defaultCaptureImage } from '../config/config';
 import { parseFindingObject } from '../findings/parse';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   capture = captureActivities({
     clients,
     store,
-    evidence: new EvidenceStore(mkdtempSync(join(tmpdir(), 'scc-capture-'))),
+    evidence: new LocalEvidenceStore(mkdtempSync(join(tmpdir(), 'scc-capture-'))),
     virusTotal: undefined as never,
     notifier: undefined as never,
     collector: 'capture-test',

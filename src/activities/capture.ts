@@ -12,6 +12,8 @@ interface Wanted {
   kind: 'binary' | 'script';
   report: FileReport;
   pid?: number;
+  /** SHA-256 of the raw finding that named the file: the artifact's parent in the chain of custody. */
+  namedBy: string;
 }
 
 /**
@@ -64,7 +66,7 @@ export function captureActivities({ clients, store, evidence, collector, maxArti
             await note(input.caseId, { outcome: 'file-gone', path: file.path, detail: result.stderr.trim() });
             continue;
           }
-          const stored = evidence.put(result.stdout);
+          const stored = await evidence.put(result.stdout);
           const check = hashCheck(result.stdout, result.stdoutTruncated, file.report);
           await store.addEvidence({
             id: `${input.caseId}:${file.kind}:${stored.sha256.slice(0, 16)}:${createHash('sha256').update(file.path).digest('hex').slice(0, 8)}`,
@@ -78,6 +80,7 @@ export function captureActivities({ clients, store, evidence, collector, maxArti
             storage_path: stored.path,
             finding_sha256: file.report.sha256 ?? null,
             hash_check: check,
+            parent_sha256: file.namedBy,
           });
           captured.push(result.stdoutSha256);
           outcomes.push(`${file.path}: ${result.stdoutBytes} bytes, sha256 ${result.stdoutSha256.slice(0, 12)}…, ${check}${helper ? ', through an ephemeral container' : ''}`);
@@ -117,7 +120,7 @@ export function filesToCapture(findings: Finding[]): Wanted[] {
       for (const [kind, report] of [['binary', process.binary], ['script', process.script]] as const) {
         if (!report?.path || seen.has(report.path)) continue;
         seen.add(report.path);
-        wanted.push({ path: report.path, kind, report, ...(process.pid ? { pid: process.pid } : {}) });
+        wanted.push({ path: report.path, kind, report, ...(process.pid ? { pid: process.pid } : {}), namedBy: finding.intake.rawSha256 });
       }
     }
   }

@@ -34,7 +34,7 @@ export function logActivities({ clients, store, evidence }: ActivityDeps) {
           results.cloudRun = await clients.logging.cloudRunLogs(subject, window);
         }
         // The entries go to the evidence store; the case keeps their hash and counts.
-        const stored = evidence.put(Buffer.from(JSON.stringify({ window, results }, null, 2)));
+        const stored = await evidence.put(Buffer.from(JSON.stringify({ window, results }, null, 2)));
         const counts = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, { entries: r.entries.length, truncated: r.truncated, query: r.query }]));
         await store.addEvidence({
           id: `${input.caseId}:logs:${stored.sha256.slice(0, 16)}`,

@@ -53,6 +53,8 @@ export interface EvidenceRow {
   storage_path: string;
   finding_sha256: string | null;
   hash_check: string;
+  /** The artifact this one came out of: for a captured file, the raw finding that named it. */
+  parent_sha256?: string | null;
 }
 
 export interface CaseRecord {
@@ -198,9 +200,9 @@ export class CaseStore {
   async addEvidence(row: Omit<EvidenceRow, 'case_id'> & { caseId: string }): Promise<void> {
     await this.db.transaction(async (tx) => {
       const inserted = await tx.query(
-        `insert into evidence (id, case_id, kind, sha256, size, source, collector, collected_at, storage_path, finding_sha256, hash_check)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (id) do nothing returning id`,
-        [row.id, row.caseId, row.kind, row.sha256, row.size, JSON.stringify(row.source), row.collector, row.collected_at, row.storage_path, row.finding_sha256, row.hash_check],
+        `insert into evidence (id, case_id, kind, sha256, size, source, collector, collected_at, storage_path, finding_sha256, hash_check, parent_sha256)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict (id) do nothing returning id`,
+        [row.id, row.caseId, row.kind, row.sha256, row.size, JSON.stringify(row.source), row.collector, row.collected_at, row.storage_path, row.finding_sha256, row.hash_check, row.parent_sha256 ?? null],
       );
       if (inserted.length > 0) {
         const { caseId, ...content } = row;

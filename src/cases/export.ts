@@ -33,10 +33,11 @@ export function caseToMarkdown(record: CaseRecord): string {
     for (const g of gaps) lines.push(`- ${g.step}: ${cell((g.detail as { gap?: { reason?: string }; detail?: string }).gap?.reason ?? (g.detail as { detail?: string }).detail)}`);
   }
 
-  lines.push('', '## Evidence', '', '| kind | sha256 | bytes | check against the finding | source |', '|---|---|---|---|---|');
+  lines.push('', '## Evidence', '', '| kind | sha256 | bytes | check against the finding | source | parent | collector | collected |', '|---|---|---|---|---|---|---|---|');
   for (const e of record.evidence) {
-    const source = e.source as { path?: string; pod?: string; container?: string };
-    lines.push(`| ${e.kind} | \`${e.sha256}\` | ${e.size} | ${e.hash_check} | ${cell(source.path ? `${source.pod}/${source.container}:${source.path}` : 'queries')} |`);
+    const source = e.source as { path?: string; pod?: string; podUid?: string; container?: string; pid?: number };
+    const where = source.path ? `${source.pod} (uid ${source.podUid ?? '?'})/${source.container}:${source.path}${source.pid ? ` pid ${source.pid}` : ''}` : 'queries';
+    lines.push(`| ${e.kind} | \`${e.sha256}\` | ${e.size} | ${e.hash_check} | ${cell(where)} | ${e.parent_sha256 ? `finding \`${e.parent_sha256.slice(0, 16)}…\`` : ''} | ${cell(e.collector)} | ${e.collected_at} |`);
   }
 
   if (c.plan) {

@@ -121,6 +121,13 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       alter table intake add column disposition text;
     `,
   },
+  {
+    id: 4,
+    name: 'evidence parent artifact (chain of custody)',
+    sql: `
+      alter table evidence add column parent_sha256 text;
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

@@ -4,7 +4,7 @@
  * object, so a case record says exactly what could not be read or done.
  */
 
-export type CloudService = 'scc' | 'logging' | 'gke' | 'kubernetes' | 'run' | 'virustotal';
+export type CloudService = 'scc' | 'logging' | 'gke' | 'kubernetes' | 'run' | 'virustotal' | 'storage';
 
 export interface CloudErrorContext {
   service: CloudService;

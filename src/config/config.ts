@@ -75,6 +75,10 @@ const configSchema = z.object({
   /** Which findings start a case at all (organizations, folders, projects, clusters, namespaces, services). */
   scope: scopeSchema.optional(),
   notifyWebhookUrl: z.string().url().optional(),
+  /** Where artifacts go: a local directory (<dataDir>/evidence) unless a Cloud Storage bucket is named. */
+  evidence: z
+    .object({ bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'a Cloud Storage bucket name').optional(), prefix: z.string().regex(/^([a-z0-9._-]+\/)*$/).default('evidence/') })
+    .default({ prefix: 'evidence/' }),
   virusTotalPerMinute: z.number().positive().default(4),
   maxArtifactBytes: z.number().int().positive().default(64 * 1024 * 1024),
   /** Reads files out of distroless containers; pinned by digest so what runs next to evidence is known. */
@@ -118,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     policy,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),
+    ...(env.SCC_EVIDENCE_BUCKET ? { evidence: { ...(base.evidence as object | undefined), bucket: env.SCC_EVIDENCE_BUCKET } } : {}),
     ...(env.VIRUSTOTAL_API_KEY && (base.cloud as { mode?: string } | undefined)?.mode !== 'lab' ? { cloud: { mode: 'google', ...(base.cloud as object), virusTotal: { apiKey: env.VIRUSTOTAL_API_KEY } } } : {}),
     ...overrides,
   };

@@ -34,6 +34,7 @@ export const nameRules = {
     /^[a-z]+(-[a-z]+)+[0-9]+(-[a-z])?$/,
     63,
   ),
+  bucket: rule('a Cloud Storage bucket name (lowercase letters, digits, "-", "_" and ".", 3 to 63 characters)', /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/, 63),
   gkeCluster: rule('a GKE cluster name (lowercase letters, digits and "-", at most 40 characters)', /^[a-z]([-a-z0-9]*[a-z0-9])?$/, 40),
   cloudRunService: rule('a Cloud Run service name (lowercase letters, digits and "-", at most 49 characters)', /^[a-z]([-a-z0-9]*[a-z0-9])?$/, 49),
   cloudRunRevision: rule('a Cloud Run revision name (lowercase letters, digits and "-", at most 63 characters)', /^[a-z]([-a-z0-9]*[a-z0-9])?$/, 63),

@@ -1,6 +1,6 @@
 import type { FaultRule } from './scenario';
 
-export type LabApi = 'scc' | 'logging' | 'gke' | 'kubernetes' | 'run' | 'virustotal';
+export type LabApi = 'scc' | 'logging' | 'gke' | 'kubernetes' | 'run' | 'virustotal' | 'storage';
 
 export interface FaultDecision {
   latencyMs: number;

@@ -15,6 +15,7 @@ import { KubeError } from './kube-store';
 import { clusterPath, kubeconfigFor } from './kubeconfig';
 import { LoggingApi } from './logging-api';
 import { RunApi } from './run-api';
+import { GcsApi } from './gcs-api';
 import { SccApi } from './scc-api';
 import { faultRuleSchema, loadScenario, type Scenario } from './scenario';
 import { VirusTotalApi, virusTotalError } from './virustotal-api';
@@ -40,16 +41,19 @@ export interface Lab {
   faults: Faults;
   clusters: Map<string, KubeCluster>;
   scc: SccApi;
+  /** Evidence buckets' objects. */
+  gcs: GcsApi;
   /** Requests received per API (including those a fault answered). */
   calls: Record<LabApi, number>;
   stop(): Promise<void>;
 }
 
-const apis: LabApi[] = ['scc', 'logging', 'gke', 'kubernetes', 'run', 'virustotal'];
+const apis: LabApi[] = ['scc', 'logging', 'gke', 'kubernetes', 'run', 'virustotal', 'storage'];
 
 function apiOf(path: string): LabApi | undefined {
   if (path.startsWith('/k8s/')) return 'kubernetes';
   if (path.startsWith('/api/v3/')) return 'virustotal';
+  if (path.startsWith('/storage/v1/') || path.startsWith('/upload/storage/v1/')) return 'storage';
   if (path === '/v2/entries:list') return 'logging';
   if (/^\/v1\/projects\/[^/]+\/(locations|zones)\/[^/]+\/clusters\//.test(path)) return 'gke';
   if (/^\/v2\/projects\/[^/]+\/locations\/[^/]+\/(services|operations)\b/.test(path)) return 'run';
@@ -72,6 +76,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   new LoggingApi(scenario).routes(router);
   new GkeApi(scenario.clusters, (cluster) => `${baseUrl}${clusterPath(cluster)}`).routes(router);
   new RunApi(scenario).routes(router);
+  const gcs = new GcsApi();
+  gcs.routes(router);
   new VirusTotalApi(scenario, virusTotalKey).routes(router);
   router.on('GET', /^\/lab\/calls$/, () => json(200, calls));
   router.on('GET', /^\/lab\/faults$/, () => json(200, faults.list()));
@@ -171,6 +177,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     faults,
     clusters,
     scc,
+    gcs,
     calls,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -200,7 +207,8 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 function send(response: ServerResponse, result: LabResponse): void {
-  const text = result.body === undefined ? '' : JSON.stringify(result.body);
-  response.writeHead(result.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...result.headers });
-  response.end(text);
+  // Bytes go out as they are (an object download); everything else is JSON.
+  const payload = Buffer.isBuffer(result.body) ? result.body : Buffer.from(result.body === undefined ? '' : JSON.stringify(result.body));
+  response.writeHead(result.status, { 'Content-Type': 'application/json', 'Content-Length': payload.length, ...result.headers });
+  response.end(payload);
 }

@@ -8,7 +8,8 @@ import { VirusTotalLookups } from '../activities/virustotal-lookups';
 import type { ActivityDeps } from '../activities';
 import { CaseStore } from '../cases/case-store';
 import { openDatabase } from '../cases/database';
-import { EvidenceStore } from '../cases/evidence-store';
+import { LocalEvidenceStore } from '../cases/evidence-store';
+import { GcsEvidenceStore } from '../cloud/gcs-evidence';
 import { createCloudClients, type CloudClients } from '../cloud';
 import { virusTotalBaseUrl } from '../cloud/config';
 import { VirusTotalAdapter } from '../cloud/virustotal';
@@ -55,7 +56,7 @@ export function buildActivityDeps(config: Config, store: CaseStore, clients: Clo
   return {
     clients,
     store,
-    evidence: new EvidenceStore(join(config.dataDir, 'evidence')),
+    evidence: config.evidence.bucket ? new GcsEvidenceStore(config.cloud, config.evidence.bucket, config.evidence.prefix) : new LocalEvidenceStore(join(config.dataDir, 'evidence')),
     virusTotal: new VirusTotalLookups(new VirusTotalAdapter(virusTotalBaseUrl(config.cloud), config.cloud.virusTotal?.apiKey), store, config.virusTotalPerMinute),
     notifier: new WebhookNotifier(config.notifyWebhookUrl),
     collector: `scc-responder worker on ${hostname()} (pid ${process.pid})`,

@@ -21,11 +21,12 @@ test('a GKE compiler finding: seven steps, a plan, approval, the pod replaced, t
   const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
   expect(ready.caseId).toBe(caseId);
   expect(ready.steps.map((s) => [s.step, s.outcome])).toEqual([
-    ['review', 'ok'],
-    ['cluster-and-node', 'ok'],
-    ['pod', 'ok'],
-    ['logs', 'ok'],
+    // Volatile first: the running process, the pod, the node, then logs and the finding review.
     ['capture', 'ok'],
+    ['pod', 'ok'],
+    ['cluster-and-node', 'ok'],
+    ['logs', 'ok'],
+    ['review', 'ok'],
     ['research', 'ok'],
   ]);
   const plan = ready.plan!;
@@ -60,7 +61,15 @@ test('a GKE compiler finding: seven steps, a plan, approval, the pod replaced, t
   expect(record.case.ready_at && record.case.decided_at && record.case.contained_at).toBeTruthy();
   expect(record.findings.map((f) => f.finding_name)).toContain(parsed.finding.name);
   const binary = record.evidence.find((e) => e.kind === 'binary')!;
-  expect(binary).toMatchObject({ sha256: parsed.finding.processes[0]!.binary!.sha256, hash_check: 'match' });
+  // Chain of custody: what, where from, who, when, and the finding it came out of.
+  expect(binary).toMatchObject({
+    sha256: parsed.finding.processes[0]!.binary!.sha256,
+    hash_check: 'match',
+    parent_sha256: parsed.finding.intake.rawSha256,
+    collector: 'test-worker',
+    source: expect.objectContaining({ podUid: expect.any(String), container: 'api', path: parsed.finding.processes[0]!.binary!.path }),
+  });
+  expect(record.findings.find((f) => f.finding_name === parsed.finding.name)!.raw_sha256).toBe(binary.parent_sha256);
   expect(record.evidence.some((e) => e.kind === 'logs')).toBe(true);
   expect(record.timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['opened', 'finding', 'step', 'plan', 'decision', 'status', 'notice']));
   expect(rig.notices.map((n) => n.event)).toEqual(expect.arrayContaining(['ready-for-decision', 'owner-notice', 'contained']));
