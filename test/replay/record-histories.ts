@@ -36,11 +36,20 @@ test('record representative case histories', async () => {
     await handleFor(run.workflowId, run.runId).result();
     await save('cloud-run-four-eyes-contained', run.workflowId, run.runId);
 
+    // Approved, but the pod changed meanwhile: planned again, and the new plan rejected.
     const script = await rig.ingest(rig.finding('Malicious Script Executed', 'gke'));
     ready = await rig.waitForStatus(script.workflowId, script.runId, 'awaiting-decision');
-    await handleFor(script.workflowId, script.runId).executeUpdate(decideUpdate, { args: [{ decision: 'reject', approver: approvers.lead, reason: 'expected', planHash: ready.plan!.hash }] });
+    const pod = ready.plan!.actions.find((a) => a.action === 'replace-pod')!.target as { namespace: string; name: string };
+    await rig.deps.clients.kubernetes({ project: 'acme-payments-prod', location: 'us-central1', name: 'payments-prod' }).patchPodLabels(pod.namespace, pod.name, { changed: 'yes' });
+    await handleFor(script.workflowId, script.runId).executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] });
+    const replanned = await rig.waitFor(script.workflowId, script.runId, (s) => s.status === 'awaiting-decision' && s.plan!.hash !== ready.plan!.hash);
+    await handleFor(script.workflowId, script.runId).executeUpdate(decideUpdate, { args: [{ decision: 'reject', approver: approvers.lead, reason: 'expected', planHash: replanned.plan!.hash }] });
     await handleFor(script.workflowId, script.runId).result();
-    await save('gke-rejected', script.workflowId, script.runId);
+    await save('gke-replanned-rejected', script.workflowId, script.runId);
+
+    const suppressed = await rig.ingest(rig.finding('Launch Code Compiler Tool In Container', 'cloud-run'), { suppressions: [{ id: 'storefront-build', reason: 'builds at start', services: ['storefront'] }] });
+    await handleFor(suppressed.workflowId, suppressed.runId).result();
+    await save('cloud-run-suppressed', suppressed.workflowId, suppressed.runId);
 
     const expiring = await rig.ingest(rig.finding('Netcat Remote Code Execution In Container', 'gke'), { escalateAfterMs: 300, expireAfterMs: 900, dryRun: true });
     await handleFor(expiring.workflowId, expiring.runId).result();
