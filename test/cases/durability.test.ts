@@ -43,14 +43,15 @@ test('a worker killed in the middle of a step: a new one finishes the case, and 
     rig.lab.faults.set([{ api: 'logging', latencyMs: 3000, transientRate: 0 }]);
     workers.push(await workerProcess(rig, databaseUrl));
     const { workflowId, runId } = await rig.ingest(rig.finding('Launch Code Compiler Tool In Container', 'gke'));
-    await rig.waitFor(workflowId, runId, (s) => s.steps.some((step) => step.step === 'pod'), 90_000);
+    // Volatile first: the node check comes right before the logs.
+    await rig.waitFor(workflowId, runId, (s) => s.steps.some((step) => step.step === 'cluster-and-node'), 90_000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     workers[0]!.kill('SIGKILL');
     rig.lab.faults.set([]);
 
     workers.push(await workerProcess(rig, databaseUrl));
     const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision', 90_000);
-    expect(ready.steps.map((s) => [s.step, s.outcome])).toEqual([['review', 'ok'], ['cluster-and-node', 'ok'], ['pod', 'ok'], ['logs', 'ok'], ['capture', 'ok'], ['research', 'ok']]);
+    expect(ready.steps.map((s) => [s.step, s.outcome])).toEqual([['capture', 'ok'], ['pod', 'ok'], ['cluster-and-node', 'ok'], ['logs', 'ok'], ['review', 'ok'], ['research', 'ok']]);
 
     // Kill again while the approved containment runs; the next worker must not act twice.
     rig.lab.faults.set([{ api: 'kubernetes', pathContains: '/pods/checkout-api-7d9f8b6c5-x2k8q', latencyMs: 1500, transientRate: 0 }]);
