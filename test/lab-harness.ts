@@ -1,5 +1,8 @@
 import { startLab, type Lab, type LabOptions } from '../src/lab/server';
 import type { CloudTarget } from '../src/cloud/config';
+import { createCloudClients, type CloudClients } from '../src/cloud';
+import { WebhookNotifier } from '../src/activities/notifier';
+import type { ActionContext } from '../src/actions/action';
 
 /** A lab per test file, on a free loopback port, and the cloud target that points at it. */
 export async function startTestLab(options: LabOptions = {}): Promise<{ lab: Lab; target: CloudTarget & { mode: 'lab' } }> {
@@ -11,3 +14,18 @@ export async function startTestLab(options: LabOptions = {}): Promise<{ lab: Lab
 }
 
 export const paymentsCluster = { project: 'acme-payments-prod', location: 'us-central1', name: 'payments-prod' };
+
+/** A lab with the real cloud clients pointed at it, as actions get them. */
+export async function startActionLab(options: LabOptions = {}): Promise<{ lab: Lab; clients: CloudClients; context: ActionContext; stop(): Promise<void> }> {
+  const { lab, target } = await startTestLab(options);
+  const clients = createCloudClients(target);
+  return {
+    lab,
+    clients,
+    context: { clients, notifier: new WebhookNotifier(undefined) },
+    async stop() {
+      await clients.close();
+      await lab.stop();
+    },
+  };
+}

@@ -1,29 +1,23 @@
-import { startTestLab } from '../../test/lab-harness';
-import { WebhookNotifier } from '../activities/notifier';
-import { createCloudClients, type CloudClients } from '../cloud';
-import type { Lab } from '../lab/server';
+import { startActionLab } from '../../test/lab-harness';
+import type { CloudClients } from '../cloud';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionContext } from './action';
 import { deleteRevision } from './delete-revision';
 import { restrictIngress } from './restrict-ingress';
 import { shiftTraffic } from './shift-traffic';
 
-let lab: Lab;
 let clients: CloudClients;
 let context: ActionContext;
+let stop: () => Promise<void>;
 const storefront = { project: 'acme-web-prod', region: 'europe-west1', service: 'storefront' };
 const suspect = 'storefront-00042-qaz';
 
 beforeAll(async () => {
-  const started = await startTestLab();
-  lab = started.lab;
-  clients = createCloudClients(started.target);
-  context = { clients, notifier: new WebhookNotifier(undefined) };
+  ({ clients, context, stop } = await startActionLab());
 });
 
 afterAll(async () => {
-  await clients?.close();
-  await lab?.stop();
+  await stop?.();
 });
 
 const service = () => clients.run.getService(storefront.project, storefront.region, storefront.service);
@@ -65,17 +59,15 @@ test('delete revision is refused while the revision serves traffic, done after t
 });
 
 test('shift traffic reverts to the split it found', async () => {
-  const fresh = await startTestLab();
-  const freshClients = createCloudClients(fresh.target);
+  const fresh = await startActionLab();
   try {
-    const ctx = { clients: freshClients, notifier: context.notifier };
+    const ctx = fresh.context;
     const shift = (await shiftTraffic.plan(ctx, { ...storefront, revision: suspect })) as PlannedAction;
     expect(await shiftTraffic.apply(ctx, shift)).toMatchObject({ status: 'applied' });
     expect(await shiftTraffic.revert!(ctx, shift)).toMatchObject({ status: 'applied' });
-    expect((await freshClients.run.getService(storefront.project, storefront.region, storefront.service)).traffic).toEqual([{ revision: suspect, percent: 100 }]);
+    expect((await fresh.clients.run.getService(storefront.project, storefront.region, storefront.service)).traffic).toEqual([{ revision: suspect, percent: 100 }]);
     expect(await shiftTraffic.revert!(ctx, shift)).toMatchObject({ status: 'already-done' });
   } finally {
-    await freshClients.close();
-    await fresh.lab.stop();
+    await fresh.stop();
   }
 });

@@ -1,28 +1,22 @@
-import { paymentsCluster, startTestLab } from '../../test/lab-harness';
-import { WebhookNotifier } from '../activities/notifier';
-import { createCloudClients, type CloudClients } from '../cloud';
+import { paymentsCluster, startActionLab } from '../../test/lab-harness';
+import type { CloudClients } from '../cloud';
 import { loadScenario } from '../lab/scenario';
-import type { Lab } from '../lab/server';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionContext } from './action';
 import { cordonNode } from './cordon-node';
 import { quarantineLabel, quarantineNames, quarantinePod } from './quarantine-pod';
 
-let lab: Lab;
 let clients: CloudClients;
 let context: ActionContext;
+let stop: () => Promise<void>;
 const where = { project: 'acme-payments-prod', location: 'us-central1', cluster: 'payments-prod' };
 
 beforeAll(async () => {
-  const started = await startTestLab();
-  lab = started.lab;
-  clients = createCloudClients(started.target);
-  context = { clients, notifier: new WebhookNotifier(undefined) };
+  ({ clients, context, stop } = await startActionLab());
 });
 
 afterAll(async () => {
-  await clients?.close();
-  await lab?.stop();
+  await stop?.();
 });
 
 const kube = () => clients.kubernetes(paymentsCluster);
@@ -55,14 +49,12 @@ test('quarantine refuses a pod that changed since the plan, and a cluster that d
   expect((await kube().listNetworkPolicies('checkout')).map((p) => p.metadata?.name)).toEqual(['allow-frontend']);
 
   const scenario = loadScenario();
-  const open = await startTestLab({ scenario: { ...scenario, clusters: scenario.clusters.map((c) => ({ ...c, networkPolicy: { enabled: false } })) } });
-  const openClients = createCloudClients(open.target);
+  const open = await startActionLab({ scenario: { ...scenario, clusters: scenario.clusters.map((c) => ({ ...c, networkPolicy: { enabled: false } })) } });
   try {
-    const answer = await quarantinePod.plan({ clients: openClients, notifier: context.notifier }, { ...where, namespace: 'checkout', pod: 'checkout-api-7d9f8b6c5-x2k8q' });
+    const answer = await quarantinePod.plan(open.context, { ...where, namespace: 'checkout', pod: 'checkout-api-7d9f8b6c5-x2k8q' });
     expect(answer).toEqual({ notApplicable: 'refused: cluster payments-prod does not enforce NetworkPolicy, so a deny-all policy would isolate nothing' });
   } finally {
-    await openClients.close();
-    await open.lab.stop();
+    await open.stop();
   }
 });
 

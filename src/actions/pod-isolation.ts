@@ -3,6 +3,7 @@ import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import { PermanentCloudError } from '../cloud/errors';
 import type { KubernetesAdapter, PodInfo } from '../cloud/kubernetes';
 import type { CloudClients } from '../cloud';
+import { currentPod } from './current-pod';
 import { selects, type LabelSelector } from './label-selector';
 
 /**
@@ -48,6 +49,18 @@ export async function ensureDenyAllPolicy(kube: KubernetesAdapter, namespace: st
     if (!(error instanceof PermanentCloudError && error.status === '409')) throw error;
   }
   return names.policy;
+}
+
+/** The planned pod as it is now, or why acting on it would be acting on something else. */
+export async function plannedPod(kube: KubernetesAdapter, target: { namespace: string; name: string; uid: string }): Promise<{ pod: PodInfo } | { refusal: string }> {
+  const pod = await currentPod(kube, target.namespace, target.name);
+  if (!pod) return { refusal: 'the pod is gone: nothing to isolate' };
+  if (pod.uid !== target.uid) return { refusal: `pod uid ${target.uid} is gone; ${pod.uid} now has the name: a new decision is needed` };
+  return { pod };
+}
+
+export function changedSincePlan(planned: string, now: string): string {
+  return `the pod changed since the plan was approved (resourceVersion ${planned} → ${now}): a new decision is needed`;
 }
 
 /** Removes the deny-all policy; gone already is fine. */

@@ -1,6 +1,5 @@
-import { paymentsCluster, startTestLab } from '../../test/lab-harness';
-import { WebhookNotifier } from '../activities/notifier';
-import { createCloudClients, type CloudClients } from '../cloud';
+import { paymentsCluster, startActionLab } from '../../test/lab-harness';
+import type { CloudClients } from '../cloud';
 import { loadScenario } from '../lab/scenario';
 import type { Lab } from '../lab/server';
 import type { PlannedAction } from '../workflows/shared';
@@ -12,19 +11,16 @@ import { scaleWorkloadToZero } from './scale-workload-to-zero';
 let lab: Lab;
 let clients: CloudClients;
 let context: ActionContext;
+let stop: () => Promise<void>;
 const where = { project: 'acme-payments-prod', location: 'us-central1', cluster: 'payments-prod' };
 const suspect = 'checkout-api-7d9f8b6c5-x2k8q';
 
 beforeAll(async () => {
-  const started = await startTestLab();
-  lab = started.lab;
-  clients = createCloudClients(started.target);
-  context = { clients, notifier: new WebhookNotifier(undefined) };
+  ({ lab, clients, context, stop } = await startActionLab());
 });
 
 afterAll(async () => {
-  await clients?.close();
-  await lab?.stop();
+  await stop?.();
 });
 
 const kube = () => clients.kubernetes(paymentsCluster);
@@ -67,14 +63,12 @@ test('preserve-then-replace says why it does not apply: a StatefulSet pod, a clu
     notApplicable: 'pod checkout/ledger-db-0 has StatefulSet ledger-db: only a ReplicaSet can start a replacement beside a preserved pod',
   });
   const scenario = loadScenario();
-  const open = await startTestLab({ scenario: { ...scenario, clusters: scenario.clusters.map((c) => ({ ...c, networkPolicy: { enabled: false } })) } });
-  const openClients = createCloudClients(open.target);
+  const open = await startActionLab({ scenario: { ...scenario, clusters: scenario.clusters.map((c) => ({ ...c, networkPolicy: { enabled: false } })) } });
   try {
-    const answer = await preserveThenReplacePod.plan({ clients: openClients, notifier: context.notifier }, { ...where, namespace: 'checkout', pod: suspect });
+    const answer = await preserveThenReplacePod.plan(open.context, { ...where, namespace: 'checkout', pod: suspect });
     expect(answer).toEqual({ notApplicable: expect.stringContaining('does not enforce NetworkPolicy') });
   } finally {
-    await openClients.close();
-    await open.lab.stop();
+    await open.stop();
   }
 });
 

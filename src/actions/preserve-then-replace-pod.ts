@@ -3,7 +3,7 @@ import type { PlannedAction } from '../workflows/shared';
 import type { ActionContext, ActionModule } from './action';
 import { currentPod } from './current-pod';
 import { podParameters } from './parameters';
-import { ensureDenyAllPolicy, isolationRefusal, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy } from './pod-isolation';
+import { ensureDenyAllPolicy, isolationRefusal, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy, plannedPod, changedSincePlan } from './pod-isolation';
 
 /**
  * Keeps the suspect pod for forensics and still restores service: the pod is isolated, then
@@ -77,12 +77,12 @@ export const preserveThenReplacePod: ActionModule<Params> = {
   async apply({ clients }, action) {
     const { target, label, kube } = unpack(clients, action);
     const names = quarantineNames(target.uid);
-    const pod = await currentPod(kube, target.namespace, target.name);
-    if (!pod) return { action: action.action, target: label, status: 'refused', detail: 'the pod is gone: nothing to preserve' };
-    if (pod.uid !== target.uid) return { action: action.action, target: label, status: 'refused', detail: `pod uid ${target.uid} is gone; ${pod.uid} now has the name: a new decision is needed` };
+    const found = await plannedPod(kube, target);
+    if ('refusal' in found) return { action: action.action, target: label, status: 'refused', detail: found.refusal };
+    const { pod } = found;
     const done = pod.labels[quarantineLabel] === names.labelValue && Object.keys(target.releasedLabels).every((key) => !(key in pod.labels));
     if (!done && pod.resourceVersion !== target.resourceVersion) {
-      return { action: action.action, target: label, status: 'refused', detail: `the pod changed since the plan was approved (resourceVersion ${target.resourceVersion} → ${pod.resourceVersion}): a new decision is needed` };
+      return { action: action.action, target: label, status: 'refused', detail: changedSincePlan(target.resourceVersion, pod.resourceVersion) };
     }
     // The policy first: it selects nothing until the label lands, so there is no moment the released pod is reachable.
     const policy = await ensureDenyAllPolicy(kube, target.namespace, target.uid);

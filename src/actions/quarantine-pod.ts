@@ -3,7 +3,7 @@ import { PermanentCloudError } from '../cloud/errors';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionModule } from './action';
 import { currentPod } from './current-pod';
-import { ensureDenyAllPolicy, isolationRefusal, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy } from './pod-isolation';
+import { ensureDenyAllPolicy, isolationRefusal, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy, plannedPod, changedSincePlan } from './pod-isolation';
 
 export { quarantineLabel, quarantineNames } from './pod-isolation';
 
@@ -44,12 +44,12 @@ export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
   async apply({ clients }, action) {
     const { target, label, kube } = unpack(clients, action);
     const names = quarantineNames(target.uid);
-    const pod = await currentPod(kube, target.namespace, target.name);
-    if (!pod) return { action: 'quarantine-pod', target: label, status: 'refused', detail: 'the pod is gone: nothing to quarantine' };
-    if (pod.uid !== target.uid) return { action: 'quarantine-pod', target: label, status: 'refused', detail: `pod uid ${target.uid} is gone; ${pod.uid} now has the name: a new decision is needed` };
+    const found = await plannedPod(kube, target);
+    if ('refusal' in found) return { action: 'quarantine-pod', target: label, status: 'refused', detail: found.refusal };
+    const { pod } = found;
     if (pod.labels[quarantineLabel] !== names.labelValue) {
       if (pod.resourceVersion !== target.resourceVersion) {
-        return { action: 'quarantine-pod', target: label, status: 'refused', detail: `the pod changed since the plan was approved (resourceVersion ${target.resourceVersion} → ${pod.resourceVersion}): a new decision is needed` };
+        return { action: 'quarantine-pod', target: label, status: 'refused', detail: changedSincePlan(target.resourceVersion, pod.resourceVersion) };
       }
       await kube.patchPodLabels(target.namespace, target.name, { [quarantineLabel]: names.labelValue }, target.resourceVersion);
     }

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { PlaybookId, ResponseStep } from '../findings/categories';
+import type { PlaybookId, ResponseAction, ResponseStep } from '../findings/categories';
 import type { EvidenceSource, RetentionDays } from './collection-order';
 import type { SuppressionRule } from './suppression';
 import type { Finding, Severity, Subject } from '../findings/model';
@@ -62,16 +62,8 @@ export interface StepRecord {
   gap?: { reason: string; errorType: string };
 }
 
-export type ActionName =
-  | 'replace-pod'
-  | 'preserve-then-replace-pod'
-  | 'quarantine-pod'
-  | 'scale-workload-to-zero'
-  | 'cordon-node'
-  | 'shift-traffic-to-previous-revision'
-  | 'delete-revision'
-  | 'restrict-ingress'
-  | 'notify-owner';
+/** Every containment and outreach action (`src/actions`), as playbooks name them. */
+export type ActionName = ResponseAction;
 
 export type ActionTarget =
   | {
