@@ -99,7 +99,7 @@ const verdict = z.object({
 
 export const faultRuleSchema = z.object({
   /** Which API: scc, logging, gke, kubernetes, run, virustotal (or * for all). */
-  api: z.enum(['scc', 'logging', 'gke', 'kubernetes', 'run', 'virustotal', '*']),
+  api: z.enum(['scc', 'logging', 'gke', 'kubernetes', 'run', 'virustotal', 'storage', '*']),
   /** Only requests whose path contains this text; all of the API's requests when absent. */
   pathContains: z.string().optional(),
   latencyMs: z.number().int().nonnegative().default(0),

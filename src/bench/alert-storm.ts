@@ -1,0 +1,185 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { CaseStore } from '../cases/case-store';
+import { EmbeddedDatabase, openDatabase, type Database } from '../cases/database';
+import { parseFindingObject } from '../findings/parse';
+import { ingestFinding } from '../intake/ingest';
+import type { LabApi } from '../lab/faults';
+import { loadScenario } from '../lab/scenario';
+import { startLab } from '../lab/server';
+import { defaultPolicy, findingSignal, subjectKeyOf } from '../workflows/shared';
+import { floorCase, floorStatusQuery } from './floor-workflow';
+import { stormScenario } from './storm-scenario';
+
+/** One pipeline (the real case, or the floor) through one storm, to "ready for decision". */
+
+export interface StormSize {
+  findings: number;
+  pods: number;
+  binaries: number;
+}
+
+export interface RunResult extends StormSize {
+  pipeline: 'case' | 'floor';
+  cases: number;
+  wallMs: number;
+  findingsPerSecond: number;
+  msPerFinding: number;
+  timeToReadyMs: { p50: number; p95: number; p99: number; max: number };
+  workerRssMb: { peak: number; parked: number };
+  /** Requests per lab API (the real case only). */
+  calls?: Record<LabApi, number>;
+  distinctHashes: number;
+}
+
+const root = join(__dirname, '../..');
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function rssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitForPoller(client: Client, taskQueue: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the worker for ${taskQueue} exited with ${child.exitCode}`);
+    const described = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
+    if ((described.pollers ?? []).length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no worker polled ${taskQueue} within ${timeoutMs / 1000} s`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Runs `work` with at most `limit` in flight. */
+async function bounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  const storm = stormScenario(loadScenario(), size);
+  const work = mkdtempSync(join(tmpdir(), `scc-bench-${pipeline}-`));
+  const taskQueue = `bench-${pipeline}-${size.findings}-${Date.now().toString(36)}`;
+  const prefix = `bench-${Date.now().toString(36)}-${pipeline}`;
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  const lab = await startLab({ port: 0, scenario: storm.scenario, dataDir: work });
+  let database: Database | undefined;
+  let socket: PGLiteSocketServer | undefined;
+  let worker: ChildProcess | undefined;
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(worker?.pid))), 250);
+  try {
+    let store: CaseStore | undefined;
+    if (pipeline === 'case') {
+      database = await openDatabase({ url: options.databaseUrl });
+      store = new CaseStore(database);
+      await store.migrate();
+      let databaseUrl = options.databaseUrl;
+      if (!databaseUrl) {
+        socket = new PGLiteSocketServer({ db: (database as EmbeddedDatabase).pglite, host: '127.0.0.1', port: 0, maxConnections: 32 });
+        await socket.start();
+        databaseUrl = `postgres://postgres@${socket.getServerConn()}/postgres`;
+      }
+      const config = join(work, 'config.json');
+      writeFileSync(config, JSON.stringify({
+        dataDir: work,
+        temporal: { address: temporalAddress, namespace: 'default', taskQueue, workflowIdPrefix: prefix },
+        databaseUrl,
+        cloud: { mode: 'lab', url: lab.url, token: lab.token, kubeconfigPath: lab.kubeconfigPath, virusTotal: { apiKey: lab.virusTotalKey } },
+        policy: { approvers: ['secops@acme.example'] },
+        virusTotalPerMinute: 600,
+      }));
+      worker = spawn(process.execPath, [join(root, 'bin/scc-responder.js'), 'worker'], { env: { ...process.env, SCC_CONFIG: config, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    } else {
+      worker = spawn(process.execPath, [join(root, 'dist/bench/floor-worker.js'), temporalAddress, taskQueue], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+    await waitForPoller(client, taskQueue, worker);
+
+    const firstIngest = new Map<string, number>();
+    const started = Date.now();
+    await bounded(storm.findings, 16, async (raw) => {
+      const at = Date.now();
+      const parsed = parseFindingObject(raw);
+      let workflowId: string;
+      if (store) {
+        const result = await ingestFinding({ client, store, taskQueue, policy: { ...defaultPolicy, approvers: ['secops@acme.example'] }, workflowIdPrefix: prefix }, parsed);
+        if (result.outOfScope !== undefined) throw new Error(`bench finding out of scope: ${result.outOfScope}`);
+        workflowId = result.workflowId;
+      } else {
+        workflowId = `${prefix}/${subjectKeyOf(parsed.finding.subject)}`;
+        await client.workflow.signalWithStart(floorCase, { workflowId, taskQueue, args: [], signal: findingSignal, signalArgs: [parsed.finding], workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
+      }
+      if (!firstIngest.has(workflowId)) firstIngest.set(workflowId, at);
+    });
+
+    const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+    const readyAt = new Map<string, number>();
+    while (readyAt.size < firstIngest.size) {
+      if (Date.now() > deadline) throw new Error(`${pipeline}: only ${readyAt.size} of ${firstIngest.size} cases ready in time`);
+      if (worker.exitCode !== null) throw new Error(`${pipeline}: the worker exited with ${worker.exitCode}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      if (store) {
+        const rows = await database!.query<{ workflow_id: string; ready_at: Date | string }>('select workflow_id, ready_at from cases where workflow_id like $1 and ready_at is not null', [`${prefix}/%`]);
+        for (const row of rows) readyAt.set(row.workflow_id, new Date(row.ready_at).getTime());
+      } else {
+        const count = await client.workflow.count(`WorkflowType = "floorCase" AND TaskQueue = "${taskQueue}" AND SccCaseStatus = "awaiting-decision"`);
+        if (count.count < firstIngest.size) continue;
+        await bounded([...firstIngest.keys()], 32, async (id) => {
+          const status = await client.workflow.getHandle(id).query(floorStatusQuery);
+          if (status.readyAt) readyAt.set(id, Date.parse(status.readyAt));
+        });
+      }
+    }
+    const wallMs = Math.max(...readyAt.values()) - started;
+    // Parked: every case waits for a decision; what the worker holds for them.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const parked = rssMb(worker.pid);
+    const latencies = [...firstIngest].map(([id, at]) => readyAt.get(id)! - at).sort((a, b) => a - b);
+    return {
+      pipeline,
+      ...size,
+      cases: firstIngest.size,
+      wallMs,
+      findingsPerSecond: Math.round((size.findings / wallMs) * 1000 * 10) / 10,
+      msPerFinding: Math.round((wallMs / size.findings) * 100) / 100,
+      timeToReadyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
+      workerRssMb: { peak: Math.max(peak, parked), parked },
+      ...(pipeline === 'case' ? { calls: { ...lab.calls } } : {}),
+      distinctHashes: storm.distinctHashes,
+    };
+  } finally {
+    clearInterval(sampler);
+    if (worker) await stopChild(worker);
+    await socket?.stop();
+    await database?.close();
+    await lab.stop();
+    await connection.close();
+  }
+}

@@ -1,0 +1,113 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import { startDevServer } from '../stack/temporal-dev-server';
+import { resolveTemporalCli } from '../stack/temporal-cli';
+import { runStorm, type RunResult, type StormSize } from './alert-storm';
+import { costPlot } from './plot';
+
+/**
+ * `npm run bench`: the alert storm against the floor, on one dev server, in one run. Every
+ * figure is reported as a ratio to the floor measured minutes apart on the same machine.
+ *
+ *   --sizes 100,1000,5000   findings per storm (pods = half, 3 binaries)
+ *   --parked 10000          also park this many cases and report the worker's memory
+ *   --out DIR               where the JSON and the SVG go (default .data/bench)
+ */
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index !== -1 && process.argv[index + 1] ? process.argv[index + 1]! : fallback;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 100) / 100);
+
+async function main(): Promise<void> {
+  const sizes: StormSize[] = option('sizes', '100,1000')
+    .split(',')
+    .map((n) => Number(n.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0 && n <= 100_000)
+    .map((findings) => ({ findings, pods: Math.max(1, Math.floor(findings / 2)), binaries: 3 }));
+  const parked = Number(option('parked', '0'));
+  const out = resolve(option('out', '.data/bench'));
+  mkdirSync(out, { recursive: true });
+  const databaseUrl = process.env.DATABASE_URL;
+  const port = await freePort();
+  const server = await startDevServer({ cliPath: resolveTemporalCli(), dbFile: join(mkdtempSync(join(tmpdir(), 'scc-bench-temporal-')), 'temporal.db'), port, uiPort: await freePort() });
+  const runs: RunResult[] = [];
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    for (const size of sizes) {
+      for (const pipeline of ['floor', 'case'] as const) {
+        log(`· ${pipeline}: ${size.findings} findings over ${size.pods} pods sharing ${size.binaries} binaries`);
+        const result = await runStorm(pipeline, size, server.address, databaseUrl ? { databaseUrl } : {});
+        runs.push(result);
+        log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, time to ready p50 ${result.timeToReadyMs.p50} ms p95 ${result.timeToReadyMs.p95} ms p99 ${result.timeToReadyMs.p99} ms, worker RSS peak ${result.workerRssMb.peak} MB`);
+      }
+    }
+    const parkedRuns: RunResult[] = [];
+    if (parked > 0) {
+      for (const pipeline of ['floor', 'case'] as const) {
+        log(`· parked: ${parked} ${pipeline} cases awaiting a decision`);
+        parkedRuns.push(await runStorm(pipeline, { findings: parked, pods: parked, binaries: 3 }, server.address, { ...(databaseUrl ? { databaseUrl } : {}), timeoutMs: 60 * 60_000 }));
+        log(`  worker RSS with ${parked} parked: ${parkedRuns.at(-1)!.workerRssMb.parked} MB`);
+      }
+    }
+    const comparisons = sizes.map((size) => {
+      const floor = runs.find((r) => r.pipeline === 'floor' && r.findings === size.findings)!;
+      const real = runs.find((r) => r.pipeline === 'case' && r.findings === size.findings)!;
+      return {
+        findings: size.findings,
+        throughputRatio: ratio(real.findingsPerSecond, floor.findingsPerSecond),
+        timeToReadyRatio: { p50: ratio(real.timeToReadyMs.p50, floor.timeToReadyMs.p50), p95: ratio(real.timeToReadyMs.p95, floor.timeToReadyMs.p95), p99: ratio(real.timeToReadyMs.p99, floor.timeToReadyMs.p99) },
+        msPerFindingRatio: ratio(real.msPerFinding, floor.msPerFinding),
+        workerRssRatio: ratio(real.workerRssMb.peak, floor.workerRssMb.peak),
+        virusTotalLookups: real.calls?.virustotal ?? 0,
+        distinctHashes: real.distinctHashes,
+        callsPerFinding: Object.fromEntries(Object.entries(real.calls ?? {}).map(([api, n]) => [api, Math.round((n / size.findings) * 100) / 100])),
+      };
+    });
+    const report = {
+      at: new Date().toISOString(),
+      machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, store: databaseUrl ? 'postgresql' : 'pglite' },
+      runs,
+      comparisons,
+      ...(parkedRuns.length > 0 ? { parked: { cases: parked, workerRssMb: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.workerRssMb.parked])) } } : {}),
+    };
+    writeFileSync(join(out, 'alert-storm.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(
+      join(out, 'cost-vs-n.svg'),
+      costPlot(
+        [
+          { name: 'case', color: '#c0392b', points: runs.filter((r) => r.pipeline === 'case').map((r) => ({ n: r.findings, value: r.msPerFinding })) },
+          { name: 'floor (no-op)', color: '#2c3e50', points: runs.filter((r) => r.pipeline === 'floor').map((r) => ({ n: r.findings, value: r.msPerFinding })) },
+        ],
+        'Alert storm: wall time per finding to "ready for decision"',
+        'ms per finding',
+      ),
+    );
+    for (const c of comparisons) {
+      log(`N=${c.findings}: throughput ${c.throughputRatio}× the floor; time to ready p50 ${c.timeToReadyRatio.p50}×, p95 ${c.timeToReadyRatio.p95}×, p99 ${c.timeToReadyRatio.p99}×; worker RSS ${c.workerRssRatio}×; VirusTotal lookups ${c.virusTotalLookups} for ${c.distinctHashes} distinct hashes`);
+    }
+    log(`results: ${join(out, 'alert-storm.json')}, plot: ${join(out, 'cost-vs-n.svg')}`);
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
