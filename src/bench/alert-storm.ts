@@ -83,7 +83,8 @@ async function bounded<T>(items: T[], limit: number, work: (item: T) => Promise<
 }
 
 export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  const storm = stormScenario(loadScenario(), size);
+  const runTag = Date.now().toString(36);
+  const storm = stormScenario(loadScenario(), { ...size, runTag });
   const work = mkdtempSync(join(tmpdir(), `scc-bench-${pipeline}-`));
   const taskQueue = `bench-${pipeline}-${size.findings}-${Date.now().toString(36)}`;
   const prefix = `bench-${Date.now().toString(36)}-${pipeline}`;

@@ -29,7 +29,9 @@ function binary(index: number): { path: string; bytes: Buffer; sha256: string } 
   return { path: `/tmp/.k/tool-${index}`, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-export function stormScenario(base: Scenario, options: { findings: number; pods: number; binaries: number; eventTime?: string }): Storm {
+export function stormScenario(base: Scenario, options: { findings: number; pods: number; binaries: number; eventTime?: string; runTag?: string }): Storm {
+  // Finding names are idempotency keys across runs sharing a store: each run gets its own.
+  const tag = (options.runTag ?? '').replace(/[^a-z0-9]/g, '').slice(0, 12);
   const tools = Array.from({ length: options.binaries }, (_, k) => binary(k));
   const files = Object.fromEntries(tools.map((t) => [t.path, { base64: t.bytes.toString('base64'), mode: '0755' }]));
   const processes = tools.map((t, k) => ({ container: 'app', pid: 100 + k, ppid: 1, exe: t.path, args: [t.path] }));
@@ -67,7 +69,7 @@ export function stormScenario(base: Scenario, options: { findings: number; pods:
     const k = i % options.binaries;
     return {
       finding: {
-        name: `organizations/${base.organization}/sources/11532847310984215837/locations/global/findings/storm${i.toString(16).padStart(27, '0')}`,
+        name: `organizations/${base.organization}/sources/11532847310984215837/locations/global/findings/storm${tag}${i.toString(16).padStart(27 - tag.length, '0')}`,
         parent: `organizations/${base.organization}/sources/11532847310984215837/locations/global`,
         resourceName: clusterName,
         state: 'ACTIVE',

@@ -154,6 +154,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     else go();
   });
 
+  // Clients reuse connections for up to a minute (gaxios, the Kubernetes client); a server that
+  // closes idle ones first races them into "socket hang up" under load, as Google's front ends do not.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
