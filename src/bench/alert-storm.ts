@@ -6,7 +6,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { CaseStore } from '../cases/case-store';
-import { EmbeddedDatabase, openDatabase, type Database } from '../cases/database';
+import { openDatabase, type Database, type EmbeddedDatabase } from '../cases/database';
 import { parseFindingObject } from '../findings/parse';
 import { ingestFinding } from '../intake/ingest';
 import type { LabApi } from '../lab/faults';
