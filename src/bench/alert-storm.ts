@@ -6,7 +6,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { CaseStore } from '../cases/case-store';
-import { openDatabase, type Database, type EmbeddedDatabase } from '../cases/database';
+import { openDatabase, PostgresDatabase, type Database, type EmbeddedDatabase } from '../cases/database';
 import { parseFindingObject } from '../findings/parse';
 import { ingestFinding } from '../intake/ingest';
 import type { LabApi } from '../lab/faults';
@@ -82,6 +82,18 @@ async function bounded<T>(items: T[], limit: number, work: (item: T) => Promise<
   }));
 }
 
+async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = new PostgresDatabase(adminUrl);
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.close();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   const runTag = Date.now().toString(36);
   const storm = stormScenario(loadScenario(), { ...size, runTag });
@@ -99,10 +111,12 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
   try {
     let store: CaseStore | undefined;
     if (pipeline === 'case') {
-      database = await openDatabase({ url: options.databaseUrl });
+      // A database of its own per run: nothing cached (VirusTotal verdicts) carries over between sizes.
+      const url = options.databaseUrl ? await freshDatabase(options.databaseUrl, `scc_bench_${runTag}`) : undefined;
+      database = await openDatabase({ url });
       store = new CaseStore(database);
       await store.migrate();
-      let databaseUrl = options.databaseUrl;
+      let databaseUrl = url;
       if (!databaseUrl) {
         socket = new PGLiteSocketServer({ db: (database as EmbeddedDatabase).pglite, host: '127.0.0.1', port: 0, maxConnections: 32 });
         await socket.start();
@@ -117,7 +131,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
         policy: { approvers: ['secops@acme.example'] },
         virusTotalPerMinute: 600,
       }));
-      worker = spawn(process.execPath, [join(root, 'bin/scc-responder.js'), 'worker'], { env: { ...process.env, SCC_CONFIG: config, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] });
+      worker = spawn(process.execPath, [join(root, 'bin/scc-responder.js'), 'worker'], { env: { ...process.env, SCC_CONFIG: config, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] });
     } else {
       worker = spawn(process.execPath, [join(root, 'dist/bench/floor-worker.js'), temporalAddress, taskQueue], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] });
     }
