@@ -1,0 +1,54 @@
+import { approvers, startCaseRig, type CaseRig } from '../case-rig';
+import type { investigateCase } from '../../src/workflows/investigate-case';
+import { decideUpdate } from '../../src/workflows/shared';
+
+/** Cases against a flaky cloud: transient errors are retried to completion, permanent ones are recorded gaps. */
+
+let rig: CaseRig;
+
+beforeAll(async () => {
+  rig = await startCaseRig();
+  await rig.startWorker();
+});
+
+afterAll(async () => {
+  await rig?.stop();
+});
+
+test('30% of every API answering 429 or 503, with latency: each case still reaches a decision and is contained', async () => {
+  rig.lab.faults.set([{ api: '*', latencyMs: 40, transientRate: 0.3 }]);
+  try {
+    const started = await Promise.all([rig.ingest(rig.finding('Launch Code Compiler Tool In Container', 'gke')), rig.ingest(rig.finding('Malicious Script Executed', 'cloud-run'))]);
+    for (const { workflowId, runId } of started) {
+      const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision', 240_000);
+      const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
+      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] });
+      const closed = await handle.result();
+      expect(closed.outcome).toBe('contained');
+      // Whatever could not be read is a gap with a reason, never a crash.
+      for (const gap of closed.steps.filter((s) => s.outcome === 'gap')) expect(gap.gap!.reason).toMatch(/\S/);
+    }
+    const injected = rig.lab.faults.list();
+    expect(injected).toHaveLength(1);
+  } finally {
+    rig.lab.faults.set([]);
+  }
+}, 300_000);
+
+test('permanent 403 on the logs and 404 on VirusTotal: recorded gaps naming the API, and the case goes on to its decision', async () => {
+  rig.lab.faults.set([
+    { api: 'logging', latencyMs: 0, transientRate: 0, permanentStatus: 403 },
+    { api: 'virustotal', latencyMs: 0, transientRate: 0, permanentStatus: 404 },
+  ]);
+  try {
+    const { workflowId, runId } = await rig.ingest(rig.finding('Netcat Remote Code Execution In Container', 'cloud-run'));
+    const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision', 120_000);
+    const logs = ready.steps.find((s) => s.step === 'logs')!;
+    expect(logs).toMatchObject({ outcome: 'gap', gap: { errorType: 'PermanentCloudError', reason: expect.stringMatching(/^logging /) } });
+    expect(ready.plan!.actions.length).toBeGreaterThan(0);
+    const record = (await rig.store.getCase(ready.caseId))!;
+    expect(record.timeline.filter((t) => t.kind === 'step' && t.outcome === 'gap').map((t) => t.step)).toContain('logs');
+  } finally {
+    rig.lab.faults.set([]);
+  }
+});
