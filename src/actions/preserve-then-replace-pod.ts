@@ -3,6 +3,7 @@ import type { PlannedAction } from '../workflows/shared';
 import type { ActionContext, ActionModule } from './action';
 import { currentPod } from './current-pod';
 import { podParameters } from './parameters';
+import { podActionTarget, podTarget } from './pod-target';
 import { ensureDenyAllPolicy, isolationRefusal, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy, plannedPod, changedSincePlan } from './pod-isolation';
 
 /**
@@ -50,19 +51,7 @@ export const preserveThenReplacePod: ActionModule<Params> = {
     const chain = owners.map((o) => `${o.kind}/${o.name}`).join(' → ');
     return {
       action: 'preserve-then-replace-pod',
-      target: {
-        kind: 'pod',
-        project: params.project,
-        location: params.location,
-        cluster: params.cluster,
-        namespace: params.namespace,
-        name: params.pod,
-        uid: pod.uid,
-        resourceVersion: pod.resourceVersion,
-        owner: chain,
-        replicaSet: replicaSet.name,
-        releasedLabels: released,
-      },
+      target: podTarget(params, pod, { owner: chain, replicaSet: replicaSet.name, releasedLabels: released }),
       effect:
         `Create NetworkPolicy ${names.policy} denying all ingress and egress of pod ${params.namespace}/${params.pod} (uid ${pod.uid}), then in one change label it ` +
         `${quarantineLabel}=${names.labelValue} and remove ${Object.entries(released).map(([k, v]) => `${k}=${v}`).join(', ')}: ReplicaSet ${replicaSet.name} lets it go and starts a clean replacement ` +
@@ -112,13 +101,9 @@ export const preserveThenReplacePod: ActionModule<Params> = {
 };
 
 function unpack(clients: ActionContext['clients'], action: PlannedAction) {
-  const target = action.target;
-  if (target.kind !== 'pod' || !target.releasedLabels || !target.replicaSet) {
+  const { target, label, kube } = podActionTarget(clients, action);
+  if (!target.releasedLabels || !target.replicaSet) {
     throw new PermanentCloudError({ service: 'kubernetes', operation: action.action, target: JSON.stringify(target) }, undefined, 'not a preserve-then-replace pod target');
   }
-  return {
-    target: { ...target, releasedLabels: target.releasedLabels, replicaSet: target.replicaSet },
-    label: `${target.cluster}/${target.namespace}/${target.name}`,
-    kube: clients.kubernetes({ project: target.project, location: target.location, name: target.cluster }),
-  };
+  return { target: { ...target, releasedLabels: target.releasedLabels, replicaSet: target.replicaSet }, label, kube };
 }

@@ -1,8 +1,7 @@
-import { z } from 'zod';
-import { PermanentCloudError } from '../cloud/errors';
-import type { PlannedAction } from '../workflows/shared';
 import type { ActionModule } from './action';
 import { currentPod } from './current-pod';
+import { podParameters as parameters } from './parameters';
+import { podActionTarget, podTarget } from './pod-target';
 import { ensureDenyAllPolicy, isolationRefusal, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy, plannedPod, changedSincePlan } from './pod-isolation';
 
 export { quarantineLabel, quarantineNames } from './pod-isolation';
@@ -12,9 +11,7 @@ export { quarantineLabel, quarantineNames } from './pod-isolation';
  * and a deny-all ingress and egress NetworkPolicy that selects exactly that pod.
  */
 
-const parameters = z.object({ project: z.string(), location: z.string(), cluster: z.string(), namespace: z.string(), pod: z.string() });
-
-export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
+export const quarantinePod: ActionModule<typeof parameters._output> = {
   name: 'quarantine-pod',
   description: 'Cut the suspect pod off the network (deny-all ingress and egress) while it keeps running for forensics.',
   permissions: ['kubernetes: get, patch pods', 'kubernetes: list, create, delete networkpolicies', 'iam: container.pods.update, container.networkPolicies.create, container.networkPolicies.delete, container.clusters.get'],
@@ -32,7 +29,7 @@ export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
     const stillOpen = await policiesStillAdmitting(kube, pod, names.policy);
     return {
       action: 'quarantine-pod',
-      target: { kind: 'pod', project: params.project, location: params.location, cluster: params.cluster, namespace: params.namespace, name: params.pod, uid: pod.uid, resourceVersion: pod.resourceVersion },
+      target: podTarget(params, pod),
       effect:
         `Label pod ${params.namespace}/${params.pod} (uid ${pod.uid}) ${quarantineLabel}=${names.labelValue} and create NetworkPolicy ${names.policy} denying all its ingress and egress; the pod keeps running.` +
         (stillOpen.length > 0 ? ` Policies are additive: ${stillOpen.join(', ')} still admit the traffic they allow.` : ''),
@@ -42,7 +39,7 @@ export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
   },
 
   async apply({ clients }, action) {
-    const { target, label, kube } = unpack(clients, action);
+    const { target, label, kube } = podActionTarget(clients, action);
     const names = quarantineNames(target.uid);
     const found = await plannedPod(kube, target);
     if ('refusal' in found) return { action: 'quarantine-pod', target: label, status: 'refused', detail: found.refusal };
@@ -58,7 +55,7 @@ export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
   },
 
   async revert({ clients }, action) {
-    const { target, label, kube } = unpack(clients, action);
+    const { target, label, kube } = podActionTarget(clients, action);
     const policy = await removeDenyAllPolicy(kube, target.namespace, target.uid);
     const pod = await currentPod(kube, target.namespace, target.name);
     if (pod?.uid === target.uid && pod.labels[quarantineLabel]) await kube.patchPodLabels(target.namespace, target.name, { [quarantineLabel]: null });
@@ -66,8 +63,3 @@ export const quarantinePod: ActionModule<z.infer<typeof parameters>> = {
   },
 };
 
-function unpack(clients: Parameters<ActionModule<never>['apply']>[0]['clients'], action: PlannedAction) {
-  const target = action.target;
-  if (target.kind !== 'pod') throw new PermanentCloudError({ service: 'kubernetes', operation: action.action, target: JSON.stringify(target) }, undefined, 'not a pod target');
-  return { target, label: `${target.cluster}/${target.namespace}/${target.name}`, kube: clients.kubernetes({ project: target.project, location: target.location, name: target.cluster }) };
-}

@@ -1,19 +1,12 @@
-import { z } from 'zod';
 import { PermanentCloudError } from '../cloud/errors';
 import type { ActionModule } from './action';
 import { currentPod } from './current-pod';
+import { podParameters as parameters } from './parameters';
+import { podActionTarget, podTarget } from './pod-target';
 
 /** Deletes the compromised pod so its controller replaces it with a fresh one from the image. */
 
-const parameters = z.object({
-  project: z.string(),
-  location: z.string(),
-  cluster: z.string(),
-  namespace: z.string(),
-  pod: z.string(),
-});
-
-export const replacePod: ActionModule<z.infer<typeof parameters>> = {
+export const replacePod: ActionModule<typeof parameters._output> = {
   name: 'replace-pod',
   description: 'Delete the compromised pod, bound to its UID and resourceVersion, so its controller starts a clean replacement.',
   permissions: ['kubernetes: get, delete pods', 'kubernetes: get replicasets, deployments, statefulsets, daemonsets, jobs', 'iam: container.pods.delete, container.pods.get'],
@@ -38,17 +31,7 @@ export const replacePod: ActionModule<z.infer<typeof parameters>> = {
           : `${chain} starts a replacement`;
     return {
       action: 'replace-pod',
-      target: {
-        kind: 'pod',
-        project: params.project,
-        location: params.location,
-        cluster: params.cluster,
-        namespace: params.namespace,
-        name: params.pod,
-        uid: pod.uid,
-        resourceVersion: pod.resourceVersion,
-        ...(chain ? { owner: chain } : {}),
-      },
+      target: podTarget(params, pod, chain ? { owner: chain } : {}),
       effect: `Delete pod ${params.namespace}/${params.pod} (uid ${pod.uid}, resourceVersion ${pod.resourceVersion}) in cluster ${params.cluster}; ${consequence}. The replacement runs the same image (${image}): if the image carries the problem, rebuild it.`,
       destructive: true,
       permissions: replacePod.permissions,
@@ -56,10 +39,7 @@ export const replacePod: ActionModule<z.infer<typeof parameters>> = {
   },
 
   async apply({ clients }, action) {
-    const target = action.target;
-    if (target.kind !== 'pod') throw new PermanentCloudError({ service: 'kubernetes', operation: 'replace pod', target: JSON.stringify(target) }, undefined, 'not a pod target');
-    const label = `${target.cluster}/${target.namespace}/${target.name}`;
-    const kube = clients.kubernetes({ project: target.project, location: target.location, name: target.cluster });
+    const { target, label, kube } = podActionTarget(clients, action);
     const current = await currentPod(kube, target.namespace, target.name);
     if (!current) return { action: 'replace-pod', target: label, status: 'already-done', detail: `pod uid ${target.uid} is gone` };
     if (current.uid !== target.uid) return { action: 'replace-pod', target: label, status: 'already-done', detail: `pod uid ${target.uid} is gone; ${current.uid} now has the name` };
