@@ -234,7 +234,9 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   }
 
   // The plan, bound to exact targets, and the gate.
-  plan = await read.planContainment({ caseId, findings: [...findings], dryRun: policy.dryRun, ...(policy.responses ? { responses: policy.responses } : {}) });
+  // Against the state of the moment: made once here, and again before acting.
+  const makePlan = () => read.planContainment({ caseId, findings: [...findings], dryRun: policy.dryRun, ...(policy.responses ? { responses: policy.responses } : {}) });
+  plan = await makePlan();
   await record.recordEvent({ caseId, key: 'plan', at: plan.createdAt, kind: 'plan', detail: { ...plan } });
   await setStatus('awaiting-decision', { readyAt: new Date().toISOString(), plan, planHash: plan.hash, advice: plan.advice });
   await writeBack(false);
@@ -246,14 +248,14 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
       await accept({ decision: 'approve', approver: 'policy:auto-contain', planHash: currentPlan.hash }, 'policy');
     } else {
       await notify.notify({ caseId, event: 'ready-for-decision', findings: [...findings], plan: currentPlan });
-      const decidedInTime = await condition(() => isDecided(decisions, plan, policy) !== undefined, policy.escalateAfterMs);
+      const decidedInTime = await condition(() => isDecided(decisions, currentPlan, policy) !== undefined, policy.escalateAfterMs);
       if (!decidedInTime) {
         await setStatus('escalated');
         await notify.notify({ caseId, event: 'escalated', findings: [...findings], plan: currentPlan });
-        await condition(() => isDecided(decisions, plan, policy) !== undefined, Math.max(1, policy.expireAfterMs - policy.escalateAfterMs));
+        await condition(() => isDecided(decisions, currentPlan, policy) !== undefined, Math.max(1, policy.expireAfterMs - policy.escalateAfterMs));
       }
     }
-    return isDecided(decisions, plan, policy) ?? 'expired';
+    return isDecided(decisions, currentPlan, policy) ?? 'expired';
   }
 
   let verdict: Verdict = await gate(plan);
@@ -261,7 +263,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   // resourceVersion, traffic moved), the plan is made again and the new one needs its own decision.
   for (let replans = 0; verdict === 'approved' && !plan.dryRun && patched('replan-before-apply'); replans++) {
     const approved: Plan = plan;
-    const fresh: Plan = await read.planContainment({ caseId, findings: [...findings], dryRun: policy.dryRun, ...(policy.responses ? { responses: policy.responses } : {}) });
+    const fresh: Plan = await makePlan();
     if (canonicalJson(fresh.actions) === canonicalJson(approved.actions)) break;
     const at = new Date().toISOString();
     await record.recordEvent({ caseId, key: `plan-changed:${replans + 1}`, at, kind: 'plan-changed', detail: { approvedHash: approved.hash, hash: fresh.hash, replans: replans + 1 } });
