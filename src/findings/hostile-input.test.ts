@@ -182,6 +182,10 @@ describe('malformed findings get one error naming the field', () => {
     ['negative size', (n: JsonObject) => (n.finding.processes[0].binary.size = -1), 'finding.processes[0].binary.size', /negative/],
     ['resource name missing everywhere', (n: JsonObject) => { delete n.finding.resourceName; delete n.resource.name; }, 'finding.resourceName', /missing/],
     ['finding not an object', (n: JsonObject) => (n.finding = 'x'), 'finding', /object/],
+    // No store can hold these: PostgreSQL refuses U+0000 and lone surrogates in text and jsonb.
+    ['a NUL in a process argument', (n: JsonObject) => (n.finding.processes[0].args[1] = 'a\u0000b'), 'finding.processes[0].args[1]', /NUL character/],
+    ['a NUL in a free-form property name', (n: JsonObject) => (n.finding.sourceProperties['x\u0000'] = 'y'), 'finding.sourceProperties["x\\u0000"]', /NUL character/],
+    ['a lone surrogate in the description', (n: JsonObject) => (n.finding.description = 'bad \ud800 half'), 'finding.description', /lone UTF-16 surrogate/],
   ])('%s', (_label, mutate, path, reason) => {
     const notification = gke();
     mutate(notification);

@@ -59,7 +59,8 @@ function rewrite(
   if (depth > intakeLimits.jsonDepth) {
     throw new FindingError(formatPath(path), `nested deeper than ${intakeLimits.jsonDepth} levels`);
   }
-  if (input === null || typeof input === 'string' || typeof input === 'boolean') return input;
+  if (typeof input === 'string') return checkedText(input, path);
+  if (input === null || typeof input === 'boolean') return input;
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) throw new FindingError(formatPath(path), 'must be a finite number');
     return input;
@@ -77,6 +78,7 @@ function rewrite(
   for (const [key, child] of Object.entries(input)) {
     // proto3 JSON allows null for "not set"; treat it so, but only where fields are messages.
     if (ignoredKeys.has(key) || (mode === 'message' && child === null)) continue;
+    checkedText(key, [...path, key]);
     const canonicalKey = mode === 'map' ? key : camelKey(key);
     if (Object.hasOwn(out, canonicalKey)) {
       throw new FindingError(
@@ -91,6 +93,17 @@ function rewrite(
   }
   spellings.set(out, spelledAs);
   return out;
+}
+
+/**
+ * JSON can spell text that no store can hold: PostgreSQL refuses U+0000 in text and jsonb, and a
+ * lone surrogate is not Unicode at all. Such a finding is refused here, naming the field, rather
+ * than failing half-way through intake.
+ */
+function checkedText(text: string, path: PathSegment[]): string {
+  if (text.includes('\u0000')) throw new FindingError(formatPath(path), 'contains a NUL character (U+0000), which no field of a finding can hold');
+  if (/\p{Cs}/u.test(text)) throw new FindingError(formatPath(path), 'contains a lone UTF-16 surrogate, which is not Unicode text');
+  return text;
 }
 
 const valueKinds = ['nullValue', 'numberValue', 'stringValue', 'boolValue', 'structValue', 'listValue'] as const;
@@ -125,7 +138,7 @@ function unwrapValue(
     }
   }
   const out: Record<string, Json> = {};
-  for (const key of keys) out[key] = rewrite(input[key], [...path, key], depth + 1, 'free', spellings);
+  for (const key of keys) out[checkedText(key, [...path, key])] = rewrite(input[key], [...path, key], depth + 1, 'free', spellings);
   return out;
 }
 
