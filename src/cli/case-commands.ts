@@ -33,27 +33,66 @@ async function snapshotOf(context: CliContext, row: CaseRow): Promise<CaseSnapsh
   return (await context.client()).workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id).query(statusQuery);
 }
 
-export async function ingestCommand(context: CliContext, input: string, io: CliIo): Promise<void> {
-  const bytes = input === '-' ? await io.readStdin() : await readFile(input).catch((error: { code?: string }) => {
-    throw new CommandError(`cannot read ${input} (${error.code ?? 'error'})`, 2);
-  });
-  let parsed;
-  try {
-    parsed = parseFinding(bytes);
-  } catch (error) {
-    if (error instanceof FindingError) throw new CommandError(`${input === '-' ? 'stdin' : input}: ${error.message}`, 2);
-    throw error;
+/** One finding to ingest and where it came from, for the error that names it. */
+interface Delivery {
+  origin: string;
+  bytes: Buffer;
+}
+
+async function deliveries(inputs: string[], lines: boolean, io: CliIo): Promise<Delivery[]> {
+  const found: Delivery[] = [];
+  for (const input of inputs) {
+    const origin = input === '-' ? 'stdin' : input;
+    const bytes = input === '-' ? await io.readStdin() : await readFile(input).catch((error: { code?: string }) => {
+      throw new CommandError(`cannot read ${input} (${error.code ?? 'error'})`, 2);
+    });
+    if (!lines) {
+      found.push({ origin, bytes });
+      continue;
+    }
+    // JSON lines: one finding per line (an export, a backfill); blank lines are skipped.
+    let start = 0;
+    for (let line = 1; start <= bytes.length; line++) {
+      const end = bytes.indexOf(0x0a, start);
+      const slice = bytes.subarray(start, end === -1 ? bytes.length : end);
+      if (slice.toString('latin1').trim() !== '') found.push({ origin: `${origin}:${line}`, bytes: slice });
+      if (end === -1) break;
+      start = end + 1;
+    }
   }
-  const { config } = context;
-  const result = await ingestFinding(
-    { client: await context.client(), store: await context.store(), taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix, ...(config.scope ? { scope: config.scope } : {}) },
-    parsed,
-  );
-  if (result.outOfScope !== undefined) {
-    io.stdout(`${parsed.finding.name}: out of scope, no case started (${result.outOfScope}); the finding is kept\n`);
-    return;
+  return found;
+}
+
+/**
+ * Starts or joins the case for each finding. A malformed finding is reported on its own line
+ * and starts nothing; the valid ones around it are still ingested, and the exit code says 2.
+ */
+export async function ingestCommand(context: CliContext, inputs: string[], options: { lines?: boolean }, io: CliIo): Promise<void> {
+  let rejected = 0;
+  const all = await deliveries(inputs, options.lines ?? false, io);
+  for (const { origin, bytes } of all) {
+    let parsed;
+    try {
+      parsed = parseFinding(bytes);
+    } catch (error) {
+      if (!(error instanceof FindingError)) throw error;
+      rejected++;
+      if (all.length === 1) throw new CommandError(`${origin}: ${error.message}`, 2);
+      io.stderr(`error: ${origin}: ${error.message}\n`);
+      continue;
+    }
+    const { config } = context;
+    const result = await ingestFinding(
+      { client: await context.client(), store: await context.store(), taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix, ...(config.scope ? { scope: config.scope } : {}) },
+      parsed,
+    );
+    if (result.outOfScope !== undefined) {
+      io.stdout(`${parsed.finding.name}: out of scope, no case started (${result.outOfScope}); the finding is kept\n`);
+      continue;
+    }
+    io.stdout(`${result.caseId} ${result.workflowId}${result.duplicate ? ' (already part of this case)' : ''}\n`);
   }
-  io.stdout(`${result.caseId} ${result.workflowId}${result.duplicate ? ' (already part of this case)' : ''}\n`);
+  if (rejected > 0) throw new CommandError(`${rejected} of ${all.length} findings were refused; nothing was started for them`, 2);
 }
 
 export async function statusCommand(context: CliContext, caseId: string, io: CliIo): Promise<void> {

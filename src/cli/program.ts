@@ -54,9 +54,10 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
 
   program
     .command('ingest')
-    .description('start (or join) the case for a finding; prints the case ID and workflow ID')
-    .argument('<file>', 'finding file, or - for standard input')
-    .action((file: string) => withContext((context) => ingestCommand(context, file, io))());
+    .description('start (or join) the case for each finding; prints each case ID and workflow ID')
+    .argument('<files...>', 'finding files, or - for standard input')
+    .option('--lines', 'each line of the input is one finding (JSON lines, as an export writes them)')
+    .action((files: string[], options: { lines?: boolean }) => withContext((context) => ingestCommand(context, files, options, io))());
   program
     .command('status')
     .description('the live status of a case: steps, gaps, plan, pending decision')
