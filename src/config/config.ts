@@ -83,6 +83,8 @@ const configSchema = z.object({
   maxArtifactBytes: z.number().int().positive().default(64 * 1024 * 1024),
   /** Reads files out of distroless containers; pinned by digest so what runs next to evidence is known. */
   captureImage: z.string().regex(/@sha256:[0-9a-f]{64}$/, 'an image pinned by digest (…@sha256:…)').default(defaultCaptureImage),
+  /** A workflow bundle built ahead of time (an image build step), so a worker starts in a second instead of bundling. */
+  workflowBundlePath: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -121,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     temporal,
     policy,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.SCC_WORKFLOW_BUNDLE ? { workflowBundlePath: env.SCC_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),
     ...(env.SCC_EVIDENCE_BUCKET ? { evidence: { ...(base.evidence as object | undefined), bucket: env.SCC_EVIDENCE_BUCKET } } : {}),
     ...(env.VIRUSTOTAL_API_KEY && (base.cloud as { mode?: string } | undefined)?.mode !== 'lab' ? { cloud: { mode: 'google', ...(base.cloud as object), virusTotal: { apiKey: env.VIRUSTOTAL_API_KEY } } } : {}),
