@@ -46,12 +46,18 @@ export interface CaseRig {
 
 export const approvers = { secops: 'secops@acme.example', lead: 'lead@acme.example' };
 
-export async function startCaseRig(policy: Partial<Policy> = {}, options: { temporalAddress?: string } = {}): Promise<CaseRig> {
+export interface CaseRigOptions {
+  temporalAddress?: string;
+  /** A store shared with worker processes (test/worker-database.ts); the rig's own embedded one otherwise. */
+  store?: CaseStore;
+}
+
+export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRigOptions = {}): Promise<CaseRig> {
   const env = options.temporalAddress ? await TestWorkflowEnvironment.createFromExistingServer({ address: options.temporalAddress, namespace: testNamespace }) : await attachToTestServer();
   const { lab, target } = await startTestLab();
-  const db = await EmbeddedDatabase.open();
-  const store = new CaseStore(db);
-  await store.migrate();
+  const db = options.store ? undefined : await EmbeddedDatabase.open();
+  const store = options.store ?? new CaseStore(db!);
+  if (db) await store.migrate();
   const notices: Notice[] = [];
   const webhook: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -132,7 +138,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: { temp
       await clients.close();
       await lab.stop();
       await new Promise<void>((resolve) => webhook.close(() => resolve()));
-      await db.close();
+      await db?.close();
       await env.teardown();
     },
   };

@@ -69,6 +69,8 @@ test('ingest, list, status, a refused and an accepted approval, and the case rec
   expect(approved).toMatchObject({ code: 0 });
   expect(approved.stdout).toMatch(/approved: containment starts now/);
   await rig.waitForStatus(workflowId!, runId, 'contained');
+  const repeated = await cli('approve', caseId!, '--as', approvers.lead);
+  expect(repeated).toMatchObject({ code: 1, stdout: '', stderr: `error: ${caseId} is not waiting for a decision (status: contained)\n` });
 
   const markdown = await cli('case', 'show', caseId!, '--format', 'md');
   expect(markdown.stdout).toContain('**Status:** contained (contained)');

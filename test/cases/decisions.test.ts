@@ -56,6 +56,14 @@ test('no decision in time: escalated, then closed "not contained", with nothing 
   const closed = await rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId).result();
   expect(closed).toMatchObject({ status: 'expired', outcome: 'expired-not-contained', actions: [], decisions: [] });
   expect(clientWrites().length).toBe(writesBefore);
+
+  // A decision that comes too late is refused by the server itself: the case no longer runs.
+  const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
+  const late = { decision: 'approve' as const, approver: approvers.secops, planHash: closed.plan!.hash };
+  await expect(handle.executeUpdate(decideUpdate, { args: [late] })).rejects.toThrow(/workflow execution already completed/i);
+  await expect(handle.signal(decisionSignal, late)).rejects.toThrow(/workflow execution already completed/i);
+  expect(clientWrites().length).toBe(writesBefore);
+  expect((await rig.store.getCase(closed.caseId))!.case).toMatchObject({ status: 'expired', decision: null });
   const events = rig.notices.filter((n) => n.caseId === closed.caseId).map((n) => n.event);
   expect(events).toEqual(['ready-for-decision', 'escalated', 'expired']);
 });

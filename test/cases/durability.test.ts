@@ -1,55 +1,41 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import type { EmbeddedDatabase } from '../../src/cases/database';
 import { startDevServer } from '../../src/stack/temporal-dev-server';
 import { resolveTemporalCli } from '../../src/stack/temporal-cli';
+import { parseFindingObject } from '../../src/findings/parse';
+import type { CaseIngested } from '../../src/intake/ingest';
 import type { investigateCase } from '../../src/workflows/investigate-case';
 import { decideUpdate } from '../../src/workflows/shared';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import { freePort } from '../free-port';
+import { freshWorkerDatabase } from '../worker-database';
+import { killWorker, startWorkerProcess } from '../worker-process';
 
 /** Cases survive a worker killed mid-step and a Temporal server restarted under them. */
 
-const root = join(__dirname, '../..');
-
-/** A worker in its own process, from the build, configured through a file as in production. */
-async function workerProcess(rig: CaseRig, databaseUrl: string): Promise<ChildProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'scc-worker-'));
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({
-    dataDir: dir,
-    temporal: { address: rig.env.address, namespace: 'default', taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix },
-    databaseUrl,
-    cloud: { mode: 'lab', url: rig.lab.url, token: rig.lab.token, kubeconfigPath: rig.lab.kubeconfigPath, virusTotal: { apiKey: rig.lab.virusTotalKey } },
-    policy: rig.policy,
-    virusTotalPerMinute: 600,
-  }));
-  const child = spawn(process.execPath, [join(root, 'bin/scc-responder.js'), 'worker'], { env: { ...process.env, SCC_CONFIG: config, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`));
-  return child;
+function workerProcess(rig: CaseRig, databaseUrl: string): ChildProcess {
+  return startWorkerProcess({ address: rig.env.address, taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix, databaseUrl, lab: rig.lab, policy: rig.policy });
 }
 
 test('a worker killed in the middle of a step: a new one finishes the case, and nothing is done twice', async () => {
-  const rig = await startCaseRig();
-  const socket = new PGLiteSocketServer({ db: (rig.store.db as EmbeddedDatabase).pglite, host: '127.0.0.1', port: await freePort(), maxConnections: 32 });
-  await socket.start();
-  const databaseUrl = `postgres://postgres@${socket.getServerConn()}/postgres`;
+  const db = await freshWorkerDatabase();
+  const rig = await startCaseRig({}, { store: db.store });
+  const databaseUrl = db.url;
   const workers: ChildProcess[] = [];
   try {
     // Slow log queries keep step 4 running long enough to kill the worker inside it.
     rig.lab.faults.set([{ api: 'logging', latencyMs: 3000, transientRate: 0 }]);
-    workers.push(await workerProcess(rig, databaseUrl));
+    workers.push(workerProcess(rig, databaseUrl));
     const { workflowId, runId } = await rig.ingest(rig.finding('Launch Code Compiler Tool In Container', 'gke'));
     // Volatile first: the node check comes right before the logs.
     await rig.waitFor(workflowId, runId, (s) => s.steps.some((step) => step.step === 'cluster-and-node'), 90_000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    workers[0]!.kill('SIGKILL');
+    await killWorker(workers[0]!);
     rig.lab.faults.set([]);
 
-    workers.push(await workerProcess(rig, databaseUrl));
+    workers.push(workerProcess(rig, databaseUrl));
     const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision', 90_000);
     expect(ready.steps.map((s) => [s.step, s.outcome])).toEqual([['capture', 'ok'], ['pod', 'ok'], ['cluster-and-node', 'ok'], ['logs', 'ok'], ['review', 'ok'], ['research', 'ok']]);
 
@@ -58,22 +44,22 @@ test('a worker killed in the middle of a step: a new one finishes the case, and 
     const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
     await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
     await new Promise((resolve) => setTimeout(resolve, 800));
-    workers[1]!.kill('SIGKILL');
+    await killWorker(workers[1]!);
     rig.lab.faults.set([]);
-    workers.push(await workerProcess(rig, databaseUrl));
+    workers.push(workerProcess(rig, databaseUrl));
     const closed = await handle.result();
     expect(closed.outcome).toBe('contained');
     expect(closed.actions.find((a) => a.action === 'replace-pod')!.status).toMatch(/applied|already-done/);
     const deletes = rig.lab.clusters.get('/k8s/acme-payments-prod/us-central1/payments-prod')!.store.mutations.filter((m) => m.by === 'client' && m.verb === 'delete');
     expect(deletes).toHaveLength(1);
   } finally {
-    for (const worker of workers) worker.kill('SIGKILL');
-    await socket.stop();
+    for (const worker of workers) await killWorker(worker);
     await rig.stop();
+    await db.close();
   }
 }, 240_000);
 
-test('the Temporal server stopped and started again while a case awaits approval: the approval still lands', async () => {
+test('the Temporal server stopped and started again while every case awaits approval: all resume and take their decisions', async () => {
   const dbFile = join(mkdtempSync(join(tmpdir(), 'scc-temporal-')), 'temporal.db');
   const port = await freePort();
   const serverOptions = { cliPath: resolveTemporalCli(), dbFile, port, uiPort: await freePort() };
@@ -81,17 +67,23 @@ test('the Temporal server stopped and started again while a case awaits approval
   const rig = await startCaseRig({}, { temporalAddress: server.address });
   try {
     await rig.startWorker();
-    const { workflowId, runId } = await rig.ingest(rig.finding('Malicious Script Executed', 'gke'));
-    const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+    // Every active finding in the scenario: related ones join, so one case per container or revision.
+    const active = rig.lab.scenario.findings.filter((f) => f.finding.state === 'ACTIVE').map((f) => parseFindingObject(f));
+    const ingested: CaseIngested[] = [];
+    for (const parsed of active) ingested.push(await rig.ingest(parsed));
+    const cases = [...new Map(ingested.map((c) => [c.caseId, c])).values()];
+    expect(cases.length).toBeGreaterThanOrEqual(3);
+    const ready = await Promise.all(cases.map((c) => rig.waitFor(c.workflowId, c.runId, (s) => s.status === 'awaiting-decision' && s.findings.length === ingested.filter((i) => i.caseId === c.caseId).length, 120_000)));
 
     await server.stop();
     server = await startDevServer(serverOptions);
 
-    const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] });
-    expect((await handle.result()).outcome).toBe('contained');
+    await Promise.all(cases.map((c, i) => rig.env.client.workflow.getHandle<typeof investigateCase>(c.workflowId, c.runId).executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready[i]!.plan!.hash }] })));
+    const closed = await Promise.all(cases.map((c) => rig.env.client.workflow.getHandle<typeof investigateCase>(c.workflowId, c.runId).result()));
+    expect(closed.map((c) => c.outcome)).toEqual(cases.map(() => 'contained'));
+    expect(closed.map((c) => c.decisions.map((d) => d.approver))).toEqual(cases.map(() => [approvers.lead]));
   } finally {
     await rig.stop();
     await server.stop();
   }
-}, 180_000);
+}, 240_000);

@@ -1,4 +1,5 @@
-import { startCaseRig, type CaseRig } from '../case-rig';
+import { approvers, startCaseRig, type CaseRig } from '../case-rig';
+import { decideUpdate } from '../../src/workflows/shared';
 import type { investigateCase } from '../../src/workflows/investigate-case';
 
 let rig: CaseRig;
@@ -12,18 +13,27 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-test('the same finding delivered twice, then ten times at once, is one case with one finding', async () => {
+test('the same finding delivered ten times at once, then again after containment, is one case, one finding and one containment', async () => {
   const parsed = rig.finding('Malicious Script Executed', 'gke');
-  const first = await rig.ingest(parsed);
-  const second = await rig.ingest(parsed);
-  expect(second.caseId).toBe(first.caseId);
-  await rig.waitForStatus(first.workflowId, first.runId, 'awaiting-decision');
+  const writes = () => rig.lab.clusters.get('/k8s/acme-payments-prod/us-central1/payments-prod')!.store.mutations.filter((m) => m.by === 'client');
+  const writesBefore = writes().length;
   const storm = await Promise.all(Array.from({ length: 10 }, () => rig.ingest(parsed)));
-  expect(new Set(storm.map((r) => r.caseId))).toEqual(new Set([first.caseId]));
-  expect(storm.map((r) => r.duplicate)).toEqual(Array(10).fill(true));
-  const snapshot = await rig.waitForStatus(first.workflowId, first.runId, 'awaiting-decision');
-  expect(snapshot.findings.map((f) => f.name)).toEqual([parsed.finding.name]);
-  expect((await rig.store.getCase(first.caseId))!.findings).toHaveLength(1);
+  const [first] = storm;
+  expect(new Set(storm.map((r) => r.caseId))).toEqual(new Set([first!.caseId]));
+  const ready = await rig.waitForStatus(first!.workflowId, first!.runId, 'awaiting-decision');
+  expect(ready.findings.map((f) => f.name)).toEqual([parsed.finding.name]);
+  expect((await rig.ingest(parsed)).duplicate).toBe(true);
+
+  const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(first!.workflowId, first!.runId);
+  await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
+  expect((await handle.result()).outcome).toBe('contained');
+  const containment = writes().slice(writesBefore);
+  expect(containment.length).toBeGreaterThan(0);
+
+  const late = await Promise.all(Array.from({ length: 10 }, () => rig.ingest(parsed)));
+  expect(late.map((r) => [r.caseId, r.duplicate])).toEqual(Array(10).fill([first!.caseId, true]));
+  expect((await rig.store.getCase(first!.caseId))!.findings).toHaveLength(1);
+  expect(writes().slice(writesBefore)).toEqual(containment);
 });
 
 test('a related finding on the same container joins the running case', async () => {

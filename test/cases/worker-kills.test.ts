@@ -1,0 +1,143 @@
+import type { ChildProcess } from 'node:child_process';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { CaseRecord } from '../../src/cases/case-store';
+import { parseFindingObject } from '../../src/findings/parse';
+import { ingestFinding } from '../../src/intake/ingest';
+import type { FaultRule } from '../../src/lab/scenario';
+import type { Mutation } from '../../src/lab/kube-store';
+import type { investigateCase } from '../../src/workflows/investigate-case';
+import { decideUpdate, defaultPolicy, type Policy } from '../../src/workflows/shared';
+import { startTestLab, paymentsCluster } from '../lab-harness';
+import { attachToTestServer, uniqueTaskQueue } from '../temporal/harness';
+import { freshWorkerDatabase } from '../worker-database';
+import { killWorker, startWorkerProcess } from '../worker-process';
+
+/**
+ * A worker process killed (SIGKILL) at every boundary between the runbook's steps and in the
+ * middle of the long activities. Each kill happens in a station of its own (its own lab, case
+ * store, task queue and worker), all at once, so the test costs one activity timeout rather
+ * than one per boundary. Every station must close its case as contained, with exactly the
+ * Kubernetes writes of a station where nothing was killed.
+ */
+
+const approver = 'secops@acme.example';
+const policy: Policy = {
+  ...defaultPolicy,
+  approvers: [approver],
+  // The response with the most writes: isolate and detach the pod, then cordon its node.
+  responses: { 'launch-code-compiler-tool': { gke: ['notify-owner', 'preserve-then-replace-pod', 'cordon-node'] } },
+};
+
+interface KillMoment {
+  name: string;
+  /** When the case record shows this, the worker dies (after `afterMs`). */
+  reached(record: CaseRecord): boolean;
+  afterMs?: number;
+  /** Slow requests that keep an activity running long enough to die inside it. */
+  faults?: FaultRule[];
+}
+
+const has = (key: string) => (record: CaseRecord) => record.timeline.some((entry) => entry.event_key === key);
+const decided = (record: CaseRecord) => record.timeline.some((entry) => entry.kind === 'decision');
+const slow = (api: FaultRule['api'], pathContains?: string): FaultRule[] => [{ api, ...(pathContains ? { pathContains } : {}), latencyMs: 4000, transientRate: 0 }];
+
+const moments: KillMoment[] = [
+  { name: 'after the case opened', reached: has('opened') },
+  ...['capture', 'pod', 'cluster-and-node', 'logs', 'review', 'research'].map((step) => ({ name: `after the ${step} step`, reached: has(`step:${step}`) })),
+  { name: 'after the plan, while it waits for a decision', reached: has('plan') },
+  { name: 'after the approval was recorded', reached: decided },
+  ...[1, 2].map((n) => ({ name: `after action ${n} was recorded`, reached: (record: CaseRecord) => record.actions.length >= n })),
+  { name: 'after the case was recorded contained', reached: has('status:contained') },
+  { name: 'in the middle of copying the binary out', reached: has('opened'), afterMs: 1500, faults: slow('kubernetes', '/exec') },
+  { name: 'in the middle of the log queries', reached: has('step:cluster-and-node'), afterMs: 1500, faults: slow('logging') },
+  { name: 'in the middle of isolating the pod', reached: decided, afterMs: 1500, faults: slow('kubernetes', '/networkpolicies') },
+];
+
+interface StationResult {
+  moment: string;
+  killed: boolean;
+  outcome: string | undefined;
+  actions: string[];
+  writes: string[];
+  auditIntact: boolean;
+}
+
+const describeWrite = (m: Mutation) => `${m.verb} ${m.resource} ${m.namespace ?? ''}/${m.name}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  env = await attachToTestServer();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+async function runStation(moment: KillMoment | undefined): Promise<StationResult> {
+  const { lab } = await startTestLab();
+  const db = await freshWorkerDatabase();
+  const taskQueue = uniqueTaskQueue('kill');
+  const workflowIdPrefix = `scc-case-${taskQueue}`;
+  const start = () => startWorkerProcess({ address: env.address, taskQueue, workflowIdPrefix, databaseUrl: db.url, lab, policy });
+  const workers: ChildProcess[] = [start()];
+  let killed = false;
+  try {
+    lab.faults.set(moment?.faults ?? []);
+    const entry = lab.scenario.findings.find((f) => String(f.finding.category).endsWith('Launch Code Compiler Tool In Container') && String(f.finding.resourceName).includes('container.googleapis.com'))!;
+    const ingested = await ingestFinding({ client: env.client, store: db.store, taskQueue, policy, workflowIdPrefix }, parseFindingObject(entry));
+    if (ingested.outOfScope !== undefined) throw new Error(`the finding is out of scope: ${ingested.outOfScope}`);
+    const { caseId, workflowId, runId } = ingested;
+    const handle = env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
+    let approval: 'none' | 'sent' | 'accepted' = 'none';
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      const record = await db.store.getCase(caseId);
+      if (Date.now() > deadline) {
+        throw new Error(`${moment?.name ?? 'reference'}: the case did not close in time (status ${record?.case.status}, approval ${approval}, killed ${killed}, last events ${record?.timeline.slice(-4).map((e) => e.event_key).join(', ')})`);
+      }
+      if (record && moment && !killed && moment.reached(record)) {
+        if (moment.afterMs) await sleep(moment.afterMs);
+        await killWorker(workers.at(-1)!);
+        killed = true;
+        lab.faults.set([]);
+        workers.push(start());
+      }
+      if (record?.case.status === 'awaiting-decision' && approval === 'none') {
+        approval = 'sent';
+        // Not awaited: a kill must be able to land while it is in flight. An update the dying
+        // worker never accepted fails on the client, and a person would send it again.
+        handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver, planHash: record.case.plan_hash! }] }).then(
+          () => (approval = 'accepted'),
+          () => (approval = 'none'),
+        );
+      }
+      if (record?.case.closed_at) {
+        const result = await handle.result();
+        return {
+          moment: moment?.name ?? 'reference',
+          killed,
+          outcome: result.outcome,
+          actions: result.actions.map((a) => `${a.action}: ${a.status === 'already-done' ? 'applied' : a.status}`),
+          writes: lab.clusters.get(`/k8s/${paymentsCluster.project}/${paymentsCluster.location}/${paymentsCluster.name}`)!.store.mutations.filter((m) => m.by === 'client').map(describeWrite).sort(),
+          auditIntact: (await db.store.verifyAudit(caseId)).intact,
+        };
+      }
+      await sleep(50);
+    }
+  } finally {
+    for (const worker of workers) await killWorker(worker);
+    await db.close();
+    await lab.stop();
+  }
+}
+
+test('a worker killed at every step boundary and inside long activities: every case is contained, and nothing is written twice', async () => {
+  const [reference, ...stations] = await Promise.all([runStation(undefined), ...moments.map((moment) => runStation(moment))]);
+  expect(reference).toMatchObject({ outcome: 'contained', actions: ['preserve-then-replace-pod: applied', 'cordon-node: applied'], auditIntact: true });
+  expect(reference.writes.length).toBeGreaterThanOrEqual(3);
+  for (const station of stations) {
+    expect({ ...station, writes: station.writes }).toEqual({ ...reference, moment: station.moment, killed: true });
+  }
+}, 420_000);
