@@ -63,6 +63,9 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   // A case writes its record some twenty times. Each write is quick, idempotent and keyed, so as a
   // local activity it rides on the workflow task instead of costing its own server round trips.
   const record = patched('local-records') ? recordAsLocalActivity : recordAsActivity;
+  // Not from signal and update handlers: a local activity there can resolve in the same workflow
+  // task as the main flow's commands, in an order that replay does not reproduce.
+  const recordFromHandler = recordAsActivity;
   const findings: Finding[] = [];
   const steps: StepRecord[] = [];
   const decisions: Decision[] = [];
@@ -106,7 +109,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
       ...(decision.decision === 'reject' && decision.falsePositive === true ? { falsePositive: true } : {}),
     };
     decisions.push(accepted);
-    await record.recordEvent({ caseId, key: `decision:${decisions.length}`, at: accepted.at, kind: 'decision', outcome: accepted.decision, detail: { ...accepted } });
+    await recordFromHandler.recordEvent({ caseId, key: `decision:${decisions.length}`, at: accepted.at, kind: 'decision', outcome: accepted.decision, detail: { ...accepted } });
   };
 
   setHandler(statusQuery, snapshot);
@@ -133,13 +136,13 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     if (!reason) return accept(decision, 'signal');
     const refusal: RefusedDecision = { at: new Date().toISOString(), via: 'signal', approver: String(decision?.approver ?? ''), reason };
     refused.push(refusal);
-    await record.recordEvent({ caseId, key: `refused:${refused.length}`, at: refusal.at, kind: 'decision-refused', detail: { ...refusal } });
+    await recordFromHandler.recordEvent({ caseId, key: `refused:${refused.length}`, at: refusal.at, kind: 'decision-refused', detail: { ...refusal } });
   });
 
   async function recordFinding(finding: Finding) {
     if (recordedFindings.has(finding.name)) return;
     recordedFindings.add(finding.name);
-    await record.recordFindingJoined({ caseId, finding, at: new Date().toISOString() });
+    await recordFromHandler.recordFindingJoined({ caseId, finding, at: new Date().toISOString() });
     upsertSearchAttributes([{ key: searchAttributes.findingNames, value: findings.map((f) => f.name).slice(0, 100) }]);
   }
 
