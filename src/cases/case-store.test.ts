@@ -67,6 +67,17 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     expect((await store.caseForFinding(first.finding.name))!.id).toBe('case-000000000001');
   });
 
+  test('a dead letter keeps the bytes as received, once per message, whatever the reason quotes', async () => {
+    const raw = Buffer.from([0xff, 0x00, 0x7b, 0x0a]);
+    const letter = { source: 'pubsub:projects/p/subscriptions/s', messageId: '42', receivedAt: '2026-11-22T06:00:00Z', reason: 'invalid finding at x: "\u0000\ud800" is odd', raw, attributes: { 'k\u0000': 'v' } };
+    const id = await store.recordDeadLetter(letter);
+    expect(await store.recordDeadLetter({ ...letter, reason: 'again' })).toBe(id);
+    expect(id).toMatch(/^dl-[0-9a-f]{16}$/);
+    expect(await store.deadLetterRaw(id)).toEqual(raw);
+    expect(await store.deadLetter(id)).toMatchObject({ message_id: '42', reason: 'invalid finding at x: "\\u0000\uFFFD" is odd', attributes: { 'k\\u0000': 'v' }, size: 4 });
+    expect((await store.listDeadLetters()).map((l) => l.id)).toContain(id);
+  });
+
   test('events are idempotent, state is merged, evidence and actions recorded, verdicts cached', async () => {
     const finding = parsed('netcat').finding;
     await opened('case-000000000003', finding);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Finding, ParsedFinding } from '../findings/model';
 import type { ActionResult, CaseStatus, Decision, Plan } from '../workflows/shared';
 import type { Database } from './database';
@@ -65,6 +66,36 @@ export interface CaseRecord {
   actions: (ActionResult & { action_key: string; dry_run: boolean })[];
 }
 
+export interface NewDeadLetter {
+  /** Where it came from: `pubsub:projects/P/subscriptions/S`, `push`, `poller:organizations/O`. */
+  source: string;
+  messageId: string;
+  receivedAt: string;
+  reason: string;
+  raw: Buffer;
+  attributes: Record<string, string>;
+}
+
+export interface DeadLetter {
+  id: string;
+  source: string;
+  message_id: string;
+  received_at: string;
+  reason: string;
+  raw_sha256: string;
+  attributes: Record<string, string>;
+  size: number;
+}
+
+/** PostgreSQL text holds no U+0000 and no lone surrogate; a hostile message may carry both. */
+function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\\u0000').replace(/\p{Cs}/gu, '\uFFFD');
+}
+
+function storableAttributes(attributes: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(attributes).slice(0, 100).map(([key, value]) => [storableText(key).slice(0, 256), storableText(String(value)).slice(0, 1024)]));
+}
+
 export interface CaseStateFields {
   readyAt?: string;
   decidedAt?: string;
@@ -90,6 +121,51 @@ export class CaseStore {
       'insert into intake (finding_name, raw, raw_sha256, finding) values ($1, $2, $3, $4) on conflict (finding_name) do nothing',
       [parsed.finding.name, parsed.raw, parsed.finding.intake.rawSha256, JSON.stringify(parsed.finding)],
     );
+  }
+
+  /**
+   * A message no finding could be read from, kept as received (bytes, attributes, why) so it can
+   * be inspected and replayed by hand; its source and message ID make a redelivery one record.
+   */
+  async recordDeadLetter(letter: NewDeadLetter): Promise<string> {
+    const id = `dl-${createHash('sha256').update(`${letter.source}\n${letter.messageId}`).digest('hex').slice(0, 16)}`;
+    await this.db.query(
+      `insert into dead_letters (id, source, message_id, received_at, reason, raw, raw_sha256, attributes)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (id) do nothing`,
+      [id, letter.source, letter.messageId, letter.receivedAt, storableText(letter.reason), letter.raw, createHash('sha256').update(letter.raw).digest('hex'), JSON.stringify(storableAttributes(letter.attributes))],
+    );
+    return id;
+  }
+
+  async listDeadLetters(options: { limit?: number } = {}): Promise<DeadLetter[]> {
+    return this.db.query<DeadLetter>(
+      'select id, source, message_id, received_at, reason, raw_sha256, attributes, length(raw) as size from dead_letters order by received_at desc, id limit $1',
+      [options.limit ?? 100],
+    );
+  }
+
+  /** The newest event time a poller has read for a source; it reads from there (less an overlap) next time. */
+  async pollerCursor(source: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ event_time: string }>('select event_time from poller_cursors where source = $1', [source]);
+    return row?.event_time;
+  }
+
+  async setPollerCursor(source: string, eventTime: string): Promise<void> {
+    await this.db.query(
+      `insert into poller_cursors (source, event_time) values ($1, $2)
+       on conflict (source) do update set event_time = greatest(poller_cursors.event_time, excluded.event_time), updated_at = now()`,
+      [source, eventTime],
+    );
+  }
+
+  async deadLetter(id: string): Promise<DeadLetter | undefined> {
+    const [row] = await this.db.query<DeadLetter>('select id, source, message_id, received_at, reason, raw_sha256, attributes, length(raw) as size from dead_letters where id = $1', [id]);
+    return row;
+  }
+
+  async deadLetterRaw(id: string): Promise<Buffer | undefined> {
+    const [row] = await this.db.query<{ raw: Buffer | Uint8Array }>('select raw from dead_letters where id = $1', [id]);
+    return row ? Buffer.from(row.raw) : undefined;
   }
 
   /** Why a received finding started no case (out of scope): kept with the raw text, inspectable. */

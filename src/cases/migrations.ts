@@ -128,6 +128,28 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       alter table evidence add column parent_sha256 text;
     `,
   },
+  {
+    id: 5,
+    name: 'intake bookkeeping: dead letters, poller cursors',
+    sql: `
+      create table dead_letters (
+        id text primary key,
+        source text not null,
+        message_id text not null,
+        received_at timestamptz not null,
+        reason text not null,
+        raw bytea not null,
+        raw_sha256 text not null,
+        attributes jsonb not null default '{}'
+      );
+      create index dead_letters_received on dead_letters (received_at);
+      create table poller_cursors (
+        source text primary key,
+        event_time text not null,
+        updated_at timestamptz not null default now()
+      );
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

@@ -1,0 +1,74 @@
+import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
+import type { IngestDeps } from './ingest';
+import { handleMessage, type MessageOutcome } from './message-intake';
+
+/**
+ * A streaming-pull subscriber on the subscription an SCC NotificationConfig's topic feeds.
+ * Each message is handled once (see handleMessage) and acknowledged when settled; a message
+ * that could not be settled (Temporal or the store unreachable) is nacked for redelivery.
+ */
+export interface PullIntakeOptions {
+  /** `projects/P/subscriptions/S`. */
+  subscription: string;
+  /** `host:port` of a Pub/Sub emulator; the real service (ADC) otherwise. */
+  emulatorHost?: string;
+  /** How many messages are handled at once. */
+  maxInFlight?: number;
+  onOutcome?: (outcome: MessageOutcome) => void;
+  onError?: (error: Error, messageId?: string) => void;
+}
+
+const subscriptionPath = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/subscriptions\/([A-Za-z][\w.~+%-]{2,254})$/;
+
+export function parseSubscription(name: string): { project: string; subscription: string } {
+  const match = subscriptionPath.exec(name);
+  if (!match) throw new Error(`"${name.slice(0, 300)}" is not a Pub/Sub subscription (projects/PROJECT/subscriptions/NAME)`);
+  return { project: match[1]!, subscription: match[2]! };
+}
+
+export class PubSubPullIntake {
+  private readonly client: PubSub;
+  private readonly subscription: Subscription;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly deps: IngestDeps,
+    private readonly options: PullIntakeOptions,
+  ) {
+    const { project, subscription } = parseSubscription(options.subscription);
+    this.client = new PubSub({ projectId: project, ...(options.emulatorHost ? { apiEndpoint: options.emulatorHost, emulatorMode: true } : {}) });
+    this.subscription = this.client.subscription(subscription, { flowControl: { maxMessages: options.maxInFlight ?? 8, allowExcessMessages: false } });
+  }
+
+  start(): void {
+    this.subscription.on('message', (message: Message) => {
+      const work = this.handle(message).finally(() => this.inFlight.delete(work));
+      this.inFlight.add(work);
+    });
+    // The stream reconnects by itself; an error here is reported, never fatal to the process.
+    this.subscription.on('error', (error: Error) => this.options.onError?.(error));
+  }
+
+  private async handle(message: Message): Promise<void> {
+    try {
+      const outcome = await handleMessage(this.deps, {
+        source: `pubsub:${this.options.subscription}`,
+        messageId: message.id,
+        data: message.data,
+        attributes: { ...message.attributes },
+      });
+      message.ack();
+      this.options.onOutcome?.(outcome);
+    } catch (error) {
+      message.nack();
+      this.options.onError?.(error instanceof Error ? error : new Error(String(error)), message.id);
+    }
+  }
+
+  /** Stops pulling, lets the messages in hand settle, then closes the client. */
+  async stop(): Promise<void> {
+    await this.subscription.close();
+    await Promise.allSettled([...this.inFlight]);
+    await this.client.close();
+  }
+}

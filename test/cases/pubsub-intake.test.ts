@@ -1,0 +1,141 @@
+import { PubSub } from '@google-cloud/pubsub';
+import { FindingError } from '../../src/findings/errors';
+import { parseFinding } from '../../src/findings/parse';
+import { PubSubPullIntake, parseSubscription } from '../../src/intake/pubsub-pull';
+import type { MessageOutcome } from '../../src/intake/message-intake';
+import { defaultPolicy } from '../../src/workflows/shared';
+import { startCaseRig, type CaseRig } from '../case-rig';
+import { fuzzedFindingTexts } from '../fixtures/fuzzed-findings';
+import { startPubSubEmulator, type PubSubEmulator } from '../pubsub-emulator';
+import { uniqueTaskQueue } from '../temporal/harness';
+
+/** Findings pulled from a subscription on the real Pub/Sub emulator, as an SCC NotificationConfig publishes them. */
+
+const project = 'acme-security';
+let emulator: PubSubEmulator;
+let pubsub: PubSub;
+let rig: CaseRig;
+
+beforeAll(async () => {
+  emulator = await startPubSubEmulator();
+  pubsub = new PubSub({ projectId: project, apiEndpoint: emulator.host, emulatorMode: true });
+  rig = await startCaseRig();
+  await rig.startWorker();
+}, 120_000);
+
+afterAll(async () => {
+  await rig?.stop();
+  await pubsub?.close();
+  await emulator?.stop();
+});
+
+async function subscriptionFor(name: string): Promise<string> {
+  const [topic] = await pubsub.createTopic(`${name}-topic`);
+  await topic.createSubscription(name, { ackDeadlineSeconds: 10 });
+  return `projects/${project}/subscriptions/${name}`;
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test('a subscription name is checked before anything connects', () => {
+  expect(parseSubscription('projects/acme-security/subscriptions/scc-findings')).toEqual({ project: 'acme-security', subscription: 'scc-findings' });
+  expect(() => parseSubscription('projects/../subscriptions/x')).toThrow(/is not a Pub\/Sub subscription \(projects\/PROJECT\/subscriptions\/NAME\)/);
+});
+
+test('pulled findings start one case per subject, redeliveries join it, and malformed messages become dead letters, acknowledged once', async () => {
+  const subscription = await subscriptionFor('scc-responder');
+  const topic = pubsub.topic('scc-responder-topic');
+  const outcomes: MessageOutcome[] = [];
+  const errors: string[] = [];
+  const intake = new PubSubPullIntake(
+    { client: rig.env.client, store: rig.store, taskQueue: rig.taskQueue, policy: rig.policy, workflowIdPrefix: rig.workflowIdPrefix },
+    { subscription, emulatorHost: emulator.host, onOutcome: (o) => outcomes.push(o), onError: (e) => errors.push(e.message) },
+  );
+  intake.start();
+  try {
+    const malformed = [Buffer.from('{"finding": '), Buffer.from([0xff, 0xfe, 0x00, 0x7b]), Buffer.from(rig.finding('Malicious Script Executed', 'gke').raw.replace(/"Pod_Name":\s*"[^"]+"/, '"Pod_Name": "../../etc/passwd"'))];
+    const published: string[] = [];
+    for (const data of malformed) published.push(await topic.publishMessage({ data, attributes: { source: 'test' } }));
+    await until(() => outcomes.length === 3, 30_000, () => JSON.stringify(outcomes));
+    expect(outcomes.map((o) => o.outcome)).toEqual(['dead-letter', 'dead-letter', 'dead-letter']);
+
+    // The subscriber lives on: the same finding three times, and another on a different container.
+    const compiler = rig.finding('Launch Code Compiler Tool In Container', 'cloud-run');
+    const script = rig.finding('Malicious Script Executed', 'gke');
+    for (const parsed of [compiler, compiler, script, compiler]) await topic.publishMessage({ data: Buffer.from(parsed.raw) });
+    await until(() => outcomes.length === 7, 30_000, () => JSON.stringify(outcomes));
+    const ingested = outcomes.filter((o) => o.outcome === 'ingested');
+    expect(ingested).toHaveLength(4);
+    const byFinding = new Map(ingested.map((o) => [o.findingName, new Set<string>()]));
+    for (const o of ingested) byFinding.get(o.findingName)!.add(o.caseId);
+    expect([...byFinding.values()].map((cases) => cases.size)).toEqual([1, 1]);
+    const compilerCase = ingested.find((o) => o.findingName === compiler.finding.name)!;
+    await rig.waitForStatus(compilerCase.workflowId, '', 'awaiting-decision', 90_000);
+
+    const letters = await rig.store.listDeadLetters();
+    expect(letters).toHaveLength(3);
+    expect(letters.map((l) => l.reason)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^invalid finding at finding\.sourceProperties\.Pod_Name: /),
+      expect.stringMatching(/^invalid finding: is not JSON/),
+      expect.stringMatching(/^invalid finding: is not valid UTF-8/),
+    ]));
+    for (const [index, data] of malformed.entries()) {
+      const letter = letters.find((l) => l.message_id === published[index])!;
+      expect(await rig.store.deadLetterRaw(letter.id)).toEqual(data);
+      expect(letter).toMatchObject({ source: `pubsub:${subscription}`, attributes: { source: 'test' }, size: data.length });
+    }
+    // Settled means acknowledged: nothing comes back once the ack deadline has passed.
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    expect(outcomes).toHaveLength(7);
+    expect(errors).toEqual([]);
+  } finally {
+    await intake.stop();
+  }
+}, 180_000);
+
+test('10,000 fuzzed findings through Pub/Sub: each valid one is ingested, each invalid one is a dead letter, nothing is started from it', async () => {
+  const texts = fuzzedFindingTexts(10_000);
+  const invalid = texts.filter((text) => {
+    try {
+      parseFinding(text);
+      return false;
+    } catch (error) {
+      if (error instanceof FindingError) return true;
+      throw error;
+    }
+  });
+  const subscription = await subscriptionFor('scc-fuzz');
+  const topic = pubsub.topic('scc-fuzz-topic', { batching: { maxMessages: 500, maxMilliseconds: 20 } });
+  // No worker serves this queue: every workflow on it afterwards was started by intake.
+  const taskQueue = uniqueTaskQueue('pubsub-fuzz');
+  const outcomes: MessageOutcome[] = [];
+  const errors: string[] = [];
+  const intake = new PubSubPullIntake(
+    { client: rig.env.client, store: rig.store, taskQueue, policy: { ...defaultPolicy, approvers: ['secops@acme.example'] }, workflowIdPrefix: `scc-case-${taskQueue}` },
+    { subscription, emulatorHost: emulator.host, maxInFlight: 32, onOutcome: (o) => outcomes.push(o), onError: (e) => errors.push(e.message) },
+  );
+  intake.start();
+  try {
+    await Promise.all(texts.map((text, index) => topic.publishMessage({ data: Buffer.from(text), attributes: { index: String(index) } })));
+    // Pub/Sub delivers at least once: a message can come twice, and is then settled twice the same way.
+    const settled = () => new Map(outcomes.map((o) => [o.messageId, o]));
+    await until(() => settled().size >= texts.length, 300_000, () => `${settled().size} of ${texts.length} settled; errors: ${errors.slice(0, 3).join(' | ')}`);
+    const deadLetters = [...settled().values()].filter((o) => o.outcome === 'dead-letter');
+    expect(deadLetters).toHaveLength(invalid.length);
+    for (const letter of deadLetters) expect(letter.reason).toMatch(/^invalid finding( at [^:\n]{1,200})?: [^\n]{1,400}$/);
+    const started = new Set(outcomes.flatMap((o) => (o.outcome === 'ingested' ? [o.workflowId] : [])));
+    const onQueue = new Set<string>();
+    for await (const workflow of rig.env.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) onQueue.add(workflow.workflowId);
+    expect(onQueue).toEqual(started);
+    expect((await rig.store.listDeadLetters({ limit: 20_000 })).length).toBeGreaterThanOrEqual(invalid.length);
+    for (const id of onQueue) await rig.env.client.workflow.getHandle(id).terminate('fuzz test done').catch(() => undefined);
+  } finally {
+    await intake.stop();
+  }
+}, 420_000);
