@@ -1,0 +1,86 @@
+import { createSign, generateKeyPairSync } from 'node:crypto';
+import { PushEndpoint, type PushAuth } from '../../src/intake/push-endpoint';
+import { startPushServer, type PushServer } from '../../src/intake/push-server';
+import { startCaseRig, type CaseRig } from '../case-rig';
+
+/** The Pub/Sub push endpoint over HTTP: who may push, and what becomes of what they push. */
+
+let rig: CaseRig;
+
+beforeAll(async () => {
+  rig = await startCaseRig();
+  await rig.startWorker();
+});
+
+afterAll(async () => {
+  await rig?.stop();
+});
+
+async function serve(auth: PushAuth): Promise<PushServer> {
+  const endpoint = new PushEndpoint({ client: rig.env.client, store: rig.store, taskQueue: rig.taskQueue, policy: rig.policy, workflowIdPrefix: rig.workflowIdPrefix }, auth);
+  return startPushServer(endpoint, { host: '127.0.0.1', port: 0 });
+}
+
+function envelope(data: Buffer | string, messageId: string): string {
+  return JSON.stringify({ message: { data: Buffer.from(data).toString('base64'), messageId, attributes: { via: 'push' } }, subscription: 'projects/acme-security/subscriptions/scc-push' });
+}
+
+async function push(server: PushServer, body: string, token?: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(server.url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  return { status: response.status, text: await response.text() };
+}
+
+test('lab shared secret: strangers are turned away without a trace; pushed findings start their case; unreadable ones are dead letters, acknowledged', async () => {
+  const server = await serve({ kind: 'shared-secret', secret: 'lab-push-secret' });
+  try {
+    const finding = rig.finding('Launch Code Compiler Tool In Container', 'cloud-run');
+    const lettersBefore = (await rig.store.listDeadLetters()).length;
+    expect(await push(server, envelope(finding.raw, 'm-1'))).toMatchObject({ status: 401 });
+    expect(await push(server, envelope(finding.raw, 'm-1'), 'guess')).toMatchObject({ status: 403 });
+    expect((await rig.store.listDeadLetters()).length).toBe(lettersBefore);
+    expect(await rig.store.caseForFinding(finding.finding.name)).toBeUndefined();
+
+    expect(await push(server, envelope(finding.raw, 'm-1'), 'lab-push-secret')).toEqual({ status: 204, text: '' });
+    expect(await push(server, envelope(finding.raw, 'm-1'), 'lab-push-secret')).toEqual({ status: 204, text: '' });
+    expect(await push(server, envelope('{"finding": {"name": 1}}', 'm-2'), 'lab-push-secret')).toEqual({ status: 204, text: '' });
+    expect(await push(server, '{"not": "an envelope"}', 'lab-push-secret')).toEqual({ status: 204, text: '' });
+    const letters = await rig.store.listDeadLetters();
+    expect(letters.slice(0, 2).map((l) => [l.source, l.reason]).sort()).toEqual([
+      ['push', expect.stringMatching(/^not a Pub\/Sub push envelope: /)],
+      ['push:projects/acme-security/subscriptions/scc-push', expect.stringMatching(/^invalid finding at finding\./)],
+    ]);
+
+    const running = await rig.env.client.workflow.list({ query: `TaskQueue = '${rig.taskQueue}'` });
+    const ids = [];
+    for await (const workflow of running) ids.push(workflow.workflowId);
+    expect(ids).toHaveLength(1);
+    await rig.waitForStatus(ids[0]!, '', 'awaiting-decision', 90_000);
+  } finally {
+    await server.close();
+  }
+}, 120_000);
+
+test('production OIDC: only a token for this audience, signed for this service account and unexpired, is let in', async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const certs = { 'key-1': publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  const audience = 'https://scc-responder.acme.example/pubsub/push';
+  const serviceAccount = 'scc-push@acme-security.iam.gserviceaccount.com';
+  const token = (claims: Record<string, unknown>) => {
+    const now = Math.floor(Date.now() / 1000);
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${encode({ alg: 'RS256', kid: 'key-1', typ: 'JWT' })}.${encode({ iss: 'https://accounts.google.com', aud: audience, email: serviceAccount, email_verified: true, sub: '1', iat: now, exp: now + 600, ...claims })}`;
+    return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(privateKey).toString('base64url')}`;
+  };
+  const server = await serve({ kind: 'oidc', audience, serviceAccount, certs: async () => certs });
+  try {
+    const body = envelope('{"finding": ', 'm-oidc');
+    expect(await push(server, body, token({ aud: 'https://elsewhere.example' }))).toMatchObject({ status: 401, text: expect.stringMatching(/audience/i) });
+    expect(await push(server, body, token({ exp: Math.floor(Date.now() / 1000) - 3600, iat: Math.floor(Date.now() / 1000) - 7200 }))).toMatchObject({ status: 401 });
+    expect(await push(server, body, token({ email: 'someone@acme-security.iam.gserviceaccount.com' }))).toMatchObject({ status: 403 });
+    expect(await push(server, body, `${token({}).slice(0, -4)}AAAA`)).toMatchObject({ status: 401 });
+    expect(await push(server, body, token({}))).toEqual({ status: 204, text: '' });
+    expect((await rig.store.listDeadLetters()).find((l) => l.message_id === 'm-oidc')).toMatchObject({ reason: expect.stringMatching(/is not JSON/) });
+  } finally {
+    await server.close();
+  }
+});
