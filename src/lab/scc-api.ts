@@ -23,6 +23,11 @@ export class SccApi {
     return this.findings;
   }
 
+  /** A finding SCC raised just now: what a poller should see on its next read. */
+  add(entry: StoredFinding): void {
+    this.findings.push(structuredClone(entry));
+  }
+
   routes(router: Router): void {
     const parent = '((?:organizations|folders|projects)/[^/]+/sources/[^/]+(?:/locations/[^/]+)?)';
     const name = '((?:organizations|folders|projects)/[^/]+/sources/[^/]+(?:/locations/[^/]+)?/findings/[^/:]+)';
