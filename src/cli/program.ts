@@ -5,6 +5,7 @@ import type { Lab } from '../lab/server';
 import { CliContext } from './cli-context';
 import { CommandError, decideCommand, ingestCommand, listCommand, showCommand, statusCommand, verifyCommand } from './case-commands';
 import { revertCommand } from './revert-command';
+import { deadLetterShowCommand, deadLettersListCommand, pollIntakeCommand, pubsubIntakeCommand, pushIntakeCommand } from './intake-commands';
 import { ConfigError } from '../config/config';
 import { runWorker } from '../worker/main';
 import { upCommand, type UpOptions } from './up-command';
@@ -106,6 +107,41 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .argument('<case>')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('json'))
     .action((caseId: string, options: { format: 'json' | 'md' }) => withContext((context) => showCommand(context, caseId, options.format, io))());
+  const intake = program.command('intake').description('receive findings as SCC delivers them');
+  intake
+    .command('pubsub')
+    .description('pull findings from the subscription of an SCC NotificationConfig topic until stopped; one JSON line per message')
+    .requiredOption('--subscription <name>', 'projects/PROJECT/subscriptions/NAME')
+    .option('--emulator <host:port>', 'a Pub/Sub emulator (default: $PUBSUB_EMULATOR_HOST, else the real service)')
+    .option('--max-in-flight <n>', 'messages handled at once', '8')
+    .action((options: { subscription: string; emulator?: string; maxInFlight: string }) => withContext((context) => pubsubIntakeCommand(context, options, io, untilSignal))());
+  intake
+    .command('push')
+    .description('serve POST /pubsub/push for a Pub/Sub push subscription until stopped; one JSON line per message')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '8080')
+    .action((options: { host: string; port: string }) => withContext((context) => pushIntakeCommand(context, options, io, untilSignal))());
+  intake
+    .command('poll')
+    .description("poll SCC's listFindings (ACTIVE, the given categories) from a cursor kept in the case store, until stopped")
+    .requiredOption('--parent <parent>', 'organizations/ORG/sources/- (or a folder, a project, one source)')
+    .option('--category <name...>', 'categories to ask for (default: all)')
+    .option('--interval-seconds <n>', 'seconds between polls', '60')
+    .option('--start-from <time>', 'where the first poll starts when no cursor is stored (default: 24 hours ago)')
+    .action((options: { parent: string; category?: string[]; intervalSeconds: string; startFrom?: string }) => withContext((context) => pollIntakeCommand(context, options, io, untilSignal))());
+  const deadLetters = program.command('dead-letters').description('messages no finding could be read from, kept as received');
+  deadLetters
+    .command('list')
+    .description('the newest dead letters, with why each was refused')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--limit <n>', 'how many', '100')
+    .action((options: { format: 'text' | 'json'; limit: string }) => withContext((context) => deadLettersListCommand(context, options, io))());
+  deadLetters
+    .command('show')
+    .description('the message exactly as received, on standard output')
+    .argument('<id>')
+    .action((id: string) => withContext((context) => deadLetterShowCommand(context, id, io))());
+
   program
     .command('worker')
     .description('run a worker: the case workflows and their activities')

@@ -83,6 +83,13 @@ const configSchema = z.object({
   maxArtifactBytes: z.number().int().positive().default(64 * 1024 * 1024),
   /** Reads files out of distroless containers; pinned by digest so what runs next to evidence is known. */
   captureImage: z.string().regex(/@sha256:[0-9a-f]{64}$/, 'an image pinned by digest (…@sha256:…)').default(defaultCaptureImage),
+  /** Who may call the Pub/Sub push endpoint: Google's OIDC token (production) or a shared secret (the lab). */
+  push: z
+    .union([
+      z.strictObject({ audience: z.string().url(), serviceAccount: z.string().regex(/^[^\s@]+@[a-z0-9.-]+$/, 'a service account e-mail') }),
+      z.strictObject({ sharedSecret: z.string().min(16, 'at least 16 characters') }),
+    ])
+    .optional(),
   /** A workflow bundle built ahead of time (an image build step), so a worker starts in a second instead of bundling. */
   workflowBundlePath: z.string().optional(),
 });
@@ -123,6 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     temporal,
     policy,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.SCC_PUSH_AUDIENCE && env.SCC_PUSH_SERVICE_ACCOUNT ? { push: { audience: env.SCC_PUSH_AUDIENCE, serviceAccount: env.SCC_PUSH_SERVICE_ACCOUNT } } : {}),
+    ...(env.SCC_PUSH_SECRET ? { push: { sharedSecret: env.SCC_PUSH_SECRET } } : {}),
     ...(env.SCC_WORKFLOW_BUNDLE ? { workflowBundlePath: env.SCC_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),
     ...(env.SCC_EVIDENCE_BUCKET ? { evidence: { ...(base.evidence as object | undefined), bucket: env.SCC_EVIDENCE_BUCKET } } : {}),
