@@ -1,7 +1,12 @@
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { PushEndpoint, type PushAuth } from '../../src/intake/push-endpoint';
 import { startPushServer, type PushServer } from '../../src/intake/push-server';
+import { FindingError } from '../../src/findings/errors';
+import { parseFinding } from '../../src/findings/parse';
+import type { MessageOutcome } from '../../src/intake/message-intake';
 import { startCaseRig, type CaseRig } from '../case-rig';
+import { fuzzedFindingTexts } from '../fixtures/fuzzed-findings';
+import { uniqueTaskQueue } from '../temporal/harness';
 
 /** The Pub/Sub push endpoint over HTTP: who may push, and what becomes of what they push. */
 
@@ -84,3 +89,39 @@ test('production OIDC: only a token for this audience, signed for this service a
     await server.close();
   }
 });
+
+test('10,000 fuzzed findings pushed: every one acknowledged, each invalid one a dead letter, nothing started from it', async () => {
+  const texts = fuzzedFindingTexts(10_000);
+  const invalid = new Set(texts.flatMap((text, index) => {
+    try {
+      parseFinding(text);
+      return [];
+    } catch (error) {
+      if (error instanceof FindingError) return [index];
+      throw error;
+    }
+  }));
+  // No worker serves this queue: every workflow on it afterwards was started by a push.
+  const taskQueue = uniqueTaskQueue('push-fuzz');
+  const endpoint = new PushEndpoint({ client: rig.env.client, store: rig.store, taskQueue, policy: rig.policy, workflowIdPrefix: `scc-case-${taskQueue}` }, { kind: 'shared-secret', secret: 'lab-push-secret' });
+  const outcomes: MessageOutcome[] = [];
+  const server = await startPushServer(endpoint, { host: '127.0.0.1', port: 0, onResponse: (r) => r.outcome && outcomes.push(r.outcome) });
+  try {
+    let next = 0;
+    const statuses: number[] = [];
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      for (let index = next++; index < texts.length; index = next++) statuses.push((await push(server, envelope(texts[index]!, `fuzz-${index}`), 'lab-push-secret')).status);
+    }));
+    expect(new Set(statuses)).toEqual(new Set([204]));
+    const letters = outcomes.filter((o) => o.outcome === 'dead-letter');
+    expect(new Set(letters.map((o) => Number(o.messageId.slice('fuzz-'.length))))).toEqual(invalid);
+    for (const letter of letters) expect(letter.reason).toMatch(/^invalid finding( at [^:\n]{1,200})?: [^\n]{1,400}$/);
+    const started = new Set(outcomes.flatMap((o) => (o.outcome === 'ingested' ? [o.workflowId] : [])));
+    const onQueue = new Set<string>();
+    for await (const workflow of rig.env.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) onQueue.add(workflow.workflowId);
+    expect(onQueue).toEqual(started);
+    for (const id of onQueue) await rig.env.client.workflow.getHandle(id).terminate('push fuzz test done').catch(() => undefined);
+  } finally {
+    await server.close();
+  }
+}, 300_000);
