@@ -17,4 +17,6 @@ export interface ActivityDeps {
   maxArtifactBytes: number;
   /** The ephemeral container image for capture from images without a shell, pinned by digest. */
   captureImage: string;
+  /** Where a notice links to (the console's base URL), and who gets notices nobody else owns. */
+  routing?: { consoleUrl?: string; defaultRecipients: string[] };
 }

@@ -1,12 +1,20 @@
 /**
- * Where notices go. A generic JSON webhook here; richer routing (Slack, signed webhooks, e-mail)
- * plugs in behind the same interface.
+ * Where notices go. The plain JSON webhook is here; Slack, the signed webhook and e-mail are
+ * channels in src/notify/channels.ts behind the same interface.
  */
 export interface Notice {
   event: string;
   recipients: string[];
   text: string;
   caseId?: string;
+  /** Case and event: the same notice delivered twice has the same ID. */
+  id?: string;
+  subject?: string;
+  /** Where the recipients came from: the finding's contacts, an annotation, the default route. */
+  routedBy?: string;
+  consoleUrl?: string;
+  /** The CLI command that acts on it. */
+  command?: string;
 }
 
 export interface Notifier {

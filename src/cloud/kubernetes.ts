@@ -124,6 +124,13 @@ export class KubernetesAdapter {
     };
   }
 
+  async getNamespace(name: string): Promise<{ name: string; labels: Record<string, string>; annotations: Record<string, string> }> {
+    const context = this.context('get namespace', name);
+    checkName('kubernetesLabel', name, 'namespace', context);
+    const namespace = await this.call(context, () => this.core.readNamespace({ name }));
+    return { name, labels: namespace.metadata?.labels ?? {}, annotations: namespace.metadata?.annotations ?? {} };
+  }
+
   async getPod(namespace: string, name: string): Promise<PodInfo> {
     const context = this.context('get pod', `${namespace}/${name}`);
     this.checkPod(namespace, name, context);
