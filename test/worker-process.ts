@@ -14,6 +14,9 @@ export interface WorkerProcessOptions {
   databaseUrl: string;
   lab: Lab;
   policy: Policy;
+  metricsAddress?: string;
+  /** Every line the worker writes on stderr (its JSON log). */
+  onLogLine?: (line: string) => void;
 }
 
 const root = join(__dirname, '..');
@@ -30,14 +33,20 @@ export function startWorkerProcess(options: WorkerProcessOptions): ChildProcess 
     policy: options.policy,
     virusTotalPerMinute: 600,
     workflowBundlePath: prebuiltWorkflowBundle().codePath,
+    ...(options.metricsAddress ? { metricsAddress: options.metricsAddress } : {}),
   }));
   const env: NodeJS.ProcessEnv = { ...process.env, SCC_CONFIG: config, NODE_OPTIONS: '' };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [join(root, 'bin/scc-responder.js'), 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let partial = '';
   child.stderr?.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    // The SDK's own start-up and shutdown lines say nothing a failing test needs.
-    if (!/\[INFO\]/.test(text)) process.stderr.write(`[worker ${child.pid}] ${text}`);
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      options.onLogLine?.(line);
+      // Routine lines say nothing a failing test needs; warnings and errors do.
+      if (!/"level":"(info|debug|trace)"/.test(line)) process.stderr.write(`[worker ${child.pid}] ${line}\n`);
+    }
   });
   return child;
 }

@@ -75,6 +75,18 @@ const configSchema = z.object({
   /** Which findings start a case at all (organizations, folders, projects, clusters, namespaces, services). */
   scope: scopeSchema.optional(),
   notifyWebhookUrl: z.string().url().optional(),
+  /** Notice channels and routing (src/notify): any combination; none means notices are only recorded. */
+  notifications: z
+    .strictObject({
+      consoleUrl: z.string().url().optional(),
+      defaultRecipients: z.array(z.string().regex(/^[^\s@]+@[a-z0-9.-]+$/i, 'an e-mail address')).max(50).default([]),
+      slackWebhookUrl: z.string().url().optional(),
+      webhook: z.strictObject({ url: z.string().url(), secret: z.string().min(16, 'at least 16 characters') }).optional(),
+      smtp: z
+        .strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535), secure: z.boolean().optional(), user: z.string().optional(), password: z.string().optional(), from: z.string().min(3) })
+        .optional(),
+    })
+    .default({ defaultRecipients: [] }),
   /** Where artifacts go: a local directory (<dataDir>/evidence) unless a Cloud Storage bucket is named. */
   evidence: z
     .object({ bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'a Cloud Storage bucket name').optional(), prefix: z.string().regex(/^([a-z0-9._-]+\/)*$/).default('evidence/') })
@@ -90,6 +102,8 @@ const configSchema = z.object({
       z.strictObject({ sharedSecret: z.string().min(16, 'at least 16 characters') }),
     ])
     .optional(),
+  /** `host:port` where the worker serves Prometheus metrics (GET /metrics); off when absent. */
+  metricsAddress: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').optional(),
   /** A workflow bundle built ahead of time (an image build step), so a worker starts in a second instead of bundling. */
   workflowBundlePath: z.string().optional(),
 });
@@ -132,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.SCC_PUSH_AUDIENCE && env.SCC_PUSH_SERVICE_ACCOUNT ? { push: { audience: env.SCC_PUSH_AUDIENCE, serviceAccount: env.SCC_PUSH_SERVICE_ACCOUNT } } : {}),
     ...(env.SCC_PUSH_SECRET ? { push: { sharedSecret: env.SCC_PUSH_SECRET } } : {}),
+    ...(env.SCC_METRICS_ADDRESS ? { metricsAddress: env.SCC_METRICS_ADDRESS } : {}),
     ...(env.SCC_WORKFLOW_BUNDLE ? { workflowBundlePath: env.SCC_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),
     ...(env.SCC_EVIDENCE_BUCKET ? { evidence: { ...(base.evidence as object | undefined), bucket: env.SCC_EVIDENCE_BUCKET } } : {}),

@@ -1,10 +1,12 @@
 import { loadConfig } from '../config/config';
 import { createWorker } from './create-worker';
+import { installTelemetry } from './telemetry';
 import { buildActivityDeps, connectWorker, openCaseStore } from './runtime';
 
 /** The worker process: configuration validated first, then runs until SIGINT/SIGTERM, then drains. */
 export async function runWorker(): Promise<void> {
   const config = loadConfig();
+  installTelemetry(config.metricsAddress ? { metricsAddress: config.metricsAddress } : {});
   const store = await openCaseStore(config);
   const deps = buildActivityDeps(config, store);
   const connection = await connectWorker(config);

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { WebhookNotifier } from '../activities/notifier';
+import { WebhookNotifier, type Notifier } from '../activities/notifier';
+import { ChannelNotifier, EmailChannel, SignedWebhookChannel, SlackChannel, type Channel } from '../notify/channels';
 import { VirusTotalLookups } from '../activities/virustotal-lookups';
 import type { ActivityDeps } from '../activities';
 import { CaseStore } from '../cases/case-store';
@@ -52,13 +53,26 @@ export async function openCaseStore(config: Config): Promise<CaseStore> {
   return store;
 }
 
+/** The channels the configuration names; the plain JSON webhook of earlier configurations is one of them. */
+export function notifierFor(config: Config): Notifier {
+  const { notifications } = config;
+  const channels: Channel[] = [];
+  if (notifications.slackWebhookUrl) channels.push(new SlackChannel(notifications.slackWebhookUrl));
+  if (notifications.webhook) channels.push(new SignedWebhookChannel(notifications.webhook.url, notifications.webhook.secret));
+  if (notifications.smtp) channels.push(new EmailChannel(notifications.smtp));
+  if (channels.length === 0) return new WebhookNotifier(config.notifyWebhookUrl);
+  if (config.notifyWebhookUrl) channels.push({ name: 'json-webhook', deliver: async (notice) => void (await new WebhookNotifier(config.notifyWebhookUrl).send(notice)) });
+  return new ChannelNotifier(channels);
+}
+
 export function buildActivityDeps(config: Config, store: CaseStore, clients: CloudClients = createCloudClients(config.cloud)): ActivityDeps {
   return {
     clients,
     store,
     evidence: config.evidence.bucket ? new GcsEvidenceStore(config.cloud, config.evidence.bucket, config.evidence.prefix) : new LocalEvidenceStore(join(config.dataDir, 'evidence')),
     virusTotal: new VirusTotalLookups(new VirusTotalAdapter(virusTotalBaseUrl(config.cloud), config.cloud.virusTotal?.apiKey), store, config.virusTotalPerMinute),
-    notifier: new WebhookNotifier(config.notifyWebhookUrl),
+    notifier: notifierFor(config),
+    routing: { defaultRecipients: config.notifications.defaultRecipients, ...(config.notifications.consoleUrl ? { consoleUrl: config.notifications.consoleUrl } : {}) },
     collector: `scc-responder worker on ${hostname()} (pid ${process.pid})`,
     maxArtifactBytes: config.maxArtifactBytes,
     captureImage: config.captureImage,

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -19,6 +20,7 @@ import { suppressionFor } from './suppression';
 import { collectionOrder, type EvidenceSource } from './collection-order';
 import { approvalsStillNeeded, isDecided, refusalReason } from './decision-rules';
 import { searchAttributes } from './search-attributes';
+import { caseMetrics, type Milestone } from './case-metrics';
 import {
   caseIdFor,
   decideUpdate,
@@ -168,8 +170,19 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     }
   }
 
+  const openedAtMs = Date.now();
+  const milestones: Partial<Record<CaseStatus, Milestone>> = { 'awaiting-decision': 'ready', containing: 'decided', rejected: 'decided', contained: 'contained' };
+  const reached = new Set<Milestone>();
+
   async function setStatus(next: CaseStatus, fields: Parameters<CaseActivities['recordCaseState']>[0]['fields'] = {}) {
     status = next;
+    log.info(`case ${next}`, { caseId, status: next, subjectKey: input.subjectKey });
+    caseMetrics.entered(next);
+    const milestone = milestones[next];
+    if (milestone && !reached.has(milestone)) {
+      reached.add(milestone);
+      caseMetrics.milestone(milestone, Date.now() - openedAtMs);
+    }
     upsertSearchAttributes([{ key: searchAttributes.caseStatus, value: next }]);
     await record.recordCaseState({ caseId, status: next, at: new Date().toISOString(), fields });
   }
@@ -191,6 +204,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     }
     const entry: StepRecord = { step: name, startedAt, endedAt: new Date().toISOString(), outcome: gap ? 'gap' : 'ok', summary: result?.summary ?? `gap: ${gap?.reason}`, ...(gap ? { gap } : {}) };
     steps.push(entry);
+    caseMetrics.step(name, entry.outcome, Date.parse(entry.endedAt) - Date.parse(startedAt));
     await record.recordEvent({ caseId, key: `step:${name}`, at: entry.endedAt, kind: 'step', step: name, outcome: entry.outcome, detail: { ...entry } });
     return result;
   }
@@ -307,6 +321,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
         if (!(error instanceof ActivityFailure)) throw error;
         actions.push({ action: action.action, target: JSON.stringify(action.target), status: 'failed', detail: error.cause?.message ?? error.message, at: new Date().toISOString() });
       }
+      caseMetrics.action(actions.at(-1)!.action, actions.at(-1)!.status);
     }
     outcome = plan.dryRun
       ? 'dry-run'
