@@ -8,6 +8,8 @@ import { revertCommand } from './revert-command';
 import { deadLetterShowCommand, deadLettersListCommand, pollIntakeCommand, pubsubIntakeCommand, pushIntakeCommand } from './intake-commands';
 import { ConfigError } from '../config/config';
 import { runWorker } from '../worker/main';
+import { writeWorkflowBundle } from '../worker/bundle';
+import { permissionsMarkdown } from '../deploy/permissions';
 import { upCommand, type UpOptions } from './up-command';
 
 /** Waits for SIGINT or SIGTERM: how a foreground server is stopped. */
@@ -147,6 +149,24 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .description('run a worker: the case workflows and their activities')
     .action(async () => {
       await runWorker();
+    });
+
+  program
+    .command('permissions')
+    .description('the IAM permissions and Kubernetes RBAC each adapter and action needs (Markdown)')
+    .action(() => {
+      io.stdout(`${permissionsMarkdown()}\n`);
+      setExitCode(0);
+    });
+
+  program
+    .command('bundle')
+    .description('write the workflow bundle a worker can start from (SCC_WORKFLOW_BUNDLE)')
+    .argument('<out>', 'the file to write')
+    .action(async (out: string) => {
+      const bytes = await writeWorkflowBundle(out);
+      io.stdout(`${out}: ${bytes} bytes\n`);
+      setExitCode(0);
     });
 
   program

@@ -29,6 +29,23 @@ export function kubeFault(status: number, path: string): LabResponse {
   return kubeStatus(new KubeError(status, reasons[status] ?? 'InternalError', message));
 }
 
+function rbacVerb(request: LabRequest, name: string | undefined): string {
+  switch (request.method) {
+    case 'GET':
+      return name ? 'get' : request.query.get('watch') === 'true' ? 'watch' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return name ? 'delete' : 'deletecollection';
+    default:
+      return request.method.toLowerCase();
+  }
+}
+
 export function handleKube(cluster: KubeCluster, request: LabRequest, path: string): LabResponse {
   try {
     return route(cluster, request, path);
@@ -55,6 +72,7 @@ function route(cluster: KubeCluster, request: LabRequest, path: string): LabResp
   if (!name && namespace && plural && !resourceType(group, version, plural) && plural !== 'namespaces') {
     throw new KubeError(404, 'NotFound', 'the server could not find the requested resource');
   }
+  cluster.access.add(`${rbacVerb(request, name)} ${group}/${plural}${subresource ? `/${subresource}` : ''}`);
   const type = resourceType(group, version, plural!);
   if (!type) throw new KubeError(404, 'NotFound', `the server could not find the requested resource (${request.method.toLowerCase()} ${plural})`);
   if (type.namespaced === false && namespace) throw new KubeError(404, 'NotFound', 'the server could not find the requested resource');

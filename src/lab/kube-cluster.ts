@@ -27,6 +27,11 @@ const debugImages = /^(docker\.io\/library\/)?(busybox|alpine|ubuntu|debian)(:|@
 
 export class KubeCluster {
   readonly store = new KubeStore();
+  /**
+   * Every request as RBAC sees it, "verb group/resource[/subresource]" (core group empty): what
+   * a Role must grant for what the product did here.
+   */
+  readonly access = new Set<string>();
   /** Container runtimes by pod UID, then container name. */
   private readonly runtimes = new Map<string, Map<string, ContainerRuntime>>();
   /** Pod templates by owner UID, so controllers can recreate pods. */

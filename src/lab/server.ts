@@ -147,6 +147,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     if (!authorized(request, 'kubernetes')) return refuse(kubeStatus(new KubeError(401, 'Unauthorized', 'Unauthorized')));
     if (!match || !cluster) return refuse(kubeStatus(new KubeError(404, 'NotFound', 'the server could not find the requested resource')));
     calls.kubernetes++;
+    // Exec over WebSockets is authorized as "create" on pods/exec.
+    cluster.access.add('create /pods/exec');
     const fault = faults.decide('kubernetes', url.pathname);
     if (fault.status) return refuse(kubeFault(fault.status, url.pathname));
     const go = () => handleExecUpgrade(cluster, { namespace: decodeURIComponent(match[2]!), pod: decodeURIComponent(match[3]!) }, url.searchParams, request, socket, head);
