@@ -22,6 +22,8 @@ test('a contained case shows in the JSON log by case ID and on /metrics: transit
     await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] });
     expect((await handle.result()).outcome).toBe('contained');
 
+    // The worker's stderr arrives through a pipe, after the result: wait for the last line.
+    for (let attempt = 0; attempt < 100 && !lines.some((line) => line.includes('"case contained"')); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
     const log = lines.filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(log.filter((entry) => entry.caseId === caseId).map((entry) => entry.message)).toEqual(expect.arrayContaining(['case awaiting-decision', 'case containing', 'case contained']));
     for (const entry of log) expect(entry).toMatchObject({ at: expect.any(String), level: expect.any(String), message: expect.any(String) });
