@@ -81,11 +81,7 @@ export async function ingestCommand(context: CliContext, inputs: string[], optio
       io.stderr(`error: ${origin}: ${error.message}\n`);
       continue;
     }
-    const { config } = context;
-    const result = await ingestFinding(
-      { client: await context.client(), store: await context.store(), taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix, ...(config.scope ? { scope: config.scope } : {}) },
-      parsed,
-    );
+    const result = await ingestFinding(await context.ingestDeps(), parsed);
     if (result.outOfScope !== undefined) {
       io.stdout(`${parsed.finding.name}: out of scope, no case started (${result.outOfScope}); the finding is kept\n`);
       continue;

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { CaseStore } from '../cases/case-store';
+import type { IngestDeps } from '../intake/ingest';
 import { loadConfig, type Config } from '../config/config';
 import { connectClient, openCaseStore } from '../worker/runtime';
 
@@ -21,6 +22,19 @@ export class CliContext {
 
   client(): Promise<Client> {
     return (this.openedClient ??= connectClient(this.config));
+  }
+
+  /** What intake needs, from the configuration: every way in (ingest, pull, push, poll) uses the same. */
+  async ingestDeps(): Promise<IngestDeps> {
+    const { config } = this;
+    return {
+      client: await this.client(),
+      store: await this.store(),
+      taskQueue: config.temporal.taskQueue,
+      policy: config.policy,
+      workflowIdPrefix: config.temporal.workflowIdPrefix,
+      ...(config.scope ? { scope: config.scope } : {}),
+    };
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { IngestDeps } from '../intake/ingest';
+import type { MessageOutcome } from '../intake/message-intake';
 import { PubSubPullIntake } from '../intake/pubsub-pull';
 import { PushEndpoint } from '../intake/push-endpoint';
 import { startPushServer } from '../intake/push-server';
@@ -10,36 +10,26 @@ import type { CliIo } from './finding-check';
 
 /** Long-running intake and the dead letters it keeps. Each settled message is one JSON line. */
 
-async function ingestDeps(context: CliContext): Promise<IngestDeps> {
-  const { config } = context;
-  return {
-    client: await context.client(),
-    store: await context.store(),
-    taskQueue: config.temporal.taskQueue,
-    policy: config.policy,
-    workflowIdPrefix: config.temporal.workflowIdPrefix,
-    ...(config.scope ? { scope: config.scope } : {}),
-  };
-}
+const jsonLine = (entry: Record<string, unknown>) => `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`;
+const outcomeLine = (outcome: MessageOutcome) => jsonLine({ level: outcome.outcome === 'dead-letter' ? 'warn' : 'info', ...outcome });
 
 export async function pubsubIntakeCommand(context: CliContext, options: { subscription: string; emulator?: string; maxInFlight: string }, io: CliIo, until: () => Promise<void>): Promise<void> {
   const maxInFlight = Number(options.maxInFlight);
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > 1000) throw new CommandError(`--max-in-flight must be an integer from 1 to 1000, not ${options.maxInFlight}`, 2);
-  const line = (entry: Record<string, unknown>) => `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`;
   let intake: PubSubPullIntake;
   try {
-    intake = new PubSubPullIntake(await ingestDeps(context), {
+    intake = new PubSubPullIntake(await context.ingestDeps(), {
       subscription: options.subscription,
       ...(options.emulator ?? process.env.PUBSUB_EMULATOR_HOST ? { emulatorHost: options.emulator ?? process.env.PUBSUB_EMULATOR_HOST } : {}),
       maxInFlight,
-      onOutcome: (outcome) => io.stdout(line({ level: outcome.outcome === 'dead-letter' ? 'warn' : 'info', ...outcome })),
-      onError: (error, messageId) => io.stderr(line({ level: 'error', ...(messageId ? { messageId } : {}), error: error.message })),
+      onOutcome: (outcome) => io.stdout(outcomeLine(outcome)),
+      onError: (error, messageId) => io.stderr(jsonLine({ level: 'error', ...(messageId ? { messageId } : {}), error: error.message })),
     });
   } catch (error) {
     throw new CommandError(error instanceof Error ? error.message : String(error), 2);
   }
   intake.start();
-  io.stderr(line({ level: 'info', message: `pulling findings from ${options.subscription}` }));
+  io.stderr(jsonLine({ level: 'info', message: `pulling findings from ${options.subscription}` }));
   await until();
   await intake.stop();
 }
@@ -50,16 +40,15 @@ export async function pushIntakeCommand(context: CliContext, options: { host: st
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError(`--port must be a port number, not ${options.port}`, 2);
   const auth = 'sharedSecret' in push ? { kind: 'shared-secret' as const, secret: push.sharedSecret } : { kind: 'oidc' as const, audience: push.audience, serviceAccount: push.serviceAccount };
-  const line = (entry: Record<string, unknown>) => `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`;
-  const server = await startPushServer(new PushEndpoint(await ingestDeps(context), auth), {
+  const server = await startPushServer(new PushEndpoint(await context.ingestDeps(), auth), {
     host: options.host,
     port,
     onResponse: (response) => {
-      if (response.outcome) io.stdout(line({ level: response.outcome.outcome === 'dead-letter' ? 'warn' : 'info', ...response.outcome }));
-      else if (response.status >= 400) io.stderr(line({ level: 'warn', status: response.status, reason: response.body }));
+      if (response.outcome) io.stdout(outcomeLine(response.outcome));
+      else if (response.status >= 400) io.stderr(jsonLine({ level: 'warn', status: response.status, reason: response.body }));
     },
   });
-  io.stderr(line({ level: 'info', message: `push endpoint at ${server.url}` }));
+  io.stderr(jsonLine({ level: 'info', message: `push endpoint at ${server.url}` }));
   await until();
   await server.close();
 }
@@ -75,17 +64,16 @@ export async function pollIntakeCommand(
   const startFrom = options.startFrom ?? new Date(Date.now() - 24 * 3600_000).toISOString();
   if (Number.isNaN(Date.parse(startFrom))) throw new CommandError(`--start-from must be a time (RFC 3339), not ${startFrom}`, 2);
   const clients = createCloudClients(context.config.cloud);
-  const line = (entry: Record<string, unknown>) => `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`;
-  const poller = new SccPoller(await ingestDeps(context), clients.scc, { parent: options.parent, categories: options.category ?? [], startFrom });
+  const poller = new SccPoller(await context.ingestDeps(), clients.scc, { parent: options.parent, categories: options.category ?? [], startFrom });
   const loop = pollEvery(poller, interval * 1000, (result) => {
     if (result instanceof Error) {
-      io.stderr(line({ level: 'error', error: result.message }));
+      io.stderr(jsonLine({ level: 'error', error: result.message }));
       return;
     }
-    for (const outcome of result.outcomes) io.stdout(line({ level: outcome.outcome === 'dead-letter' ? 'warn' : 'info', ...outcome }));
-    if (result.capped) io.stderr(line({ level: 'warn', message: `a poll read its maximum of findings; the cursor stays at ${result.cursor} until the backlog fits` }));
+    for (const outcome of result.outcomes) io.stdout(outcomeLine(outcome));
+    if (result.capped) io.stderr(jsonLine({ level: 'warn', message: `a poll read its maximum of findings; the cursor stays at ${result.cursor} until the backlog fits` }));
   });
-  io.stderr(line({ level: 'info', message: `polling ${options.parent} every ${interval} s` }));
+  io.stderr(jsonLine({ level: 'info', message: `polling ${options.parent} every ${interval} s` }));
   await until();
   await loop.stop();
   await clients.close();
