@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { VirusTotalLookups } from '../src/activities/virustotal-lookups';
-import { WebhookNotifier, type Notice } from '../src/activities/notifier';
+import type { Notice } from '../src/activities/notifier';
+import { ChannelNotifier, JsonWebhookChannel } from '../src/notify/channels';
 import type { ActivityDeps } from '../src/activities';
 import { CaseStore } from '../src/cases/case-store';
 import { EmbeddedDatabase } from '../src/cases/database';
@@ -74,7 +75,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     store,
     evidence: new LocalEvidenceStore(mkdtempSync(join(tmpdir(), 'scc-evidence-'))),
     virusTotal: new VirusTotalLookups(new VirusTotalAdapter(virusTotalBaseUrl(target), target.virusTotal.apiKey), store, 600),
-    notifier: new WebhookNotifier(`http://127.0.0.1:${(webhook.address() as AddressInfo).port}/notices`),
+    notifier: new ChannelNotifier([new JsonWebhookChannel(`http://127.0.0.1:${(webhook.address() as AddressInfo).port}/notices`)]),
     collector: 'test-worker',
     maxArtifactBytes: 16 * 1024 * 1024,
     captureImage: defaultCaptureImage,

@@ -1,7 +1,7 @@
 import { startLab, type Lab, type LabOptions } from '../src/lab/server';
 import type { CloudTarget } from '../src/cloud/config';
 import { createCloudClients, type CloudClients } from '../src/cloud';
-import { WebhookNotifier } from '../src/activities/notifier';
+import { ChannelNotifier } from '../src/notify/channels';
 import type { ActionContext } from '../src/actions/action';
 
 /** A lab per test file, on a free loopback port, and the cloud target that points at it. */
@@ -22,7 +22,7 @@ export async function startActionLab(options: LabOptions = {}): Promise<{ lab: L
   return {
     lab,
     clients,
-    context: { clients, notifier: new WebhookNotifier(undefined) },
+    context: { clients, notifier: new ChannelNotifier([]) },
     async stop() {
       await clients.close();
       await lab.stop();

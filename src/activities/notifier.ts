@@ -1,7 +1,4 @@
-/**
- * Where notices go. The plain JSON webhook is here; Slack, the signed webhook and e-mail are
- * channels in src/notify/channels.ts behind the same interface.
- */
+/** Where notices go: the channels in src/notify/channels.ts, behind this interface. */
 export interface Notice {
   event: string;
   recipients: string[];
@@ -21,24 +18,4 @@ export interface Notifier {
   readonly configured: boolean;
   /** True when sent; false when there is no route. Throws on a failed delivery (so it retries). */
   send(notice: Notice): Promise<boolean>;
-}
-
-export class WebhookNotifier implements Notifier {
-  readonly configured: boolean;
-
-  constructor(private readonly url: string | undefined, private readonly fetchImpl: typeof fetch = fetch) {
-    this.configured = Boolean(url);
-  }
-
-  async send(notice: Notice): Promise<boolean> {
-    if (!this.url) return false;
-    const response = await this.fetchImpl(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(notice),
-      signal: AbortSignal.timeout(15_000),
-    });
-    if (!response.ok) throw new Error(`notification webhook answered ${response.status}`);
-    return true;
-  }
 }

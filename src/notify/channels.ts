@@ -17,6 +17,17 @@ async function post(url: string, body: string, headers: Record<string, string>, 
   if (!response.ok) throw new Error(`${what} answered ${response.status}`);
 }
 
+/** The notice as plain JSON, unsigned: the simplest receiver. */
+export class JsonWebhookChannel implements Channel {
+  readonly name = 'json-webhook';
+
+  constructor(private readonly url: string) {}
+
+  async deliver(notice: Notice): Promise<void> {
+    await post(this.url, JSON.stringify(notice), {}, 'notification webhook');
+  }
+}
+
 /** Everything a notice says, as plain text: the summary, whom it is for, the console link, the command. */
 export function noticeText(notice: Notice): string {
   return [
@@ -120,7 +131,7 @@ export class EmailChannel implements Channel {
   }
 }
 
-/** Every configured channel, in turn; the first that fails fails the send, which is retried. */
+/** Every configured channel, in turn; the first that fails fails the send, which is retried. With none, nothing is sent. */
 export class ChannelNotifier implements Notifier {
   readonly configured: boolean;
 

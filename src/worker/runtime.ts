@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { WebhookNotifier, type Notifier } from '../activities/notifier';
-import { ChannelNotifier, EmailChannel, SignedWebhookChannel, SlackChannel, type Channel } from '../notify/channels';
+import type { Notifier } from '../activities/notifier';
+import { ChannelNotifier, EmailChannel, JsonWebhookChannel, SignedWebhookChannel, SlackChannel, type Channel } from '../notify/channels';
 import { VirusTotalLookups } from '../activities/virustotal-lookups';
 import type { ActivityDeps } from '../activities';
 import { CaseStore } from '../cases/case-store';
@@ -53,15 +53,14 @@ export async function openCaseStore(config: Config): Promise<CaseStore> {
   return store;
 }
 
-/** The channels the configuration names; the plain JSON webhook of earlier configurations is one of them. */
+/** The channels the configuration names: the plain JSON webhook, Slack, the signed webhook, e-mail. */
 export function notifierFor(config: Config): Notifier {
   const { notifications } = config;
   const channels: Channel[] = [];
+  if (config.notifyWebhookUrl) channels.push(new JsonWebhookChannel(config.notifyWebhookUrl));
   if (notifications.slackWebhookUrl) channels.push(new SlackChannel(notifications.slackWebhookUrl));
   if (notifications.webhook) channels.push(new SignedWebhookChannel(notifications.webhook.url, notifications.webhook.secret));
   if (notifications.smtp) channels.push(new EmailChannel(notifications.smtp));
-  if (channels.length === 0) return new WebhookNotifier(config.notifyWebhookUrl);
-  if (config.notifyWebhookUrl) channels.push({ name: 'json-webhook', deliver: async (notice) => void (await new WebhookNotifier(config.notifyWebhookUrl).send(notice)) });
   return new ChannelNotifier(channels);
 }
 
