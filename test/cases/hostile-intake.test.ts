@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/finding-check';
-import { FindingError } from '../../src/findings/errors';
 import { parseFinding } from '../../src/findings/parse';
 import { ingestFinding } from '../../src/intake/ingest';
 import { defaultPolicy } from '../../src/workflows/shared';
-import { fuzzedFindingTexts } from '../fixtures/fuzzed-findings';
-import { attachToTestServer, uniqueTaskQueue } from '../temporal/harness';
+import { clearRefusal, fuzzedFindingTexts, parseVerdicts } from '../fixtures/fuzzed-findings';
+import { attachToTestServer, terminateAllOn, uniqueTaskQueue, workflowIdsOn } from '../temporal/harness';
 import { freshWorkerDatabase, type WorkerDatabase } from '../worker-database';
 
 /**
@@ -20,7 +19,6 @@ import { freshWorkerDatabase, type WorkerDatabase } from '../worker-database';
 
 const texts = fuzzedFindingTexts(10_000);
 const policy = { ...defaultPolicy, approvers: ['secops@acme.example'] };
-const clearError = /^invalid finding( at [^:\n]{1,200})?: [^\n]{1,400}$/;
 
 let env: TestWorkflowEnvironment;
 let db: WorkerDatabase;
@@ -35,39 +33,15 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** Which texts the parser accepts, by index: the same parser behind every path. */
-function verdicts(): { accepted: Set<number>; errors: Map<number, string> } {
-  const accepted = new Set<number>();
-  const errors = new Map<number, string>();
-  texts.forEach((text, index) => {
-    try {
-      parseFinding(text);
-      accepted.add(index);
-    } catch (error) {
-      if (!(error instanceof FindingError)) throw new Error(`text #${index} crashed the parser: ${String(error)}`, { cause: error });
-      errors.set(index, error.message);
-    }
-  });
-  return { accepted, errors };
-}
-
-async function workflowsOn(taskQueue: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const workflow of env.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) ids.add(workflow.workflowId);
-  return ids;
-}
-
-async function terminateAll(taskQueue: string): Promise<void> {
-  for (const id of await workflowsOn(taskQueue)) await env.client.workflow.getHandle(id).terminate('hostile intake test done').catch(() => undefined);
-}
-
-const { accepted, errors } = verdicts();
+const { accepted, refusals: errors } = parseVerdicts(texts);
+const workflowsOn = (taskQueue: string) => workflowIdsOn(env.client, taskQueue);
+const terminateAll = (taskQueue: string) => terminateAllOn(env.client, taskQueue, 'hostile intake test done');
 
 test('the sample is hostile: most of it is refused, some of it still parses', () => {
   expect(texts).toHaveLength(10_000);
   expect(errors.size).toBeGreaterThan(5_000);
   expect(accepted.size).toBeGreaterThan(100);
-  for (const message of errors.values()) expect(message).toMatch(clearError);
+  for (const message of errors.values()) expect(message).toMatch(clearRefusal);
 });
 
 test('through the intake function: nothing is started from a refused finding', async () => {
@@ -107,7 +81,7 @@ test('through `scc-responder ingest --lines -`: each refusal names its line, the
     const refusals = err.join('').trimEnd().split('\n');
     expect(refusals.pop()).toBe(`error: ${errors.size} of ${texts.length} findings were refused; nothing was started for them`);
     expect(refusals.map((line) => Number(/^error: stdin:(\d+): /.exec(line)?.[1]) - 1)).toEqual([...errors.keys()]);
-    for (const line of refusals) expect(line.replace(/^error: stdin:\d+: /, '')).toMatch(clearError);
+    for (const line of refusals) expect(line.replace(/^error: stdin:\d+: /, '')).toMatch(clearRefusal);
     const lines = out.join('').trimEnd().split('\n');
     expect(lines).toHaveLength(accepted.size);
     const started = new Set(lines.map((line) => line.split(' ')[1]!));

@@ -1,5 +1,6 @@
 import { SccPoller } from '../../src/intake/scc-poller';
 import { startCaseRig, type CaseRig } from '../case-rig';
+import { terminateAllOn, workflowIdsOn } from '../temporal/harness';
 
 /** Polling SCC's listFindings, through the real client against the lab, from a cursor kept in the case store. */
 
@@ -25,11 +26,7 @@ function poller(): SccPoller {
   );
 }
 
-async function workflowsStarted(): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const workflow of rig.env.client.workflow.list({ query: `TaskQueue = '${rig.taskQueue}'` })) ids.push(workflow.workflowId);
-  return ids.sort();
-}
+const workflowsStarted = async () => [...(await workflowIdsOn(rig.env.client, rig.taskQueue))].sort();
 
 test('reads ACTIVE findings of the chosen categories from its cursor, reads the overlap again without new cases, picks up what SCC adds, keeps what it cannot read', async () => {
   expect(poller().filter('2026-11-20T00:00:00.000Z')).toBe(
@@ -64,5 +61,5 @@ test('reads ACTIVE findings of the chosen categories from its cursor, reads the 
   expect(letter).toMatchObject({ message_id: expect.stringContaining('h0st1l3p0dn4m3000000000000000001@'), reason: expect.stringMatching(/^invalid finding at finding\.sourceProperties\.Pod_Name: /) });
   // The new netcat finding is on the same pod as the first: it joined that case.
   expect(await workflowsStarted()).toEqual(started);
-  for (const id of started) await rig.env.client.workflow.getHandle(id).terminate('poller test done').catch(() => undefined);
+  await terminateAllOn(rig.env.client, rig.taskQueue, 'poller test done');
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sharedEnvKeys } from './shared-env';
 
@@ -27,4 +28,19 @@ function requireEnv(key: string): string {
     throw new Error(`${key} is not set: run the tests through jest with test/temporal/global-setup.ts`);
   }
   return value;
+}
+
+/**
+ * The workflows a task queue holds. On a queue no worker serves, each one was started by
+ * whatever the test fed in: this is how intake tests see what intake started.
+ */
+export async function workflowIdsOn(client: Client, taskQueue: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const workflow of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) ids.add(workflow.workflowId);
+  return ids;
+}
+
+/** Cleans a worker-less queue up, so its workflows do not linger on the shared server. */
+export async function terminateAllOn(client: Client, taskQueue: string, reason: string): Promise<void> {
+  for (const id of await workflowIdsOn(client, taskQueue)) await client.workflow.getHandle(id).terminate(reason).catch(() => undefined);
 }
