@@ -8,7 +8,9 @@ import { workflowsPath } from './create-worker';
  */
 export async function writeWorkflowBundle(out: string): Promise<number> {
   const silent = () => undefined;
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: { trace: silent, debug: silent, info: silent, warn: silent, error: silent, log: silent } });
+  // Webpack's progress says nothing; its warnings and errors matter (a module the sandbox cannot load).
+  const logger = { trace: silent, debug: silent, info: silent, log: silent, warn: (message: string) => console.warn(message), error: (message: string) => console.error(message) };
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger });
   writeFileSync(out, code);
   return Buffer.byteLength(code);
 }

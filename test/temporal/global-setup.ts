@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { allSearchAttributeKeys } from '../../src/workflows/search-attributes';
-import { workflowsPath } from '../../src/worker/create-worker';
+import { writeWorkflowBundle } from '../../src/worker/bundle';
 import { resolveTemporalCli } from '../../src/stack/temporal-cli';
 import { sharedEnvKeys } from './shared-env';
 
@@ -28,19 +27,9 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as { __sccTemporalEnv?: TestWorkflowEnvironment }).__sccTemporalEnv = env;
 
   // Bundling is also the guard that workflow code imports nothing the sandbox cannot load.
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
   const bundlePath = join(mkdtempSync(join(tmpdir(), 'scc-responder-test-')), 'workflow-bundle.js');
-  writeFileSync(bundlePath, code);
+  await writeWorkflowBundle(bundlePath);
 
   process.env[sharedEnvKeys.address] = env.address;
   process.env[sharedEnvKeys.bundle] = bundlePath;
 }
-
-const quietLogger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-  log: () => undefined,
-};
