@@ -52,6 +52,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The console runs in the browser: its globals, not Node's.
+    files: ['src/server/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', fetch: 'readonly', FormData: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', encodeURIComponent: 'readonly' },
+    },
+  },
+  {
     files: ['src/workflows/**/*.ts'],
     ignores: ['src/workflows/**/*.test.ts'],
     rules: {

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     if (parked > 0) {
       for (const pipeline of ['floor', 'case'] as const) {
         log(`· parked: ${parked} ${pipeline} cases awaiting a decision`);
-        parkedRuns.push(await runStorm(pipeline, { findings: parked, pods: parked, binaries: 3 }, server.address, { ...(databaseUrl ? { databaseUrl } : {}), timeoutMs: 60 * 60_000 }));
+        parkedRuns.push(await runStorm(pipeline, { findings: parked, pods: parked, binaries: 3 }, server.address, { ...(databaseUrl ? { databaseUrl } : {}), timeoutMs: 4 * 60 * 60_000 }));
         log(`  worker RSS with ${parked} parked: ${parkedRuns.at(-1)!.workerRssMb.parked} MB`);
       }
     }

@@ -96,6 +96,15 @@ function storableAttributes(attributes: Record<string, string>): Record<string, 
   return Object.fromEntries(Object.entries(attributes).slice(0, 100).map(([key, value]) => [storableText(key).slice(0, 256), storableText(String(value)).slice(0, 1024)]));
 }
 
+export interface CaseFilter {
+  status?: string;
+  category?: string;
+  cluster?: string;
+  service?: string;
+  severity?: string;
+  limit?: number;
+}
+
 export interface CaseStateFields {
   readyAt?: string;
   decidedAt?: string;
@@ -329,12 +338,21 @@ export class CaseStore {
     };
   }
 
-  async listCases(filter: { status?: string; limit?: number } = {}): Promise<CaseRow[]> {
+  /** Newest first; every filter is an exact match, and they combine. */
+  async listCases(filter: CaseFilter = {}): Promise<CaseRow[]> {
     const rows = await this.db.query<CaseRow>(
-      `select * from cases where ($1::text is null or status = $1) order by opened_at desc limit $2`,
-      [filter.status ?? null, filter.limit ?? 100],
+      `select * from cases
+        where ($1::text is null or status = $1) and ($2::text is null or category = $2) and ($3::text is null or cluster = $3)
+          and ($4::text is null or service = $4) and ($5::text is null or severity = $5)
+        order by opened_at desc, id limit $6`,
+      [filter.status ?? null, filter.category ?? null, filter.cluster ?? null, filter.service ?? null, filter.severity ?? null, filter.limit ?? 100],
     );
     return rows.map(normalizeRow);
+  }
+
+  async caseById(caseId: string): Promise<CaseRow | undefined> {
+    const [row] = await this.db.query<CaseRow>('select * from cases where id = $1', [caseId]);
+    return row ? normalizeRow(row) : undefined;
   }
 
   async rawFinding(findingName: string): Promise<string | undefined> {

@@ -150,6 +150,13 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    id: 6,
+    name: 'the console lists cases newest first',
+    sql: `
+      create index cases_opened on cases (opened_at desc, id);
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

@@ -24,7 +24,7 @@ export class CommandError extends Error {
 async function findCase(context: CliContext, caseId: string): Promise<CaseRow> {
   if (!/^case-[0-9a-f]{12}$/.test(caseId)) throw new CommandError(`"${caseId}" is not a case ID (case-XXXXXXXXXXXX)`, 2);
   const store = await context.store();
-  const found = (await store.listCases({ limit: 10_000 })).find((row) => row.id === caseId);
+  const found = await store.caseById(caseId);
   if (!found) throw new CommandError(`no case ${caseId}`);
   return found;
 }

@@ -11,6 +11,7 @@ import { runWorker } from '../worker/main';
 import { writeWorkflowBundle } from '../worker/bundle';
 import { permissionsMarkdown } from '../deploy/permissions';
 import { upCommand, type UpOptions } from './up-command';
+import { consolePasswordCommand, serverCommand } from './server-command';
 
 /** Waits for SIGINT or SIGTERM: how a foreground server is stopped. */
 function untilSignal(): Promise<void> {
@@ -150,6 +151,15 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .action(async () => {
       await runWorker();
     });
+
+  program
+    .command('server')
+    .description('serve the JSON API (OpenAPI at /api/openapi.json) and the web console until stopped (config `server`)')
+    .action(() => withContext((context) => serverCommand(context, io, untilSignal))());
+  program
+    .command('console-password')
+    .description("read a password on standard input and print the hash for a lab user's entry in `server.auth.users`")
+    .action(() => withContext(() => consolePasswordCommand(io))());
 
   program
     .command('permissions')

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { actions } from '../actions';
 import { scopeSchema } from '../intake/scope';
+import { iapDefaults } from '../server/auth/identity';
 import { defaultPolicy, defaultTaskQueue, type ActionName } from '../workflows/shared';
 
 /**
@@ -102,6 +103,30 @@ const configSchema = z.object({
       z.strictObject({ sharedSecret: z.string().min(16, 'at least 16 characters') }),
     ])
     .optional(),
+  /** `scc-responder server`: the API and console, and who may use them. */
+  server: z
+    .strictObject({
+      address: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').default('127.0.0.1:8090'),
+      /** Who may read cases (addresses or @domain); everyone the authentication admits when absent. Deciding needs the policy's approvers list. */
+      viewers: z.array(z.string().min(2)).max(200).optional(),
+      /** Mark the lab's session cookie Secure when the console is served over TLS. */
+      secureCookies: z.boolean().default(false),
+      auth: z.discriminatedUnion('mode', [
+        z.strictObject({
+          mode: z.literal('iap'),
+          audience: z.string().regex(/^\/projects\/\d+\/(global\/backendServices\/\d+|apps\/[a-z][a-z0-9-]{4,28}[a-z0-9])$/, 'an IAP audience (/projects/NUMBER/global/backendServices/ID or /projects/NUMBER/apps/PROJECT_ID)'),
+          issuer: z.string().url().default(iapDefaults.issuer),
+          jwksUrl: z.string().url().default(iapDefaults.jwksUrl),
+        }),
+        z.strictObject({ mode: z.literal('oidc'), issuer: z.string().url(), audience: z.string().min(1), jwksUrl: z.string().url(), header: z.string().regex(/^[a-z0-9-]+$/i).default('authorization') }),
+        z.strictObject({
+          mode: z.literal('lab'),
+          users: z.array(z.strictObject({ email: z.string().regex(/^[^\s@]+@[a-z0-9.-]+$/i, 'an e-mail address'), passwordHash: z.string().regex(/^scrypt:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/, 'a hash from `scc-responder console-password`') })).min(1).max(200),
+          sessionSecret: z.string().min(32, 'at least 32 characters').optional(),
+        }),
+      ]),
+    })
+    .optional(),
   /** `host:port` where the worker serves Prometheus metrics (GET /metrics); off when absent. */
   metricsAddress: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').optional(),
   /** A workflow bundle built ahead of time (an image build step), so a worker starts in a second instead of bundling. */
@@ -109,6 +134,14 @@ const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+function serverFromEnv(base: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  return {
+    ...base,
+    ...(env.SCC_SERVER_ADDRESS ? { address: env.SCC_SERVER_ADDRESS } : {}),
+    ...(env.SCC_IAP_AUDIENCE ? { auth: { mode: 'iap', audience: env.SCC_IAP_AUDIENCE } } : {}),
+  };
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -146,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.SCC_PUSH_AUDIENCE && env.SCC_PUSH_SERVICE_ACCOUNT ? { push: { audience: env.SCC_PUSH_AUDIENCE, serviceAccount: env.SCC_PUSH_SERVICE_ACCOUNT } } : {}),
     ...(env.SCC_PUSH_SECRET ? { push: { sharedSecret: env.SCC_PUSH_SECRET } } : {}),
+    ...(env.SCC_IAP_AUDIENCE || env.SCC_SERVER_ADDRESS ? { server: serverFromEnv(base.server as Record<string, unknown> | undefined, env) } : {}),
     ...(env.SCC_METRICS_ADDRESS ? { metricsAddress: env.SCC_METRICS_ADDRESS } : {}),
     ...(env.SCC_WORKFLOW_BUNDLE ? { workflowBundlePath: env.SCC_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),

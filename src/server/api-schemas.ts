@@ -1,0 +1,130 @@
+import { z } from '@hono/zod-openapi';
+
+/**
+ * The HTTP API's shapes: each validates what comes in and documents what goes out. The OpenAPI
+ * document is generated from these, so the document and the server cannot disagree.
+ */
+
+export const caseStatuses = ['investigating', 'awaiting-decision', 'escalated', 'containing', 'contained', 'rejected', 'expired', 'failed', 'intended-change'] as const;
+export const severities = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'SEVERITY_UNSPECIFIED'] as const;
+
+const filterText = z.string().min(1).max(200).regex(/^\P{Cc}+$/u, 'printable text');
+
+export const ErrorBody = z.object({ error: z.string().openapi({ example: 'no case case-0123456789ab' }) }).openapi('Error');
+
+export const CaseIdParam = z.object({
+  caseId: z
+    .string()
+    .regex(/^case-[0-9a-f]{12}$/, 'a case ID (case-XXXXXXXXXXXX)')
+    .openapi({ param: { name: 'caseId', in: 'path' }, example: 'case-3f2a9c0d1b4e' }),
+});
+
+export const CaseListQuery = z.object({
+  status: z.enum(caseStatuses).optional().openapi({ param: { name: 'status', in: 'query' } }),
+  category: filterText.optional().openapi({ param: { name: 'category', in: 'query' }, example: 'Execution: Added Binary Executed' }),
+  cluster: filterText.optional().openapi({ param: { name: 'cluster', in: 'query' }, example: 'payments-prod' }),
+  service: filterText.optional().openapi({ param: { name: 'service', in: 'query' } }),
+  severity: z.enum(severities).optional().openapi({ param: { name: 'severity', in: 'query' } }),
+  limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ param: { name: 'limit', in: 'query' } }),
+});
+
+export const CaseSummary = z
+  .object({
+    id: z.string(),
+    workflowId: z.string(),
+    runId: z.string(),
+    subjectKey: z.string(),
+    runtime: z.string(),
+    project: z.string(),
+    cluster: z.string().nullable(),
+    service: z.string().nullable(),
+    category: z.string(),
+    severity: z.string(),
+    status: z.string(),
+    outcome: z.string().nullable(),
+    dryRun: z.boolean(),
+    openedAt: z.string(),
+    readyAt: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    containedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+  })
+  .openapi('CaseSummary');
+
+export const CaseList = z.object({ cases: z.array(CaseSummary) }).openapi('CaseList');
+
+const Step = z.object({ step: z.string(), outcome: z.enum(['ok', 'gap']), startedAt: z.string().optional(), endedAt: z.string().optional(), summary: z.string(), gap: z.object({ reason: z.string(), errorType: z.string().optional() }).optional() });
+
+export const PlanBody = z
+  .object({
+    hash: z.string(),
+    dryRun: z.boolean(),
+    createdAt: z.string(),
+    advice: z.string(),
+    notes: z.array(z.string()),
+    actions: z.array(z.object({ action: z.string(), effect: z.string(), destructive: z.boolean(), target: z.record(z.string(), z.unknown()), permissions: z.array(z.string()) })),
+    blastRadius: z.record(z.string(), z.unknown()).optional().openapi({ description: 'What containment touches beyond the suspect: owners, sibling pods, network policies, traffic.' }),
+  })
+  .openapi('Plan');
+
+const DecisionBody = z.object({ decision: z.enum(['approve', 'reject']), approver: z.string(), at: z.string(), via: z.string(), reason: z.string().optional(), planHash: z.string(), falsePositive: z.boolean().optional() });
+
+export const CaseDetail = z
+  .object({
+    case: CaseSummary,
+    findings: z.array(z.object({ name: z.string(), category: z.string(), severity: z.string(), eventTime: z.string(), joinedAt: z.string() })),
+    timeline: z.array(z.object({ key: z.string(), at: z.string(), kind: z.string(), step: z.string().nullable(), outcome: z.string().nullable(), detail: z.record(z.string(), z.unknown()) })),
+    gaps: z.array(z.object({ step: z.string(), reason: z.string() })),
+    plan: PlanBody.nullable(),
+    decisions: z.array(DecisionBody),
+    actions: z.array(z.object({ action: z.string(), target: z.string(), status: z.string(), detail: z.string(), at: z.string(), dryRun: z.boolean() })),
+    live: z
+      .object({
+        status: z.string(),
+        steps: z.array(Step),
+        pending: z.object({ planHash: z.string(), approvalsNeeded: z.number() }).nullable(),
+        refused: z.array(z.object({ at: z.string(), approver: z.string(), reason: z.string() })),
+      })
+      .nullable()
+      .openapi({ description: "The running workflow's own view (a query); null when it cannot be asked right now." }),
+    liveError: z.string().optional(),
+    canDecide: z.boolean().openapi({ description: 'Whether the caller is on the approvers list and the case waits for a decision.' }),
+  })
+  .openapi('CaseDetail');
+
+export const EvidenceBody = z
+  .object({
+    artifacts: z.array(
+      z.object({
+        id: z.string(),
+        kind: z.string(),
+        sha256: z.string(),
+        size: z.number(),
+        source: z.record(z.string(), z.unknown()),
+        collector: z.string(),
+        collectedAt: z.string(),
+        hashCheck: z.string(),
+        findingSha256: z.string().nullable(),
+        parentSha256: z.string().nullable(),
+      }),
+    ),
+    virusTotal: z.array(z.record(z.string(), z.unknown())).openapi({ description: 'One verdict per hash: found (with engine counts), unknown, or not-configured.' }),
+    mitre: z.array(z.object({ id: z.string(), name: z.string(), tactic: z.string(), meaning: z.string() })),
+  })
+  .openapi('Evidence');
+
+export const DecisionRequest = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    planHash: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the plan being decided'),
+    reason: z.string().max(2000).optional(),
+    falsePositive: z.boolean().optional().openapi({ description: 'With a rejection: mute the finding in SCC as a false positive.' }),
+  })
+  .strict()
+  .openapi('DecisionRequest');
+
+export const DecisionResult = z.object({ caseId: z.string(), status: z.string(), approvalsNeeded: z.number() }).openapi('DecisionResult');
+
+export const Me = z.object({ email: z.string(), via: z.enum(['iap', 'oidc', 'lab']), approver: z.boolean() }).openapi('Me');
+
+export const SignInRequest = z.object({ email: z.string().max(320), password: z.string().max(1024) }).strict().openapi('SignInRequest');

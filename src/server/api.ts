@@ -1,0 +1,269 @@
+import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { CaseRow, CaseStore, TimelineEntry } from '../cases/case-store';
+import type { investigateCase } from '../workflows/investigate-case';
+import { decideUpdate, isApprover, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
+import { CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, Me, SignInRequest } from './api-schemas';
+import { mayView, type Authenticator, type Identity } from './auth/identity';
+import { LocalUsersAuthenticator } from './auth/local-users';
+
+/** The JSON API under /api: cases, evidence metadata and decisions, for the console and for scripts. */
+
+export interface ApiDeps {
+  store: CaseStore;
+  client: Client;
+  /** Who may decide (the workflow checks again: it holds the policy the case started with). */
+  policy: Pick<Policy, 'approvers'>;
+  authenticator: Authenticator;
+  /** Who may read cases; everyone the authenticator admits when absent. */
+  viewers?: string[];
+  /** Mark the lab's session cookie Secure (behind TLS). */
+  secureCookies?: boolean;
+  /** How long to wait for a workflow to answer a status query before showing the record alone. */
+  queryTimeoutMs?: number;
+}
+
+type Env = { Variables: { identity: Identity; viaCookie: boolean } };
+
+const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
+const problem = (description: string) => json(ErrorBody, description);
+const secured: Record<string, string[]>[] = [{ iap: [] }, { bearer: [] }, { session: [] }];
+
+function summaryOf(row: CaseRow): z.infer<typeof CaseSummary> {
+  return {
+    id: row.id,
+    workflowId: row.workflow_id,
+    runId: row.run_id,
+    subjectKey: row.subject_key,
+    runtime: row.runtime,
+    project: row.project,
+    cluster: row.cluster,
+    service: row.service,
+    category: row.category,
+    severity: row.severity,
+    status: row.status,
+    outcome: row.outcome,
+    dryRun: row.dry_run,
+    openedAt: row.opened_at,
+    readyAt: row.ready_at,
+    decidedAt: row.decided_at,
+    containedAt: row.contained_at,
+    closedAt: row.closed_at,
+  };
+}
+
+function gapsOf(timeline: TimelineEntry[]): { step: string; reason: string }[] {
+  return timeline
+    .filter((t) => (t.kind === 'step' && t.outcome === 'gap') || t.kind === 'capture-gap' || t.kind === 'gap')
+    .map((t) => {
+      const detail = t.detail as { gap?: { reason?: string }; reason?: string; detail?: string };
+      return { step: t.step ?? t.kind, reason: detail.gap?.reason ?? detail.reason ?? detail.detail ?? 'no reason recorded' };
+    });
+}
+
+const routes = {
+  me: createRoute({ method: 'get', path: '/api/me', tags: ['session'], summary: 'Who the caller is, and whether they may decide', security: secured, responses: { 200: json(Me, 'The caller'), 401: problem('Not signed in') } }),
+  signIn: createRoute({
+    method: 'post',
+    path: '/api/session',
+    tags: ['session'],
+    summary: 'Sign in as a lab user (lab authentication only); sets the session cookie',
+    request: { body: { content: { 'application/json': { schema: SignInRequest } }, required: true } },
+    responses: { 200: json(Me, 'Signed in'), 400: problem('Malformed request'), 401: problem('Unknown user or wrong password'), 404: problem('Sign-in is handled by the identity-aware proxy or OIDC provider') },
+  }),
+  signOut: createRoute({ method: 'delete', path: '/api/session', tags: ['session'], summary: 'Sign out (clears the session cookie)', responses: { 204: { description: 'Signed out' } } }),
+  listCases: createRoute({
+    method: 'get',
+    path: '/api/cases',
+    tags: ['cases'],
+    summary: 'Cases, newest first, filtered by status, category, cluster, service and severity',
+    security: secured,
+    request: { query: CaseListQuery },
+    responses: { 200: json(CaseList, 'The matching cases'), 400: problem('A filter is not valid'), 401: problem('Not signed in'), 403: problem('Not a viewer') },
+  }),
+  getCase: createRoute({
+    method: 'get',
+    path: '/api/cases/{caseId}',
+    tags: ['cases'],
+    summary: 'One case: findings, timeline with gaps, plan with blast radius, decisions, actions and live status',
+    security: secured,
+    request: { params: CaseIdParam },
+    responses: { 200: json(CaseDetail, 'The case'), 400: problem('Not a case ID'), 401: problem('Not signed in'), 403: problem('Not a viewer'), 404: problem('No such case') },
+  }),
+  getEvidence: createRoute({
+    method: 'get',
+    path: '/api/cases/{caseId}/evidence',
+    tags: ['cases'],
+    summary: "Evidence metadata: artifacts with their hashes and chain of custody, VirusTotal verdicts, MITRE ATT&CK context",
+    security: secured,
+    request: { params: CaseIdParam },
+    responses: { 200: json(EvidenceBody, 'The evidence'), 400: problem('Not a case ID'), 401: problem('Not signed in'), 403: problem('Not a viewer'), 404: problem('No such case') },
+  }),
+  decide: createRoute({
+    method: 'post',
+    path: '/api/cases/{caseId}/decision',
+    tags: ['cases'],
+    summary: "Approve or reject the case's current plan, as the signed-in user (the same Update as `scc-responder approve|reject`)",
+    security: secured,
+    request: { params: CaseIdParam, body: { content: { 'application/json': { schema: DecisionRequest } }, required: true } },
+    responses: {
+      200: json(DecisionResult, 'Recorded'),
+      400: problem('Malformed decision'),
+      401: problem('Not signed in'),
+      403: problem('Not an approver, or a cross-site request'),
+      404: problem('No such case'),
+      409: problem('Refused by the case: not waiting for a decision, stale plan, repeated approver'),
+    },
+  }),
+};
+
+export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
+  const app = new OpenAPIHono<Env>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        return c.json({ error: issue ? `${issue.path.join('.') || 'request'}: ${issue.message}` : 'malformed request' }, 400);
+      }
+      return undefined;
+    },
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'iap', { type: 'apiKey', in: 'header', name: 'x-goog-iap-jwt-assertion', description: 'Production behind Identity-Aware Proxy: the signed assertion IAP adds' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "Production with an OIDC provider: the caller's ID token" });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'scc_session', description: 'The lab: a local user signed in through POST /api/session (HTTP Basic also works)' });
+
+  const open = new Set(['/api/openapi.json', '/api/session']);
+  app.use('/api/*', async (c, next) => {
+    if (open.has(c.req.path)) return next();
+    const outcome = await deps.authenticator.identify({ get: (name) => c.req.header(name) });
+    if ('status' in outcome) return c.json({ error: outcome.reason }, outcome.status);
+    if (!mayView(deps.viewers, outcome.identity.email)) return c.json({ error: `${outcome.identity.email} may not view cases` }, 403);
+    const viaCookie = deps.authenticator.kind === 'lab' && /(^|;\s*)scc_session=/.test(c.req.header('cookie') ?? '');
+    // A cookie rides along on cross-site requests; a change made with one must come from this origin.
+    if (viaCookie && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const origin = c.req.header('origin');
+      if (origin && origin !== 'null' && new URL(origin).host !== c.req.header('host')) return c.json({ error: `a change from ${origin} is refused: cross-site request` }, 403);
+    }
+    c.set('identity', outcome.identity);
+    c.set('viaCookie', viaCookie);
+    return next();
+  });
+
+  const caseRow = async (caseId: string) => deps.store.caseById(caseId);
+  const notFound = (caseId: string) => ({ error: `no case ${caseId}` });
+
+  app.openapi(routes.me, (c) => {
+    const identity = c.get('identity');
+    return c.json({ email: identity.email, via: identity.via, approver: isApprover(deps.policy, identity.email) }, 200);
+  });
+
+  app.openapi(routes.signIn, async (c) => {
+    if (!(deps.authenticator instanceof LocalUsersAuthenticator)) return c.json({ error: `sign-in is handled by ${deps.authenticator.kind === 'iap' ? 'the identity-aware proxy' : 'the OIDC provider'}` }, 404);
+    const { email, password } = c.req.valid('json');
+    const user = await deps.authenticator.signIn(email, password);
+    if (!user) return c.json({ error: 'unknown user or wrong password' }, 401);
+    c.header('set-cookie', deps.authenticator.sessionFor(user, Date.now(), deps.secureCookies ?? false));
+    return c.json({ email: user, via: 'lab' as const, approver: isApprover(deps.policy, user) }, 200);
+  });
+
+  app.openapi(routes.signOut, (c) => {
+    c.header('set-cookie', LocalUsersAuthenticator.clearedSession());
+    return c.body(null, 204);
+  });
+
+  app.openapi(routes.listCases, async (c) => {
+    const filter = c.req.valid('query');
+    const rows = await deps.store.listCases(filter);
+    return c.json({ cases: rows.map(summaryOf) }, 200);
+  });
+
+  app.openapi(routes.getCase, async (c) => {
+    const { caseId } = c.req.valid('param');
+    const row = await caseRow(caseId);
+    const record = row && (await deps.store.getCase(caseId));
+    if (!row || !record) return c.json(notFound(caseId), 404);
+    let live: CaseSnapshot | undefined;
+    let liveError: string | undefined;
+    try {
+      const handle = deps.client.workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id);
+      live = await deps.client.withDeadline(Date.now() + (deps.queryTimeoutMs ?? 3_000), () => handle.query(statusQuery));
+    } catch (error) {
+      liveError = `the workflow did not answer: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300);
+    }
+    const identity = c.get('identity');
+    const plan = live?.plan ?? row.plan ?? null;
+    return c.json(
+      {
+        case: summaryOf(live ? { ...row, status: live.status } : row),
+        findings: record.findings.map((f) => ({ name: f.finding_name, category: f.finding.category, severity: f.finding.severity, eventTime: f.finding.eventTime, joinedAt: f.joined_at })),
+        timeline: record.timeline.map((t) => ({ key: t.event_key, at: t.at, kind: t.kind, step: t.step, outcome: t.outcome, detail: t.detail })),
+        gaps: gapsOf(record.timeline),
+        plan: plan ? { ...plan, blastRadius: plan.blastRadius ? { ...plan.blastRadius } : undefined, actions: plan.actions.map((a) => ({ ...a, target: { ...a.target } })) } : null,
+        decisions: live?.decisions ?? row.decision ?? [],
+        actions: record.actions.map((a) => ({ action: a.action, target: a.target, status: a.status, detail: a.detail, at: a.at, dryRun: a.dry_run })),
+        live: live ? { status: live.status, steps: live.steps, pending: live.pending ?? null, refused: live.refused.map((r) => ({ at: r.at, approver: r.approver, reason: r.reason })) } : null,
+        ...(liveError ? { liveError } : {}),
+        canDecide: Boolean(live?.pending) && isApprover(deps.policy, identity.email),
+      },
+      200,
+    );
+  });
+
+  app.openapi(routes.getEvidence, async (c) => {
+    const { caseId } = c.req.valid('param');
+    const record = await deps.store.getCase(caseId);
+    if (!record) return c.json(notFound(caseId), 404);
+    const research = record.timeline.find((t) => t.event_key === 'evidence:research')?.detail as { mitre?: { id: string; name: string; tactic: string; meaning: string }[]; virusTotal?: Record<string, unknown>[] } | undefined;
+    return c.json(
+      {
+        artifacts: record.evidence.map((e) => ({
+          id: e.id,
+          kind: e.kind,
+          sha256: e.sha256,
+          size: e.size,
+          source: e.source,
+          collector: e.collector,
+          collectedAt: e.collected_at,
+          hashCheck: e.hash_check,
+          findingSha256: e.finding_sha256,
+          parentSha256: e.parent_sha256 ?? null,
+        })),
+        virusTotal: research?.virusTotal ?? [],
+        mitre: (research?.mitre ?? []).map((t) => ({ id: t.id, name: t.name, tactic: t.tactic, meaning: t.meaning })),
+      },
+      200,
+    );
+  });
+
+  app.openapi(routes.decide, async (c) => {
+    const { caseId } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const identity = c.get('identity');
+    const row = await caseRow(caseId);
+    if (!row) return c.json(notFound(caseId), 404);
+    if (!isApprover(deps.policy, identity.email)) return c.json({ error: `${identity.email} is not on the approvers list` }, 403);
+    const handle = deps.client.workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id);
+    try {
+      // The approver is who signed in, never a name from the body.
+      const result = await handle.executeUpdate(decideUpdate, {
+        args: [{ decision: body.decision, approver: identity.email, planHash: body.planHash, ...(body.reason ? { reason: body.reason } : {}), ...(body.falsePositive ? { falsePositive: true } : {}) }],
+      });
+      return c.json({ caseId, status: result.status, approvalsNeeded: result.approvalsNeeded }, 200);
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) return c.json({ error: `refused: ${(error.cause as Error | undefined)?.message ?? error.message}` }, 409);
+      if (error instanceof Error && /workflow execution already completed|not found/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)) {
+        return c.json({ error: `${caseId} is not waiting for a decision (its workflow has closed)` }, 409);
+      }
+      throw error;
+    }
+  });
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'scc-responder', version: '1', description: 'Cases opened from Security Command Center container threat findings: investigation, evidence, plan, and the human decision before containment.' },
+  });
+
+  app.onError((error, c) => c.json({ error: `internal error: ${error.message}`.slice(0, 500) }, 500));
+  return app;
+}

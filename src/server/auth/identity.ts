@@ -1,0 +1,42 @@
+/** Who is calling the console or its API, as established by the configured authenticator. */
+export interface Identity {
+  email: string;
+  /** How the identity was established: an identity-aware proxy, an OIDC token, or a lab user. */
+  via: 'iap' | 'oidc' | 'lab';
+}
+
+export type AuthOutcome = { identity: Identity } | { status: 401 | 403; reason: string };
+
+/** What an authenticator may read of a request: headers only (bodies are never trusted for identity). */
+export interface RequestHeaders {
+  get(name: string): string | null | undefined;
+}
+
+export interface Authenticator {
+  readonly kind: Identity['via'];
+  identify(headers: RequestHeaders): Promise<AuthOutcome>;
+}
+
+const emailPattern = /^[^\s@]{1,64}@[a-z0-9.-]{1,253}$/;
+
+export function normalEmail(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const email = value.trim().toLowerCase();
+  return emailPattern.test(email) ? email : undefined;
+}
+
+/** Viewers: exact addresses or `@domain` entries; no list means anyone the authenticator admits. */
+export function mayView(viewers: string[] | undefined, email: string): boolean {
+  if (!viewers || viewers.length === 0) return true;
+  return viewers.some((entry) => {
+    const allowed = entry.trim().toLowerCase();
+    return allowed.startsWith('@') ? email.endsWith(allowed) : email === allowed;
+  });
+}
+
+/** What Identity-Aware Proxy signs and where it publishes its keys. */
+export const iapDefaults = {
+  header: 'x-goog-iap-jwt-assertion',
+  issuer: 'https://cloud.google.com/iap',
+  jwksUrl: 'https://www.gstatic.com/iap/verify/public_key-jwk',
+} as const;

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { createApi, type ApiDeps } from './api';
+
+/**
+ * `scc-responder server`: the JSON API and the web console on one listener. The console is three
+ * static files (no build step); every page is the same document, which routes on its path.
+ */
+
+const assetsDir = join(__dirname, '../../src/server/console');
+
+const assets = {
+  '/assets/console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
+  '/assets/console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
+} as const;
+
+/** Case data is untrusted: the page only ever writes it as text, and the policy forbids anything inline. */
+const securityHeaders: Record<string, string> = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+export interface ConsoleServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startConsoleServer(deps: ApiDeps & { host: string; port: number }): Promise<ConsoleServer> {
+  const app = createApi(deps);
+  const read = (file: string) => readFileSync(join(assetsDir, file));
+  const page = read('index.html');
+  const files = Object.fromEntries(Object.entries(assets).map(([path, asset]) => [path, { body: read(asset.file), type: asset.type }]));
+
+  app.use('*', async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(securityHeaders)) c.res.headers.set(name, value);
+    if (c.req.path.startsWith('/api/')) c.res.headers.set('cache-control', 'no-store');
+  });
+  for (const [path, asset] of Object.entries(files)) app.get(path, (c) => c.body(asset.body, 200, { 'content-type': asset.type }));
+  for (const path of ['/', '/login', '/cases/:caseId{case-[0-9a-f]{12}}']) app.get(path, (c) => c.body(page, 200, { 'content-type': 'text/html; charset=utf-8' }));
+  app.notFound((c) => (c.req.path.startsWith('/api/') ? c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404) : c.text('not found', 404)));
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, hostname: deps.host, port: deps.port }, () => resolve(started as Server));
+    (started as Server).once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${deps.host.includes(':') ? `[${deps.host}]` : deps.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

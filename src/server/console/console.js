@@ -1,0 +1,266 @@
+'use strict';
+// The scc-responder console: a case list and a case page over /api. Everything from a case is
+// untrusted (it came from a finding or a cluster), so it is only ever written with textContent.
+
+(function () {
+  const app = document.getElementById('app');
+  const terminal = new Set(['contained', 'rejected', 'expired', 'failed', 'intended-change']);
+  let timer;
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key === 'text') node.textContent = String(value);
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === undefined || child === null || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  async function api(path, init) {
+    const response = await fetch(path, { credentials: 'same-origin', ...init, headers: { accept: 'application/json', ...(init && init.body ? { 'content-type': 'application/json' } : {}) } });
+    const body = response.status === 204 ? null : await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+    if (!response.ok) {
+      const error = new Error((body && body.error) || `HTTP ${response.status}`);
+      error.status = response.status;
+      throw error;
+    }
+    return body;
+  }
+
+  function show(...nodes) {
+    app.replaceChildren(...nodes);
+  }
+
+  function badge(status) {
+    return el('span', { class: `badge status-${status}`, 'data-testid': 'case-status', text: status });
+  }
+
+  function when(iso) {
+    return iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—';
+  }
+
+  function failure(error) {
+    if (error.status === 401) {
+      location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+      return;
+    }
+    show(el('p', { class: 'error', role: 'alert', text: error.message }));
+  }
+
+  // ---- sign-in (lab users) -------------------------------------------------------------
+  function loginPage() {
+    const message = el('p', { class: 'error', role: 'alert' });
+    const form = el(
+      'form',
+      { class: 'login', 'data-testid': 'login-form' },
+      el('h1', { text: 'Sign in' }),
+      el('label', {}, 'E-mail', el('input', { name: 'email', type: 'email', autocomplete: 'username', required: true })),
+      el('label', {}, 'Password', el('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+      el('button', { type: 'submit', text: 'Sign in' }),
+      message,
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      try {
+        await api('/api/session', { method: 'POST', body: JSON.stringify({ email: data.get('email'), password: data.get('password') }) });
+        const next = new URLSearchParams(location.search).get('next');
+        location.assign(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+      } catch (error) {
+        message.textContent = error.message;
+      }
+    });
+    show(form);
+  }
+
+  // ---- case list -----------------------------------------------------------------------
+  const statuses = ['investigating', 'awaiting-decision', 'escalated', 'containing', 'contained', 'rejected', 'expired', 'failed', 'intended-change'];
+  const severities = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+
+  async function listPage() {
+    const params = new URLSearchParams(location.search);
+    const select = (name, options) =>
+      el('select', { name, 'data-testid': `filter-${name}` }, el('option', { value: '', text: `any ${name}` }), options.map((o) => el('option', { value: o, text: o, selected: params.get(name) === o })));
+    const text = (name, placeholder) => el('input', { name, placeholder, value: params.get(name) || '', 'data-testid': `filter-${name}` });
+    const filters = el('form', { class: 'filters', 'data-testid': 'filters' }, select('status', statuses), select('severity', severities), text('category', 'category'), text('cluster', 'cluster'), text('service', 'Cloud Run service'), el('button', { type: 'submit', text: 'Filter' }));
+    filters.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const query = new URLSearchParams();
+      for (const [key, value] of new FormData(filters)) if (value) query.set(key, String(value));
+      history.pushState(null, '', `/?${query}`);
+      route();
+    });
+    const body = el('tbody');
+    const table = el('table', { class: 'cases', 'data-testid': 'case-list' }, el('thead', {}, el('tr', {}, ['case', 'status', 'severity', 'category', 'cluster / service', 'opened'].map((h) => el('th', { text: h })))), body);
+    show(el('h1', { text: 'Cases' }), filters, table);
+    const query = new URLSearchParams([...params].filter(([key, value]) => value && ['status', 'severity', 'category', 'cluster', 'service'].includes(key)));
+    async function refresh() {
+      const { cases } = await api(`/api/cases?${query}`);
+      body.replaceChildren(
+        ...(cases.length === 0
+          ? [el('tr', {}, el('td', { colspan: 6, class: 'muted', text: 'No cases match.' }))]
+          : cases.map((c) =>
+              el(
+                'tr',
+                { 'data-testid': 'case-row', 'data-case': c.id },
+                el('td', {}, el('a', { href: `/cases/${c.id}`, text: c.id })),
+                el('td', {}, badge(c.status)),
+                el('td', { text: c.severity }),
+                el('td', { text: c.category }),
+                el('td', { text: c.cluster || c.service || '' }),
+                el('td', { text: when(c.openedAt) }),
+              ),
+            )),
+      );
+    }
+    await refresh();
+    timer = setInterval(() => refresh().catch(failure), 5000);
+  }
+
+  // ---- case page -----------------------------------------------------------------------
+  function section(title, testid, ...content) {
+    return el('section', { 'data-testid': testid }, el('h2', { text: title }), ...content);
+  }
+
+  function stepsOf(detail) {
+    if (detail.live) return detail.live.steps;
+    return detail.timeline.filter((t) => t.kind === 'step').map((t) => ({ step: t.step, outcome: t.outcome, summary: t.detail.summary || '', endedAt: t.at, gap: t.detail.gap }));
+  }
+
+  function planSection(detail) {
+    const plan = detail.plan;
+    if (!plan) return section('Plan', 'plan', el('p', { class: 'muted', text: 'No plan yet: the investigation is still running.' }));
+    const radius = plan.blastRadius || {};
+    const facts = [];
+    if (radius.owners) facts.push(`owners: ${radius.owners.map((o) => `${o.kind}/${o.name}${o.replicas !== undefined ? ` (${o.replicas} replicas)` : ''}`).join(' → ') || 'none (bare pod)'}`);
+    if (radius.image) facts.push(`image: ${radius.image}${radius.recreatedFromSameImage ? ' (a replacement runs the same image)' : ''}`);
+    if (radius.siblingPods) facts.push(`sibling pods: ${radius.siblingPods.length ? radius.siblingPods.join(', ') : 'none'}`);
+    if (radius.networkPolicyEnforced !== undefined) facts.push(`network policy enforced: ${radius.networkPolicyEnforced ? 'yes' : 'no'}`);
+    if (radius.traffic) facts.push(`traffic: ${radius.traffic.map((t) => `${t.percent}% ${t.revision}`).join(', ')}; ingress ${radius.ingress}`);
+    for (const note of radius.notes || []) facts.push(note);
+    return section(
+      'Plan',
+      'plan',
+      el('p', { class: 'mono' }, `plan ${plan.hash.slice(0, 16)}…`, plan.dryRun ? el('strong', { text: ' dry run: nothing will be changed' }) : null),
+      el('ul', {}, plan.actions.map((a) => el('li', { 'data-testid': 'plan-action' }, el('strong', { text: a.action }), a.destructive ? el('span', { class: 'destructive', text: ' destructive' }) : null, `: ${a.effect}`))),
+      plan.notes.length ? el('ul', { class: 'muted' }, plan.notes.map((n) => el('li', { text: `not planned: ${n}` }))) : null,
+      el('h3', { text: 'Blast radius' }),
+      el('ul', { 'data-testid': 'blast-radius' }, facts.map((f) => el('li', { text: f }))),
+      el('p', { class: 'advice', text: plan.advice }),
+    );
+  }
+
+  function decisionForm(detail, reload) {
+    if (!detail.canDecide) return null;
+    const pending = detail.live.pending;
+    const reason = el('textarea', { name: 'reason', rows: 2, placeholder: 'reason (recorded in the case)', 'data-testid': 'decision-reason' });
+    const falsePositive = el('input', { type: 'checkbox', name: 'falsePositive' });
+    const message = el('p', { role: 'status', 'data-testid': 'decision-message' });
+    const decide = async (decision) => {
+      for (const button of form.querySelectorAll('button')) button.disabled = true;
+      try {
+        const result = await api(`/api/cases/${detail.case.id}/decision`, {
+          method: 'POST',
+          body: JSON.stringify({ decision, planHash: pending.planHash, ...(reason.value ? { reason: reason.value } : {}), ...(decision === 'reject' && falsePositive.checked ? { falsePositive: true } : {}) }),
+        });
+        message.textContent = result.approvalsNeeded > 0 ? `${decision} recorded; ${result.approvalsNeeded} more approval(s) needed` : decision === 'approve' ? 'Approved: containment starts now.' : 'Rejected: nothing will be changed.';
+      } catch (error) {
+        message.textContent = error.message;
+        for (const button of form.querySelectorAll('button')) button.disabled = false;
+      }
+      reload();
+    };
+    const form = el(
+      'form',
+      { class: 'decide', 'data-testid': 'decision-form' },
+      el('p', {}, `Waiting for ${pending.approvalsNeeded} approval(s) of plan ${pending.planHash.slice(0, 12)}…`),
+      reason,
+      el('label', {}, falsePositive, ' a rejection marks the finding a false positive (muted in SCC)'),
+      el('div', {}, el('button', { type: 'button', class: 'approve', 'data-testid': 'approve', onclick: () => decide('approve'), text: 'Approve' }), el('button', { type: 'button', class: 'reject', 'data-testid': 'reject', onclick: () => decide('reject'), text: 'Reject' })),
+      message,
+    );
+    return section('Decision', 'decision', form);
+  }
+
+  async function casePage(caseId) {
+    let lastStatus;
+    let keptDecision;
+    async function load() {
+      const [detail, evidence] = await Promise.all([api(`/api/cases/${caseId}`), api(`/api/cases/${caseId}/evidence`)]);
+      const c = detail.case;
+      const steps = stepsOf(detail);
+      const decisionNode = lastStatus === c.status && keptDecision ? keptDecision : decisionForm(detail, () => load().catch(failure));
+      keptDecision = decisionNode;
+      lastStatus = c.status;
+      show(
+        el('p', {}, el('a', { href: '/', text: '← all cases' })),
+        el('h1', {}, `${c.id} `, badge(c.status), c.outcome ? el('span', { class: 'muted', 'data-testid': 'case-outcome', text: ` ${c.outcome}` }) : null, c.dryRun ? el('span', { class: 'muted', text: ' (dry run)' }) : null),
+        el('p', { class: 'mono', text: c.subjectKey }),
+        el('p', {}, `${c.category} · ${c.severity} · opened ${when(c.openedAt)}${c.readyAt ? ` · ready ${when(c.readyAt)}` : ''}${c.containedAt ? ` · contained ${when(c.containedAt)}` : ''}`),
+        detail.liveError ? el('p', { class: 'muted', text: `Showing the record only: ${detail.liveError}` }) : null,
+        section('Findings', 'findings', el('ul', {}, detail.findings.map((f) => el('li', {}, el('span', { class: 'mono', text: f.name }), ` ${f.category} [${f.severity}] ${when(f.eventTime)}`)))),
+        section(
+          'Investigation',
+          'timeline',
+          el('ol', { class: 'steps' }, steps.map((s) => el('li', { class: s.outcome === 'gap' ? 'gap' : 'ok', 'data-testid': 'step', 'data-step': s.step }, el('strong', { text: s.step }), s.outcome === 'gap' ? el('span', { class: 'gap-label', text: ' GAP' }) : null, ` ${s.summary}`, s.gap ? el('div', { class: 'muted', text: s.gap.reason }) : null))),
+          terminal.has(c.status) || detail.plan ? null : el('p', { class: 'muted', text: 'Steps are running; this page follows them.' }),
+          detail.gaps.length ? el('ul', { class: 'gaps', 'data-testid': 'gaps' }, detail.gaps.map((g) => el('li', { text: `${g.step}: ${g.reason}` }))) : null,
+        ),
+        section(
+          'Evidence',
+          'evidence',
+          el(
+            'table',
+            {},
+            el('thead', {}, el('tr', {}, ['kind', 'sha256', 'bytes', 'check against the finding', 'source'].map((h) => el('th', { text: h })))),
+            el('tbody', {}, evidence.artifacts.map((a) => el('tr', { 'data-testid': 'artifact' }, el('td', { text: a.kind }), el('td', { class: 'mono', text: a.sha256 }), el('td', { text: a.size }), el('td', { text: a.hashCheck }), el('td', { class: 'mono', text: a.source.path ? `${a.source.pod}/${a.source.container}:${a.source.path}` : 'queries' })))),
+          ),
+          el('h3', { text: 'VirusTotal' }),
+          el('ul', { 'data-testid': 'virustotal' }, evidence.virusTotal.map((v) => el('li', { class: 'mono', text: v.status === 'found' ? `${v.sha256}: ${v.malicious} malicious, ${v.suspicious} suspicious, ${v.undetected} undetected${v.names && v.names.length ? ` (${v.names.join(', ')})` : ''}` : `${v.sha256}: ${v.status === 'unknown' ? 'unknown (not seen: unknown is not clean)' : 'not configured'}` }))),
+          el('h3', { text: 'MITRE ATT&CK' }),
+          el('ul', { 'data-testid': 'mitre' }, evidence.mitre.map((t) => el('li', {}, el('strong', { text: `${t.id} ${t.name}` }), ` (${t.tactic}): ${t.meaning}`))),
+        ),
+        planSection(detail),
+        decisionNode,
+        section('Decisions', 'decisions', detail.decisions.length === 0 ? el('p', { class: 'muted', text: 'None yet.' }) : el('ul', {}, detail.decisions.map((d) => el('li', { 'data-testid': 'decision-entry', text: `${d.decision} by ${d.approver} at ${when(d.at)}${d.reason ? `: ${d.reason}` : ''}` })))),
+        section('Actions', 'actions', detail.actions.length === 0 ? el('p', { class: 'muted', text: 'None yet.' }) : el('ul', {}, detail.actions.map((a) => el('li', { 'data-testid': 'action', 'data-status': a.status }, el('strong', { text: a.action }), ` on ${a.target}: ${a.status}${a.dryRun ? ' (dry run)' : ''} — ${a.detail}`)))),
+      );
+      return c.status;
+    }
+    const status = await load();
+    if (!terminal.has(status)) {
+      timer = setInterval(async () => {
+        try {
+          if (terminal.has(await load())) clearInterval(timer);
+        } catch (error) {
+          failure(error);
+        }
+      }, 2000);
+    }
+  }
+
+  async function route() {
+    clearInterval(timer);
+    const path = location.pathname;
+    if (path === '/login') return loginPage();
+    try {
+      const me = await api('/api/me');
+      document.getElementById('who').replaceChildren(el('span', { 'data-testid': 'who', text: `${me.email}${me.approver ? ' (approver)' : ''}` }), me.via === 'lab' ? el('button', { type: 'button', class: 'link', text: 'sign out', onclick: async () => { await api('/api/session', { method: 'DELETE' }); location.assign('/login'); } }) : null);
+      const match = /^\/cases\/(case-[0-9a-f]{12})$/.exec(path);
+      if (match) await casePage(match[1]);
+      else await listPage();
+    } catch (error) {
+      failure(error);
+    }
+  }
+
+  window.addEventListener('popstate', route);
+  route();
+})();
