@@ -8,6 +8,11 @@ bash scripts/toolchain.sh true
 run() { bash scripts/toolchain.sh "$@"; }
 echo '== typecheck' && run tsc -p tsconfig.json --noEmit
 echo '== lint' && run eslint --max-warnings=0 .
+# The console's browser test drives Debian's Chromium (playwright-core downloads nothing).
+if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo '== installing Debian chromium for the console test'
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 echo '== tests'
 # The case store is tested against a real PostgreSQL as well as the embedded one. In CI a
 # missing server is a failure; elsewhere the tests say they ran against the embedded one only.

@@ -42,6 +42,7 @@ export async function startConsoleServer(deps: ApiDeps & { host: string; port: n
     if (c.req.path.startsWith('/api/')) c.res.headers.set('cache-control', 'no-store');
   });
   for (const [path, asset] of Object.entries(files)) app.get(path, (c) => c.body(asset.body, 200, { 'content-type': asset.type }));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   for (const path of ['/', '/login', '/cases/:caseId{case-[0-9a-f]{12}}']) app.get(path, (c) => c.body(page, 200, { 'content-type': 'text/html; charset=utf-8' }));
   app.notFound((c) => (c.req.path.startsWith('/api/') ? c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404) : c.text('not found', 404)));
 

@@ -1,0 +1,132 @@
+import { approvers, startCaseRig, type CaseRig } from '../case-rig';
+import { hashPassword, LocalUsersAuthenticator } from '../../src/server/auth/local-users';
+import { startConsoleServer, type ConsoleServer } from '../../src/server/console-server';
+
+/** The HTTP API on a real listener, over a real case: reading, filtering, deciding, refusing. */
+
+let rig: CaseRig;
+let server: ConsoleServer;
+const password = 'lab password for tests';
+const viewer = 'analyst@acme.example';
+const clusterPath = '/k8s/acme-payments-prod/us-central1/payments-prod';
+const clientWrites = () => rig.lab.clusters.get(clusterPath)!.store.mutations.filter((m) => m.by === 'client');
+
+beforeAll(async () => {
+  rig = await startCaseRig();
+  await rig.startWorker();
+  const passwordHash = await hashPassword(password);
+  server = await startConsoleServer({
+    host: '127.0.0.1',
+    port: 0,
+    store: rig.store,
+    client: rig.env.client,
+    policy: rig.policy,
+    authenticator: new LocalUsersAuthenticator([approvers.secops, approvers.lead, viewer, 'outsider@elsewhere.example'].map((email) => ({ email, passwordHash }))),
+    viewers: ['@acme.example'],
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rig?.stop();
+});
+
+async function signIn(email: string): Promise<string> {
+  const response = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  expect(response.status).toBe(200);
+  return response.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+async function call(path: string, cookie: string | undefined, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${server.url}${path}`, { ...init, headers: { ...(cookie ? { cookie } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string> | undefined) } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+test('strangers get 401, outsiders 403, and a wrong password never becomes a session', async () => {
+  expect((await call('/api/cases', undefined)).status).toBe(401);
+  expect(await call('/api/cases', 'scc_session=forged.value')).toMatchObject({ status: 401, body: { error: expect.stringMatching(/sign in again/) } });
+  const wrong = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: viewer, password: 'guess' }) });
+  expect(wrong.status).toBe(401);
+  expect(wrong.headers.get('set-cookie')).toBeNull();
+  expect(await call('/api/cases', await signIn('outsider@elsewhere.example'))).toEqual({ status: 403, body: { error: 'outsider@elsewhere.example may not view cases' } });
+});
+
+test('a case through the API: listed and filtered, read with evidence and plan, refused for viewers and stale plans, approved, contained', async () => {
+  const { caseId, workflowId, runId } = await rig.ingest(rig.finding('Added Binary Executed', 'gke'));
+  await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+  const analyst = await signIn(viewer);
+  const secops = await signIn(approvers.secops);
+
+  expect((await call('/api/me', analyst)).body).toEqual({ email: viewer, via: 'lab', approver: false });
+  const listed = await call('/api/cases?status=awaiting-decision&cluster=payments-prod&severity=LOW', analyst);
+  expect(listed.status).toBe(200);
+  const ids = (listed.body.cases as { id: string }[]).map((c) => c.id);
+  expect(ids).toContain(caseId);
+  expect(((await call('/api/cases?status=contained', analyst)).body.cases as { id: string }[]).map((c) => c.id)).not.toContain(caseId);
+  expect(((await call('/api/cases?service=no-such-service', analyst)).body.cases as unknown[]).length).toBe(0);
+  expect(await call('/api/cases?status=bogus', analyst)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^status: /) } });
+  expect(await call('/api/cases?limit=100000', analyst)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^limit: /) } });
+  expect(await call('/api/cases/..%2f..%2fetc', analyst)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/caseId: a case ID/) } });
+  expect(await call('/api/cases/case-000000000000', analyst)).toEqual({ status: 404, body: { error: 'no case case-000000000000' } });
+
+  const detail = (await call(`/api/cases/${caseId}`, analyst)).body as {
+    case: { status: string; cluster: string };
+    plan: { hash: string; actions: { action: string; destructive: boolean }[]; blastRadius: { notes: string[] } };
+    live: { steps: { step: string }[]; pending: { planHash: string } };
+    canDecide: boolean;
+    timeline: { kind: string }[];
+  };
+  expect(detail.case).toMatchObject({ status: 'awaiting-decision', cluster: 'payments-prod' });
+  expect(detail.live.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['review', 'cluster-and-node', 'pod', 'logs', 'capture', 'research']));
+  expect(detail.plan.hash).toBe(detail.live.pending.planHash);
+  expect(detail.plan.actions.some((a) => a.destructive)).toBe(true);
+  expect(detail.plan.blastRadius).toBeDefined();
+  expect(detail.canDecide).toBe(false);
+
+  const evidence = (await call(`/api/cases/${caseId}/evidence`, analyst)).body as { artifacts: { kind: string; sha256: string; hashCheck: string }[]; virusTotal: { status: string; sha256: string }[]; mitre: { id: string }[] };
+  const binary = evidence.artifacts.find((a) => a.kind === 'binary')!;
+  expect(binary.sha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(evidence.virusTotal.map((v) => v.sha256)).toContain(binary.sha256);
+  expect(evidence.mitre.map((t) => t.id)).toContain('T1105');
+
+  const planHash = detail.plan.hash;
+  const writesBefore = clientWrites().length;
+  const decide = (cookie: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => call(`/api/cases/${caseId}/decision`, cookie, { method: 'POST', body: JSON.stringify(body), headers });
+  expect(await decide(analyst, { decision: 'approve', planHash })).toEqual({ status: 403, body: { error: `${viewer} is not on the approvers list` } });
+  // The approver is the session's user: a name in the body is not a field the API takes.
+  expect(await decide(analyst, { decision: 'approve', planHash, approver: approvers.secops })).toMatchObject({ status: 400 });
+  expect(await decide(secops, { decision: 'approve', planHash: 'f'.repeat(64) })).toMatchObject({ status: 409, body: { error: expect.stringMatching(/^refused: .*stale plan/) } });
+  expect(await decide(secops, { decision: 'approve', planHash }, { origin: 'https://evil.example' })).toMatchObject({ status: 403, body: { error: expect.stringMatching(/cross-site/) } });
+  expect(await decide(secops, { decision: 'maybe', planHash })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^decision: /) } });
+  expect(clientWrites().length).toBe(writesBefore);
+  expect((await call(`/api/cases/${caseId}`, secops)).body.canDecide).toBe(true);
+
+  expect(await decide(secops, { decision: 'approve', planHash, reason: 'binary dropped at run time' })).toEqual({ status: 200, body: { caseId, status: expect.any(String), approvalsNeeded: 0 } });
+  const closed = await rig.env.client.workflow.getHandle(workflowId, runId).result();
+  expect(closed).toMatchObject({ status: 'contained' });
+  const after = (await call(`/api/cases/${caseId}`, analyst)).body as { case: { status: string }; decisions: { approver: string; via: string }[]; actions: { status: string }[] };
+  expect(after.case.status).toBe('contained');
+  expect(after.decisions).toEqual([expect.objectContaining({ approver: approvers.secops, via: 'update', decision: 'approve' })]);
+  expect(after.actions.length).toBeGreaterThan(0);
+  expect(after.actions.every((a) => a.status === 'applied' || a.status === 'already-done')).toBe(true);
+  expect(await decide(secops, { decision: 'approve', planHash })).toMatchObject({ status: 409 });
+});
+
+test('the OpenAPI document describes every route the API answers', async () => {
+  const response = await fetch(`${server.url}/api/openapi.json`);
+  expect(response.status).toBe(200);
+  const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { securitySchemes: Record<string, unknown> } };
+  expect(document.openapi).toBe('3.1.0');
+  expect(Object.fromEntries(Object.entries(document.paths).map(([path, methods]) => [path, Object.keys(methods).sort()]))).toEqual({
+    '/api/me': ['get'],
+    '/api/session': ['delete', 'post'],
+    '/api/cases': ['get'],
+    '/api/cases/{caseId}': ['get'],
+    '/api/cases/{caseId}/evidence': ['get'],
+    '/api/cases/{caseId}/decision': ['post'],
+  });
+  expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['bearer', 'iap', 'session']);
+  const page = await fetch(`${server.url}/cases/case-0123456789ab`);
+  expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+  expect(await page.text()).toMatch(/<main id="app"/);
+});

@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { approvers, startCaseRig, type CaseRig } from '../case-rig';
+import { hashPassword, LocalUsersAuthenticator } from '../../src/server/auth/local-users';
+import { startConsoleServer, type ConsoleServer } from '../../src/server/console-server';
+
+/** The console in headless Chromium: sign in, find the case, read it, approve it, watch it contained. */
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const password = 'lab password for the browser';
+const viewer = 'analyst@acme.example';
+let rig: CaseRig;
+let server: ConsoleServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: install Debian's chromium (scripts/test.sh does) or set CHROMIUM_PATH`);
+  rig = await startCaseRig();
+  await rig.startWorker();
+  const passwordHash = await hashPassword(password);
+  server = await startConsoleServer({
+    host: '127.0.0.1',
+    port: 0,
+    store: rig.store,
+    client: rig.env.client,
+    policy: rig.policy,
+    authenticator: new LocalUsersAuthenticator([approvers.secops, viewer].map((email) => ({ email, passwordHash }))),
+  });
+  // Running as root in CI containers, Chromium's sandbox cannot start.
+  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await rig?.stop();
+});
+
+async function signedIn(email: string, path: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of 40[139]/.test(message.text())) problems.push(message.text());
+  });
+  await page.goto(`${server.url}${path}`);
+  await page.waitForURL(/\/login\?next=/);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname === path.split('?')[0]);
+  await page.getByTestId('who').waitFor();
+  (page as Page & { problems: string[] }).problems = problems;
+  return page;
+}
+
+test('an approver opens a case in the console, approves it, and sees the containment', async () => {
+  const { caseId, workflowId, runId } = await rig.ingest(rig.finding('Added Binary Executed', 'gke'));
+  await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+
+  const page = await signedIn(approvers.secops, '/?status=awaiting-decision');
+  expect(await page.getByTestId('who').textContent()).toBe(`${approvers.secops} (approver)`);
+  const row = page.locator(`[data-testid="case-row"][data-case="${caseId}"]`);
+  await row.waitFor();
+  expect(await row.getByTestId('case-status').textContent()).toBe('awaiting-decision');
+  await row.getByRole('link', { name: caseId }).click();
+  await page.waitForURL(`**/cases/${caseId}`);
+
+  await page.getByTestId('decision-form').waitFor();
+  const steps = await page.getByTestId('step').evaluateAll((items) => items.map((item) => item.getAttribute('data-step')));
+  expect(steps).toEqual(expect.arrayContaining(['review', 'cluster-and-node', 'pod', 'logs', 'capture', 'research']));
+  const record = (await rig.store.getCase(caseId))!;
+  const binary = record.evidence.find((e) => e.kind === 'binary')!;
+  expect(await page.getByTestId('evidence').textContent()).toContain(binary.sha256);
+  expect(await page.getByTestId('virustotal').textContent()).toContain(binary.sha256);
+  expect(await page.getByTestId('mitre').textContent()).toContain('T1105');
+  expect(await page.getByTestId('plan-action').count()).toBe(record.case.plan?.actions.length ?? -1);
+  expect((await page.getByTestId('blast-radius').textContent())?.length).toBeGreaterThan(0);
+
+  await page.getByTestId('decision-reason').fill('dropped binary, not in the image');
+  await page.getByTestId('approve').click();
+  // Live status: the page follows the workflow until it is contained, without a reload.
+  await page.locator('h1 [data-testid="case-status"]', { hasText: 'contained' }).waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid="action"][data-status="applied"]').first().waitFor();
+  expect(await page.getByTestId('decision-entry').textContent()).toMatch(new RegExp(`^approve by ${approvers.secops.replace('.', '\\.')} at .*: dropped binary, not in the image$`));
+  expect(await page.getByTestId('decision-form').count()).toBe(0);
+
+  const closed = (await rig.store.getCase(caseId))!;
+  expect(closed.case).toMatchObject({ status: 'contained', outcome: 'contained' });
+  expect(closed.case.decision).toEqual([expect.objectContaining({ approver: approvers.secops, via: 'update', reason: 'dropped binary, not in the image' })]);
+  expect((page as Page & { problems: string[] }).problems).toEqual([]);
+});
+
+test('a viewer reads a waiting case but is offered no decision', async () => {
+  const { caseId, workflowId, runId } = await rig.ingest(rig.finding('Netcat Remote Code Execution In Container', 'gke'));
+  await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+  const page = await signedIn(viewer, `/cases/${caseId}`);
+  await page.getByTestId('plan').waitFor();
+  await page.locator('h1 [data-testid="case-status"]', { hasText: 'awaiting-decision' }).waitFor();
+  expect(await page.getByTestId('decision-form').count()).toBe(0);
+  expect(await page.getByTestId('who').textContent()).toBe(viewer);
+  await rig.env.client.workflow.getHandle(workflowId, runId).terminate('test over');
+});
