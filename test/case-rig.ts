@@ -21,6 +21,8 @@ import type { ParsedFinding } from '../src/findings/model';
 import { ingestFinding, type CaseIngested } from '../src/intake/ingest';
 import type { Lab } from '../src/lab/server';
 import { createWorker } from '../src/worker/create-worker';
+import type { Tracing } from '../src/worker/tracing';
+import { Client } from '@temporalio/client';
 import { defaultPolicy, statusQuery, type CaseSnapshot, type CaseStatus, type Policy } from '../src/workflows/shared';
 import { attachToTestServer, prebuiltWorkflowBundle, testNamespace, uniqueTaskQueue } from './temporal/harness';
 import { startTestLab } from './lab-harness';
@@ -51,6 +53,8 @@ export interface CaseRigOptions {
   temporalAddress?: string;
   /** A store shared with worker processes (test/worker-database.ts); the rig's own embedded one otherwise. */
   store?: CaseStore;
+  /** Where the rig's worker sends its spans, and the client interceptors intake starts traces with. */
+  tracing?: Tracing;
 }
 
 export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRigOptions = {}): Promise<CaseRig> {
@@ -82,6 +86,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
   };
   const taskQueue = uniqueTaskQueue('case');
   const fullPolicy: Policy = { ...defaultPolicy, approvers: [approvers.secops, approvers.lead], ...policy };
+  const intakeClient = options.tracing ? new Client({ connection: env.connection, namespace: testNamespace, interceptors: options.tracing.clientInterceptors }) : env.client;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
 
@@ -95,7 +100,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     policy: fullPolicy,
     notices,
     async startWorker() {
-      worker = await createWorker({ connection: env.nativeConnection, namespace: testNamespace, taskQueue, deps, workflowBundle: prebuiltWorkflowBundle(), shutdownGraceTime: '1s' });
+      worker = await createWorker({ connection: env.nativeConnection, namespace: testNamespace, taskQueue, deps, workflowBundle: prebuiltWorkflowBundle(), shutdownGraceTime: '1s', ...(options.tracing ? { tracing: options.tracing } : {}) });
       running = worker.run();
       return worker;
     },
@@ -110,7 +115,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
       return parseFindingObject(entry);
     },
     async ingest(parsed, override = {}) {
-      const result = await ingestFinding({ client: env.client, store, taskQueue, policy: { ...fullPolicy, ...override }, workflowIdPrefix: `scc-case-${taskQueue}` }, parsed);
+      const result = await ingestFinding({ client: intakeClient, store, taskQueue, policy: { ...fullPolicy, ...override }, workflowIdPrefix: `scc-case-${taskQueue}` }, parsed);
       if (result.outOfScope !== undefined) throw new Error(`${parsed.finding.name} is out of scope: ${result.outOfScope}`);
       return result;
     },

@@ -3,12 +3,14 @@ import type { CaseStore } from '../cases/case-store';
 import type { IngestDeps } from '../intake/ingest';
 import { loadConfig, type Config } from '../config/config';
 import { connectClient, openCaseStore } from '../worker/runtime';
+import { startTracing, tracingFromEnv, type Tracing } from '../worker/tracing';
 
 /** What case commands need, opened on first use and closed once. */
 export class CliContext {
   private loaded?: Config;
   private openedStore?: Promise<CaseStore>;
   private openedClient?: Promise<Client>;
+  private tracing?: Tracing;
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -21,7 +23,9 @@ export class CliContext {
   }
 
   client(): Promise<Client> {
-    return (this.openedClient ??= connectClient(this.config));
+    // Intake starts the trace a case's workflow and activities continue.
+    this.tracing ??= startTracing(tracingFromEnv(this.env, 'scc-responder-intake', this.config.tracing));
+    return (this.openedClient ??= connectClient(this.config, this.tracing.clientInterceptors));
   }
 
   /** What intake needs, from the configuration: every way in (ingest, pull, push, poll) uses the same. */
@@ -40,5 +44,6 @@ export class CliContext {
   async close(): Promise<void> {
     if (this.openedStore) await (await this.openedStore).db.close();
     if (this.openedClient) await (await this.openedClient).connection.close();
+    await this.tracing?.shutdown();
   }
 }

@@ -127,6 +127,8 @@ const configSchema = z.object({
       ]),
     })
     .optional(),
+  /** OpenTelemetry traces to an OTLP/HTTP collector (OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME override). */
+  tracing: z.strictObject({ otlpEndpoint: z.string().url().optional(), serviceName: z.string().min(1).max(100).optional() }).optional(),
   /** `host:port` where the worker serves Prometheus metrics (GET /metrics); off when absent. */
   metricsAddress: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').optional(),
   /** A workflow bundle built ahead of time (an image build step), so a worker starts in a second instead of bundling. */

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowsPath } from './create-worker';
+import { tracingWorkflowModules } from './tracing';
 
 /**
  * The workflow bundle, built once (an image build step) so that every worker starting from it
@@ -10,7 +11,7 @@ export async function writeWorkflowBundle(out: string): Promise<number> {
   const silent = () => undefined;
   // Webpack's progress says nothing; its warnings and errors matter (a module the sandbox cannot load).
   const logger = { trace: silent, debug: silent, info: silent, log: silent, warn: (message: string) => console.warn(message), error: (message: string) => console.error(message) };
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger });
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: tracingWorkflowModules, logger });
   writeFileSync(out, code);
   return Buffer.byteLength(code);
 }

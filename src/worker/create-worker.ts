@@ -1,5 +1,6 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createCaseActivities, describeWorker, type ActivityDeps } from '../activities';
+import { startTracing, tracingWorkflowModules, type Tracing } from './tracing';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -10,6 +11,8 @@ export interface CreateWorkerOptions {
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: { codePath: string } | { code: string };
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Where spans go; without it they are dropped (the bundle's tracing interceptors still need their sink). */
+  tracing?: Tracing;
 }
 
 export const workflowsPath = require.resolve('../workflows');
@@ -18,6 +21,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundle
     ? { workflowBundle: options.workflowBundle }
     : { workflowsPath };
+  const tracing = options.tracing ?? startTracing({ serviceName: 'scc-responder-worker' });
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -25,5 +29,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     activities: { describeWorker, ...(options.deps ? createCaseActivities(options.deps) : {}) },
     ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
     ...workflowSource,
+    // A prebuilt bundle carries the workflow interceptors already (see bundle.ts).
+    interceptors: { ...tracing.workerInterceptors.interceptors, ...('workflowsPath' in workflowSource ? { workflowModules: tracingWorkflowModules } : {}) },
+    sinks: tracing.workerInterceptors.sinks,
   });
 }

@@ -1,12 +1,14 @@
 import { loadConfig } from '../config/config';
 import { createWorker } from './create-worker';
 import { installTelemetry } from './telemetry';
+import { startTracing, tracingFromEnv } from './tracing';
 import { buildActivityDeps, connectWorker, openCaseStore } from './runtime';
 
 /** The worker process: configuration validated first, then runs until SIGINT/SIGTERM, then drains. */
 export async function runWorker(): Promise<void> {
   const config = loadConfig();
   installTelemetry(config.metricsAddress ? { metricsAddress: config.metricsAddress } : {});
+  const tracing = startTracing(tracingFromEnv(process.env, 'scc-responder-worker', config.tracing));
   const store = await openCaseStore(config);
   const deps = buildActivityDeps(config, store);
   const connection = await connectWorker(config);
@@ -15,6 +17,7 @@ export async function runWorker(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     deps,
+    tracing,
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
   });
   const stop = () => worker.shutdown();
@@ -26,6 +29,7 @@ export async function runWorker(): Promise<void> {
     await deps.clients.close();
     await connection.close();
     await store.db.close();
+    await tracing.shutdown();
   }
 }
 

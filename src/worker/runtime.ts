@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Notifier } from '../activities/notifier';
 import { ChannelNotifier, EmailChannel, JsonWebhookChannel, SignedWebhookChannel, SlackChannel, type Channel } from '../notify/channels';
@@ -30,13 +30,13 @@ function tlsOptions(config: Config) {
   };
 }
 
-export async function connectClient(config: Config): Promise<Client> {
+export async function connectClient(config: Config, interceptors?: ClientInterceptors): Promise<Client> {
   const connection = await Connection.connect({
     address: config.temporal.address,
     ...tlsOptions(config),
     ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
   });
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, ...(interceptors ? { interceptors } : {}) });
 }
 
 export function connectWorker(config: Config): Promise<NativeConnection> {
