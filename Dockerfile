@@ -1,4 +1,4 @@
-# scc-responder: the worker, the intake (Pub/Sub pull, push, SCC poller) and the CLI, in one
+# scc-responder: the worker, the intake (Pub/Sub pull, push, SCC poller), the console and the CLI, in one
 # image. Node 24 on Debian (glibc: the Temporal core bridge ships glibc binaries), non-root.
 #   docker build -t scc-responder .
 #   docker run --rm scc-responder worker          (configure with the variables in the README)
@@ -25,6 +25,8 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 # The lab reads its scenario from the source tree (tsc does not copy JSON).
 COPY --from=build /app/src/lab/scenarios ./src/lab/scenarios
+# The console's static pages are served from the source tree too.
+COPY --from=build /app/src/server/console ./src/server/console
 RUN mkdir -p /var/lib/scc-responder && chown node:node /var/lib/scc-responder
 USER node
 ENTRYPOINT ["node", "bin/scc-responder.js"]

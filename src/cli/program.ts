@@ -186,6 +186,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .option('--temporal-port <port>', 'Temporal frontend port', '7233')
     .option('--lab-port <port>', 'lab port', '8787')
     .option('--database-port <port>', 'case store port for other processes (PostgreSQL protocol)', '5433')
+    .option('--console-port <port>', 'the console and API', '8090')
     .action(async (options: UpOptions) => {
       setExitCode(await upCommand(options, io, untilSignal));
     });

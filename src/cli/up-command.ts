@@ -10,22 +10,23 @@ export interface UpOptions {
   temporalPort: string;
   labPort: string;
   databasePort: string;
+  consolePort: string;
 }
 
 /** `scc-responder up`: brings the stack up, ingests the samples, says what to do next, runs until stopped. */
 export async function upCommand(options: UpOptions, io: CliIo, untilStopped: () => Promise<void>): Promise<number> {
-  const ports = [options.temporalPort, options.labPort, options.databasePort].map(Number);
+  const ports = [options.temporalPort, options.labPort, options.databasePort, options.consolePort].map(Number);
   if (ports.some((port) => !Number.isInteger(port) || port <= 0 || port > 65535)) {
     io.stderr('error: ports must be numbers from 1 to 65535\n');
     return 2;
   }
-  const [temporalPort, labPort, databasePort] = ports as [number, number, number];
+  const [temporalPort, labPort, databasePort, consolePort] = ports as [number, number, number, number];
   // The stack's own lines are what matter here; the worker speaks up only for warnings.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   let stack;
   try {
     stack = await startStack(
-      { ...defaultStackOptions, dataDir: options.dataDir, temporalPort, temporalUiPort: temporalPort + 1000, labPort, databasePort },
+      { ...defaultStackOptions, dataDir: options.dataDir, temporalPort, temporalUiPort: temporalPort + 1000, labPort, databasePort, consolePort },
       (line) => io.stdout(`· ${line}\n`),
     );
   } catch (error) {
@@ -33,7 +34,7 @@ export async function upCommand(options: UpOptions, io: CliIo, untilStopped: () 
     return 1;
   }
   const snapshots = await settle(stack.config.temporal.address, stack.ingested.map((i) => i.result));
-  const lines = ['', 'scc-responder is up.', `  Temporal UI  ${stack.config.temporal.uiUrl}`, '  cases:'];
+  const lines = ['', 'scc-responder is up.', `  console      ${stack.consoleUrl} (sign in as ${stack.config.policy.approvers[0]}, password in ${stack.consolePasswordFile})`, `  Temporal UI  ${stack.config.temporal.uiUrl}`, '  cases:'];
   for (const { file, result } of stack.ingested) {
     const snapshot = snapshots.get(result.caseId);
     lines.push(`    ${result.caseId}  ${(snapshot?.status ?? 'investigating').padEnd(17)} ${file}${result.duplicate ? ' (known)' : ''}`);
@@ -42,6 +43,7 @@ export async function upCommand(options: UpOptions, io: CliIo, untilStopped: () 
   lines.push('', '  next, in another terminal:', '    npm run cli -- cases list');
   if (waiting) {
     lines.push(
+      `    open ${stack.consoleUrl}/cases/${waiting.caseId} and approve, or:`,
       `    npm run cli -- status ${waiting.caseId}`,
       `    npm run cli -- approve ${waiting.caseId} --as secops@acme.example --reason "confirmed malicious"`,
       `    npm run cli -- case show ${waiting.caseId} --format md`,

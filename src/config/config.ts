@@ -142,6 +142,19 @@ function serverFromEnv(base: Record<string, unknown> | undefined, env: NodeJS.Pr
     ...base,
     ...(env.SCC_SERVER_ADDRESS ? { address: env.SCC_SERVER_ADDRESS } : {}),
     ...(env.SCC_IAP_AUDIENCE ? { auth: { mode: 'iap', audience: env.SCC_IAP_AUDIENCE } } : {}),
+    // Lab users as `email=hash` pairs, comma-separated (hashes from `scc-responder console-password`).
+    ...(env.SCC_CONSOLE_USERS
+      ? {
+          auth: {
+            mode: 'lab',
+            users: env.SCC_CONSOLE_USERS.split(',').filter((entry) => entry.trim()).map((entry) => {
+              const at = entry.indexOf('=');
+              return { email: entry.slice(0, at).trim(), passwordHash: entry.slice(at + 1).trim() };
+            }),
+            ...(env.SCC_CONSOLE_SESSION_SECRET ? { sessionSecret: env.SCC_CONSOLE_SESSION_SECRET } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -181,7 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.SCC_PUSH_AUDIENCE && env.SCC_PUSH_SERVICE_ACCOUNT ? { push: { audience: env.SCC_PUSH_AUDIENCE, serviceAccount: env.SCC_PUSH_SERVICE_ACCOUNT } } : {}),
     ...(env.SCC_PUSH_SECRET ? { push: { sharedSecret: env.SCC_PUSH_SECRET } } : {}),
-    ...(env.SCC_IAP_AUDIENCE || env.SCC_SERVER_ADDRESS ? { server: serverFromEnv(base.server as Record<string, unknown> | undefined, env) } : {}),
+    ...(env.SCC_IAP_AUDIENCE || env.SCC_CONSOLE_USERS || env.SCC_SERVER_ADDRESS ? { server: serverFromEnv(base.server as Record<string, unknown> | undefined, env) } : {}),
     ...(env.SCC_METRICS_ADDRESS ? { metricsAddress: env.SCC_METRICS_ADDRESS } : {}),
     ...(env.SCC_WORKFLOW_BUNDLE ? { workflowBundlePath: env.SCC_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -51,7 +51,7 @@ async function statuses(stack: RunningStack, until: (s: CaseSnapshot[]) => boole
 }
 
 test('npm run dev’s stack: samples become cases, an approval lands, and a restart keeps everything', async () => {
-  const options = { ...defaultStackOptions, dataDir, temporalPort: await freePort(), temporalUiPort: await freePort(), labPort: await freePort(), databasePort: await freePort() };
+  const options = { ...defaultStackOptions, dataDir, temporalPort: await freePort(), temporalUiPort: await freePort(), labPort: await freePort(), databasePort: await freePort(), consolePort: await freePort() };
   let stack = await startStack(options, () => undefined);
   let pending: string;
   let contained: string;
@@ -75,6 +75,13 @@ test('npm run dev’s stack: samples become cases, an approval lands, and a rest
     const listed = await cli('cases', 'list');
     expect(listed.stdout).toMatch(new RegExp(`${contained!}\\s+contained`));
     expect(listed.stdout).toMatch(new RegExp(`${pending!}\\s+awaiting-decision`));
+    // The console came back with the stack, and the same generated password still signs in.
+    const password = readFileSync(stack.consolePasswordFile, 'utf8').split('\n')[0];
+    const signIn = await fetch(`${stack.consoleUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'secops@acme.example', password }) });
+    expect(signIn.status).toBe(200);
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const waiting = (await (await fetch(`${stack.consoleUrl}/api/cases?status=awaiting-decision`, { headers: { cookie } })).json()) as { cases: { id: string }[] };
+    expect(waiting.cases.map((c) => c.id)).toContain(pending!);
     expect(await cli('approve', pending!, '--as', 'lead@acme.example')).toMatchObject({ code: 0 });
     await statuses(stack, (s) => s.some((c) => c.caseId === pending && c.status === 'contained'));
   } finally {

@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { CaseStore } from '../cases/case-store';
@@ -7,6 +8,9 @@ import { stackFilePath, loadConfig, type Config } from '../config/config';
 import { parseFinding } from '../findings/parse';
 import { ingestFinding, type CaseIngested } from '../intake/ingest';
 import { startLab } from '../lab/server';
+import { authenticatorFor } from '../server/auth/from-config';
+import { hashPassword } from '../server/auth/local-users';
+import { startConsoleServer } from '../server/console-server';
 import { createWorker } from '../worker/create-worker';
 import { buildActivityDeps, connectClient, connectWorker } from '../worker/runtime';
 import { startDevServer } from './temporal-dev-server';
@@ -24,6 +28,8 @@ export interface StackOptions {
   temporalUiPort: number;
   labPort: number;
   databasePort: number;
+  /** The console and API (`scc-responder server`), with a lab user per approver. */
+  consolePort: number;
   samplesDir: string;
   approvers: string[];
 }
@@ -34,6 +40,7 @@ export const defaultStackOptions: StackOptions = {
   temporalUiPort: 8233,
   labPort: 8787,
   databasePort: 5433,
+  consolePort: 8090,
   samplesDir: resolve(__dirname, '../../samples/findings'),
   approvers: ['secops@acme.example', 'lead@acme.example'],
 };
@@ -41,7 +48,18 @@ export const defaultStackOptions: StackOptions = {
 export interface RunningStack {
   config: Config;
   ingested: { file: string; result: CaseIngested }[];
+  consoleUrl: string;
+  /** The file holding the lab users' password (kept across restarts). */
+  consolePasswordFile: string;
   stop(): Promise<void>;
+}
+
+/** One generated password for the lab's console users, made on the first start and kept in the data folder. */
+function consolePassword(dataDir: string): { file: string; password: string; sessionSecret: string } {
+  const file = join(dataDir, 'console-password');
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(15).toString('base64url')}\n${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  const [password, sessionSecret] = readFileSync(file, 'utf8').split('\n');
+  return { file, password: password!, sessionSecret: sessionSecret! };
 }
 
 export async function startStack(options: StackOptions, log: (line: string) => void): Promise<RunningStack> {
@@ -68,12 +86,17 @@ export async function startStack(options: StackOptions, log: (line: string) => v
     await socket.start();
     stops.push(() => socket.stop());
 
+    const consoleUrl = `http://127.0.0.1:${options.consolePort}`;
+    const consoleLogin = consolePassword(dataDir);
+    const passwordHash = await hashPassword(consoleLogin.password);
     const stackConfig = {
       temporal: { address: temporal.address, namespace: 'default', taskQueue: 'scc-responder', workflowIdPrefix: 'scc-case', uiUrl: temporal.uiUrl },
       databaseUrl: `postgres://postgres@127.0.0.1:${options.databasePort}/postgres`,
       cloud: { mode: 'lab', url: lab.url, token: lab.token, kubeconfigPath: lab.kubeconfigPath, virusTotal: { apiKey: lab.virusTotalKey } },
       policy: { approvers: options.approvers },
       virusTotalPerMinute: 600,
+      notifications: { consoleUrl },
+      server: { address: `127.0.0.1:${options.consolePort}`, auth: { mode: 'lab', users: options.approvers.map((email) => ({ email, passwordHash })), sessionSecret: consoleLogin.sessionSecret } },
     };
     writeFileSync(stackFilePath(dataDir), `${JSON.stringify(stackConfig, null, 2)}\n`, { mode: 0o600 });
     // The worker in this process uses the store directly; other processes use the socket.
@@ -99,7 +122,10 @@ export async function startStack(options: StackOptions, log: (line: string) => v
       const result = await ingestFinding({ client, store, taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix, ...(config.scope ? { scope: config.scope } : {}) }, parsed);
       if (result.outOfScope === undefined) ingested.push({ file, result });
     }
-    return { config, ingested, stop };
+    const server = await startConsoleServer({ host: '127.0.0.1', port: options.consolePort, store, client, policy: config.policy, authenticator: authenticatorFor(config.server!.auth) });
+    stops.push(() => server.close());
+    log(`console on ${server.url} (sign in as ${options.approvers[0]}; the password is in ${consoleLogin.file})`);
+    return { config, ingested, consoleUrl: server.url, consolePasswordFile: consoleLogin.file, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,0 +1,30 @@
+import { ConfigError, loadConfig } from './config';
+
+/** The console's settings from the environment, as docker-compose passes them. */
+describe('server configuration', () => {
+  const hash = 'scrypt:c2FsdHNhbHRzYWx0c2FsdA:aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';
+  const base = { SCC_DATA_DIR: '/nonexistent-scc-data' };
+
+  it('reads lab users as email=hash pairs', () => {
+    const config = loadConfig({ ...base, SCC_SERVER_ADDRESS: '0.0.0.0:8090', SCC_CONSOLE_USERS: `secops@acme.example=${hash}, lead@acme.example=${hash}`, SCC_CONSOLE_SESSION_SECRET: 's'.repeat(32) });
+    expect(config.server).toEqual({
+      address: '0.0.0.0:8090',
+      secureCookies: false,
+      auth: { mode: 'lab', users: [{ email: 'secops@acme.example', passwordHash: hash }, { email: 'lead@acme.example', passwordHash: hash }], sessionSecret: 's'.repeat(32) },
+    });
+  });
+
+  it('takes an IAP audience and fills in where IAP publishes its keys', () => {
+    const config = loadConfig({ ...base, SCC_IAP_AUDIENCE: '/projects/418273640192/global/backendServices/7315627348129' });
+    expect(config.server).toMatchObject({ address: '127.0.0.1:8090', auth: { mode: 'iap', issuer: 'https://cloud.google.com/iap', jwksUrl: 'https://www.gstatic.com/iap/verify/public_key-jwk' } });
+  });
+
+  it.each([
+    [{ SCC_IAP_AUDIENCE: 'my-app' }, /server\.auth\.audience: an IAP audience/],
+    [{ SCC_CONSOLE_USERS: 'secops@acme.example=plaintext' }, /server\.auth\.users\.0\.passwordHash: a hash from `scc-responder console-password`/],
+    [{ SCC_SERVER_ADDRESS: '0.0.0.0:8090' }, /at server\.auth/],
+  ])('refuses %p with an error naming the field', (env, message) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+  });
+});
