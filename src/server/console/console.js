@@ -35,7 +35,7 @@
   }
 
   function show(...nodes) {
-    app.replaceChildren(...nodes);
+    app.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined && node !== false));
   }
 
   function badge(status) {
@@ -129,9 +129,12 @@
     return el('section', { 'data-testid': testid }, el('h2', { text: title }), ...content);
   }
 
+  // The runbook's order, whatever order the steps finished in.
+  const runbook = ['review', 'cluster-and-node', 'pod', 'cloud-run', 'logs', 'capture', 'research'];
+
   function stepsOf(detail) {
-    if (detail.live) return detail.live.steps;
-    return detail.timeline.filter((t) => t.kind === 'step').map((t) => ({ step: t.step, outcome: t.outcome, summary: t.detail.summary || '', endedAt: t.at, gap: t.detail.gap }));
+    const steps = detail.live ? detail.live.steps : detail.timeline.filter((t) => t.kind === 'step').map((t) => ({ step: t.step, outcome: t.outcome, summary: t.detail.summary || '', endedAt: t.at, gap: t.detail.gap }));
+    return [...steps].sort((a, b) => runbook.indexOf(a.step) - runbook.indexOf(b.step));
   }
 
   function planSection(detail) {
