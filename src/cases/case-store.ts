@@ -350,6 +350,12 @@ export class CaseStore {
     return rows.map(normalizeRow);
   }
 
+  /** How many cases are in each status now (statuses with none are absent). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db.query<{ status: string; n: string | number }>('select status, count(*) as n from cases group by status');
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+
   async caseById(caseId: string): Promise<CaseRow | undefined> {
     const [row] = await this.db.query<CaseRow>('select * from cases where id = $1', [caseId]);
     return row ? normalizeRow(row) : undefined;

@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
+import { caseStatuses } from '../workflows/shared';
 
 /**
  * The HTTP API's shapes: each validates what comes in and documents what goes out. The OpenAPI
  * document is generated from these, so the document and the server cannot disagree.
  */
 
-export const caseStatuses = ['investigating', 'awaiting-decision', 'escalated', 'containing', 'contained', 'rejected', 'expired', 'failed', 'intended-change'] as const;
 export const severities = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'SEVERITY_UNSPECIFIED'] as const;
 
 const filterText = z.string().min(1).max(200).regex(/^\P{Cc}+$/u, 'printable text');

@@ -1,4 +1,6 @@
 import { loadConfig } from '../config/config';
+import { Runtime } from '@temporalio/worker';
+import { startCaseCountGauge } from './case-count-gauge';
 import { createWorker } from './create-worker';
 import { installTelemetry } from './telemetry';
 import { startTracing, tracingFromEnv } from './tracing';
@@ -11,6 +13,7 @@ export async function runWorker(): Promise<void> {
   const tracing = startTracing(tracingFromEnv(process.env, 'scc-responder-worker', config.tracing));
   const store = await openCaseStore(config);
   const deps = buildActivityDeps(config, store);
+  const gauge = config.metricsAddress ? startCaseCountGauge(store, Runtime.instance().metricMeter, 5_000, (error) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), level: 'warn', message: `case counts not read: ${error instanceof Error ? error.message : String(error)}` })}\n`)) : undefined;
   const connection = await connectWorker(config);
   const worker = await createWorker({
     connection,
@@ -26,6 +29,7 @@ export async function runWorker(): Promise<void> {
   try {
     await worker.run();
   } finally {
+    gauge?.stop();
     await deps.clients.close();
     await connection.close();
     await store.db.close();

@@ -164,7 +164,8 @@ export interface ActionResult {
   at: string;
 }
 
-export type CaseStatus = 'investigating' | 'awaiting-decision' | 'escalated' | 'containing' | 'contained' | 'rejected' | 'expired' | 'failed' | 'intended-change';
+export const caseStatuses = ['investigating', 'awaiting-decision', 'escalated', 'containing', 'contained', 'rejected', 'expired', 'failed', 'intended-change'] as const;
+export type CaseStatus = (typeof caseStatuses)[number];
 
 export type CaseOutcome = 'contained' | 'partially-contained' | 'rejected' | 'expired-not-contained' | 'dry-run' | 'nothing-to-do' | 'plan-kept-changing' | 'intended-change';
 

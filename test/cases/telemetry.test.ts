@@ -8,7 +8,7 @@ import { killWorker, startWorkerProcess } from '../worker-process';
 
 /** The worker process's JSON log carries case IDs, and its Prometheus endpoint the cases' metrics with Temporal's. */
 
-test('a contained case shows in the JSON log by case ID and on /metrics: transitions, step durations, time to ready and contained, action outcomes', async () => {
+test('a contained case shows in the JSON log by case ID and on /metrics: cases by status, transitions, step durations, time to ready and contained, action outcomes', async () => {
   const db = await freshWorkerDatabase();
   const rig = await startCaseRig({}, { store: db.store });
   const lines: string[] = [];
@@ -30,7 +30,7 @@ test('a contained case shows in the JSON log by case ID and on /metrics: transit
 
     // The exporter publishes on its own schedule: ask until the case's last metrics are there.
     let metrics = '';
-    for (let attempt = 0; attempt < 50 && !/scc_case_time_to_count\{[^}]*milestone="contained"/.test(metrics); attempt++) {
+    for (let attempt = 0; attempt < 100 && !(/scc_case_time_to_count\{[^}]*milestone="contained"/.test(metrics) && /^scc_cases\{[^}]*status="contained"[^}]*\} 1$/m.test(metrics)); attempt++) {
       metrics = await (await fetch(`http://${metricsAddress}/metrics`)).text();
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -39,6 +39,9 @@ test('a contained case shows in the JSON log by case ID and on /metrics: transit
     expect(metrics).toMatch(/^scc_step_duration_count\{[^}]*step="cloud-run"[^}]*\} 1$/m);
     expect(metrics).toMatch(/^scc_case_time_to_count\{[^}]*milestone="ready"[^}]*\} 1$/m);
     expect(metrics).toMatch(/^scc_case_time_to_count\{[^}]*milestone="contained"[^}]*\} 1$/m);
+    // Cases by status now, from the store: the one case moved out of awaiting-decision.
+    expect(metrics).toMatch(/^scc_cases\{[^}]*status="contained"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^scc_cases\{[^}]*status="awaiting-decision"[^}]*\} 0$/m);
     expect(metrics).toMatch(/^scc_action_outcomes_total\{[^}]*action="shift-traffic-to-previous-revision"[^}]*status="applied"[^}]*\} 1$/m);
     // The Temporal runtime's own, from the same endpoint.
     expect(metrics).toMatch(/^temporal_workflow_completed_total\{/m);
