@@ -62,6 +62,12 @@ function gapsOf(timeline: TimelineEntry[]): { step: string; reason: string }[] {
     });
 }
 
+const caseProblems = { 400: problem('Not a case ID'), 401: problem('Not signed in'), 403: problem('Not a viewer'), 404: problem('No such case') };
+
+function readCaseRoute<P extends string>(path: P, summary: string, schema: z.ZodType, description: string) {
+  return createRoute({ method: 'get', path, tags: ['cases'], summary, security: secured, request: { params: CaseIdParam }, responses: { 200: json(schema, description), ...caseProblems } });
+}
+
 const routes = {
   me: createRoute({ method: 'get', path: '/api/me', tags: ['session'], summary: 'Who the caller is, and whether they may decide', security: secured, responses: { 200: json(Me, 'The caller'), 401: problem('Not signed in') } }),
   signIn: createRoute({
@@ -82,24 +88,8 @@ const routes = {
     request: { query: CaseListQuery },
     responses: { 200: json(CaseList, 'The matching cases'), 400: problem('A filter is not valid'), 401: problem('Not signed in'), 403: problem('Not a viewer') },
   }),
-  getCase: createRoute({
-    method: 'get',
-    path: '/api/cases/{caseId}',
-    tags: ['cases'],
-    summary: 'One case: findings, timeline with gaps, plan with blast radius, decisions, actions and live status',
-    security: secured,
-    request: { params: CaseIdParam },
-    responses: { 200: json(CaseDetail, 'The case'), 400: problem('Not a case ID'), 401: problem('Not signed in'), 403: problem('Not a viewer'), 404: problem('No such case') },
-  }),
-  getEvidence: createRoute({
-    method: 'get',
-    path: '/api/cases/{caseId}/evidence',
-    tags: ['cases'],
-    summary: "Evidence metadata: artifacts with their hashes and chain of custody, VirusTotal verdicts, MITRE ATT&CK context",
-    security: secured,
-    request: { params: CaseIdParam },
-    responses: { 200: json(EvidenceBody, 'The evidence'), 400: problem('Not a case ID'), 401: problem('Not signed in'), 403: problem('Not a viewer'), 404: problem('No such case') },
-  }),
+  getCase: readCaseRoute('/api/cases/{caseId}', 'One case: findings, timeline with gaps, plan with blast radius, decisions, actions and live status', CaseDetail, 'The case'),
+  getEvidence: readCaseRoute('/api/cases/{caseId}/evidence', 'Evidence metadata: artifacts with their hashes and chain of custody, VirusTotal verdicts, MITRE ATT&CK context', EvidenceBody, 'The evidence'),
   decide: createRoute({
     method: 'post',
     path: '/api/cases/{caseId}/decision',

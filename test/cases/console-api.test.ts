@@ -1,6 +1,6 @@
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
-import { hashPassword, LocalUsersAuthenticator } from '../../src/server/auth/local-users';
-import { startConsoleServer, type ConsoleServer } from '../../src/server/console-server';
+import type { ConsoleServer } from '../../src/server/console-server';
+import { startRigConsole } from '../console-harness';
 
 /** The HTTP API on a real listener, over a real case: reading, filtering, deciding, refusing. */
 
@@ -14,16 +14,7 @@ const clientWrites = () => rig.lab.clusters.get(clusterPath)!.store.mutations.fi
 beforeAll(async () => {
   rig = await startCaseRig();
   await rig.startWorker();
-  const passwordHash = await hashPassword(password);
-  server = await startConsoleServer({
-    host: '127.0.0.1',
-    port: 0,
-    store: rig.store,
-    client: rig.env.client,
-    policy: rig.policy,
-    authenticator: new LocalUsersAuthenticator([approvers.secops, approvers.lead, viewer, 'outsider@elsewhere.example'].map((email) => ({ email, passwordHash }))),
-    viewers: ['@acme.example'],
-  });
+  server = await startRigConsole(rig, [approvers.secops, approvers.lead, viewer, 'outsider@elsewhere.example'], password, ['@acme.example']);
 });
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
-import { hashPassword, LocalUsersAuthenticator } from '../../src/server/auth/local-users';
-import { startConsoleServer, type ConsoleServer } from '../../src/server/console-server';
+import type { ConsoleServer } from '../../src/server/console-server';
+import { startRigConsole } from '../console-harness';
 
 /** The console in headless Chromium: sign in, find the case, read it, approve it, watch it contained. */
 
@@ -17,15 +17,7 @@ beforeAll(async () => {
   if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: install Debian's chromium (scripts/test.sh does) or set CHROMIUM_PATH`);
   rig = await startCaseRig();
   await rig.startWorker();
-  const passwordHash = await hashPassword(password);
-  server = await startConsoleServer({
-    host: '127.0.0.1',
-    port: 0,
-    store: rig.store,
-    client: rig.env.client,
-    policy: rig.policy,
-    authenticator: new LocalUsersAuthenticator([approvers.secops, viewer].map((email) => ({ email, passwordHash }))),
-  });
+  server = await startRigConsole(rig, [approvers.secops, viewer], password);
   // Running as root in CI containers, Chromium's sandbox cannot start.
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 });

@@ -1,0 +1,17 @@
+import { hashPassword, LocalUsersAuthenticator } from '../src/server/auth/local-users';
+import { startConsoleServer, type ConsoleServer } from '../src/server/console-server';
+import type { CaseRig } from './case-rig';
+
+/** The console and API over a rig's store and client, with lab users who share one password. */
+export async function startRigConsole(rig: CaseRig, users: string[], password: string, viewers?: string[]): Promise<ConsoleServer> {
+  const passwordHash = await hashPassword(password);
+  return startConsoleServer({
+    host: '127.0.0.1',
+    port: 0,
+    store: rig.store,
+    client: rig.env.client,
+    policy: rig.policy,
+    authenticator: new LocalUsersAuthenticator(users.map((email) => ({ email, passwordHash }))),
+    ...(viewers ? { viewers } : {}),
+  });
+}
