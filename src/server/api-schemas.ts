@@ -8,7 +8,10 @@ import { caseStatuses } from '../workflows/shared';
 
 export const severities = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'SEVERITY_UNSPECIFIED'] as const;
 
-const filterText = z.string().min(1).max(200).regex(/^\P{Cc}+$/u, 'printable text');
+// An empty filter means "any", the way a cleared form field submits it. No control characters:
+// PostgreSQL text cannot hold U+0000, and none belongs in a name.
+// eslint-disable-next-line no-control-regex
+const filterText = z.string().max(200).regex(/^[^\u0000-\u001f\u007f]*$/, 'printable text');
 
 export const ErrorBody = z.object({ error: z.string().openapi({ example: 'no case case-0123456789ab' }) }).openapi('Error');
 
@@ -20,11 +23,11 @@ export const CaseIdParam = z.object({
 });
 
 export const CaseListQuery = z.object({
-  status: z.enum(caseStatuses).optional().openapi({ param: { name: 'status', in: 'query' } }),
+  status: z.enum(['', ...caseStatuses]).optional().openapi({ param: { name: 'status', in: 'query' } }),
   category: filterText.optional().openapi({ param: { name: 'category', in: 'query' }, example: 'Execution: Added Binary Executed' }),
   cluster: filterText.optional().openapi({ param: { name: 'cluster', in: 'query' }, example: 'payments-prod' }),
   service: filterText.optional().openapi({ param: { name: 'service', in: 'query' } }),
-  severity: z.enum(severities).optional().openapi({ param: { name: 'severity', in: 'query' } }),
+  severity: z.enum(['', ...severities]).optional().openapi({ param: { name: 'severity', in: 'query' } }),
   limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ param: { name: 'limit', in: 'query' } }),
 });
 

@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { CaseRow, CaseStore, TimelineEntry } from '../cases/case-store';
@@ -76,7 +77,7 @@ const routes = {
     tags: ['session'],
     summary: 'Sign in as a lab user (lab authentication only); sets the session cookie',
     request: { body: { content: { 'application/json': { schema: SignInRequest } }, required: true } },
-    responses: { 200: json(Me, 'Signed in'), 400: problem('Malformed request'), 401: problem('Unknown user or wrong password'), 404: problem('Sign-in is handled by the identity-aware proxy or OIDC provider') },
+    responses: { 200: json(Me, 'Signed in'), 400: problem('Malformed request'), 401: problem('Unknown user or wrong password'), 415: problem('The body is not JSON'), 404: problem('Sign-in is handled by the identity-aware proxy or OIDC provider') },
   }),
   signOut: createRoute({ method: 'delete', path: '/api/session', tags: ['session'], summary: 'Sign out (clears the session cookie)', responses: { 204: { description: 'Signed out' } } }),
   listCases: createRoute({
@@ -100,6 +101,7 @@ const routes = {
     responses: {
       200: json(DecisionResult, 'Recorded'),
       400: problem('Malformed decision'),
+      415: problem('The body is not JSON'),
       401: problem('Not signed in'),
       403: problem('Not an approver, or a cross-site request'),
       404: problem('No such case'),
@@ -107,6 +109,13 @@ const routes = {
     },
   }),
 };
+
+/** The methods a path answers to, for a 405 that says which (empty: no such path). */
+export function allowedMethods(path: string): string[] {
+  return Object.values(routes)
+    .filter((route) => new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path))
+    .map((route) => route.method.toUpperCase());
+}
 
 export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
   const app = new OpenAPIHono<Env>({
@@ -163,7 +172,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
   });
 
   app.openapi(routes.listCases, async (c) => {
-    const filter = c.req.valid('query');
+    const query = c.req.valid('query');
+    const filter = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
     const rows = await deps.store.listCases(filter);
     return c.json({ cases: rows.map(summaryOf) }, 200);
   });
@@ -254,6 +264,9 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     info: { title: 'scc-responder', version: '1', description: 'Cases opened from Security Command Center container threat findings: investigation, evidence, plan, and the human decision before containment.' },
   });
 
-  app.onError((error, c) => c.json({ error: `internal error: ${error.message}`.slice(0, 500) }, 500));
+  // The validators' own refusals (malformed JSON, a body that is not JSON) are the caller's error.
+  app.onError((error, c) =>
+    error instanceof HTTPException && error.status < 500 ? c.json({ error: error.message }, error.status) : c.json({ error: `internal error: ${error.message}`.slice(0, 500) }, 500),
+  );
   return app;
 }

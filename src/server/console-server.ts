@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
-import { createApi, type ApiDeps } from './api';
+import { allowedMethods, createApi, type ApiDeps } from './api';
 
 /**
  * `scc-responder server`: the JSON API and the web console on one listener. The console is three
@@ -44,7 +44,12 @@ export async function startConsoleServer(deps: ApiDeps & { host: string; port: n
   for (const [path, asset] of Object.entries(files)) app.get(path, (c) => c.body(asset.body, 200, { 'content-type': asset.type }));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   for (const path of ['/', '/login', '/cases/:caseId{case-[0-9a-f]{12}}']) app.get(path, (c) => c.body(page, 200, { 'content-type': 'text/html; charset=utf-8' }));
-  app.notFound((c) => (c.req.path.startsWith('/api/') ? c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404) : c.text('not found', 404)));
+  app.notFound((c) => {
+    if (!c.req.path.startsWith('/api/')) return c.text('not found', 404);
+    const allowed = c.req.path === '/api/openapi.json' ? ['GET'] : allowedMethods(c.req.path);
+    if (allowed.length > 0) return c.json({ error: `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(' or ')}` }, 405, { allow: allowed.join(', ') });
+    return c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404);
+  });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname: deps.host, port: deps.port }, () => resolve(started as Server));

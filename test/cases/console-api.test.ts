@@ -121,3 +121,19 @@ test('the OpenAPI document describes every route the API answers', async () => {
   expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
   expect(await page.text()).toMatch(/<main id="app"/);
 });
+
+test('malformed requests are the caller’s error: 400, 405 or 415 that say why, never a 500', async () => {
+  const cookie = await signIn(approvers.secops);
+  const raw = (path: string, init: RequestInit) => fetch(`${server.url}${path}`, { ...init, headers: { cookie, ...(init.headers as Record<string, string> | undefined) } });
+  const malformed = await raw('/api/cases/case-0123456789ab/decision', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '\u0000{' });
+  expect(malformed.status).toBe(400);
+  expect(await malformed.json()).toEqual({ error: expect.stringMatching(/JSON/) });
+  const notJson = await raw('/api/cases/case-0123456789ab/decision', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"decision":"approve"}' });
+  expect([400, 415]).toContain(notJson.status);
+  const wrongMethod = await raw('/api/session', { method: 'PUT' });
+  expect(wrongMethod.status).toBe(405);
+  expect(wrongMethod.headers.get('allow')).toBe('POST, DELETE');
+  // A cleared filter means "any"; a control character is refused before it reaches the store.
+  expect((await call('/api/cases?status=&category=&cluster=&service=&severity=', cookie)).status).toBe(200);
+  expect(await call('/api/cases?cluster=%00', cookie)).toMatchObject({ status: 400, body: { error: 'cluster: printable text' } });
+});
