@@ -23,8 +23,8 @@ export class CliContext {
   }
 
   client(): Promise<Client> {
-    // Intake starts the trace a case's workflow and activities continue.
-    this.tracing ??= startTracing(tracingFromEnv(this.env, 'scc-responder-intake', this.config.tracing));
+    // Intake starts the trace that a case's workflow and activities continue; a decision (CLI or console) starts its own.
+    this.tracing ??= startTracing(tracingFromEnv(this.env, 'scc-responder', this.config.tracing));
     return (this.openedClient ??= connectClient(this.config, this.tracing.clientInterceptors));
   }
 
