@@ -11,7 +11,8 @@ echo '== lint' && run eslint --max-warnings=0 .
 # The console's browser test drives Debian's Chromium (playwright-core downloads nothing).
 if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo '== installing Debian chromium for the console test'
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+    || { echo 'error: Debian chromium could not be installed for the console browser test (or set CHROMIUM_PATH)' >&2; exit 1; }
 fi
 echo '== tests'
 # The case store is tested against a real PostgreSQL as well as the embedded one. In CI a
