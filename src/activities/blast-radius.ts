@@ -3,6 +3,8 @@ import type { CloudClients } from '../cloud';
 import type { Subject } from '../findings/model';
 import type { BlastRadius } from '../workflows/shared';
 
+const siblingSample = 20;
+
 /** What the containment would touch beyond the suspect itself, for the approver to weigh. */
 export async function blastRadius(clients: CloudClients, subject: Subject): Promise<BlastRadius> {
   if (subject.runtime === 'cloud-run') {
@@ -23,16 +25,20 @@ export async function blastRadius(clients: CloudClients, subject: Subject): Prom
   const controller = owners[0];
   const top = owners.at(-1);
   const image = pod.containers.find((c) => c.name === subject.container)?.image ?? '';
-  const siblings = controller?.selector
-    ? (await kube.listPods(subject.namespace, Object.entries(controller.selector).map(([k, v]) => `${k}=${v}`).join(','))).filter((p) => p.name !== pod.name).map((p) => p.name)
-    : [];
+  // A sample, never the whole list: the plan lives in the workflow's history and is hashed, and a
+  // Deployment of thousands of replicas must not make it megabytes (nor its listing per case).
+  const sample = controller?.selector
+    ? await kube.samplePods(subject.namespace, Object.entries(controller.selector).map(([k, v]) => `${k}=${v}`).join(','), siblingSample + 1)
+    : { pods: [], more: false };
+  const siblings = sample.pods.filter((p) => p.name !== pod.name).map((p) => p.name).slice(0, siblingSample);
+  const siblingCount = sample.more && controller?.replicas !== undefined ? Math.max(siblings.length, controller.replicas - 1) : siblings.length;
   const policies = (await kube.listNetworkPolicies(subject.namespace))
     .filter((policy) => selects(policy.spec?.podSelector as LabelSelector | undefined, pod.labels) || Object.keys(policy.spec?.podSelector ?? {}).length === 0)
     .map((policy) => policy.metadata?.name ?? '');
   const notes: string[] = [];
   if (top && top.kind !== 'Job') notes.push(`${top.kind} ${top.name} recreates the pod from the same image (${image}): if the image is the problem, rebuild it`);
   if (!top) notes.push('a bare pod: nothing recreates it once deleted');
-  if (siblings.length > 0) notes.push(`${siblings.length} other pod(s) run the same template and image: ${siblings.slice(0, 10).join(', ')}`);
+  if (siblingCount > 0) notes.push(`${siblingCount}${sample.more && controller?.replicas === undefined ? '+' : ''} other pod(s) run the same template and image: ${siblings.slice(0, 10).join(', ')}${siblingCount > 10 ? ', …' : ''}`);
   if (!cluster.networkPolicyEnforced) notes.push('NetworkPolicy is not enforced in this cluster: isolating the pod with a policy would have no effect');
   if (policies.length > 0) notes.push(`NetworkPolicies that select the pod and keep traffic open (policies are additive): ${policies.join(', ')}`);
   return {
@@ -41,6 +47,7 @@ export async function blastRadius(clients: CloudClients, subject: Subject): Prom
     recreatedFromSameImage: Boolean(top && top.kind !== 'Job'),
     image,
     siblingPods: siblings,
+    siblingPodCount: siblingCount,
     networkPolicyEnforced: cluster.networkPolicyEnforced,
     selectingNetworkPolicies: policies,
     notes,

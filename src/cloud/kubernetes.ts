@@ -144,6 +144,14 @@ export class KubernetesAdapter {
     return list.items.map(podInfo);
   }
 
+  /** At most `limit` pods of a selector, and whether there are more: a sample that stays small for any replica count. */
+  async samplePods(namespace: string, labelSelector: string, limit: number): Promise<{ pods: PodInfo[]; more: boolean }> {
+    const context = this.context('list pods', namespace);
+    checkName('kubernetesLabel', namespace, 'namespace', context);
+    const list = await this.call(context, () => this.core.listNamespacedPod({ namespace, labelSelector, limit }));
+    return { pods: list.items.map(podInfo), more: Boolean(list.metadata?._continue) };
+  }
+
   /** Pod → ReplicaSet → Deployment, or StatefulSet / DaemonSet / Job; empty for a bare pod. */
   async ownerChain(pod: PodInfo): Promise<Owner[]> {
     const chain: Owner[] = [];

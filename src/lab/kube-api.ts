@@ -83,16 +83,38 @@ function route(cluster: KubeCluster, request: LabRequest, path: string): LabResp
   return item(cluster, request, type, namespace, name);
 }
 
+/**
+ * `limit` and `continue`, as the API server pages a list: the token is opaque to clients (here,
+ * the offset), and `remainingItemCount` is left out when a selector filtered the list, as the
+ * real server does.
+ */
+function chunk<T>(all: T[], request: LabRequest): { items: T[]; metadata: { continue?: string; remainingItemCount?: number } } {
+  const limit = Number(request.query.get('limit') ?? 0);
+  const token = request.query.get('continue');
+  let offset = 0;
+  if (token) {
+    offset = Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^offset:/, ''));
+    if (!Number.isInteger(offset) || offset < 0) throw new KubeError(400, 'BadRequest', 'continue key is not valid');
+  }
+  if (!Number.isInteger(limit) || limit <= 0) return { items: all.slice(offset), metadata: {} };
+  const items = all.slice(offset, offset + limit);
+  const remaining = all.length - offset - items.length;
+  if (remaining <= 0) return { items, metadata: {} };
+  const filtered = Boolean(request.query.get('labelSelector') || request.query.get('fieldSelector'));
+  return { items, metadata: { continue: Buffer.from(`offset:${offset + items.length}`).toString('base64url'), ...(filtered ? {} : { remainingItemCount: remaining }) } };
+}
+
 function collection(cluster: KubeCluster, request: LabRequest, type: ResourceType, namespace: string | undefined): LabResponse {
   const { store } = cluster;
   if (request.method === 'GET') {
-    const items = store.list(type.plural, namespace, request.query.get('labelSelector') ?? undefined, request.query.get('fieldSelector') ?? undefined);
+    const all = store.list(type.plural, namespace, request.query.get('labelSelector') ?? undefined, request.query.get('fieldSelector') ?? undefined);
+    const { items, metadata } = chunk(all, request);
     const resourceVersion = store.nextVersion();
-    if (wantsTable(request.headers.accept)) return json(200, toTable(type.plural, items, resourceVersion));
+    if (wantsTable(request.headers.accept)) return json(200, { ...(toTable(type.plural, items, resourceVersion) as Record<string, unknown>), metadata: { resourceVersion, ...metadata } });
     return json(200, {
       kind: `${type.kind}List`,
       apiVersion: apiVersionOf(type),
-      metadata: { resourceVersion },
+      metadata: { resourceVersion, ...metadata },
       items: items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest),
     });
   }

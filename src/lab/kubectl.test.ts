@@ -31,6 +31,19 @@ afterAll(async () => {
   await lab?.stop();
 });
 
+test('kubectl pages through a list with --chunk-size, as against a real API server', async () => {
+  const whole = await kubectl('get', 'pods', '-A', '-o', 'name');
+  const paged = await kubectl('get', 'pods', '-A', '-o', 'name', '--chunk-size=2', '-v=6');
+  expect(paged.code).toBe(0);
+  // Three pages: the first asks for two, the next two follow the continue token.
+  expect(paged.stderr.match(/GET \S+\/api\/v1\/pods\?\S*limit=2/g)).toHaveLength(3);
+  expect(paged.stderr.match(/GET \S+continue=/g)).toHaveLength(2);
+  expect(paged.stdout.trim().split('\n')).toHaveLength(6);
+  expect(paged.stdout).toBe(whole.stdout);
+  const selected = await kubectl('get', 'pods', '-n', 'checkout', '-l', 'app=checkout-api', '-o', 'name', '--chunk-size=1');
+  expect(selected.stdout.trim().split('\n')).toEqual(['pod/checkout-api-7d9f8b6c5-lq4zp', 'pod/checkout-api-7d9f8b6c5-x2k8q']);
+});
+
 test('kubectl get pods -A lists every pod with its status', async () => {
   const { stdout, code } = await kubectl('get', 'pods', '-A');
   expect(code).toBe(0);

@@ -112,7 +112,9 @@ export interface BlastRadius {
   owners?: { kind: string; name: string; replicas?: number }[];
   recreatedFromSameImage?: boolean;
   image?: string;
+  /** A sample of the other pods of the same template (at most 20 names), and how many there are. */
   siblingPods?: string[];
+  siblingPodCount?: number;
   networkPolicyEnforced?: boolean;
   selectingNetworkPolicies?: string[];
   traffic?: { revision: string; percent: number }[];

@@ -37,6 +37,7 @@ test('a GKE compiler finding: seven steps, a plan, approval, the pod replaced, t
     owners: [{ kind: 'ReplicaSet', name: 'checkout-api-7d9f8b6c5', replicas: 2 }, { kind: 'Deployment', name: 'checkout-api', replicas: 2 }],
     recreatedFromSameImage: true,
     siblingPods: ['checkout-api-7d9f8b6c5-lq4zp'],
+    siblingPodCount: 1,
     networkPolicyEnforced: true,
     selectingNetworkPolicies: ['allow-frontend'],
   });

@@ -144,7 +144,10 @@
     const facts = [];
     if (radius.owners) facts.push(`owners: ${radius.owners.map((o) => `${o.kind}/${o.name}${o.replicas !== undefined ? ` (${o.replicas} replicas)` : ''}`).join(' → ') || 'none (bare pod)'}`);
     if (radius.image) facts.push(`image: ${radius.image}${radius.recreatedFromSameImage ? ' (a replacement runs the same image)' : ''}`);
-    if (radius.siblingPods) facts.push(`sibling pods: ${radius.siblingPods.length ? radius.siblingPods.join(', ') : 'none'}`);
+    if (radius.siblingPods) {
+      const count = radius.siblingPodCount !== undefined ? radius.siblingPodCount : radius.siblingPods.length;
+      facts.push(`sibling pods: ${count === 0 ? 'none' : `${count}: ${radius.siblingPods.join(', ')}${count > radius.siblingPods.length ? ', …' : ''}`}`);
+    }
     if (radius.networkPolicyEnforced !== undefined) facts.push(`network policy enforced: ${radius.networkPolicyEnforced ? 'yes' : 'no'}`);
     if (radius.traffic) facts.push(`traffic: ${radius.traffic.map((t) => `${t.percent}% ${t.revision}`).join(', ')}; ingress ${radius.ingress}`);
     for (const note of radius.notes || []) facts.push(note);
