@@ -12,11 +12,13 @@ COPY bin ./bin
 COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
  && node bin/scc-responder.js bundle dist/workflow-bundle.js \
+ && node bin/scc-responder.js bundle --tracing dist/workflow-bundle-traced.js \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     SCC_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
+    SCC_TRACED_WORKFLOW_BUNDLE=/app/dist/workflow-bundle-traced.js \
     SCC_DATA_DIR=/var/lib/scc-responder
 WORKDIR /app
 COPY --from=build /app/package.json ./

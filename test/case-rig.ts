@@ -100,7 +100,8 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     policy: fullPolicy,
     notices,
     async startWorker() {
-      worker = await createWorker({ connection: env.nativeConnection, namespace: testNamespace, taskQueue, deps, workflowBundle: prebuiltWorkflowBundle(), shutdownGraceTime: '1s', ...(options.tracing ? { tracing: options.tracing } : {}) });
+      // The run's prebuilt bundle has no tracing interceptors: a traced worker bundles its own.
+      worker = await createWorker({ connection: env.nativeConnection, namespace: testNamespace, taskQueue, deps, shutdownGraceTime: '1s', ...(options.tracing ? { tracing: options.tracing } : { workflowBundle: prebuiltWorkflowBundle() }) });
       running = worker.run();
       return worker;
     },

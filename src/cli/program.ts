@@ -171,10 +171,11 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
 
   program
     .command('bundle')
-    .description('write the workflow bundle a worker can start from (SCC_WORKFLOW_BUNDLE)')
+    .description('write the workflow bundle a worker can start from (SCC_WORKFLOW_BUNDLE; with --tracing, SCC_TRACED_WORKFLOW_BUNDLE)')
     .argument('<out>', 'the file to write')
-    .action(async (out: string) => {
-      const bytes = await writeWorkflowBundle(out);
+    .option('--tracing', "include the OpenTelemetry workflow interceptors, for workers that export traces")
+    .action(async (out: string, options: { tracing?: boolean }) => {
+      const bytes = await writeWorkflowBundle(out, { tracing: options.tracing ?? false });
       io.stdout(`${out}: ${bytes} bytes\n`);
       setExitCode(0);
     });

@@ -29,8 +29,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     activities: { describeWorker, ...(options.deps ? createCaseActivities(options.deps) : {}) },
     ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
     ...workflowSource,
-    // A prebuilt bundle carries the workflow interceptors already (see bundle.ts).
-    interceptors: { ...tracing.workerInterceptors.interceptors, ...('workflowsPath' in workflowSource ? { workflowModules: tracingWorkflowModules } : {}) },
+    // A prebuilt bundle carries the workflow interceptors or not, as it was built (see bundle.ts).
+    interceptors: { ...tracing.workerInterceptors.interceptors, ...('workflowsPath' in workflowSource && tracing.enabled ? { workflowModules: tracingWorkflowModules } : {}) },
     sinks: tracing.workerInterceptors.sinks,
   });
 }

@@ -1,10 +1,16 @@
-import { loadConfig } from '../config/config';
+import { loadConfig, type Config } from '../config/config';
 import { Runtime } from '@temporalio/worker';
 import { startCaseCountGauge } from './case-count-gauge';
 import { createWorker } from './create-worker';
 import { installTelemetry } from './telemetry';
 import { startTracing, tracingFromEnv } from './tracing';
 import { buildActivityDeps, connectWorker, openCaseStore } from './runtime';
+
+/** The prebuilt bundle that matches: with the tracing interceptors when traces are exported; none means bundling at start. */
+function workflowBundleFor(config: Config, tracing: boolean): { workflowBundle?: { codePath: string } } {
+  const path = tracing ? config.tracedWorkflowBundlePath : config.workflowBundlePath;
+  return path ? { workflowBundle: { codePath: path } } : {};
+}
 
 /** The worker process: configuration validated first, then runs until SIGINT/SIGTERM, then drains. */
 export async function runWorker(): Promise<void> {
@@ -21,7 +27,7 @@ export async function runWorker(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     deps,
     tracing,
-    ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
+    ...workflowBundleFor(config, tracing.enabled),
   });
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);

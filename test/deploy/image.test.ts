@@ -17,6 +17,8 @@ test('the image build step `scc-responder bundle` writes a bundle a worker loads
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
   expect(dockerfile).toContain('node bin/scc-responder.js bundle dist/workflow-bundle.js');
   expect(dockerfile).toMatch(/^\s*SCC_WORKFLOW_BUNDLE=\/app\/dist\/workflow-bundle\.js/m);
+  expect(dockerfile).toContain('node bin/scc-responder.js bundle --tracing dist/workflow-bundle-traced.js');
+  expect(dockerfile).toMatch(/^\s*SCC_TRACED_WORKFLOW_BUNDLE=\/app\/dist\/workflow-bundle-traced\.js/m);
   expect(dockerfile).toMatch(/^USER node$/m);
 
   const out = join(mkdtempSync(join(tmpdir(), 'scc-bundle-')), 'workflow-bundle.js');
@@ -27,4 +29,11 @@ test('the image build step `scc-responder bundle` writes a bundle a worker loads
   // A replay needs no server: loading the bundle into a worker is what is being checked.
   const history = JSON.parse(readFileSync(join(root, 'test/replay/histories/gke-escalated-expired.json'), 'utf8'));
   await Worker.runReplayHistory({ workflowBundle: { codePath: out } }, historyFromJSON(history), 'from-the-image-bundle');
+
+  // The traced bundle carries the OpenTelemetry workflow interceptors, and replays the same history.
+  const traced = join(mkdtempSync(join(tmpdir(), 'scc-bundle-')), 'workflow-bundle-traced.js');
+  expect(await main(['bundle', '--tracing', traced], io)).toBe(0);
+  expect(readFileSync(traced, 'utf8')).toContain('OpenTelemetryInboundInterceptor');
+  expect(readFileSync(out, 'utf8')).not.toContain('OpenTelemetryInboundInterceptor');
+  await Worker.runReplayHistory({ workflowBundle: { codePath: traced } }, historyFromJSON(history), 'from-the-traced-bundle');
 }, 120_000);
