@@ -1,4 +1,5 @@
 import type { CaseRecord } from './case-store';
+import { caseGaps } from './gaps';
 
 /** A case as a document: JSON for machines (raw findings included), Markdown for people. */
 
@@ -27,10 +28,10 @@ export function caseToMarkdown(record: CaseRecord): string {
   for (const t of record.timeline.filter((entry) => entry.kind === 'step')) {
     lines.push(`| ${t.step} | ${t.outcome} | ${cell((t.detail as { summary?: string }).summary)} |`);
   }
-  const gaps = record.timeline.filter((t) => (t.kind === 'step' && t.outcome === 'gap') || t.kind === 'capture-gap');
+  const gaps = caseGaps(record.timeline);
   if (gaps.length > 0) {
     lines.push('', '### Gaps', '');
-    for (const g of gaps) lines.push(`- ${g.step}: ${cell((g.detail as { gap?: { reason?: string }; detail?: string }).gap?.reason ?? (g.detail as { detail?: string }).detail)}`);
+    for (const g of gaps) lines.push(`- ${g.step}: ${cell(g.reason)}`);
   }
 
   lines.push('', '## Evidence', '', '| kind | sha256 | bytes | check against the finding | source | parent | collector | collected |', '|---|---|---|---|---|---|---|---|');

@@ -1,12 +1,11 @@
 import { z } from '@hono/zod-openapi';
+import { severities } from '../findings/model';
 import { caseStatuses } from '../workflows/shared';
 
 /**
  * The HTTP API's shapes: each validates what comes in and documents what goes out. The OpenAPI
  * document is generated from these, so the document and the server cannot disagree.
  */
-
-export const severities = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'SEVERITY_UNSPECIFIED'] as const;
 
 // An empty filter means "any", the way a cleared form field submits it. No control characters:
 // PostgreSQL text cannot hold U+0000, and none belongs in a name.

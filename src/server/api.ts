@@ -2,7 +2,8 @@ import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { CaseRow, CaseStore, TimelineEntry } from '../cases/case-store';
+import type { CaseRow, CaseStore } from '../cases/case-store';
+import { caseGaps } from '../cases/gaps';
 import type { investigateCase } from '../workflows/investigate-case';
 import { decideUpdate, isApprover, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
 import { CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, Me, SignInRequest } from './api-schemas';
@@ -25,7 +26,7 @@ export interface ApiDeps {
   queryTimeoutMs?: number;
 }
 
-type Env = { Variables: { identity: Identity; viaCookie: boolean } };
+type Env = { Variables: { identity: Identity } };
 
 const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
 const problem = (description: string) => json(ErrorBody, description);
@@ -52,15 +53,6 @@ function summaryOf(row: CaseRow): z.infer<typeof CaseSummary> {
     containedAt: row.contained_at,
     closedAt: row.closed_at,
   };
-}
-
-function gapsOf(timeline: TimelineEntry[]): { step: string; reason: string }[] {
-  return timeline
-    .filter((t) => (t.kind === 'step' && t.outcome === 'gap') || t.kind === 'capture-gap' || t.kind === 'gap')
-    .map((t) => {
-      const detail = t.detail as { gap?: { reason?: string }; reason?: string; detail?: string };
-      return { step: t.step ?? t.kind, reason: detail.gap?.reason ?? detail.reason ?? detail.detail ?? 'no reason recorded' };
-    });
 }
 
 const caseProblems = { 400: problem('Not a case ID'), 401: problem('Not signed in'), 403: problem('Not a viewer'), 404: problem('No such case') };
@@ -138,18 +130,15 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     const outcome = await deps.authenticator.identify({ get: (name) => c.req.header(name) });
     if ('status' in outcome) return c.json({ error: outcome.reason }, outcome.status);
     if (!mayView(deps.viewers, outcome.identity.email)) return c.json({ error: `${outcome.identity.email} may not view cases` }, 403);
-    const viaCookie = deps.authenticator.kind === 'lab' && /(^|;\s*)scc_session=/.test(c.req.header('cookie') ?? '');
     // A cookie rides along on cross-site requests; a change made with one must come from this origin.
-    if (viaCookie && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    if (deps.authenticator.kind === 'lab' && /(^|;\s*)scc_session=/.test(c.req.header('cookie') ?? '') && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const origin = c.req.header('origin');
       if (origin && origin !== 'null' && new URL(origin).host !== c.req.header('host')) return c.json({ error: `a change from ${origin} is refused: cross-site request` }, 403);
     }
     c.set('identity', outcome.identity);
-    c.set('viaCookie', viaCookie);
     return next();
   });
 
-  const caseRow = async (caseId: string) => deps.store.caseById(caseId);
   const notFound = (caseId: string) => ({ error: `no case ${caseId}` });
 
   app.openapi(routes.me, (c) => {
@@ -180,7 +169,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.openapi(routes.getCase, async (c) => {
     const { caseId } = c.req.valid('param');
-    const row = await caseRow(caseId);
+    const row = await deps.store.caseById(caseId);
     const record = row && (await deps.store.getCase(caseId));
     if (!row || !record) return c.json(notFound(caseId), 404);
     let live: CaseSnapshot | undefined;
@@ -198,8 +187,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
         case: summaryOf(live ? { ...row, status: live.status } : row),
         findings: record.findings.map((f) => ({ name: f.finding_name, category: f.finding.category, severity: f.finding.severity, eventTime: f.finding.eventTime, joinedAt: f.joined_at })),
         timeline: record.timeline.map((t) => ({ key: t.event_key, at: t.at, kind: t.kind, step: t.step, outcome: t.outcome, detail: t.detail })),
-        gaps: gapsOf(record.timeline),
-        plan: plan ? { ...plan, blastRadius: plan.blastRadius ? { ...plan.blastRadius } : undefined, actions: plan.actions.map((a) => ({ ...a, target: { ...a.target } })) } : null,
+        gaps: caseGaps(record.timeline),
+        plan,
         decisions: live?.decisions ?? row.decision ?? [],
         actions: record.actions.map((a) => ({ action: a.action, target: a.target, status: a.status, detail: a.detail, at: a.at, dryRun: a.dry_run })),
         live: live ? { status: live.status, steps: live.steps, pending: live.pending ?? null, refused: live.refused.map((r) => ({ at: r.at, approver: r.approver, reason: r.reason })) } : null,
@@ -240,7 +229,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     const { caseId } = c.req.valid('param');
     const body = c.req.valid('json');
     const identity = c.get('identity');
-    const row = await caseRow(caseId);
+    const row = await deps.store.caseById(caseId);
     if (!row) return c.json(notFound(caseId), 404);
     if (!isApprover(deps.policy, identity.email)) return c.json({ error: `${identity.email} is not on the approvers list` }, 403);
     const handle = deps.client.workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id);

@@ -229,9 +229,14 @@ export function caseIdFor(runId: string): string {
 }
 
 export function isApprover(policy: Pick<Policy, 'approvers'>, email: string): boolean {
+  return onAddressList(policy.approvers, email);
+}
+
+/** Whether an address is on a list of addresses and `@domain` entries (approvers, viewers). */
+export function onAddressList(list: readonly string[], email: string): boolean {
   const address = email.trim().toLowerCase();
   if (!/^[^\s@]{1,64}@[a-z0-9.-]{1,253}$/.test(address)) return false;
-  return policy.approvers.some((entry) => {
+  return list.some((entry) => {
     const allowed = entry.trim().toLowerCase();
     return allowed.startsWith('@') ? address.endsWith(allowed) : address === allowed;
   });

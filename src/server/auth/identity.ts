@@ -1,3 +1,5 @@
+import { onAddressList } from '../../workflows/shared';
+
 /** Who is calling the console or its API, as established by the configured authenticator. */
 export interface Identity {
   email: string;
@@ -27,11 +29,7 @@ export function normalEmail(value: unknown): string | undefined {
 
 /** Viewers: exact addresses or `@domain` entries; no list means anyone the authenticator admits. */
 export function mayView(viewers: string[] | undefined, email: string): boolean {
-  if (!viewers || viewers.length === 0) return true;
-  return viewers.some((entry) => {
-    const allowed = entry.trim().toLowerCase();
-    return allowed.startsWith('@') ? email.endsWith(allowed) : email === allowed;
-  });
+  return !viewers || viewers.length === 0 || onAddressList(viewers, email);
 }
 
 /** What Identity-Aware Proxy signs and where it publishes its keys. */
