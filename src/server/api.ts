@@ -130,8 +130,9 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     const outcome = await deps.authenticator.identify({ get: (name) => c.req.header(name) });
     if ('status' in outcome) return c.json({ error: outcome.reason }, outcome.status);
     if (!mayView(deps.viewers, outcome.identity.email)) return c.json({ error: `${outcome.identity.email} may not view cases` }, 403);
-    // A cookie rides along on cross-site requests; a change made with one must come from this origin.
-    if (deps.authenticator.kind === 'lab' && /(^|;\s*)scc_session=/.test(c.req.header('cookie') ?? '') && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    // Browsers send cookies on cross-site requests: the lab's session, and IAP's own, from which
+    // the proxy makes its assertion. So a change must come from the console's own origin.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const origin = c.req.header('origin');
       if (origin && origin !== 'null' && new URL(origin).host !== c.req.header('host')) return c.json({ error: `a change from ${origin} is refused: cross-site request` }, 403);
     }
