@@ -15,6 +15,18 @@ import { killWorker, startWorkerProcess } from '../worker-process';
 
 /** Cases survive a worker killed mid-step and a Temporal server restarted under them. */
 
+/** Waits until a case has no workflow task and no activity outstanding: only the decision can move it. */
+async function waitUntilParked(rig: CaseRig, workflowId: string, runId: string, timeoutMs = 120_000): Promise<void> {
+  const handle = rig.env.client.workflow.getHandle(workflowId, runId);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { raw } = await handle.describe();
+    if (!raw.pendingWorkflowTask && (raw.pendingActivities ?? []).length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`case ${workflowId} still had work outstanding after ${timeoutMs} ms`);
+}
+
 function workerProcess(rig: CaseRig, databaseUrl: string): ChildProcess {
   return startWorkerProcess({ address: rig.env.address, taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix, databaseUrl, lab: rig.lab, policy: rig.policy });
 }
@@ -74,9 +86,14 @@ test('the Temporal server stopped and started again while every case awaits appr
     const cases = [...new Map(ingested.map((c) => [c.caseId, c])).values()];
     expect(cases.length).toBeGreaterThanOrEqual(3);
     const ready = await Promise.all(cases.map((c) => rig.waitFor(c.workflowId, c.runId, (s) => s.status === 'awaiting-decision' && s.findings.length === ingested.filter((i) => i.caseId === c.caseId).length, 120_000)));
+    // Parked: the owners told, nothing running. The restart is of a server holding waiting cases,
+    // not one cut off in the middle of a task (the worker-kill test above covers work in flight).
+    await Promise.all(cases.map((c) => waitUntilParked(rig, c.workflowId, c.runId)));
 
     await server.stop();
     server = await startDevServer(serverOptions);
+    // Each case answers again through the new server before anyone decides.
+    await Promise.all(cases.map((c) => rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision', 120_000)));
 
     await Promise.all(cases.map((c, i) => rig.env.client.workflow.getHandle<typeof investigateCase>(c.workflowId, c.runId).executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready[i]!.plan!.hash }] })));
     const closed = await Promise.all(cases.map((c) => rig.env.client.workflow.getHandle<typeof investigateCase>(c.workflowId, c.runId).result()));
