@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import type { CaseIngested } from '../src/intake/ingest';
 import { VirusTotalLookups } from '../src/activities/virustotal-lookups';
 import type { Notice } from '../src/activities/notifier';
 import { ChannelNotifier, JsonWebhookChannel } from '../src/notify/channels';
@@ -18,9 +19,9 @@ import { virusTotalBaseUrl } from '../src/cloud/config';
 import { parseFindingObject } from '../src/findings/parse';
 import { defaultCaptureImage } from '../src/config/config';
 import type { ParsedFinding } from '../src/findings/model';
-import { ingestFinding, type CaseIngested } from '../src/intake/ingest';
+import { ingestFinding } from '../src/intake/ingest';
 import type { Lab } from '../src/lab/server';
-import { createWorker } from '../src/worker/create-worker';
+import { createWorker, type CreateWorkerOptions } from '../src/worker/create-worker';
 import type { Tracing } from '../src/worker/tracing';
 import { Client } from '@temporalio/client';
 import { defaultPolicy, statusQuery, type CaseSnapshot, type CaseStatus, type Policy } from '../src/workflows/shared';
@@ -37,11 +38,13 @@ export interface CaseRig {
   workflowIdPrefix: string;
   policy: Policy;
   notices: Notice[];
-  startWorker(): Promise<Worker>;
+  startWorker(options?: Pick<CreateWorkerOptions, 'maxCachedWorkflows' | 'activityOverrides'>): Promise<Worker>;
   stopWorker(): Promise<void>;
   finding(category: string, runtime: 'gke' | 'cloud-run'): ParsedFinding;
   /** Ingests a finding that must start or join a case. */
   ingest(parsed: ParsedFinding, policy?: Partial<Policy>): Promise<CaseIngested>;
+  /** Ingests every active finding of the scenario (related ones join) and waits until each case awaits a decision with all its findings. */
+  ingestScenario(timeoutMs?: number): Promise<{ ingested: CaseIngested[]; cases: CaseIngested[]; ready: CaseSnapshot[] }>;
   waitFor(workflowId: string, runId: string, done: (snapshot: CaseSnapshot) => boolean, timeoutMs?: number): Promise<CaseSnapshot>;
   waitForStatus(workflowId: string, runId: string, status: CaseStatus, timeoutMs?: number): Promise<CaseSnapshot>;
   stop(): Promise<void>;
@@ -99,9 +102,9 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     workflowIdPrefix: `scc-case-${taskQueue}`,
     policy: fullPolicy,
     notices,
-    async startWorker() {
+    async startWorker(workerOptions = {}) {
       // The run's prebuilt bundle has no tracing interceptors: a traced worker bundles its own.
-      worker = await createWorker({ connection: env.nativeConnection, namespace: testNamespace, taskQueue, deps, shutdownGraceTime: '1s', ...(options.tracing ? { tracing: options.tracing } : { workflowBundle: prebuiltWorkflowBundle() }) });
+      worker = await createWorker({ connection: env.nativeConnection, namespace: testNamespace, taskQueue, deps, shutdownGraceTime: '1s', ...workerOptions, ...(options.tracing ? { tracing: options.tracing } : { workflowBundle: prebuiltWorkflowBundle() }) });
       running = worker.run();
       return worker;
     },
@@ -119,6 +122,15 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
       const result = await ingestFinding({ client: intakeClient, store, taskQueue, policy: { ...fullPolicy, ...override }, workflowIdPrefix: `scc-case-${taskQueue}` }, parsed);
       if (result.outOfScope !== undefined) throw new Error(`${parsed.finding.name} is out of scope: ${result.outOfScope}`);
       return result;
+    },
+    async ingestScenario(timeoutMs = 120_000) {
+      const active = lab.scenario.findings.filter((f) => f.finding.state === 'ACTIVE').map((f) => parseFindingObject(f));
+      const ingested: CaseIngested[] = [];
+      for (const parsed of active) ingested.push(await rig.ingest(parsed));
+      const cases = [...new Map(ingested.map((c) => [c.caseId, c])).values()];
+      const findingsOf = (caseId: string) => ingested.filter((i) => i.caseId === caseId).length;
+      const ready = await Promise.all(cases.map((c) => rig.waitFor(c.workflowId, c.runId, (s) => s.status === 'awaiting-decision' && s.findings.length === findingsOf(c.caseId), timeoutMs)));
+      return { ingested, cases, ready };
     },
     async waitFor(workflowId, runId, done, timeoutMs = 60_000) {
       const handle = env.client.workflow.getHandle(workflowId, runId || undefined);

@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer } from '../../src/stack/temporal-dev-server';
 import { resolveTemporalCli } from '../../src/stack/temporal-cli';
-import { parseFindingObject } from '../../src/findings/parse';
-import type { CaseIngested } from '../../src/intake/ingest';
 import type { investigateCase } from '../../src/workflows/investigate-case';
 import { decideUpdate } from '../../src/workflows/shared';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
@@ -80,12 +78,8 @@ test('the Temporal server stopped and started again while every case awaits appr
   try {
     await rig.startWorker();
     // Every active finding in the scenario: related ones join, so one case per container or revision.
-    const active = rig.lab.scenario.findings.filter((f) => f.finding.state === 'ACTIVE').map((f) => parseFindingObject(f));
-    const ingested: CaseIngested[] = [];
-    for (const parsed of active) ingested.push(await rig.ingest(parsed));
-    const cases = [...new Map(ingested.map((c) => [c.caseId, c])).values()];
+    const { cases, ready } = await rig.ingestScenario();
     expect(cases.length).toBeGreaterThanOrEqual(3);
-    const ready = await Promise.all(cases.map((c) => rig.waitFor(c.workflowId, c.runId, (s) => s.status === 'awaiting-decision' && s.findings.length === ingested.filter((i) => i.caseId === c.caseId).length, 120_000)));
     // Parked: the owners told, nothing running. The restart is of a server holding waiting cases,
     // not one cut off in the middle of a task (the worker-kill test above covers work in flight).
     await Promise.all(cases.map((c) => waitUntilParked(rig, c.workflowId, c.runId)));

@@ -1,11 +1,10 @@
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { createCaseActivities, describeWorker } from '../../src/activities';
 import { investigateCase } from '../../src/workflows/investigate-case';
 import { searchAttributes } from '../../src/workflows/search-attributes';
 import { findingSignal, subjectKeyOf, workflowIdFor } from '../../src/workflows/shared';
 import { startCaseRig } from '../case-rig';
-import { prebuiltWorkflowBundle, testNamespace } from '../temporal/harness';
+import { prebuiltWorkflowBundle } from '../temporal/harness';
 
 /**
  * A finding that joins while the case's own record write outlasts a workflow task: the write
@@ -32,52 +31,48 @@ test('a finding that joins while a record write outlasts its workflow task: the 
   const joinRecordStarted = deferred();
   const joinRecordDone = deferred();
   const stepRecordStarted = deferred();
-  const real = createCaseActivities(rig.deps);
   let firstStep = true;
   let firstStepRecord = true;
-  const held = Object.fromEntries(
-    stepActivities.map((name) => [
-      name,
-      async (input: never) => {
-        if (firstStep) {
-          firstStep = false;
-          firstStepRunning.resolve();
-          await within(joinRecordStarted.promise, 20_000);
+  await rig.startWorker({
+    activityOverrides: (real) => ({
+      ...Object.fromEntries(
+        stepActivities.map((name) => [
+          name,
+          async (input: never) => {
+            if (firstStep) {
+              firstStep = false;
+              firstStepRunning.resolve();
+              await within(joinRecordStarted.promise, 20_000);
+            }
+            return (real[name] as (input: never) => Promise<unknown>)(input);
+          },
+        ]),
+      ),
+      async recordFindingJoined(input) {
+        if (input.finding.category.endsWith('Added Binary Executed')) {
+          joinRecordStarted.resolve();
+          // Waits for the step's record to be under way; a workflow that keeps the two apart never starts it.
+          await within(stepRecordStarted.promise, 3000);
+          try {
+            return await real.recordFindingJoined(input);
+          } finally {
+            joinRecordDone.resolve();
+          }
         }
-        return (real[name] as (input: never) => Promise<unknown>)(input);
+        return real.recordFindingJoined(input);
       },
-    ]),
-  );
-  const activities = {
-    ...real,
-    ...held,
-    describeWorker,
-    async recordFindingJoined(input: Parameters<typeof real.recordFindingJoined>[0]) {
-      if (input.finding.category.endsWith('Added Binary Executed')) {
-        joinRecordStarted.resolve();
-        // Waits for the step's record to be under way; a workflow that keeps the two apart never starts it.
-        await within(stepRecordStarted.promise, 3000);
-        try {
-          return await real.recordFindingJoined(input);
-        } finally {
-          joinRecordDone.resolve();
+      async recordEvent(input) {
+        if (input.key.startsWith('step:') && firstStepRecord) {
+          firstStepRecord = false;
+          stepRecordStarted.resolve();
+          await within(joinRecordDone.promise, 20_000);
+          // Past 80% of the 2 s workflow task timeout: the task heartbeats, and the join's completion arrives in the next one.
+          await sleep(2500);
         }
-      }
-      return real.recordFindingJoined(input);
-    },
-    async recordEvent(input: Parameters<typeof real.recordEvent>[0]) {
-      if (input.key.startsWith('step:') && firstStepRecord) {
-        firstStepRecord = false;
-        stepRecordStarted.resolve();
-        await within(joinRecordDone.promise, 20_000);
-        // Past 80% of the 2 s workflow task timeout: the task heartbeats, and the join's completion arrives in the next one.
-        await sleep(2500);
-      }
-      return real.recordEvent(input);
-    },
-  };
-  const worker = await Worker.create({ connection: rig.env.nativeConnection, namespace: testNamespace, taskQueue: rig.taskQueue, workflowBundle: prebuiltWorkflowBundle(), activities, shutdownGraceTime: '1s' });
-  const running = worker.run();
+        return real.recordEvent(input);
+      },
+    }),
+  });
   try {
     const first = rig.finding('Launch Code Compiler Tool In Container', 'gke');
     await rig.store.recordIntake(first);
@@ -100,15 +95,17 @@ test('a finding that joins while a record write outlasts its workflow task: the 
     const history = await rig.env.client.workflow.getHandle(workflowId, handle.signaledRunId).fetchHistory();
     await rig.env.client.workflow.getHandle(workflowId, handle.signaledRunId).terminate('replay test done');
     const events = history.events ?? [];
-    const joinCompleted = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && events.find((s) => Number(s.eventId) === Number(e.activityTaskCompletedEventAttributes?.scheduledEventId))?.activityTaskScheduledEventAttributes?.input?.payloads?.some((p) => Buffer.from(p.data ?? []).toString('utf8').includes('Added Binary Executed')));
-    const workflowTaskHeartbeats = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length;
-    expect(joinCompleted).toBeGreaterThan(0);
-    expect(workflowTaskHeartbeats).toBeGreaterThan(3);
+    const scheduled = (e: (typeof events)[number]) => events.find((s) => Number(s.eventId) === Number(e.activityTaskCompletedEventAttributes?.scheduledEventId))?.activityTaskScheduledEventAttributes;
+    const joinCompleted = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && scheduled(e)?.input?.payloads?.some((p) => Buffer.from(p.data ?? []).toString('utf8').includes('Added Binary Executed')));
+    const firstStepCompleted = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && (stepActivities as readonly string[]).includes(scheduled(e)?.activityType?.name ?? ''));
+    const stepRecordMarker = events.findIndex((e, i) => i > firstStepCompleted && e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED);
+    // The order under test: the join's record finished after the step, before the step's record was written.
+    expect(firstStepCompleted).toBeGreaterThan(0);
+    expect(joinCompleted).toBeGreaterThan(firstStepCompleted);
+    expect(joinCompleted).toBeLessThan(stepRecordMarker);
 
     await expect(Worker.runReplayHistory({ workflowBundle: prebuiltWorkflowBundle() }, history, workflowId)).resolves.toBeUndefined();
   } finally {
-    worker.shutdown();
-    await running;
     await rig.stop();
   }
 }, 180_000);
