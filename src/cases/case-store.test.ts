@@ -67,6 +67,19 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     expect((await store.caseForFinding(first.finding.name))!.id).toBe('case-000000000001');
   });
 
+  test('a finding signalled to a run is known by that run until a case joins it, then by the case', async () => {
+    const finding = parsed('compiler');
+    await store.recordIntake(finding);
+    expect(await store.runForFinding(finding.finding.name)).toBeUndefined();
+    await store.setIntakeSignalled(finding.finding.name, 'scc-case-a', 'run-signalled');
+    expect(await store.runForFinding(finding.finding.name)).toEqual({ workflowId: 'scc-case-a', runId: 'run-signalled' });
+    await opened('case-000000000009', finding.finding);
+    await store.joinFinding('case-000000000009', finding.finding, '2026-11-20T10:00:01Z');
+    const joined = (await store.getCase('case-000000000009'))!.case;
+    expect(await store.runForFinding(finding.finding.name)).toEqual({ workflowId: joined.workflow_id, runId: joined.run_id });
+    expect(await store.runForFinding('organizations/1/sources/2/findings/never-seen')).toBeUndefined();
+  });
+
   test('a dead letter keeps the bytes as received, once per message, whatever the reason quotes', async () => {
     const raw = Buffer.from([0xff, 0x00, 0x7b, 0x0a]);
     const letter = { source: 'pubsub:projects/p/subscriptions/s', messageId: '42', receivedAt: '2026-11-22T06:00:00Z', reason: 'invalid finding at x: "\u0000\ud800" is odd', raw, attributes: { 'k\u0000': 'v' } };

@@ -187,6 +187,25 @@ export class CaseStore {
     return row?.disposition;
   }
 
+  /**
+   * Notes that a finding reached its case's workflow, so that a redelivery of it is known as soon
+   * as the signal lands, before the worker has joined it to the case record.
+   */
+  async setIntakeSignalled(findingName: string, workflowId: string, runId: string): Promise<void> {
+    await this.db.query('update intake set signalled_workflow_id = $2, signalled_run_id = $3 where finding_name = $1', [findingName, workflowId, runId]);
+  }
+
+  /** The run a finding belongs to: the case that joined it, else the run it was signalled to. */
+  async runForFinding(findingName: string): Promise<{ workflowId: string; runId: string } | undefined> {
+    const [row] = await this.db.query<{ workflow_id: string | null; run_id: string | null }>(
+      `select coalesce(c.workflow_id, i.signalled_workflow_id) as workflow_id, coalesce(c.run_id, i.signalled_run_id) as run_id
+       from intake i left join case_findings f using (finding_name) left join cases c on c.id = f.case_id
+       where i.finding_name = $1`,
+      [findingName],
+    );
+    return row?.workflow_id && row.run_id ? { workflowId: row.workflow_id, runId: row.run_id } : undefined;
+  }
+
   async caseForFinding(findingName: string): Promise<CaseRow | undefined> {
     const [row] = await this.db.query<CaseRow>('select c.* from case_findings f join cases c on c.id = f.case_id where f.finding_name = $1', [findingName]);
     return row;

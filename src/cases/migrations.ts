@@ -157,6 +157,13 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       create index cases_opened on cases (opened_at desc, id);
     `,
   },
+  {
+    id: 7,
+    name: 'intake remembers the run a finding was signalled to',
+    sql: `
+      alter table intake add column signalled_workflow_id text, add column signalled_run_id text;
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

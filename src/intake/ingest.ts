@@ -10,7 +10,7 @@ export interface CaseIngested {
   caseId: string;
   workflowId: string;
   runId: string;
-  /** The finding was already part of a case: nothing was started or signalled. */
+  /** The finding had already reached a case (joined, or signalled to it): nothing was started or signalled. */
   duplicate: boolean;
   outOfScope?: undefined;
 }
@@ -26,7 +26,8 @@ export type IngestResult = CaseIngested | OutOfScope;
 
 /**
  * Starts the case for a finding's subject, or joins the one running (signal-with-start): the
- * workflow ID is the subject, the finding name the idempotency key. The raw text is kept first.
+ * workflow ID is the subject, the finding name the idempotency key. The raw text is kept first,
+ * and the run signalled is kept after, so a finding is signalled once however often it comes.
  */
 export interface IngestDeps {
   client: Client;
@@ -47,8 +48,9 @@ export async function ingestFinding(deps: IngestDeps, parsed: ParsedFinding): Pr
     await deps.store.setIntakeDisposition(finding.name, `out of scope: ${excluded}`);
     return { outOfScope: excluded, duplicate: false };
   }
-  const existing = await deps.store.caseForFinding(finding.name);
-  if (existing) return { caseId: existing.id, workflowId: existing.workflow_id, runId: existing.run_id, duplicate: true };
+  // A redelivery signals nothing: each signal would grow the case's history for a finding it has.
+  const known = await deps.store.runForFinding(finding.name);
+  if (known) return { caseId: caseIdFor(known.runId), workflowId: known.workflowId, runId: known.runId, duplicate: true };
 
   const subjectKey = subjectKeyOf(finding.subject);
   const workflowId = workflowIdFor(subjectKey, deps.workflowIdPrefix);
@@ -72,5 +74,6 @@ export async function ingestFinding(deps: IngestDeps, parsed: ParsedFinding): Pr
       { key: searchAttributes.findingNames, value: [finding.name] },
     ],
   });
+  await deps.store.setIntakeSignalled(finding.name, workflowId, handle.signaledRunId);
   return { caseId: caseIdFor(handle.signaledRunId), workflowId, runId: handle.signaledRunId, duplicate: false };
 }

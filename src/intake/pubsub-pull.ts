@@ -1,6 +1,7 @@
-import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
+import { Duration, PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import type { IngestDeps } from './ingest';
 import { handleMessage, type MessageOutcome } from './message-intake';
+import { causeChain } from '../util/cause-chain';
 
 /**
  * A streaming-pull subscriber on the subscription an SCC NotificationConfig's topic feeds.
@@ -37,7 +38,15 @@ export class PubSubPullIntake {
   ) {
     const { project, subscription } = parseSubscription(options.subscription);
     this.client = new PubSub({ projectId: project, ...(options.emulatorHost ? { apiEndpoint: options.emulatorHost, emulatorMode: true } : {}) });
-    this.subscription = this.client.subscription(subscription, { flowControl: { maxMessages: options.maxInFlight ?? 8, allowExcessMessages: false } });
+    this.subscription = this.client.subscription(subscription, {
+      flowControl: { maxMessages: options.maxInFlight ?? 8, allowExcessMessages: false },
+      // Messages held back by flow control wait on their lease. Several streams and the 10 s
+      // default lease let a backlog expire while it waits: measured on the emulator, a backlog
+      // of 4,000 was delivered 15,000 times (4,000 with one stream or a 60 s lease), and every
+      // duplicate costs a parse and a store round trip.
+      streamingOptions: { maxStreams: 1 },
+      minAckDeadline: Duration.from({ seconds: 60 }),
+    });
   }
 
   start(): void {
@@ -61,7 +70,7 @@ export class PubSubPullIntake {
       this.options.onOutcome?.(outcome);
     } catch (error) {
       message.nack();
-      this.options.onError?.(error instanceof Error ? error : new Error(String(error)), message.id);
+      this.options.onError?.(new Error(`message ${message.id} is left for redelivery: ${causeChain(error)}`, { cause: error }), message.id);
     }
   }
 

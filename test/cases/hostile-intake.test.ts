@@ -61,11 +61,13 @@ test('through the intake function: nothing is started from a refused finding', a
 
 test('through `scc-responder ingest --lines -`: each refusal names its line, the rest are ingested', async () => {
   const taskQueue = uniqueTaskQueue('hostile-cli');
+  // A store of its own: the one above already knows these findings, and would answer "duplicate".
+  const cliDb = await freshWorkerDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'scc-hostile-'));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({
     dataDir: dir,
     temporal: { address: env.address, namespace: 'default', taskQueue, workflowIdPrefix: `scc-case-${taskQueue}` },
-    databaseUrl: db.url,
+    databaseUrl: cliDb.url,
     policy,
   }));
   const previous = process.env.SCC_CONFIG;
@@ -90,5 +92,6 @@ test('through `scc-responder ingest --lines -`: each refusal names its line, the
     if (previous === undefined) delete process.env.SCC_CONFIG;
     else process.env.SCC_CONFIG = previous;
     await terminateAll(taskQueue);
+    await cliDb.close();
   }
 }, 240_000);

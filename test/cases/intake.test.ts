@@ -1,3 +1,5 @@
+import { ingestFinding } from '../../src/intake/ingest';
+import { terminateAllOn, uniqueTaskQueue } from '../temporal/harness';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import { decideUpdate } from '../../src/workflows/shared';
 import type { investigateCase } from '../../src/workflows/investigate-case';
@@ -34,6 +36,24 @@ test('the same finding delivered ten times at once, then again after containment
   expect(late.map((r) => [r.caseId, r.duplicate])).toEqual(Array(10).fill([first!.caseId, true]));
   expect((await rig.store.getCase(first!.caseId))!.findings).toHaveLength(1);
   expect(writes().slice(writesBefore)).toEqual(containment);
+});
+
+test('a finding redelivered before the worker has joined it is signalled once: its case history does not grow with redeliveries', async () => {
+  // No worker serves this queue, so nothing but intake's own record can know the finding arrived.
+  const taskQueue = uniqueTaskQueue('redelivery');
+  const deps = { client: rig.env.client, store: rig.store, taskQueue, policy: rig.policy, workflowIdPrefix: `scc-case-${taskQueue}` };
+  const parsed = rig.finding('Added Binary Executed', 'cloud-run');
+  try {
+    const first = await ingestFinding(deps, parsed);
+    if (first.outOfScope !== undefined) throw new Error(`out of scope: ${first.outOfScope}`);
+    const again = await Promise.all(Array.from({ length: 5 }, () => ingestFinding(deps, parsed)));
+    expect(first).toMatchObject({ duplicate: false });
+    expect(again).toEqual(Array(5).fill({ ...first, duplicate: true }));
+    const { events } = await rig.env.client.workflow.getHandle(first.workflowId, first.runId).fetchHistory();
+    expect(events!.filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(1);
+  } finally {
+    await terminateAllOn(rig.env.client, taskQueue, 'redelivery test done');
+  }
 });
 
 test('a related finding on the same container joins the running case', async () => {

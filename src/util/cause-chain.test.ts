@@ -1,0 +1,16 @@
+import { causeChain } from './cause-chain';
+
+test('an error is told with the causes it wraps, outermost first', () => {
+  const grpc = new Error('14 UNAVAILABLE: connection refused');
+  const wrapped = new Error('Failed to signalWithStart Workflow', { cause: grpc });
+  expect(causeChain(wrapped)).toBe('Failed to signalWithStart Workflow: 14 UNAVAILABLE: connection refused');
+  expect(causeChain('plain text')).toBe('plain text');
+  expect(causeChain(new Error('outer', { cause: { code: 8 } }))).toBe('outer: {"code":8}');
+});
+
+test('a cycle of causes is cut short', () => {
+  const a = new Error('a');
+  const b = new Error('b', { cause: a });
+  (a as { cause?: unknown }).cause = b;
+  expect(causeChain(b, 4)).toBe('b: a: b: a');
+});
