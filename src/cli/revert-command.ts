@@ -4,6 +4,7 @@ import { isApprover } from '../workflows/shared';
 import { CommandError } from './case-commands';
 import type { CliContext } from './cli-context';
 import type { CliIo } from './finding-check';
+import { causesOf } from '../util/cause-chain';
 
 /** `revert CASE --as EMAIL --reason TEXT [--dry-run]`: undoes a closed case's containment, durably. */
 export async function revertCommand(context: CliContext, caseId: string, options: { as: string; reason: string; dryRun?: boolean }, io: CliIo): Promise<void> {
@@ -34,7 +35,5 @@ export async function revertCommand(context: CliContext, caseId: string, options
 
 /** The workflow's own words: the innermost cause (an activity's refusal arrives wrapped twice). */
 function rootMessage(error: Error): string {
-  let current: Error = error;
-  while (current.cause instanceof Error) current = current.cause;
-  return current.message;
+  return causesOf(error).filter((cause): cause is Error => cause instanceof Error).at(-1)!.message;
 }

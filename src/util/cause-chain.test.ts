@@ -1,4 +1,4 @@
-import { causeChain } from './cause-chain';
+import { causeChain, causesOf } from './cause-chain';
 
 test('an error is told with the causes it wraps, outermost first', () => {
   const grpc = new Error('14 UNAVAILABLE: connection refused');
@@ -13,4 +13,11 @@ test('a cycle of causes is cut short', () => {
   const b = new Error('b', { cause: a });
   (a as { cause?: unknown }).cause = b;
   expect(causeChain(b, 4)).toBe('b: a: b: a');
+});
+
+test('the causes of an error are listed outermost first, and stop at the first that is not an error', () => {
+  const inner = new Error('inner', { cause: 'a string' });
+  const outer = new Error('outer', { cause: inner });
+  expect(causesOf(outer)).toEqual([outer, inner, 'a string']);
+  expect(causesOf(new Error('alone'))).toHaveLength(1);
 });
