@@ -1,5 +1,6 @@
 import { PermanentCloudError } from '../cloud/errors';
 import type { ScalableKind } from '../cloud/kubernetes';
+import { z } from 'zod';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionContext, ActionModule } from './action';
 import { currentPod } from './current-pod';
@@ -10,7 +11,10 @@ import { podParameters } from './parameters';
  * replacement would run it again. Evidence is collected before containment, so nothing is lost.
  */
 
-type Params = typeof podParameters._output;
+/** The suspect pod; or, once it is gone, the workload that ran it (found by the planner). */
+const parameters = podParameters.extend({ workload: z.object({ kind: z.enum(['Deployment', 'StatefulSet', 'ReplicaSet']), name: z.string() }).optional() });
+
+type Params = typeof parameters._output;
 
 export const scaleWorkloadToZero: ActionModule<Params> = {
   name: 'scale-workload-to-zero',
@@ -21,11 +25,12 @@ export const scaleWorkloadToZero: ActionModule<Params> = {
     'iam: container.pods.get, container.deployments.get, container.deployments.updateScale, container.statefulSets.get, container.statefulSets.updateScale, container.replicaSets.updateScale',
   ],
   destructive: true,
-  parameters: podParameters,
+  parameters,
   preconditions: ['the pod belongs to a Deployment, StatefulSet or bare ReplicaSet', 'at apply: the workload is the same object with the replica count planned'],
 
   async plan({ clients }, params) {
     const kube = clients.kubernetes({ project: params.project, location: params.location, name: params.cluster });
+    if (params.workload) return planForWorkload(kube, params, params.workload);
     const pod = await currentPod(kube, params.namespace, params.pod);
     if (!pod) return { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists` };
     const owners = await kube.ownerChain(pod);
@@ -69,6 +74,21 @@ export const scaleWorkloadToZero: ActionModule<Params> = {
     return { action: action.action, target: label, status: 'applied', detail: `scaled back to ${target.replicas}` };
   },
 };
+
+async function planForWorkload(kube: ReturnType<ActionContext['clients']['kubernetes']>, params: Params, workload: { kind: ScalableKind; name: string }): Promise<PlannedAction | { notApplicable: string }> {
+  const scale = await kube.readScale(workload.kind, params.namespace, workload.name).catch(gone);
+  if (!scale) return { notApplicable: `${workload.kind} ${params.namespace}/${workload.name} no longer exists` };
+  if (scale.replicas === 0) return { notApplicable: `${workload.kind} ${workload.name} already runs zero replicas` };
+  return {
+    action: 'scale-workload-to-zero',
+    target: { kind: 'workload', project: params.project, location: params.location, cluster: params.cluster, namespace: params.namespace, workloadKind: workload.kind, name: workload.name, uid: scale.uid, replicas: scale.replicas },
+    effect:
+      `Scale ${workload.kind} ${params.namespace}/${workload.name} from ${scale.replicas} replica(s) to 0 in cluster ${params.cluster}: the suspect pod ${params.pod} is gone, and every pod it runs now comes from the same template, ` +
+      `so they all stop and the workload serves nothing until scaled back. Revert scales it back to ${scale.replicas}.`,
+    destructive: true,
+    permissions: scaleWorkloadToZero.permissions,
+  };
+}
 
 function gone(error: unknown): undefined {
   if (error instanceof PermanentCloudError && error.status === '404') return undefined;

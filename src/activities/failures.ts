@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { CloudError } from '../cloud/errors';
+import { permissionFor } from '../deploy/operation-permissions';
 
 /**
  * How an activity's error crosses into the workflow: permanent cloud errors become
@@ -20,7 +21,7 @@ export function asFailure(error: unknown): unknown {
       message: error.message,
       type: error.name,
       nonRetryable: !error.retryable,
-      details: [{ service: error.context.service, operation: error.context.operation, target: error.context.target, status: error.status }],
+      details: [{ service: error.context.service, operation: error.context.operation, target: error.context.target, status: error.status, permission: permissionFor(error.context) }],
       cause: error,
     });
   }

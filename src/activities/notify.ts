@@ -11,6 +11,7 @@ const headlines: Record<string, string> = {
   decided: 'decided',
   contained: 'contained',
   expired: 'closed without a decision',
+  failed: 'failed: the case stopped before it finished, see its record',
 };
 
 /** The command that acts on the case now: decide while it waits, otherwise look at it. */

@@ -8,6 +8,10 @@ import { blastRadius } from './blast-radius';
 import { canonicalJson } from '../util/canonical-json';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
+import { manualSteps } from './manual-steps';
+import { PermanentCloudError } from '../cloud/errors';
+import { permissionFor } from '../deploy/operation-permissions';
+import { workloadStillRunning } from './gone-pod-owner';
 
 /** The containment plan: the playbook's response against the current state, with exact targets. */
 export function planActivities(deps: ActivityDeps) {
@@ -23,6 +27,8 @@ export function planActivities(deps: ActivityDeps) {
         const recipients = [...new Set(input.findings.flatMap((f) => f.contacts.map((c) => c.email)))];
         const summary = `${primary.category} on ${subject.runtime === 'gke' ? `${subject.namespace}/${subject.pod}` : (subject.revision ?? subject.service ?? subject.job)}`;
         const response = input.responses?.[playbook.id]?.[subject.runtime] ?? playbook.defaultResponse[subject.runtime];
+        /** Why an action could not be planned at all: the target could not be read (gone, unknown, denied). */
+        const unreachable: string[] = [];
         for (const responseStep of response) {
           const alternatives: readonly ActionName[] = typeof responseStep === 'string' ? [responseStep] : responseStep;
           const passedOver: string[] = [];
@@ -34,7 +40,16 @@ export function planActivities(deps: ActivityDeps) {
               continue;
             }
             const module = actions[actionName];
-            const result = await module.plan(context, module.parameters.parse(params) as never);
+            let result: PlannedAction | { notApplicable: string };
+            try {
+              result = await module.plan(context, module.parameters.parse(params) as never);
+            } catch (error) {
+              // A target that cannot be read is a reason in the plan, not the end of the case; transient errors retry.
+              if (!(error instanceof PermanentCloudError)) throw error;
+              const permission = error.status === '403' || error.status === 'PERMISSION_DENIED' ? permissionFor(error.context) : undefined;
+              result = { notApplicable: `cannot be planned: ${error.message}${permission ? ` (needs ${permission})` : ''}` };
+              unreachable.push(`${actionName}: ${error.message}`);
+            }
             if ('notApplicable' in result) {
               passedOver.push(`${actionName}: ${result.notApplicable}`);
               continue;
@@ -46,6 +61,18 @@ export function planActivities(deps: ActivityDeps) {
           const fallback = chosen && alternatives[0] !== chosen ? ` (${chosen} planned instead)` : '';
           notes.push(...passedOver.map((note) => note + fallback));
         }
+        // The pod is gone but what ran it still runs the same template: the workload is what can still be acted on.
+        if (subject.runtime === 'gke' && !planned.some((a) => a.destructive)) {
+          const owner = await workloadStillRunning(deps, input.caseId, subject);
+          if (owner) {
+            const result = await actions['scale-workload-to-zero'].plan(context, { project: subject.projectId, location: subject.location, cluster: subject.cluster, namespace: subject.namespace, pod: subject.pod, workload: owner } as never);
+            if ('notApplicable' in result) notes.push(`scale-workload-to-zero: ${result.notApplicable}`);
+            else {
+              planned.push(result);
+              notes.push(`pod ${subject.namespace}/${subject.pod} is gone, but ${owner.kind} ${owner.name} that ran it still runs the same template: the plan acts on the workload`);
+            }
+          }
+        }
         let radius: Plan['blastRadius'];
         try {
           radius = await blastRadius(deps.clients, subject);
@@ -53,15 +80,30 @@ export function planActivities(deps: ActivityDeps) {
           // The plan stands without it; the approver is told what could not be assessed.
           radius = { runtime: subject.runtime, notes: [`blast radius not assessed: ${error instanceof Error ? error.message : String(error)}`] };
         }
-        const body = { actions: planned, notes, advice: playbook.ifIntended, dryRun: input.dryRun, blastRadius: radius };
+        // Nothing contains the threat: the responder gets the runbook's manual steps, and decides to close or keep watching.
+        const manual = planned.some((a) => a.destructive) ? {} : { manualSteps: manualSteps(primary, unreachable) };
+        const body = { actions: planned, notes, advice: playbook.ifIntended, dryRun: input.dryRun, blastRadius: radius, ...manual };
         return { ...body, createdAt: new Date().toISOString(), hash: planHash(body) };
       });
+    },
+
+    /** The plan when none could be made (the cloud kept failing): nothing to apply, the manual steps and why. */
+    async planWithoutActions(input: { caseId: string; findings: Finding[]; dryRun: boolean; reason: string }): Promise<Plan> {
+      const primary = input.findings[0]!;
+      const body = {
+        actions: [],
+        notes: [`no action could be planned: ${input.reason}`],
+        advice: playbookFor(primary.category).ifIntended,
+        dryRun: input.dryRun,
+        manualSteps: manualSteps(primary, [input.reason]),
+      };
+      return { ...body, createdAt: new Date().toISOString(), hash: planHash(body) };
     },
   };
 }
 
 /** SHA-256 over the plan's canonical JSON (sorted keys): what an approval is bound to. */
-export function planHash(body: Pick<Plan, 'actions' | 'notes' | 'advice' | 'dryRun' | 'blastRadius'>): string {
+export function planHash(body: Pick<Plan, 'actions' | 'notes' | 'advice' | 'dryRun' | 'blastRadius' | 'manualSteps'>): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 

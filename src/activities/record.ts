@@ -1,11 +1,12 @@
 import type { Finding } from '../findings/model';
 import type { CaseStatus } from '../workflows/shared';
 import type { CaseStateFields } from '../cases/case-store';
+import type { JournalEntry } from '../workflows/journal';
 import type { ActivityDeps } from './deps';
 
 /** Writes to the case record; each one idempotent (keyed), since a retried activity runs twice. */
 export function recordActivities({ store }: ActivityDeps) {
-  return {
+  const write = {
     async recordCaseOpened(input: { caseId: string; workflowId: string; runId: string; subjectKey: string; finding: Finding; dryRun: boolean; openedAt: string }): Promise<void> {
       await store.openCase(input);
       await store.addEvent(input.caseId, { key: 'opened', at: input.openedAt, kind: 'opened', detail: { workflowId: input.workflowId, runId: input.runId, subjectKey: input.subjectKey, dryRun: input.dryRun } });
@@ -25,6 +26,18 @@ export function recordActivities({ store }: ActivityDeps) {
     async recordCaseState(input: { caseId: string; status: CaseStatus; at: string; fields: CaseStateFields }): Promise<void> {
       await store.setState(input.caseId, input.status, input.fields);
       await store.addEvent(input.caseId, { key: `status:${input.status}`, at: input.at, kind: 'status', outcome: input.status, detail: {} });
+    },
+  };
+  return {
+    ...write,
+    /** One write of the case workflow: its entries in order (the workflow's only record activity since `main-flow-records`). */
+    async recordCase(input: { caseId: string; entries: JournalEntry[] }): Promise<void> {
+      for (const entry of input.entries) {
+        if (entry.type === 'opened') await write.recordCaseOpened({ caseId: input.caseId, ...entry });
+        else if (entry.type === 'finding') await write.recordFindingJoined({ caseId: input.caseId, finding: entry.finding, at: entry.at });
+        else if (entry.type === 'event') await write.recordEvent({ caseId: input.caseId, ...entry });
+        else await write.recordCaseState({ caseId: input.caseId, status: entry.status, at: entry.at, fields: entry.fields });
+      }
     },
   };
 }

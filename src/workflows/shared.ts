@@ -52,6 +52,25 @@ export interface CaseInput {
 
 export type StepName = 'review' | 'cluster-and-node' | 'pod' | 'cloud-run' | 'logs' | 'capture' | 'research';
 
+/**
+ * Something the case could not do, and exactly why: which API refused or failed, the operation,
+ * the object, the server's answer, and for a refusal the permission the table says it needs.
+ */
+export interface Gap {
+  /** A runbook step, or `plan`, `notify`, `scc-write-back`, `project`, `containment`. */
+  step: string;
+  reason: string;
+  errorType: string;
+  service?: string;
+  operation?: string;
+  target?: string;
+  /** HTTP status or gRPC code name, when the server answered. */
+  status?: string;
+  /** For a 403 or PERMISSION_DENIED: the IAM permission or RBAC rule the operation needs. */
+  permission?: string;
+  at: string;
+}
+
 export interface StepRecord {
   step: StepName;
   startedAt: string;
@@ -59,7 +78,7 @@ export interface StepRecord {
   outcome: 'ok' | 'gap';
   summary: string;
   /** Why the runbook step could not be done, when outcome is "gap". */
-  gap?: { reason: string; errorType: string };
+  gap?: Omit<Gap, 'step' | 'at'>;
 }
 
 /** Every containment and outreach action (`src/actions`), as playbooks name them. */
@@ -125,6 +144,11 @@ export interface BlastRadius {
 
 export interface Plan {
   actions: PlannedAction[];
+  /**
+   * When no action can be planned (the subject is gone, unknown or out of reach): what the
+   * responder can still do by hand, from the runbook. Absent on plans made before it was recorded.
+   */
+  manualSteps?: string[];
   /** Absent on plans made before it was recorded. */
   blastRadius?: BlastRadius;
   /** Why actions the playbook proposes are not in the plan. */
@@ -137,8 +161,16 @@ export interface Plan {
   hash: string;
 }
 
+/**
+ * `approve` and `reject` decide a plan with actions; a plan with none (nothing can be done
+ * automatically) is decided with `close` (acknowledged, nothing to do) or `watch` (keep the case
+ * open: a finding that joins makes a new plan). `reject` closes either kind, as a false positive
+ * when flagged.
+ */
+export type DecisionKind = 'approve' | 'reject' | 'close' | 'watch';
+
 export interface DecisionInput {
-  decision: 'approve' | 'reject';
+  decision: DecisionKind;
   approver: string;
   reason?: string;
   planHash: string;
@@ -166,10 +198,23 @@ export interface ActionResult {
   at: string;
 }
 
-export const caseStatuses = ['investigating', 'awaiting-decision', 'escalated', 'containing', 'contained', 'rejected', 'expired', 'failed', 'intended-change'] as const;
+/** `watching`: a plan with no actions, kept open by a person until a finding joins or it expires; `closed`: closed by a person with nothing to do. */
+export const caseStatuses = ['investigating', 'awaiting-decision', 'escalated', 'watching', 'containing', 'contained', 'rejected', 'closed', 'expired', 'failed', 'intended-change'] as const;
 export type CaseStatus = (typeof caseStatuses)[number];
 
-export type CaseOutcome = 'contained' | 'partially-contained' | 'rejected' | 'expired-not-contained' | 'dry-run' | 'nothing-to-do' | 'plan-kept-changing' | 'intended-change';
+export type CaseOutcome =
+  | 'contained'
+  | 'partially-contained'
+  | 'rejected'
+  | 'expired-not-contained'
+  | 'dry-run'
+  | 'nothing-to-do'
+  | 'plan-kept-changing'
+  | 'intended-change'
+  /** A plan with no actions, closed by a person. */
+  | 'closed-by-responder'
+  /** The workflow itself failed (a bug, a store that refuses a write): the record says why. */
+  | 'workflow-failed';
 
 export interface CaseFindingSummary {
   name: string;
@@ -193,7 +238,11 @@ export interface CaseSnapshot {
   pending?: { planHash: string; approvalsNeeded: number };
   refused: RefusedDecision[];
   actions: ActionResult[];
+  /** What could not be done outside the runbook steps: planning, notices, SCC write-back, the project ID. */
+  gaps?: Gap[];
   outcome?: CaseOutcome;
+  /** Why the case failed, when it did. */
+  failure?: { reason: string; at: string };
 }
 
 export interface DecideResult {
@@ -223,7 +272,11 @@ export function workflowIdFor(subjectKey: string, prefix = 'scc-case'): string {
   return `${prefix}/${subjectKey}`;
 }
 
-/** Short, stable and unique per run: what people type in `approve CASE`. */
+/**
+ * Short, stable and unique per case: what people type in `approve CASE`. Workflows derive it from
+ * the first run's ID, which a reset keeps, so a case keeps its ID across the way out of a history
+ * that no longer replays.
+ */
 export function caseIdFor(runId: string): string {
   return `case-${runId.replace(/-/g, '').slice(0, 12)}`;
 }

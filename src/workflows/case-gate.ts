@@ -1,0 +1,61 @@
+import { CancellationScope, condition, sleep } from '@temporalio/workflow';
+import type { CaseJournal } from './case-journal';
+import type { CaseState } from './case-state';
+import { isDecided, type Decided } from './decision-rules';
+import type { Plan } from './shared';
+
+export type Verdict = Decided | 'expired';
+
+type Notice = (event: 'ready-for-decision' | 'escalated', plan: Plan) => Promise<void>;
+
+/**
+ * The approval gate: notice to the owner route, then the decisions the plan needs, each recorded
+ * as it comes; an escalation at one deadline, expiry at the next. Containment auto-approved by
+ * policy skips the wait, never for a plan that contains nothing: a person looks at that one.
+ */
+export async function awaitDecision(state: CaseState, journal: CaseJournal, plan: Plan, notice: Notice): Promise<Verdict> {
+  const { policy } = state;
+  const auto = policy.autoContain;
+  if (auto && auto.playbooks.includes(state.primary.playbook.id) && auto.severities.includes(state.primary.severity) && plan.actions.some((a) => a.destructive)) {
+    state.decideByPolicy(plan);
+    await journal.write();
+    return 'approved';
+  }
+  await notice('ready-for-decision', plan);
+  const decided = () => isDecided(state.decisions, plan, policy);
+  const inTime = await wakeOnNews(state, journal, policy.escalateAfterMs, decided);
+  if (inTime) return inTime;
+  await journal.setStatus('escalated');
+  await notice('escalated', plan);
+  return (await wakeOnNews(state, journal, Math.max(1, policy.expireAfterMs - policy.escalateAfterMs), decided)) ?? 'expired';
+}
+
+/** A case under watch: waits for a finding to join (the case then plans again), a closing decision, or expiry. */
+export async function watch(state: CaseState, journal: CaseJournal, plan: Plan): Promise<'finding' | Verdict> {
+  const known = state.findings.length;
+  const outcome = () => (state.findings.length > known ? 'finding' : isDecided(state.decisions, plan, state.policy) === 'watching' ? undefined : isDecided(state.decisions, plan, state.policy));
+  return (await wakeOnNews(state, journal, state.policy.expireAfterMs, outcome)) ?? 'expired';
+}
+
+/**
+ * Waits up to `ms` for `done` to answer, taking in and recording whatever the handlers leave
+ * meanwhile. The deadline is one timer, started here and cancelled when the wait ends: whether
+ * the case waits or goes on is decided after a recorded write, never on a handler's own timing.
+ */
+async function wakeOnNews<T>(state: CaseState, journal: CaseJournal, ms: number, done: () => T | undefined): Promise<T | undefined> {
+  return CancellationScope.cancellable(async () => {
+    let due = false;
+    const deadline = sleep(ms).then(() => {
+      due = true;
+    });
+    for (;;) {
+      await Promise.race([deadline, condition(() => state.hasNews())]);
+      await journal.write();
+      const answer = done();
+      if (answer !== undefined || due) {
+        CancellationScope.current().cancel();
+        return answer;
+      }
+    }
+  });
+}

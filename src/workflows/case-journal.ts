@@ -1,0 +1,64 @@
+import { log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { CaseActivities } from '../activities';
+import type { CaseStateFields } from '../cases/case-store';
+import { activityProfiles } from './activity-profiles';
+import { caseMetrics, type Milestone } from './case-metrics';
+import type { CaseState } from './case-state';
+import type { JournalEntry } from './journal';
+import { searchAttributes } from './search-attributes';
+import type { CaseStatus, Gap } from './shared';
+
+const record = proxyActivities<CaseActivities>(activityProfiles.record);
+
+const milestones: Partial<Record<CaseStatus, Milestone>> = { 'awaiting-decision': 'ready', containing: 'decided', rejected: 'decided', contained: 'contained' };
+
+/**
+ * The case record, written by the main flow only, one activity per write. Every write also takes
+ * in what the handlers left (findings that joined, decisions to judge and record), so the record
+ * and the search attributes follow the case at points its history fixes.
+ */
+export class CaseJournal {
+  private readonly openedAtMs = Date.now();
+  private readonly reached = new Set<Milestone>();
+
+  constructor(private readonly state: CaseState) {}
+
+  async write(entries: JournalEntry[] = []): Promise<void> {
+    const all = [...entries, ...this.takeNews()];
+    if (all.length > 0) await record.recordCase({ caseId: this.state.caseId, entries: all });
+  }
+
+  /** A new status, on the record and in the search attributes, with whatever else goes with it. */
+  async setStatus(next: CaseStatus, fields: CaseStateFields = {}, entries: JournalEntry[] = []): Promise<void> {
+    this.state.status = next;
+    log.info(`case ${next}`, { caseId: this.state.caseId, status: next, subjectKey: this.state.input.subjectKey });
+    caseMetrics.entered(next);
+    const milestone = milestones[next];
+    if (milestone && !this.reached.has(milestone)) {
+      this.reached.add(milestone);
+      caseMetrics.milestone(milestone, Date.now() - this.openedAtMs);
+    }
+    upsertSearchAttributes([{ key: searchAttributes.caseStatus, value: next }]);
+    await this.write([...entries, { type: 'state', status: next, at: new Date().toISOString(), fields }]);
+  }
+
+  /** Something the case could not do, kept with the case and on its record. */
+  async gap(gap: Gap): Promise<void> {
+    this.state.gaps.push(gap);
+    await this.write([{ type: 'event', key: `gap:${gap.step}:${this.state.gaps.length}`, at: gap.at, kind: 'gap', step: gap.step, detail: { ...gap } }]);
+  }
+
+  private takeNews(): JournalEntry[] {
+    const at = new Date().toISOString();
+    const joined = this.state.takeArrivals();
+    if (joined.length > 0) upsertSearchAttributes([{ key: searchAttributes.findingNames, value: this.state.findings.map((f) => f.name).slice(0, 100) }]);
+    const { decisions, refused } = this.state.takeDecisions();
+    const offset = this.state.decisions.length - decisions.length;
+    const refusedOffset = this.state.refused.length - refused.length;
+    return [
+      ...joined.map((finding): JournalEntry => ({ type: 'finding', finding, at })),
+      ...decisions.map((decision, i): JournalEntry => ({ type: 'event', key: `decision:${offset + i + 1}`, at: decision.at, kind: 'decision', outcome: decision.decision, detail: { ...decision } })),
+      ...refused.map((refusal, i): JournalEntry => ({ type: 'event', key: `refused:${refusedOffset + i + 1}`, at: refusal.at, kind: 'decision-refused', detail: { ...refusal } })),
+    ];
+  }
+}

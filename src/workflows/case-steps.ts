@@ -1,0 +1,189 @@
+import { ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
+import type { CaseActivities } from '../activities';
+import { playbookFor } from '../findings/categories';
+import { activityProfiles } from './activity-profiles';
+import type { CaseJournal } from './case-journal';
+import { caseMetrics } from './case-metrics';
+import type { CaseState } from './case-state';
+import type { Verdict } from './case-gate';
+import { gapFrom } from './gaps';
+import type { SuppressionRule } from './suppression';
+import type { CaseOutcome, CaseStatus, Plan, StepName, StepRecord } from './shared';
+
+const read = proxyActivities<CaseActivities>(activityProfiles.cloudRead);
+const logs = proxyActivities<CaseActivities>(activityProfiles.logs);
+const capture = proxyActivities<CaseActivities>(activityProfiles.capture);
+const lookup = proxyActivities<CaseActivities>(activityProfiles.lookup);
+const mutate = proxyActivities<CaseActivities>(activityProfiles.mutation);
+const notify = proxyActivities<CaseActivities>(activityProfiles.notify);
+const compute = proxyActivities<CaseActivities>(activityProfiles.record);
+
+/** A case as the runbook's steps see it: its state and its record. */
+export interface Case {
+  state: CaseState;
+  journal: CaseJournal;
+}
+
+const now = () => new Date().toISOString();
+
+/**
+ * Runs one activity the runbook can do without. Its final failure (a denied permission, an object
+ * that is gone, a timeout, retries worn out) is a recorded gap that names the API, the operation
+ * and the target; the case goes on. Only the workflow's own bugs get past it.
+ */
+export async function attempt<T>(c: Case, gapStep: string, work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    await c.journal.gap(gapFrom(gapStep, error, now()));
+    return undefined;
+  }
+}
+
+/** One runbook step: its result or its gap is recorded, and the case goes on either way. */
+async function step<T extends { summary: string }>(c: Case, name: StepName, work: () => Promise<T>): Promise<T | undefined> {
+  const startedAt = now();
+  let result: T | undefined;
+  let gap: StepRecord['gap'];
+  try {
+    result = await work();
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    const { step: _step, at: _at, ...found } = gapFrom(name, error, startedAt);
+    gap = found;
+  }
+  const entry: StepRecord = { step: name, startedAt, endedAt: now(), outcome: gap ? 'gap' : 'ok', summary: result?.summary ?? `gap: ${gap?.reason}`, ...(gap ? { gap } : {}) };
+  c.state.steps.push(entry);
+  caseMetrics.step(name, entry.outcome, Date.parse(entry.endedAt) - Date.parse(startedAt));
+  await c.journal.write([{ type: 'event', key: `step:${name}`, at: entry.endedAt, kind: 'step', step: name, outcome: entry.outcome, detail: { ...entry } }]);
+  return result;
+}
+
+/** Steps 1-6 of the runbook, in the order the collection plan gives (most volatile first). */
+export function runbookSteps(c: Case): Record<StepName, () => Promise<unknown>> {
+  const { state } = c;
+  const { caseId, policy } = state;
+  const subject = state.primary.subject;
+  let instanceId: string | undefined;
+  let captured: string[] = [];
+  return {
+    review: () => step(c, 'review', () => read.reviewFinding({ caseId, finding: state.primary, windowMinutes: policy.relatedWindowMinutes })),
+    'cluster-and-node': async () => {
+      if (subject.runtime === 'gke') instanceId = (await step(c, 'cluster-and-node', () => read.checkClusterAndNode({ caseId, subject })))?.instanceId;
+    },
+    pod: async () => subject.runtime === 'gke' && step(c, 'pod', () => read.checkPod({ caseId, subject })),
+    'cloud-run': async () => subject.runtime === 'cloud-run' && step(c, 'cloud-run', () => read.checkCloudRun({ caseId, subject })),
+    logs: () => step(c, 'logs', () => logs.queryLogs({ caseId, subject, eventTime: state.primary.eventTime, window: policy.logWindow, ...(instanceId ? { instanceId } : {}) })),
+    capture: async () => {
+      if (subject.runtime === 'gke') captured = (await step(c, 'capture', () => capture.captureEvidence({ caseId, subject, findings: [...state.findings] })))?.sha256s ?? [];
+    },
+    research: () => step(c, 'research', () => lookup.research({ caseId, findings: [...state.findings], capturedSha256s: captured })),
+  };
+}
+
+/**
+ * The containment plan against the state of the moment. When it cannot be made at all (the
+ * cloud keeps failing), the case still gets a plan: one with nothing to apply, the runbook's
+ * manual steps and the reason, for a person to close or keep watching.
+ */
+export async function makePlan(c: Case): Promise<Plan> {
+  const { state } = c;
+  const input = { caseId: state.caseId, findings: [...state.findings], dryRun: state.policy.dryRun, ...(state.policy.responses ? { responses: state.policy.responses } : {}) };
+  const planned = await attempt(c, 'plan', () => read.planContainment(input));
+  return planned ?? (await compute.planWithoutActions({ ...input, reason: state.gaps.at(-1)?.reason ?? 'the plan could not be made' }));
+}
+
+/** The plan, recorded, and the case waiting for a decision on it. */
+export async function presentPlan(c: Case, plan: Plan, first: boolean): Promise<void> {
+  c.state.plan = plan;
+  const planNumber = ++c.state.plansPresented;
+  await c.journal.setStatus('awaiting-decision', { ...(first ? { readyAt: now() } : {}), plan, planHash: plan.hash, advice: plan.advice }, [
+    { type: 'event', key: first ? 'plan' : `plan:${plan.hash.slice(0, 12)}:${planNumber}`, at: plan.createdAt, kind: 'plan', detail: { ...plan } },
+  ]);
+}
+
+/** A notice on the owner route; one that cannot be delivered is a gap, never the end of the case. */
+export async function notice(c: Case, event: 'ready-for-decision' | 'escalated' | 'decided' | 'contained' | 'expired' | 'failed', plan?: Plan): Promise<void> {
+  await attempt(c, 'notify', () => notify.notify({ caseId: c.state.caseId, event, findings: [...c.state.findings], ...(plan ? { plan } : {}) }));
+}
+
+/** SCC hears what became of its findings; a write-back that fails is a gap. */
+export async function writeBack(c: Case, closing: boolean): Promise<void> {
+  const { state } = c;
+  const rejection = state.decisions.find((d) => d.decision === 'reject');
+  const resolved = closing && (state.status === 'contained' || state.status === 'intended-change' || (rejection?.falsePositive ?? false));
+  await attempt(c, 'scc-write-back', () =>
+    read.writeBackToScc({ caseId: state.caseId, findingNames: state.findings.map((f) => f.name), status: state.status, resolved, falsePositive: closing && (rejection?.falsePositive ?? false) }),
+  );
+}
+
+/** A change the team makes on purpose: closed at once with the runbook's advice, nothing collected or contained. */
+export async function closeAsIntended(c: Case, rule: SuppressionRule): Promise<void> {
+  const advice = playbookFor(c.state.primary.category).ifIntended;
+  c.state.outcome = 'intended-change';
+  await c.journal.setStatus('intended-change', { closedAt: now(), outcome: 'intended-change', advice }, [
+    { type: 'event', key: 'suppressed', at: now(), kind: 'suppressed', detail: { rule: rule.id, reason: rule.reason, advice } },
+  ]);
+  await writeBack(c, true);
+}
+
+/** Step 7: the approved plan, exactly; an action that fails is recorded as failed and as a gap. */
+export async function contain(c: Case, plan: Plan): Promise<void> {
+  const { state } = c;
+  await c.journal.setStatus('containing', { decidedAt: now(), decision: state.decisions });
+  for (const action of plan.actions) {
+    try {
+      state.actions.push(await mutate.applyAction({ caseId: state.caseId, action, dryRun: plan.dryRun }));
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      const gap = gapFrom('containment', error, now());
+      state.actions.push({ action: action.action, target: JSON.stringify(action.target), status: 'failed', detail: gap.reason, at: gap.at });
+      await c.journal.gap(gap);
+    }
+    caseMetrics.action(state.actions.at(-1)!.action, state.actions.at(-1)!.status);
+  }
+  const done = state.actions.every((a) => a.status === 'applied' || a.status === 'already-done' || a.status === 'skipped');
+  state.outcome = plan.dryRun ? 'dry-run' : plan.actions.length === 0 ? 'nothing-to-do' : done ? 'contained' : 'partially-contained';
+  await c.journal.setStatus(state.outcome === 'partially-contained' ? 'failed' : 'contained', { containedAt: now(), closedAt: now(), outcome: state.outcome });
+  await notice(c, 'contained', plan);
+  await writeBack(c, true);
+}
+
+/** Every way a case ends without containment, with the notice that goes with it. */
+export async function closeWithout(c: Case, verdict: Exclude<Verdict, 'approved' | 'watching'> | 'plan-kept-changing', plan: Plan): Promise<void> {
+  const closing: Record<typeof verdict, { status: CaseStatus; outcome: CaseOutcome; event: 'decided' | 'expired' }> = {
+    rejected: { status: 'rejected', outcome: 'rejected', event: 'decided' },
+    closed: { status: 'closed', outcome: 'closed-by-responder', event: 'decided' },
+    expired: { status: 'expired', outcome: 'expired-not-contained', event: 'expired' },
+    'plan-kept-changing': { status: 'failed', outcome: 'plan-kept-changing', event: 'expired' },
+  };
+  const { status, outcome, event } = closing[verdict];
+  c.state.outcome = outcome;
+  const decided = verdict === 'rejected' || verdict === 'closed' ? { decidedAt: now(), decision: c.state.decisions } : {};
+  await c.journal.setStatus(status, { ...decided, closedAt: now(), outcome });
+  await notice(c, event, plan);
+  await writeBack(c, true);
+}
+
+/**
+ * The last resort: the workflow itself failed (a bug, a store that refuses a write, a cancel). The
+ * record says so, with the reason and the time, and the owner route hears of it, before the
+ * failure ends the run; what cannot be written here, the worker's reconciler writes from outside.
+ */
+export async function failed(c: Case, error: unknown): Promise<ApplicationFailure> {
+  const { state } = c;
+  const inner = error instanceof ActivityFailure ? (error.cause ?? error) : error;
+  const reason = inner instanceof Error ? `${inner instanceof ApplicationFailure && inner.type ? inner.type : inner.name}: ${inner.message}` : String(inner);
+  state.failure = { reason, at: now() };
+  state.outcome = 'workflow-failed';
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      await c.journal.setStatus('failed', { closedAt: state.failure!.at, outcome: 'workflow-failed' }, [{ type: 'event', key: 'workflow-failed', at: state.failure!.at, kind: 'failure', detail: { reason } }]);
+    } catch {
+      // The record may be what failed: the reconciler closes it from Temporal's side.
+    }
+    await notice(c, 'failed', state.plan).catch(() => undefined);
+  });
+  return ApplicationFailure.create({ message: `case ${state.caseId} failed: ${reason}`, type: 'CaseFailed', nonRetryable: true, ...(error instanceof Error ? { cause: error } : {}) });
+}

@@ -1,0 +1,14 @@
+import type { Finding } from '../findings/model';
+import type { CaseStateFields } from '../cases/case-store';
+import type { CaseStatus } from './shared';
+
+/**
+ * What the case workflow writes to its record, as one list per write: each write is a single
+ * activity however many entries it carries (a step's result, the findings that joined meanwhile,
+ * a change of status). Every entry is keyed, so a retried write changes nothing twice.
+ */
+export type JournalEntry =
+  | { type: 'opened'; workflowId: string; runId: string; subjectKey: string; finding: Finding; dryRun: boolean; openedAt: string }
+  | { type: 'finding'; finding: Finding; at: string }
+  | { type: 'event'; key: string; at: string; kind: string; step?: string; outcome?: string; detail: Record<string, unknown> }
+  | { type: 'state'; status: CaseStatus; at: string; fields: CaseStateFields };
