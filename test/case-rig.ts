@@ -38,7 +38,7 @@ export interface CaseRig {
   workflowIdPrefix: string;
   policy: Policy;
   notices: Notice[];
-  startWorker(options?: Pick<CreateWorkerOptions, 'maxCachedWorkflows' | 'activityOverrides'>): Promise<Worker>;
+  startWorker(options?: Pick<CreateWorkerOptions, 'maxCachedWorkflows' | 'activityOverrides' | 'workflowBundle'>): Promise<Worker>;
   stopWorker(): Promise<void>;
   finding(category: string, runtime: 'gke' | 'cloud-run'): ParsedFinding;
   /** Ingests a finding that must start or join a case. */
@@ -104,7 +104,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     notices,
     async startWorker(workerOptions = {}) {
       // The run's prebuilt bundle has no tracing interceptors: a traced worker bundles its own.
-      worker = await createWorker({ connection: env.nativeConnection, namespace: testNamespace, taskQueue, deps, shutdownGraceTime: '1s', ...workerOptions, ...(options.tracing ? { tracing: options.tracing } : { workflowBundle: prebuiltWorkflowBundle() }) });
+      worker = await createWorker({ connection: env.nativeConnection, namespace: testNamespace, taskQueue, deps, shutdownGraceTime: '1s', ...(options.tracing ? { tracing: options.tracing } : { workflowBundle: prebuiltWorkflowBundle() }), ...workerOptions });
       running = worker.run();
       return worker;
     },
