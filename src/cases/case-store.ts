@@ -195,15 +195,20 @@ export class CaseStore {
     await this.db.query('update intake set signalled_workflow_id = $2, signalled_run_id = $3 where finding_name = $1', [findingName, workflowId, runId]);
   }
 
-  /** The run a finding belongs to: the case that joined it, else the run it was signalled to. */
-  async runForFinding(findingName: string): Promise<{ workflowId: string; runId: string } | undefined> {
-    const [row] = await this.db.query<{ workflow_id: string | null; run_id: string | null }>(
-      `select coalesce(c.workflow_id, i.signalled_workflow_id) as workflow_id, coalesce(c.run_id, i.signalled_run_id) as run_id
+  /** The run a finding belongs to: the case that joined it (and its ID), else the run it was signalled to. */
+  async runForFinding(findingName: string): Promise<{ workflowId: string; runId: string; caseId?: string } | undefined> {
+    const [row] = await this.db.query<{ workflow_id: string | null; run_id: string | null; case_id: string | null }>(
+      `select coalesce(c.workflow_id, i.signalled_workflow_id) as workflow_id, coalesce(c.run_id, i.signalled_run_id) as run_id, c.id as case_id
        from intake i left join case_findings f using (finding_name) left join cases c on c.id = f.case_id
        where i.finding_name = $1`,
       [findingName],
     );
-    return row?.workflow_id && row.run_id ? { workflowId: row.workflow_id, runId: row.run_id } : undefined;
+    return row?.workflow_id && row.run_id ? { workflowId: row.workflow_id, runId: row.run_id, ...(row.case_id ? { caseId: row.case_id } : {}) } : undefined;
+  }
+
+  /** The case goes on in another run of its workflow (a reset): everything that reaches it by run follows. */
+  async moveCaseToRun(caseId: string, runId: string): Promise<void> {
+    await this.db.query('update cases set run_id = $2, updated_at = now() where id = $1', [caseId, runId]);
   }
 
   async caseForFinding(findingName: string): Promise<CaseRow | undefined> {

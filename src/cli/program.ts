@@ -5,6 +5,7 @@ import type { Lab } from '../lab/server';
 import { CliContext } from './cli-context';
 import { CommandError, decideCommand, ingestCommand, listCommand, showCommand, statusCommand, verifyCommand } from './case-commands';
 import { revertCommand } from './revert-command';
+import { repairCommand } from './repair-command';
 import { deadLetterShowCommand, deadLettersListCommand, pollIntakeCommand, pubsubIntakeCommand, pushIntakeCommand } from './intake-commands';
 import { ConfigError } from '../config/config';
 import { runWorker } from '../worker/main';
@@ -110,6 +111,13 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .argument('<case>')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('json'))
     .action((caseId: string, options: { format: 'json' | 'md' }) => withContext((context) => showCommand(context, caseId, options.format, io))());
+  caseCommand
+    .command('repair')
+    .description('a case whose history no longer replays (TMPRL1100): reset it to the last workflow task that does, and it runs on from there')
+    .argument('<case>')
+    .option('--as <email>', 'who repairs, for the record')
+    .option('--dry-run', 'say where it would be reset, change nothing')
+    .action((caseId: string, options: { as?: string; dryRun?: boolean }) => withContext((context) => repairCommand(context, caseId, options, io))());
   const intake = program.command('intake').description('receive findings as SCC delivers them');
   intake
     .command('pubsub')

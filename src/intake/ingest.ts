@@ -50,7 +50,7 @@ export async function ingestFinding(deps: IngestDeps, parsed: ParsedFinding): Pr
   }
   // A redelivery signals nothing: each signal would grow the case's history for a finding it has.
   const known = await deps.store.runForFinding(finding.name);
-  if (known) return { caseId: caseIdFor(known.runId), workflowId: known.workflowId, runId: known.runId, duplicate: true };
+  if (known) return { caseId: known.caseId ?? caseIdFor(known.runId), workflowId: known.workflowId, runId: known.runId, duplicate: true };
 
   const subjectKey = subjectKeyOf(finding.subject);
   const workflowId = workflowIdFor(subjectKey, deps.workflowIdPrefix);
