@@ -14,6 +14,7 @@ import { CaseStore } from '../src/cases/case-store';
 import { EmbeddedDatabase } from '../src/cases/database';
 import { LocalEvidenceStore } from '../src/cases/evidence-store';
 import { createCloudClients } from '../src/cloud';
+import { ResourceManagerAdapter } from '../src/cloud/resource-manager';
 import { VirusTotalAdapter } from '../src/cloud/virustotal';
 import { virusTotalBaseUrl } from '../src/cloud/config';
 import { parseFindingObject } from '../src/findings/parse';
@@ -77,6 +78,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', () => resolve()));
   const clients = createCloudClients(target);
+  const resourceManager = new ResourceManagerAdapter(target);
   const deps: ActivityDeps = {
     clients,
     store,
@@ -119,7 +121,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
       return parseFindingObject(entry);
     },
     async ingest(parsed, override = {}) {
-      const result = await ingestFinding({ client: intakeClient, store, taskQueue, policy: { ...fullPolicy, ...override }, workflowIdPrefix: `scc-case-${taskQueue}` }, parsed);
+      const result = await ingestFinding({ client: intakeClient, store, taskQueue, policy: { ...fullPolicy, ...override }, workflowIdPrefix: `scc-case-${taskQueue}`, resolveProjectId: (n) => resourceManager.projectId(n) }, parsed);
       if (result.outOfScope !== undefined) throw new Error(`${parsed.finding.name} is out of scope: ${result.outOfScope}`);
       return result;
     },
@@ -155,6 +157,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     async stop() {
       await rig.stopWorker();
       await clients.close();
+      await resourceManager.close();
       await lab.stop();
       await new Promise<void>((resolve) => webhook.close(() => resolve()));
       await db?.close();

@@ -76,8 +76,11 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     await opened('case-000000000009', finding.finding);
     await store.joinFinding('case-000000000009', finding.finding, '2026-11-20T10:00:01Z');
     const joined = (await store.getCase('case-000000000009'))!.case;
-    expect(await store.runForFinding(finding.finding.name)).toEqual({ workflowId: joined.workflow_id, runId: joined.run_id });
+    expect(await store.runForFinding(finding.finding.name)).toEqual({ workflowId: joined.workflow_id, runId: joined.run_id, caseId: 'case-000000000009' });
     expect(await store.runForFinding('organizations/1/sources/2/findings/never-seen')).toBeUndefined();
+    // A reset moves the case to a new run: the finding follows it, under the same case ID.
+    await store.moveCaseToRun('case-000000000009', 'run-after-reset');
+    expect(await store.runForFinding(finding.finding.name)).toEqual({ workflowId: joined.workflow_id, runId: 'run-after-reset', caseId: 'case-000000000009' });
   });
 
   test('a dead letter keeps the bytes as received, once per message, whatever the reason quotes', async () => {

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { CaseStore } from '../cases/case-store';
 import type { IngestDeps } from '../intake/ingest';
 import { loadConfig, type Config } from '../config/config';
+import { ResourceManagerAdapter } from '../cloud/resource-manager';
 import { connectClient, openCaseStore } from '../worker/runtime';
 import { startTracing, tracingFromEnv, type Tracing } from '../worker/tracing';
 
@@ -11,6 +12,7 @@ export class CliContext {
   private openedStore?: Promise<CaseStore>;
   private openedClient?: Promise<Client>;
   private tracing?: Tracing;
+  private openedResourceManager?: ResourceManagerAdapter;
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -38,12 +40,18 @@ export class CliContext {
       policy: config.policy,
       workflowIdPrefix: config.temporal.workflowIdPrefix,
       ...(config.scope ? { scope: config.scope } : {}),
+      resolveProjectId: (projectNumber) => this.resourceManager().projectId(projectNumber),
     };
+  }
+
+  private resourceManager(): ResourceManagerAdapter {
+    return (this.openedResourceManager ??= new ResourceManagerAdapter(this.config.cloud));
   }
 
   async close(): Promise<void> {
     if (this.openedStore) await (await this.openedStore).db.close();
     if (this.openedClient) await (await this.openedClient).connection.close();
     await this.tracing?.shutdown();
+    await this.openedResourceManager?.close();
   }
 }

@@ -1,6 +1,7 @@
 import { RevisionsClient, ServicesClient, type protos } from '@google-cloud/run';
-import { googleClientOptions, type CloudTarget } from './config';
-import { fromGoogleError, InvalidTargetError, type CloudErrorContext } from './errors';
+import { cloudCall } from './call';
+import { googleClientOptions, requestTimeoutOf, type CloudTarget } from './config';
+import { InvalidTargetError, type CloudErrorContext } from './errors';
 import { timestampToIso } from '../util/timestamp';
 import { checkName } from './validate';
 
@@ -35,7 +36,13 @@ export class CloudRunAdapter {
   private readonly services: ServicesClient;
   private readonly revisions: RevisionsClient;
 
+  private readonly deadlineMs: number;
+  /** A long-running operation (a new revision rolling out) gets longer than one request. */
+  private readonly operationDeadlineMs: number;
+
   constructor(target: CloudTarget) {
+    this.deadlineMs = requestTimeoutOf(target);
+    this.operationDeadlineMs = 4 * this.deadlineMs;
     const options = googleClientOptions(target);
     this.services = new ServicesClient(options as ConstructorParameters<typeof ServicesClient>[0]);
     this.revisions = new RevisionsClient(options as ConstructorParameters<typeof RevisionsClient>[0]);
@@ -44,30 +51,22 @@ export class CloudRunAdapter {
   async getService(project: string, region: string, service: string): Promise<ServiceInfo> {
     const context = this.context('get service', project, region, service);
     const name = this.serviceName(project, region, service, context);
-    try {
-      const [found] = await this.services.getService({ name });
-      return serviceInfo(found);
-    } catch (error) {
-      throw fromGoogleError(error, context);
-    }
+    const [found] = await cloudCall(context, this.deadlineMs, () => this.services.getService({ name }));
+    return serviceInfo(found);
   }
 
   /** Revisions newest first. */
   async listRevisions(project: string, region: string, service: string): Promise<RevisionInfo[]> {
     const context = this.context('list revisions', project, region, service);
     const parent = this.serviceName(project, region, service, context);
-    try {
-      const [revisions] = await this.revisions.listRevisions({ parent, pageSize: 100 }, { autoPaginate: false });
-      return revisions
-        .map((revision) => ({
-          name: String(revision.name ?? '').split('/').pop() ?? '',
-          createTime: timestampToIso(revision.createTime),
-          image: revision.containers?.[0]?.image ?? '',
-        }))
-        .sort((a, b) => b.createTime.localeCompare(a.createTime));
-    } catch (error) {
-      throw fromGoogleError(error, context);
-    }
+    const [revisions] = await cloudCall(context, this.deadlineMs, () => this.revisions.listRevisions({ parent, pageSize: 100 }, { autoPaginate: false }));
+    return revisions
+      .map((revision) => ({
+        name: String(revision.name ?? '').split('/').pop() ?? '',
+        createTime: timestampToIso(revision.createTime),
+        image: revision.containers?.[0]?.image ?? '',
+      }))
+      .sort((a, b) => b.createTime.localeCompare(a.createTime));
   }
 
   /** Replaces the traffic split; with `etag`, only if nobody changed the service since it was read. */
@@ -75,20 +74,18 @@ export class CloudRunAdapter {
     const context = this.context('set traffic', project, region, service);
     const name = this.serviceName(project, region, service, context);
     for (const share of traffic) checkName('cloudRunRevision', share.revision, 'revision name', context);
-    try {
-      const [operation] = await this.services.updateService({
+    const [operation] = await cloudCall(context, this.deadlineMs, () =>
+      this.services.updateService({
         service: {
           name,
           traffic: traffic.map((share) => ({ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: share.revision, percent: share.percent })),
           ...(etag ? { etag } : {}),
         },
         updateMask: { paths: ['traffic'] },
-      });
-      const [updated] = await operation.promise();
-      return serviceInfo(updated as ServiceMessage);
-    } catch (error) {
-      throw fromGoogleError(error, context);
-    }
+      }),
+    );
+    const [updated] = await cloudCall(context, this.operationDeadlineMs, () => operation.promise());
+    return serviceInfo(updated as ServiceMessage);
   }
 
   /** Who may reach the service: INGRESS_TRAFFIC_ALL, _INTERNAL_ONLY or _INTERNAL_LOAD_BALANCER. */
@@ -96,25 +93,17 @@ export class CloudRunAdapter {
     const context = this.context('set ingress', project, region, service);
     const name = this.serviceName(project, region, service, context);
     if (!cloudRunIngress.includes(ingress)) throw new InvalidTargetError(context, undefined, `unknown ingress setting ${JSON.stringify(ingress)}`);
-    try {
-      const [operation] = await this.services.updateService({ service: { name, ingress, ...(etag ? { etag } : {}) }, updateMask: { paths: ['ingress'] } });
-      const [updated] = await operation.promise();
-      return serviceInfo(updated as ServiceMessage);
-    } catch (error) {
-      throw fromGoogleError(error, context);
-    }
+    const [operation] = await cloudCall(context, this.deadlineMs, () => this.services.updateService({ service: { name, ingress, ...(etag ? { etag } : {}) }, updateMask: { paths: ['ingress'] } }));
+    const [updated] = await cloudCall(context, this.operationDeadlineMs, () => operation.promise());
+    return serviceInfo(updated as ServiceMessage);
   }
 
   async deleteRevision(project: string, region: string, service: string, revision: string): Promise<void> {
     const context = this.context('delete revision', project, region, `${service}/${revision}`);
     const parent = this.serviceName(project, region, service, context);
     checkName('cloudRunRevision', revision, 'revision name', context);
-    try {
-      const [operation] = await this.revisions.deleteRevision({ name: `${parent}/revisions/${revision}` });
-      await operation.promise();
-    } catch (error) {
-      throw fromGoogleError(error, context);
-    }
+    const [operation] = await cloudCall(context, this.deadlineMs, () => this.revisions.deleteRevision({ name: `${parent}/revisions/${revision}` }));
+    await cloudCall(context, this.operationDeadlineMs, () => operation.promise());
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { OAuth2Client } from 'google-auth-library';
+import { defaultRequestTimeoutMs } from './call';
 
 /**
  * Where the adapters send their calls. `google`: the real APIs with Application Default
@@ -11,6 +12,8 @@ export type CloudTarget =
       /** A kubeconfig with a `gke_PROJECT_LOCATION_CLUSTER` context per cluster; in-cluster config when absent. */
       kubeconfigPath?: string;
       virusTotal?: { apiKey?: string; baseUrl?: string };
+      /** How long one request may go unanswered (default 30 s): then it counts as failed and is retried. */
+      requestTimeoutMs?: number;
     }
   | {
       mode: 'lab';
@@ -18,6 +21,7 @@ export type CloudTarget =
       token: string;
       kubeconfigPath: string;
       virusTotal: { apiKey: string };
+      requestTimeoutMs?: number;
     };
 
 /** Options for the Google client libraries' constructors. */
@@ -46,4 +50,8 @@ export function googleClientOptions(target: CloudTarget): GoogleClientOptions {
 
 export function virusTotalBaseUrl(target: CloudTarget): string {
   return target.mode === 'lab' ? `${target.url}/api/v3` : (target.virusTotal?.baseUrl ?? 'https://www.virustotal.com/api/v3');
+}
+
+export function requestTimeoutOf(target: CloudTarget): number {
+  return target.requestTimeoutMs ?? defaultRequestTimeoutMs;
 }

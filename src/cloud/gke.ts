@@ -1,6 +1,7 @@
 import { ClusterManagerClient } from '@google-cloud/container';
-import { googleClientOptions, type CloudTarget } from './config';
-import { fromGoogleError, type CloudErrorContext } from './errors';
+import { cloudCall } from './call';
+import { googleClientOptions, requestTimeoutOf, type CloudTarget } from './config';
+import type { CloudErrorContext } from './errors';
 import { checkName } from './validate';
 
 /** GKE cluster metadata through @google-cloud/container. */
@@ -20,8 +21,10 @@ export interface ClusterInfo {
 
 export class GkeAdapter {
   private readonly client: ClusterManagerClient;
+  private readonly deadlineMs: number;
 
   constructor(target: CloudTarget) {
+    this.deadlineMs = requestTimeoutOf(target);
     this.client = new ClusterManagerClient(googleClientOptions(target) as ConstructorParameters<typeof ClusterManagerClient>[0]);
   }
 
@@ -30,8 +33,8 @@ export class GkeAdapter {
     checkName('projectId', project, 'project ID', context);
     checkName('location', location, 'location', context);
     checkName('gkeCluster', cluster, 'cluster name', context);
-    try {
-      const [found] = await this.client.getCluster({ name: `projects/${project}/locations/${location}/clusters/${cluster}` });
+    const [found] = await cloudCall(context, this.deadlineMs, () => this.client.getCluster({ name: `projects/${project}/locations/${location}/clusters/${cluster}` }));
+    {
       const datapath = String(found.networkConfig?.datapathProvider ?? 'DATAPATH_PROVIDER_UNSPECIFIED');
       const addonOn = found.networkPolicy?.enabled === true && found.addonsConfig?.networkPolicyConfig?.disabled !== true;
       return {
@@ -45,8 +48,6 @@ export class GkeAdapter {
         ...(found.networkPolicy?.provider ? { networkPolicyProvider: String(found.networkPolicy.provider) } : {}),
         datapathProvider: datapath,
       };
-    } catch (error) {
-      throw fromGoogleError(error, context);
     }
   }
 

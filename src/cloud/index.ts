@@ -1,4 +1,4 @@
-import { virusTotalBaseUrl, type CloudTarget } from './config';
+import { requestTimeoutOf, virusTotalBaseUrl, type CloudTarget } from './config';
 import { CloudRunAdapter } from './cloud-run';
 import { GkeAdapter } from './gke';
 import { KubernetesAdapter } from './kubernetes';
@@ -21,7 +21,7 @@ export interface CloudClients {
 }
 
 export function createCloudClients(target: CloudTarget): CloudClients {
-  const kubeconfigPath = target.mode === 'lab' ? target.kubeconfigPath : target.kubeconfigPath;
+  const { kubeconfigPath } = target;
   const kubernetes = new Map<string, KubernetesAdapter>();
   const scc = new SccAdapter(target);
   const gke = new GkeAdapter(target);
@@ -31,11 +31,11 @@ export function createCloudClients(target: CloudTarget): CloudClients {
     logging: new LoggingAdapter(target),
     gke,
     run,
-    virusTotal: new VirusTotalAdapter(virusTotalBaseUrl(target), target.virusTotal?.apiKey),
+    virusTotal: new VirusTotalAdapter(virusTotalBaseUrl(target), target.virusTotal?.apiKey, fetch, requestTimeoutOf(target)),
     kubernetes(cluster) {
       const key = `${cluster.project}/${cluster.location}/${cluster.name}`;
       let adapter = kubernetes.get(key);
-      if (!adapter) kubernetes.set(key, (adapter = KubernetesAdapter.forCluster(kubeconfigPath, cluster)));
+      if (!adapter) kubernetes.set(key, (adapter = KubernetesAdapter.forCluster(kubeconfigPath, cluster, requestTimeoutOf(target))));
       return adapter;
     },
     async close() {

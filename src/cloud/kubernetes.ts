@@ -14,6 +14,7 @@ import {
   type V1Pod,
   type V1Status,
 } from '@kubernetes/client-node';
+import { cloudCall, defaultRequestTimeoutMs } from './call';
 import { fromHttpStatus, fromUnknown, PermanentCloudError, type CloudError, type CloudErrorContext } from './errors';
 import { checkName } from './validate';
 import { optional } from '../util/optional';
@@ -86,6 +87,8 @@ export class KubernetesAdapter {
   constructor(
     private readonly config: KubeConfig,
     readonly cluster: string,
+    /** How long one request may go unanswered (exec: until its stream is open). */
+    private readonly deadlineMs: number = defaultRequestTimeoutMs,
   ) {
     this.core = config.makeApiClient(CoreV1Api);
     this.apps = config.makeApiClient(AppsV1Api);
@@ -95,7 +98,7 @@ export class KubernetesAdapter {
   }
 
   /** A kubeconfig context per cluster, named as `gcloud container clusters get-credentials` names it. */
-  static forCluster(kubeconfigPath: string | undefined, cluster: { project: string; location: string; name: string }): KubernetesAdapter {
+  static forCluster(kubeconfigPath: string | undefined, cluster: { project: string; location: string; name: string }, deadlineMs = defaultRequestTimeoutMs): KubernetesAdapter {
     const config = new KubeConfig();
     if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
     else config.loadFromCluster();
@@ -106,7 +109,7 @@ export class KubernetesAdapter {
       }
       config.setCurrentContext(context);
     }
-    return new KubernetesAdapter(config, context);
+    return new KubernetesAdapter(config, context, deadlineMs);
   }
 
   async getNode(name: string): Promise<NodeInfo> {
@@ -223,15 +226,20 @@ export class KubernetesAdapter {
       },
     });
     let status: V1Status | undefined;
-    await this.call(context, async () => {
-      const socket = await this.exec.exec(namespace, pod, container, command, stdout, stderrSink, null, false, (s) => {
+    const socket = await this.call(context, () =>
+      this.exec.exec(namespace, pod, container, command, stdout, stderrSink, null, false, (s) => {
         status = s;
-      });
+      }),
+    );
+    // The stream itself runs as long as the file takes; the capture activity's heartbeat bounds it.
+    try {
       await new Promise<void>((resolve, reject) => {
         socket.on('close', () => resolve());
         socket.on('error', reject);
       });
-    });
+    } catch (error) {
+      throw classify(error, context);
+    }
     const base = { stdout: Buffer.concat(kept), stderr, stdoutSha256: hash.digest('hex'), stdoutBytes: bytes, stdoutTruncated: bytes > maxStdoutBytes };
     if (!status) throw fromUnknown(new Error('exec ended without a status'), context);
     if (status.status === 'Success') return { ...base, exitCode: 0 };
@@ -356,12 +364,8 @@ export class KubernetesAdapter {
     return { service: 'kubernetes', operation, target: `${this.cluster}/${target}` };
   }
 
-  private async call<T>(context: CloudErrorContext, request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (error) {
-      throw classify(error, context);
-    }
+  private call<T>(context: CloudErrorContext, request: () => Promise<T>): Promise<T> {
+    return cloudCall(context, this.deadlineMs, request, classify);
   }
 }
 

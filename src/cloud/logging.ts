@@ -1,7 +1,8 @@
 import { Logging, type Entry } from '@google-cloud/logging';
 import type { CloudRunSubject, GkeSubject } from '../findings/model';
 import { decodeAuditLog, registerAuditLogType } from './audit-log-type';
-import { googleClientOptions, type CloudTarget } from './config';
+import { cloudCall } from './call';
+import { googleClientOptions, requestTimeoutOf, type CloudTarget } from './config';
 import { fromGoogleError, type CloudErrorContext } from './errors';
 import { timestampToIso } from '../util/timestamp';
 import { checkName, quoteFilterValue } from './validate';
@@ -98,19 +99,11 @@ export class LoggingAdapter {
       throw fromGoogleError(Object.assign(new Error(`invalid window ${window.from} .. ${window.to}`), { code: 3 }), context);
     }
     const query = [...terms, `timestamp>=${quoteFilterValue(new Date(from).toISOString())}`, `timestamp<=${quoteFilterValue(new Date(to).toISOString())}`].join(' AND ');
-    try {
-      // One page of cap + 1 tells whether the cap cut anything, without reading further.
-      const [entries] = await this.client(projectId).getEntries({
-        resourceNames: [`projects/${projectId}`],
-        filter: query,
-        orderBy: 'timestamp asc',
-        pageSize: window.maxEntries + 1,
-        autoPaginate: false,
-      });
-      return { query, entries: entries.slice(0, window.maxEntries).map(toRecord), truncated: entries.length > window.maxEntries };
-    } catch (error) {
-      throw fromGoogleError(error, context);
-    }
+    // One page of cap + 1 tells whether the cap cut anything, without reading further.
+    const [entries] = await cloudCall(context, requestTimeoutOf(this.target), () =>
+      this.client(projectId).getEntries({ resourceNames: [`projects/${projectId}`], filter: query, orderBy: 'timestamp asc', pageSize: window.maxEntries + 1, autoPaginate: false }),
+    );
+    return { query, entries: entries.slice(0, window.maxEntries).map(toRecord), truncated: entries.length > window.maxEntries };
   }
 
   private client(projectId: string): Logging {

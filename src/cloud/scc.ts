@@ -1,6 +1,7 @@
 import { v2 } from '@google-cloud/security-center';
 import type { Subject } from '../findings/model';
-import { googleClientOptions, type CloudTarget } from './config';
+import { cloudCall } from './call';
+import { googleClientOptions, requestTimeoutOf, type CloudTarget } from './config';
 import { fromGoogleError, type CloudErrorContext } from './errors';
 import { checkName, quoteFilterValue } from './validate';
 
@@ -17,8 +18,10 @@ const findingNamePattern = /^(organizations|folders|projects)\/[a-z0-9][-a-z0-9.
 
 export class SccAdapter {
   private readonly client: InstanceType<typeof v2.SecurityCenterClient>;
+  private readonly deadlineMs: number;
 
   constructor(target: CloudTarget) {
+    this.deadlineMs = requestTimeoutOf(target);
     // This client bundles an older google-auth-library; the auth client is used only for its request headers.
     this.client = new v2.SecurityCenterClient(googleClientOptions(target) as ConstructorParameters<typeof v2.SecurityCenterClient>[0]);
   }
@@ -29,18 +32,12 @@ export class SccAdapter {
     this.checkParent(parent, context);
     const results: FindingResult[] = [];
     let pageToken: string | undefined;
-    try {
-      do {
-        const [page, , response] = await this.client.listFindings(
-          { parent, filter, pageSize: Math.min(maxResults - results.length, 1000), ...(pageToken ? { pageToken } : {}) },
-          { autoPaginate: false },
-        );
-        for (const result of page ?? []) results.push(result as unknown as FindingResult);
-        pageToken = response?.nextPageToken || undefined;
-      } while (pageToken && results.length < maxResults);
-    } catch (error) {
-      throw fromGoogleError(error, context);
-    }
+    do {
+      const request = { parent, filter, pageSize: Math.min(maxResults - results.length, 1000), ...(pageToken ? { pageToken } : {}) };
+      const [page, , response] = await cloudCall(context, this.deadlineMs, () => this.client.listFindings(request, { autoPaginate: false }));
+      for (const result of page ?? []) results.push(result as unknown as FindingResult);
+      pageToken = response?.nextPageToken || undefined;
+    } while (pageToken && results.length < maxResults);
     return results;
   }
 
@@ -75,23 +72,15 @@ export class SccAdapter {
   async setState(name: string, state: 'ACTIVE' | 'INACTIVE'): Promise<Record<string, unknown>> {
     const context: CloudErrorContext = { service: 'scc', operation: 'set finding state', target: name };
     this.checkFindingName(name, context);
-    try {
-      const [finding] = await this.client.setFindingState({ name, state });
-      return finding as unknown as Record<string, unknown>;
-    } catch (error) {
-      throw fromGoogleError(error, context);
-    }
+    const [finding] = await cloudCall(context, this.deadlineMs, () => this.client.setFindingState({ name, state }));
+    return finding as unknown as Record<string, unknown>;
   }
 
   async setMute(name: string, mute: 'MUTED' | 'UNMUTED'): Promise<Record<string, unknown>> {
     const context: CloudErrorContext = { service: 'scc', operation: 'set mute', target: name };
     this.checkFindingName(name, context);
-    try {
-      const [finding] = await this.client.setMute({ name, mute });
-      return finding as unknown as Record<string, unknown>;
-    } catch (error) {
-      throw fromGoogleError(error, context);
-    }
+    const [finding] = await cloudCall(context, this.deadlineMs, () => this.client.setMute({ name, mute }));
+    return finding as unknown as Record<string, unknown>;
   }
 
   /** Sets the named marks (and only those: the update mask names each one). */
@@ -101,15 +90,10 @@ export class SccAdapter {
     for (const key of Object.keys(marks)) {
       if (!/^[A-Za-z0-9_]{1,256}$/.test(key)) checkName('kubernetesLabel', key, 'security mark key', context);
     }
-    try {
-      const [updated] = await this.client.updateSecurityMarks({
-        securityMarks: { name: `${findingName}/securityMarks`, marks },
-        updateMask: { paths: Object.keys(marks).map((key) => `marks.${key}`) },
-      });
-      return (updated.marks ?? {}) as Record<string, string>;
-    } catch (error) {
-      throw fromGoogleError(error, context);
-    }
+    const [updated] = await cloudCall(context, this.deadlineMs, () =>
+      this.client.updateSecurityMarks({ securityMarks: { name: `${findingName}/securityMarks`, marks }, updateMask: { paths: Object.keys(marks).map((key) => `marks.${key}`) } }),
+    );
+    return (updated.marks ?? {}) as Record<string, string>;
   }
 
   async close(): Promise<void> {

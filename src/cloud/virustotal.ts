@@ -1,4 +1,5 @@
-import { fromHttpStatus, fromUnknown, type CloudErrorContext } from './errors';
+import { defaultRequestTimeoutMs } from './call';
+import { fromHttpStatus, fromUnknown, TransientCloudError, type CloudErrorContext } from './errors';
 import { checkName } from './validate';
 
 /**
@@ -16,6 +17,7 @@ export class VirusTotalAdapter {
     private readonly baseUrl: string,
     private readonly apiKey: string | undefined,
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly deadlineMs = defaultRequestTimeoutMs,
   ) {}
 
   async lookup(sha256: string): Promise<VirusTotalVerdict> {
@@ -26,20 +28,32 @@ export class VirusTotalAdapter {
     try {
       response = await this.fetchImpl(`${this.baseUrl}/files/${sha256}`, {
         headers: { 'x-apikey': this.apiKey, accept: 'application/json' },
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(this.deadlineMs),
       });
     } catch (error) {
       throw fromUnknown(error, context);
     }
-    const body = (await response.json().catch(() => ({}))) as {
+    if (response.status === 404) return { status: 'unknown', sha256 };
+    // An answer that is not VirusTotal's JSON is a failure to retry, never an empty (clean-looking) report.
+    const text = await response.text().catch((error: unknown) => {
+      throw fromUnknown(error, context);
+    });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      if (response.ok) throw new TransientCloudError(context, String(response.status), `the answer is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+      parsed = {};
+    }
+    const body = parsed as {
       data?: { attributes?: { last_analysis_stats?: Record<string, number>; names?: string[]; popular_threat_classification?: { suggested_threat_label?: string } } };
       error?: { code?: string; message?: string };
     };
-    if (response.status === 404) return { status: 'unknown', sha256 };
     if (!response.ok) {
       throw fromHttpStatus(response.status, `${body.error?.code ?? 'error'}: ${body.error?.message ?? response.statusText}`, context);
     }
-    const attributes = body.data?.attributes ?? {};
+    if (!body.data?.attributes) throw new TransientCloudError(context, String(response.status), 'the answer carries no file report (data.attributes)');
+    const attributes = body.data.attributes;
     const stats = attributes.last_analysis_stats ?? {};
     const label = attributes.popular_threat_classification?.suggested_threat_label;
     return {

@@ -7,6 +7,9 @@ import { optional } from '../util/optional';
 
 /** Reads the subject (GKE pod or Cloud Run resource) of a finding and checks every name in it. */
 
+/** The note a subject carries while its project ID is unknown (only the number is): intake resolves it, or the case records the gap. */
+export const unresolvedProjectNote = 'project ID unresolved for project number';
+
 type Spell = (path: readonly PathSegment[]) => string;
 
 interface Located<T> {
@@ -104,15 +107,31 @@ class SubjectContext {
       }
     } else if (nameRules.projectId.test(segment)) {
       projectId = segment;
+    } else if (segmentIsNumber) {
+      // A bare Finding (REST, exports) names its project by number only: the ID is found elsewhere in it, or by intake.
+      const found = this.projectIdInFinding();
+      if (found) {
+        projectId = found.id;
+        this.notes.push(`project ID ${found.id} (project ${segment}) taken from ${this.spell(found.path)}`);
+      } else {
+        projectId = segment;
+        this.notes.push(`${unresolvedProjectNote} ${segment}: the finding names its project by number only`);
+      }
     } else {
-      throw new FindingError(
-        this.spell(['resource', 'projectDisplayName']),
-        segmentIsNumber
-          ? `is missing, and the resource name holds only project number ${segment}: the project ID is needed`
-          : `is missing, and the project in the resource name is not ${nameRules.projectId.description}`,
-      );
+      throw new FindingError(this.spell(['resource', 'projectDisplayName']), `is missing, and the project in the resource name is not ${nameRules.projectId.description}`);
     }
     return { projectId, ...optional('projectNumber', projectNumber) };
+  }
+
+  /** A project ID in the finding's own resource names (a node's full name, the console link's `project=`). */
+  private projectIdInFinding(): { id: string; path: PathSegment[] } | undefined {
+    const node = this.envelope.finding.kubernetes?.nodes?.[0]?.name;
+    const inNode = node ? /\/\/[a-z]+\.googleapis\.com\/projects\/([^/]+)\//.exec(node)?.[1] : undefined;
+    if (inNode && nameRules.projectId.test(inNode)) return { id: inNode, path: ['finding', 'kubernetes', 'nodes', 0, 'name'] };
+    const link = this.envelope.finding.externalUri;
+    const inLink = link && URL.canParse(link) ? new URL(link).searchParams.get('project') : undefined;
+    if (inLink && nameRules.projectId.test(inLink)) return { id: inLink, path: ['finding', 'externalUri'] };
+    return undefined;
   }
 
   private sourceProperty(key: string): Located<Json> | undefined {

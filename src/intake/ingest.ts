@@ -1,6 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { CaseStore } from '../cases/case-store';
 import type { ParsedFinding } from '../findings/model';
+import { unresolvedProjectNote } from '../findings/subject';
+import { CloudError } from '../cloud/errors';
+import { permissionFor } from '../deploy/operation-permissions';
 import { outOfScope, type Scope } from './scope';
 import { investigateCase } from '../workflows/investigate-case';
 import { searchAttributes } from '../workflows/search-attributes';
@@ -38,9 +41,12 @@ export interface IngestDeps {
   workflowIdPrefix?: string;
   /** Which findings start a case at all; everything when absent. */
   scope?: Scope;
+  /** A project's ID from its number (Cloud Resource Manager), for findings that name their project by number only. */
+  resolveProjectId?: (projectNumber: string) => Promise<string>;
 }
 
-export async function ingestFinding(deps: IngestDeps, parsed: ParsedFinding): Promise<IngestResult> {
+export async function ingestFinding(deps: IngestDeps, received: ParsedFinding): Promise<IngestResult> {
+  const parsed = await withProjectId(received, deps.resolveProjectId);
   const { finding } = parsed;
   await deps.store.recordIntake(parsed);
   const excluded = outOfScope(finding, deps.scope);
@@ -76,4 +82,31 @@ export async function ingestFinding(deps: IngestDeps, parsed: ParsedFinding): Pr
   });
   await deps.store.setIntakeSignalled(finding.name, workflowId, handle.signaledRunId);
   return { caseId: caseIdFor(handle.signaledRunId), workflowId, runId: handle.signaledRunId, duplicate: false };
+}
+
+/**
+ * A finding that names its project by number only gets its ID from Resource Manager. When that
+ * fails (no permission, the API down), the case still starts, with the number and a gap that
+ * says why: a valid finding is never refused for it.
+ */
+async function withProjectId(parsed: ParsedFinding, resolve: IngestDeps['resolveProjectId']): Promise<ParsedFinding> {
+  const { finding } = parsed;
+  const pending = finding.intake.notes.findIndex((note) => note.startsWith(unresolvedProjectNote));
+  if (pending < 0) return parsed;
+  const projectNumber = finding.subject.projectNumber ?? finding.subject.projectId;
+  const notes = [...finding.intake.notes];
+  if (!resolve) {
+    notes[pending] = `${unresolvedProjectNote} ${projectNumber}: no Resource Manager to ask`;
+    return { ...parsed, finding: { ...finding, intake: { ...finding.intake, notes } } };
+  }
+  try {
+    const projectId = await resolve(projectNumber);
+    notes[pending] = `project ID ${projectId} (project ${projectNumber}) resolved through Resource Manager`;
+    return { ...parsed, finding: { ...finding, subject: { ...finding.subject, projectId, projectNumber }, intake: { ...finding.intake, notes } } };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const permission = error instanceof CloudError && (error.status === '403' || error.status === 'PERMISSION_DENIED') ? ` (needs ${permissionFor(error.context)})` : '';
+    notes[pending] = `${unresolvedProjectNote} ${projectNumber}: ${reason}${permission}`;
+    return { ...parsed, finding: { ...finding, intake: { ...finding.intake, notes } } };
+  }
 }

@@ -1,18 +1,32 @@
 import type { FaultRule } from './scenario';
 
-export type LabApi = 'scc' | 'logging' | 'gke' | 'kubernetes' | 'run' | 'virustotal' | 'storage';
+export type LabApi = 'scc' | 'resourcemanager' | 'logging' | 'gke' | 'kubernetes' | 'run' | 'virustotal' | 'storage';
 
 export interface FaultDecision {
   latencyMs: number;
-  status?: 403 | 404 | 429 | 503;
+  status?: 403 | 404 | 429 | 500 | 503;
+  /** Hold the request this long, then answer 503. */
+  hangMs?: number;
+  /** Answer 200 with a body that is not the API's. */
+  malformed?: boolean;
+}
+
+/** What a request is, for matching: its API, its operation, and the text a rule may look for. */
+export interface FaultTarget {
+  api: LabApi;
+  operation: string;
+  /** Path, query and body, for `pathContains`. */
+  text: string;
 }
 
 /**
- * Fault injection per API. Transient failures come from a seeded sequence, so a drill with a
- * 30% failure rate fails the same requests every run.
+ * Fault injection per API and operation. Transient failures come from a seeded sequence, so a
+ * drill with a 30% failure rate fails the same requests every run. Every fault served is
+ * counted per rule, so a test can tell what its rules actually did.
  */
 export class Faults {
   private rules: FaultRule[] = [];
+  private counts: number[] = [];
   private state: number;
 
   constructor(rules: FaultRule[] = [], seed = 0x5cc) {
@@ -22,26 +36,37 @@ export class Faults {
 
   set(rules: FaultRule[]): void {
     this.rules = [...rules];
+    this.counts = rules.map(() => 0);
   }
 
   list(): FaultRule[] {
     return [...this.rules];
   }
 
-  decide(api: LabApi, path: string): FaultDecision {
+  /** How many faults each rule served (a status, a hang or a malformed body; latency alone is not a fault). */
+  served(): { rule: FaultRule; served: number }[] {
+    return this.rules.map((rule, i) => ({ rule, served: this.counts[i] ?? 0 }));
+  }
+
+  decide(target: FaultTarget): FaultDecision {
     let latencyMs = 0;
-    let status: FaultDecision['status'];
-    for (const rule of this.rules) {
-      if (rule.api !== '*' && rule.api !== api) continue;
-      if (rule.pathContains !== undefined && !path.includes(rule.pathContains)) continue;
+    let decision: Omit<FaultDecision, 'latencyMs'> | undefined;
+    this.rules.forEach((rule, i) => {
+      if (rule.api !== '*' && rule.api !== target.api) return;
+      if (rule.operation !== undefined && rule.operation !== target.operation) return;
+      if (rule.pathContains !== undefined && !target.text.includes(rule.pathContains)) return;
       latencyMs = Math.max(latencyMs, rule.latencyMs);
-      if (rule.permanentStatus) status ??= rule.permanentStatus;
-      else if (rule.transientRate > 0 && !status) {
+      if (decision) return;
+      if (rule.permanentStatus) decision = { status: rule.permanentStatus };
+      else if (rule.hangMs) decision = { hangMs: rule.hangMs };
+      else if (rule.malformed) decision = { malformed: true };
+      else if (rule.transientRate > 0) {
         const draw = this.next();
-        if (draw < rule.transientRate) status = draw < rule.transientRate / 2 ? 429 : 503;
+        if (draw < rule.transientRate) decision = { status: draw < rule.transientRate / 2 ? 429 : 503 };
       }
-    }
-    return status ? { latencyMs, status } : { latencyMs };
+      if (decision) this.counts[i] = (this.counts[i] ?? 0) + 1;
+    });
+    return { latencyMs, ...decision };
   }
 
   /** mulberry32: small, fast and good enough to spread failures evenly. */

@@ -15,7 +15,7 @@ export function kubeStatus(error: KubeError): LabResponse {
   );
 }
 
-const reasons: Record<number, string> = { 403: 'Forbidden', 404: 'NotFound', 429: 'TooManyRequests', 503: 'ServiceUnavailable' };
+const reasons: Record<number, string> = { 403: 'Forbidden', 404: 'NotFound', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable' };
 
 export function kubeFault(status: number, path: string): LabResponse {
   const message =

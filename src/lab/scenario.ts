@@ -97,17 +97,25 @@ const verdict = z.object({
   popularThreatLabel: z.string().optional(),
 });
 
-export const faultRuleSchema = z.object({
-  /** Which API: scc, logging, gke, kubernetes, run, virustotal (or * for all). */
-  api: z.enum(['scc', 'logging', 'gke', 'kubernetes', 'run', 'virustotal', 'storage', '*']),
-  /** Only requests whose path contains this text; all of the API's requests when absent. */
-  pathContains: z.string().optional(),
-  latencyMs: z.number().int().nonnegative().default(0),
-  /** Fraction of requests answered 429 or 503 (half each), from a seeded sequence. */
-  transientRate: z.number().min(0).max(1).default(0),
-  /** Every matching request gets this status. */
-  permanentStatus: z.union([z.literal(403), z.literal(404)]).optional(),
-});
+export const faultRuleSchema = z
+  .object({
+    /** Which API: scc, resourcemanager, logging, gke, kubernetes, run, virustotal, storage (or * for all). */
+    api: z.enum(['scc', 'resourcemanager', 'logging', 'gke', 'kubernetes', 'run', 'virustotal', 'storage', '*']),
+    /** Only this operation, named as the API names it (`clusters.get`, `get pods`: see operations.ts); all when absent. */
+    operation: z.string().min(1).optional(),
+    /** Only requests whose path, query or body contains this text; all of the API's requests when absent. */
+    pathContains: z.string().optional(),
+    latencyMs: z.number().int().nonnegative().default(0),
+    /** Fraction of requests answered 429 or 503 (half each), from a seeded sequence. */
+    transientRate: z.number().min(0).max(1).default(0),
+    /** Every matching request gets this status: refused, gone, or a server that keeps failing. */
+    permanentStatus: z.union([z.literal(403), z.literal(404), z.literal(500)]).optional(),
+    /** Every matching request goes unanswered this long, then gets a 503: a server that hangs. */
+    hangMs: z.number().int().positive().max(600_000).optional(),
+    /** Every matching request gets a 200 whose body is not what the API sends (cut-off JSON). */
+    malformed: z.boolean().optional(),
+  })
+  .refine((rule) => [rule.permanentStatus !== undefined, rule.hangMs !== undefined, rule.malformed === true].filter(Boolean).length <= 1, 'a rule answers one way: permanentStatus, hangMs or malformed');
 
 export const scenarioSchema = z.object({
   name: z.string(),

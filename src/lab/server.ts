@@ -16,6 +16,8 @@ import { clusterPath, kubeconfigFor } from './kubeconfig';
 import { LoggingApi } from './logging-api';
 import { RunApi } from './run-api';
 import { GcsApi } from './gcs-api';
+import { operationOf } from './operations';
+import { ResourceManagerApi } from './resource-manager-api';
 import { SccApi } from './scc-api';
 import { faultRuleSchema, loadScenario, type Scenario } from './scenario';
 import { VirusTotalApi, virusTotalError } from './virustotal-api';
@@ -48,7 +50,7 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-const apis: LabApi[] = ['scc', 'logging', 'gke', 'kubernetes', 'run', 'virustotal', 'storage'];
+const apis: LabApi[] = ['scc', 'resourcemanager', 'logging', 'gke', 'kubernetes', 'run', 'virustotal', 'storage'];
 
 function apiOf(path: string): LabApi | undefined {
   if (path.startsWith('/k8s/')) return 'kubernetes';
@@ -58,6 +60,7 @@ function apiOf(path: string): LabApi | undefined {
   if (/^\/v1\/projects\/[^/]+\/(locations|zones)\/[^/]+\/clusters\//.test(path)) return 'gke';
   if (/^\/v2\/projects\/[^/]+\/locations\/[^/]+\/(services|operations)\b/.test(path)) return 'run';
   if (/^\/v2\/(organizations|folders|projects)\/[^/]+\/sources\//.test(path)) return 'scc';
+  if (/^\/v3\/projects\/[^/]+$/.test(path)) return 'resourcemanager';
   return undefined;
 }
 
@@ -76,11 +79,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   new LoggingApi(scenario).routes(router);
   new GkeApi(scenario.clusters, (cluster) => `${baseUrl}${clusterPath(cluster)}`).routes(router);
   new RunApi(scenario).routes(router);
+  new ResourceManagerApi(scenario).routes(router);
   const gcs = new GcsApi();
   gcs.routes(router);
   new VirusTotalApi(scenario, virusTotalKey).routes(router);
   router.on('GET', /^\/lab\/calls$/, () => json(200, calls));
   router.on('GET', /^\/lab\/faults$/, () => json(200, faults.list()));
+  router.on('GET', /^\/lab\/faults\/served$/, () => json(200, faults.served()));
   router.on('PUT', /^\/lab\/faults$/, (request) => {
     const parsed = faultRuleSchema.array().safeParse(JSON.parse(request.body.toString('utf8') || '[]'));
     if (!parsed.success) return json(400, { error: parsed.error.issues[0]?.message ?? 'invalid fault rules' });
@@ -116,8 +121,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     const labRequest: LabRequest = { method: request.method ?? 'GET', path, query: url.searchParams, headers: request.headers, body };
     if (api) {
       calls[api]++;
-      const fault = faults.decide(api, path);
+      const fault = faults.decide({ api, operation: operationOf(api, labRequest.method, path, url.searchParams), text: `${path}?${url.searchParams.toString()}\n${body.toString('utf8')}` });
       if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+      if (fault.hangMs) {
+        await sleep(fault.hangMs);
+        return send(response, faultResponse(api, 503, path));
+      }
+      if (fault.malformed) return send(response, { status: 200, body: Buffer.from('{"kind":"lab fault injection: this answer is cut off') });
       if (fault.status) return send(response, faultResponse(api, fault.status, path));
     }
     if (api === 'kubernetes') {
@@ -149,7 +159,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     calls.kubernetes++;
     // Exec over WebSockets is authorized as "create" on pods/exec.
     cluster.access.add('create /pods/exec');
-    const fault = faults.decide('kubernetes', url.pathname);
+    const fault = faults.decide({ api: 'kubernetes', operation: 'create pods/exec', text: `${url.pathname}?${url.searchParams.toString()}` });
+    if (fault.malformed) return socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"kind":"lab fault injection: this answer is cut off');
+    if (fault.hangMs) return void setTimeout(() => refuse(kubeFault(503, url.pathname)), fault.hangMs);
     if (fault.status) return refuse(kubeFault(fault.status, url.pathname));
     const go = () => handleExecUpgrade(cluster, { namespace: decodeURIComponent(match[2]!), pod: decodeURIComponent(match[3]!) }, url.searchParams, request, socket, head);
     if (fault.latencyMs > 0) setTimeout(go, fault.latencyMs);
@@ -193,13 +205,19 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   };
 }
 
-function faultResponse(api: LabApi, status: 403 | 404 | 429 | 503, path: string): LabResponse {
+function faultResponse(api: LabApi, status: 403 | 404 | 429 | 500 | 503, path: string): LabResponse {
   if (api === 'kubernetes') return kubeFault(status, path);
   if (api === 'virustotal') {
-    const codes = { 403: 'ForbiddenError', 404: 'NotFoundError', 429: 'QuotaExceededError', 503: 'TransientError' } as const;
+    const codes = { 403: 'ForbiddenError', 404: 'NotFoundError', 429: 'QuotaExceededError', 500: 'InternalError', 503: 'TransientError' } as const;
     return virusTotalError(status, codes[status], `lab fault injection: ${status}`);
   }
-  const messages = { 403: 'The caller does not have permission', 404: 'Requested entity was not found.', 429: 'Quota exceeded (lab fault injection).', 503: 'The service is currently unavailable (lab fault injection).' } as const;
+  const messages = {
+    403: 'The caller does not have permission',
+    404: 'Requested entity was not found.',
+    429: 'Quota exceeded (lab fault injection).',
+    500: 'Internal error encountered (lab fault injection).',
+    503: 'The service is currently unavailable (lab fault injection).',
+  } as const;
   return googleError(status, messages[status]);
 }
 

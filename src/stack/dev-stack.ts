@@ -7,6 +7,7 @@ import { EmbeddedDatabase } from '../cases/database';
 import { stackFilePath, loadConfig, type Config } from '../config/config';
 import { parseFinding } from '../findings/parse';
 import { ingestFinding, type CaseIngested } from '../intake/ingest';
+import { ResourceManagerAdapter } from '../cloud/resource-manager';
 import { startLab } from '../lab/server';
 import { authenticatorFor } from '../server/auth/from-config';
 import { hashPassword } from '../server/auth/local-users';
@@ -117,9 +118,11 @@ export async function startStack(options: StackOptions, log: (line: string) => v
     const client = await connectClient(config);
     stops.push(() => client.connection.close());
     const ingested: RunningStack['ingested'] = [];
+    const resourceManager = new ResourceManagerAdapter(config.cloud);
+    stops.push(() => resourceManager.close());
     for (const file of readdirSync(options.samplesDir).filter((name) => name.endsWith('.json')).sort()) {
       const parsed = parseFinding(readFileSync(join(options.samplesDir, file)));
-      const result = await ingestFinding({ client, store, taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix, ...(config.scope ? { scope: config.scope } : {}) }, parsed);
+      const result = await ingestFinding({ client, store, taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix, resolveProjectId: (n) => resourceManager.projectId(n), ...(config.scope ? { scope: config.scope } : {}) }, parsed);
       if (result.outOfScope === undefined) ingested.push({ file, result });
     }
     const server = await startConsoleServer({ host: '127.0.0.1', port: options.consolePort, store, client, policy: config.policy, authenticator: authenticatorFor(config.server!.auth) });

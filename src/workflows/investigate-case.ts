@@ -7,6 +7,7 @@ import { closeAsIntended, closeWithout, contain, failed, makePlan, notice, prese
 import { collectionOrder } from './collection-order';
 import { investigateCaseBeforeMainFlowRecords } from './investigate-case-before-main-flow-records';
 import { suppressionFor } from './suppression';
+import { unresolvedProjectNote } from '../findings/subject';
 import type { CaseInput, CaseSnapshot, Plan } from './shared';
 
 /** A world that keeps changing under the plan is a case for a human, not a loop. */
@@ -29,10 +30,9 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     await condition(() => state.firstArrival() !== undefined);
     const first = state.firstArrival()!;
     const collection = collectionOrder(first.subject, first.eventTime, input.policy.retentionDays);
-    await c.journal.write([
-      { type: 'opened', workflowId: state.workflowId, runId: state.runId, subjectKey: input.subjectKey, finding: first, dryRun: input.policy.dryRun, openedAt: new Date().toISOString() },
-      ...first.intake.notes.filter((note) => note.startsWith('project ID unresolved')).map((note) => ({ type: 'event' as const, key: 'gap:project', at: new Date().toISOString(), kind: 'gap', step: 'project', detail: { step: 'project', reason: note } })),
-    ]);
+    await c.journal.write([{ type: 'opened', workflowId: state.workflowId, runId: state.runId, subjectKey: input.subjectKey, finding: first, dryRun: input.policy.dryRun, openedAt: new Date().toISOString() }]);
+    // Named by number only, and intake could not learn its ID: the case goes on with the number.
+    for (const note of first.intake.notes.filter((n) => n.startsWith(unresolvedProjectNote))) await c.journal.gap({ step: 'project', reason: note, errorType: 'ProjectIdUnresolved', at: new Date().toISOString() });
 
     // A change the team makes on purpose closes here, with the runbook's advice, before anything is collected.
     const suppression = suppressionFor(state.primary, input.policy.suppressions ?? []);
