@@ -13,6 +13,7 @@ import type { ActivityDeps } from '../src/activities';
 import { CaseStore } from '../src/cases/case-store';
 import { EmbeddedDatabase } from '../src/cases/database';
 import { LocalEvidenceStore } from '../src/cases/evidence-store';
+import { GcsEvidenceStore } from '../src/cloud/gcs-evidence';
 import { createCloudClients } from '../src/cloud';
 import { ResourceManagerAdapter } from '../src/cloud/resource-manager';
 import { VirusTotalAdapter } from '../src/cloud/virustotal';
@@ -39,6 +40,8 @@ export interface CaseRig {
   workflowIdPrefix: string;
   policy: Policy;
   notices: Notice[];
+  /** Makes the notification webhook answer with a fault (undefined: normally again); returns how many requests it answered so. */
+  webhookFault: { set(fault: WebhookFault | undefined): void; served(): number };
   startWorker(options?: Pick<CreateWorkerOptions, 'maxCachedWorkflows' | 'activityOverrides' | 'workflowBundle'>): Promise<Worker>;
   stopWorker(): Promise<void>;
   finding(category: string, runtime: 'gke' | 'cloud-run'): ParsedFinding;
@@ -59,21 +62,36 @@ export interface CaseRigOptions {
   store?: CaseStore;
   /** Where the rig's worker sends its spans, and the client interceptors intake starts traces with. */
   tracing?: Tracing;
+  /** How long one cloud request (and one notice delivery) may go unanswered. */
+  requestTimeoutMs?: number;
+  /** Evidence goes to this bucket in the lab's Cloud Storage instead of a local folder. */
+  evidenceBucket?: string;
 }
+
+/** How the rig's notification webhook answers: normally 200; a fault makes it refuse, fail, hang or babble. */
+export type WebhookFault = { status: 403 | 404 | 500 } | { hangMs: number } | { malformed: true };
 
 export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRigOptions = {}): Promise<CaseRig> {
   const env = options.temporalAddress ? await TestWorkflowEnvironment.createFromExistingServer({ address: options.temporalAddress, namespace: testNamespace }) : await attachToTestServer();
-  const { lab, target } = await startTestLab();
+  const started = await startTestLab();
+  const { lab } = started;
+  const target = { ...started.target, ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}) };
   const db = options.store ? undefined : await EmbeddedDatabase.open();
   const store = options.store ?? new CaseStore(db!);
   if (db) await store.migrate();
   const notices: Notice[] = [];
+  let webhookFault: WebhookFault | undefined;
+  let webhookFaultsServed = 0;
   const webhook: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const fault = webhookFault;
+      if (fault) webhookFaultsServed++;
+      if (fault && 'status' in fault) return void response.writeHead(fault.status).end('lab fault');
+      if (fault && 'hangMs' in fault) return void setTimeout(() => response.writeHead(503).end(), fault.hangMs);
       notices.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Notice);
-      response.end('ok');
+      response.end(fault ? '{"ok":' : 'ok');
     });
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', () => resolve()));
@@ -82,9 +100,9 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
   const deps: ActivityDeps = {
     clients,
     store,
-    evidence: new LocalEvidenceStore(mkdtempSync(join(tmpdir(), 'scc-evidence-'))),
+    evidence: options.evidenceBucket ? new GcsEvidenceStore(target, options.evidenceBucket) : new LocalEvidenceStore(mkdtempSync(join(tmpdir(), 'scc-evidence-'))),
     virusTotal: new VirusTotalLookups(new VirusTotalAdapter(virusTotalBaseUrl(target), target.virusTotal.apiKey), store, 600),
-    notifier: new ChannelNotifier([new JsonWebhookChannel(`http://127.0.0.1:${(webhook.address() as AddressInfo).port}/notices`)]),
+    notifier: new ChannelNotifier([new JsonWebhookChannel(`http://127.0.0.1:${(webhook.address() as AddressInfo).port}/notices`, options.requestTimeoutMs)]),
     collector: 'test-worker',
     maxArtifactBytes: 16 * 1024 * 1024,
     captureImage: defaultCaptureImage,
@@ -104,6 +122,13 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     workflowIdPrefix: `scc-case-${taskQueue}`,
     policy: fullPolicy,
     notices,
+    webhookFault: {
+      set(fault) {
+        webhookFault = fault;
+        webhookFaultsServed = 0;
+      },
+      served: () => webhookFaultsServed,
+    },
     async startWorker(workerOptions = {}) {
       // The run's prebuilt bundle has no tracing interceptors: a traced worker bundles its own.
       worker = await createWorker({ connection: env.nativeConnection, namespace: testNamespace, taskQueue, deps, shutdownGraceTime: '1s', ...(options.tracing ? { tracing: options.tracing } : { workflowBundle: prebuiltWorkflowBundle() }), ...workerOptions });

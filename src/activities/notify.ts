@@ -2,6 +2,7 @@ import type { Finding } from '../findings/model';
 import { ownersFor } from '../notify/owners';
 import type { Plan } from '../workflows/shared';
 import type { ActivityDeps } from './deps';
+import { classified } from './failures';
 
 /** Notices at the case's turning points: ready for decision, escalated, decided, contained, expired. */
 
@@ -22,27 +23,31 @@ export function commandFor(caseId: string, event: string): string {
 export function notifyActivities({ notifier, store, clients, routing }: ActivityDeps) {
   return {
     async notify(input: { caseId: string; event: string; findings: Finding[]; plan?: Plan }): Promise<{ summary: string }> {
-      const route = await ownersFor(input.findings, clients, routing?.defaultRecipients ?? []);
-      const primary = input.findings[0];
-      const subject = `Case ${input.caseId} ${headlines[input.event] ?? input.event}${primary ? `: ${primary.category} (${primary.severity})` : ''}`;
-      const text =
-        `Case ${input.caseId}: ${input.event}. ${primary ? `${primary.category} (${primary.severity})` : ''}` +
-        (input.event === 'ready-for-decision' && input.plan
-          ? ` Plan ${input.plan.hash.slice(0, 12)}: ${input.plan.actions.map((a) => a.effect).join(' ')} Approve: scc-responder approve ${input.caseId} --as EMAIL`
-          : '');
-      const sent = await notifier.send({
-        id: `${input.caseId}:${input.event}`,
-        event: input.event,
-        recipients: route.recipients,
-        routedBy: route.routedBy,
-        subject,
-        text,
-        caseId: input.caseId,
-        ...(routing?.consoleUrl ? { consoleUrl: `${routing.consoleUrl.replace(/\/+$/, '')}/cases/${input.caseId}` } : {}),
-        command: commandFor(input.caseId, input.event),
-      });
-      await store.addEvent(input.caseId, { key: `notice:${input.event}`, at: new Date().toISOString(), kind: 'notice', outcome: sent ? 'sent' : 'no-route', detail: { event: input.event, recipients: route.recipients, routedBy: route.routedBy } });
-      return { summary: sent ? `notice "${input.event}" sent to ${route.recipients.join(', ') || 'the channels'} (${route.routedBy})` : `notice "${input.event}": no route configured` };
+      return classified(() => send(input));
     },
   };
+
+  async function send(input: { caseId: string; event: string; findings: Finding[]; plan?: Plan }): Promise<{ summary: string }> {
+    const route = await ownersFor(input.findings, clients, routing?.defaultRecipients ?? []);
+    const primary = input.findings[0];
+    const subject = `Case ${input.caseId} ${headlines[input.event] ?? input.event}${primary ? `: ${primary.category} (${primary.severity})` : ''}`;
+    const text =
+      `Case ${input.caseId}: ${input.event}. ${primary ? `${primary.category} (${primary.severity})` : ''}` +
+      (input.event === 'ready-for-decision' && input.plan
+        ? ` Plan ${input.plan.hash.slice(0, 12)}: ${input.plan.actions.map((a) => a.effect).join(' ')} Approve: scc-responder approve ${input.caseId} --as EMAIL`
+        : '');
+    const sent = await notifier.send({
+      id: `${input.caseId}:${input.event}`,
+      event: input.event,
+      recipients: route.recipients,
+      routedBy: route.routedBy,
+      subject,
+      text,
+      caseId: input.caseId,
+      ...(routing?.consoleUrl ? { consoleUrl: `${routing.consoleUrl.replace(/\/+$/, '')}/cases/${input.caseId}` } : {}),
+      command: commandFor(input.caseId, input.event),
+    });
+    await store.addEvent(input.caseId, { key: `notice:${input.event}`, at: new Date().toISOString(), kind: 'notice', outcome: sent ? 'sent' : 'no-route', detail: { event: input.event, recipients: route.recipients, routedBy: route.routedBy } });
+    return { summary: sent ? `notice "${input.event}" sent to ${route.recipients.join(', ') || 'the channels'} (${route.routedBy})` : `notice "${input.event}": no route configured` };
+  }
 }

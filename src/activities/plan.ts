@@ -9,7 +9,7 @@ import { canonicalJson } from '../util/canonical-json';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 import { manualSteps } from './manual-steps';
-import { PermanentCloudError } from '../cloud/errors';
+import { CloudError, PermanentCloudError } from '../cloud/errors';
 import { permissionFor } from '../deploy/operation-permissions';
 import { workloadStillRunning } from './gone-pod-owner';
 
@@ -46,8 +46,7 @@ export function planActivities(deps: ActivityDeps) {
             } catch (error) {
               // A target that cannot be read is a reason in the plan, not the end of the case; transient errors retry.
               if (!(error instanceof PermanentCloudError)) throw error;
-              const permission = error.status === '403' || error.status === 'PERMISSION_DENIED' ? permissionFor(error.context) : undefined;
-              result = { notApplicable: `cannot be planned: ${error.message}${permission ? ` (needs ${permission})` : ''}` };
+              result = { notApplicable: `cannot be planned: ${refusalText(error)}` };
               unreachable.push(`${actionName}: ${error.message}`);
             }
             if ('notApplicable' in result) {
@@ -77,8 +76,8 @@ export function planActivities(deps: ActivityDeps) {
         try {
           radius = await blastRadius(deps.clients, subject);
         } catch (error) {
-          // The plan stands without it; the approver is told what could not be assessed.
-          radius = { runtime: subject.runtime, notes: [`blast radius not assessed: ${error instanceof Error ? error.message : String(error)}`] };
+          // The plan stands without it; the approver is told what could not be assessed, and what it would take.
+          radius = { runtime: subject.runtime, notes: [`blast radius not assessed: ${refusalText(error)}`] };
         }
         // Nothing contains the threat: the responder gets the runbook's manual steps, and decides to close or keep watching.
         const manual = planned.some((a) => a.destructive) ? {} : { manualSteps: manualSteps(primary, unreachable) };
@@ -100,6 +99,13 @@ export function planActivities(deps: ActivityDeps) {
       return { ...body, createdAt: new Date().toISOString(), hash: planHash(body) };
     },
   };
+}
+
+/** An error in words, with the permission it takes when it is a refusal. */
+function refusalText(error: unknown): string {
+  if (!(error instanceof CloudError)) return error instanceof Error ? error.message : String(error);
+  const permission = error.status === '403' || error.status === 'PERMISSION_DENIED' ? permissionFor(error.context) : undefined;
+  return `${error.message}${permission ? ` (needs ${permission})` : ''}`;
 }
 
 /** SHA-256 over the plan's canonical JSON (sorted keys): what an approval is bound to. */

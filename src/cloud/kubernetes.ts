@@ -377,6 +377,17 @@ function classify(error: unknown, context: CloudErrorContext): CloudError {
   }
   const status = (error as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number') return fromHttpStatus(status, error instanceof Error ? error.message : String(error), context, error);
+  // Exec refused before its stream opened: the client hands over the WebSocket's error event.
+  const event = error as { type?: unknown; message?: unknown; error?: unknown } | null;
+  if (event && typeof event === 'object' && event.type === 'error' && typeof event.message === 'string') {
+    const code = /Unexpected server response: (\d{3})/.exec(event.message)?.[1];
+    return code ? fromHttpStatus(Number(code), `the exec stream was refused (${code})`, context, event.error) : fromUnknown(event.error ?? new Error(event.message), context);
+  }
+  // Or the server's Status object itself.
+  const refusal = error as { kind?: unknown; code?: unknown; message?: unknown } | null;
+  if (refusal && typeof refusal === 'object' && refusal.kind === 'Status' && typeof refusal.code === 'number') {
+    return fromHttpStatus(refusal.code, typeof refusal.message === 'string' ? refusal.message : 'refused', context, error);
+  }
   return fromUnknown(error, context);
 }
 

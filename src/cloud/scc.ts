@@ -28,7 +28,10 @@ export class SccAdapter {
 
   /** One bounded read: at most `maxResults` findings, in pages the server sizes. */
   async listFindings(parent: string, filter: string, maxResults = 1000): Promise<FindingResult[]> {
-    const context: CloudErrorContext = { service: 'scc', operation: 'list findings', target: parent };
+    return this.list({ service: 'scc', operation: 'list findings', target: parent }, parent, filter, maxResults);
+  }
+
+  private async list(context: CloudErrorContext, parent: string, filter: string, maxResults: number): Promise<FindingResult[]> {
     this.checkParent(parent, context);
     const results: FindingResult[] = [];
     let pageToken: string | undefined;
@@ -66,7 +69,7 @@ export class SccAdapter {
       terms.push(`resource_name=${quoteFilterValue(subject.resourceName)}`);
     }
     terms.push(`event_time>=${quoteFilterValue(from)}`, `event_time<=${quoteFilterValue(to)}`);
-    return this.listFindings(parent, terms.join(' AND '), maxResults);
+    return this.list(context, parent, terms.join(' AND '), maxResults);
   }
 
   async setState(name: string, state: 'ACTIVE' | 'INACTIVE'): Promise<Record<string, unknown>> {

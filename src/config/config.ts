@@ -49,6 +49,7 @@ const policySchema = z.object({
   responses: z.partialRecord(playbookIds, response).optional(),
   suppressions: z.array(suppressionSchema).max(500).optional(),
   retentionDays: z.strictObject({ defaultBucket: z.number().int().positive(), requiredBucket: z.number().int().positive(), findings: z.number().int().positive() }).optional(),
+  retry: z.strictObject({ maximumAttempts: z.number().int().min(1).max(100).optional(), initialIntervalMs: z.number().int().min(10).max(600_000).optional(), maximumIntervalMs: z.number().int().min(10).max(3_600_000).optional() }).optional(),
 });
 
 const configSchema = z.object({

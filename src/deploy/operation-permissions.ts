@@ -51,6 +51,7 @@ const table: Record<string, string> = {
   'storage download': 'iam: storage.objects.get',
   'storage configure evidence bucket': 'iam: storage.objects.create, storage.objects.get',
   'virustotal get file report': 'a VirusTotal API key allowed the file report (VIRUSTOTAL_API_KEY)',
+  'notify post notice': "the receiver's acceptance of the worker: its webhook URL, token or signing secret (notifications in the configuration)",
 };
 
 export function permissionFor(context: Pick<CloudErrorContext, 'service' | 'operation'>): string | undefined {

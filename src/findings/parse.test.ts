@@ -156,7 +156,7 @@ describe('finding names and resource names', () => {
 
   test('a bare Finding that names its project by number only is accepted: the number stands in, and intake is told to resolve it', () => {
     const notification = notificationFor('compiler', 'gke');
-    const bare = { ...notification.finding, resourceName: '//container.googleapis.com/projects/902341775610/locations/us-central1/clusters/shop-main' } as Record<string, unknown>;
+    const bare = { ...(notification.finding as Record<string, unknown>), resourceName: '//container.googleapis.com/projects/902341775610/locations/us-central1/clusters/shop-main' } as Record<string, unknown>;
     const finding = parse(bare);
     expect(finding.subject).toMatchObject({ projectId: '902341775610', projectNumber: '902341775610', cluster: 'shop-main' });
     expect(finding.intake.notes).toContainEqual(expect.stringMatching(/^project ID unresolved for project number 902341775610/));
@@ -164,7 +164,7 @@ describe('finding names and resource names', () => {
 
   test("a bare Finding's project ID is taken from its own console link when it carries one", () => {
     const notification = notificationFor('netcat', 'cloud-run');
-    const bare = { ...notification.finding, resourceName: '//run.googleapis.com/projects/902341775610/locations/us-east1/services/checkout', externalUri: 'https://console.cloud.google.com/run/detail/us-east1/checkout?project=shop-web-2231' } as Record<string, unknown>;
+    const bare = { ...(notification.finding as Record<string, unknown>), resourceName: '//run.googleapis.com/projects/902341775610/locations/us-east1/services/checkout', externalUri: 'https://console.cloud.google.com/run/detail/us-east1/checkout?project=shop-web-2231' } as Record<string, unknown>;
     const finding = parse(bare);
     expect(finding.subject).toMatchObject({ projectId: 'shop-web-2231', projectNumber: '902341775610' });
     expect(finding.intake.notes).toContainEqual('project ID shop-web-2231 (project 902341775610) taken from finding.externalUri');

@@ -47,6 +47,8 @@ export interface Lab {
   gcs: GcsApi;
   /** Requests received per API (including those a fault answered). */
   calls: Record<LabApi, number>;
+  /** Requests received per operation, as `API operation` (`kubernetes get pods`, `gke clusters.get`): what faults can target. */
+  operations: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +72,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const virusTotalKey = options.virusTotalKey ?? `vt-lab-${randomBytes(8).toString('hex')}`;
   const faults = new Faults(scenario.faults);
   const calls = Object.fromEntries(apis.map((api) => [api, 0])) as Record<LabApi, number>;
+  const operations: Record<string, number> = {};
+  const count = (api: LabApi, operation: string) => {
+    calls[api]++;
+    operations[`${api} ${operation}`] = (operations[`${api} ${operation}`] ?? 0) + 1;
+  };
   const clusters = new Map(scenario.clusters.map((cluster) => [clusterPath(cluster), new KubeCluster(cluster)]));
   const scc = new SccApi(scenario);
   let baseUrl = '';
@@ -84,6 +91,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   gcs.routes(router);
   new VirusTotalApi(scenario, virusTotalKey).routes(router);
   router.on('GET', /^\/lab\/calls$/, () => json(200, calls));
+  router.on('GET', /^\/lab\/operations$/, () => json(200, operations));
   router.on('GET', /^\/lab\/faults$/, () => json(200, faults.list()));
   router.on('GET', /^\/lab\/faults\/served$/, () => json(200, faults.served()));
   router.on('PUT', /^\/lab\/faults$/, (request) => {
@@ -120,8 +128,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     }
     const labRequest: LabRequest = { method: request.method ?? 'GET', path, query: url.searchParams, headers: request.headers, body };
     if (api) {
-      calls[api]++;
-      const fault = faults.decide({ api, operation: operationOf(api, labRequest.method, path, url.searchParams), text: `${path}?${url.searchParams.toString()}\n${body.toString('utf8')}` });
+      const operation = operationOf(api, labRequest.method, path, url.searchParams);
+      count(api, operation);
+      const fault = faults.decide({ api, operation, text: `${path}?${url.searchParams.toString()}\n${body.toString('utf8')}` });
       if (fault.latencyMs > 0) await sleep(fault.latencyMs);
       if (fault.hangMs) {
         await sleep(fault.hangMs);
@@ -156,7 +165,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     };
     if (!authorized(request, 'kubernetes')) return refuse(kubeStatus(new KubeError(401, 'Unauthorized', 'Unauthorized')));
     if (!match || !cluster) return refuse(kubeStatus(new KubeError(404, 'NotFound', 'the server could not find the requested resource')));
-    calls.kubernetes++;
+    count('kubernetes', 'create pods/exec');
     // Exec over WebSockets is authorized as "create" on pods/exec.
     cluster.access.add('create /pods/exec');
     const fault = faults.decide({ api: 'kubernetes', operation: 'create pods/exec', text: `${url.pathname}?${url.searchParams.toString()}` });
@@ -197,6 +206,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     scc,
     gcs,
     calls,
+    operations,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

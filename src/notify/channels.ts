@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Notice, Notifier } from '../activities/notifier';
+import { CloudError, fromHttpStatus, fromUnknown, PermanentCloudError, TransientCloudError, type CloudErrorContext } from '../cloud/errors';
 
 /**
  * Where notices go: a Slack incoming webhook, a generic webhook signed with HMAC-SHA256, and
@@ -12,19 +13,36 @@ export interface Channel {
   deliver(notice: Notice): Promise<void>;
 }
 
-async function post(url: string, body: string, headers: Record<string, string>, what: string): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(15_000) });
-  if (!response.ok) throw new Error(`${what} answered ${response.status}`);
+/** How long a receiver may take to take a notice: then the delivery failed, and the notify activity retries it. */
+export const noticeTimeoutMs = 15_000;
+
+/**
+ * One delivery. A refusal (4xx) is permanent, a failing or hanging receiver (5xx, 429, no answer)
+ * transient; the error names the channel and the receiver's host, never the URL (a Slack
+ * webhook's path is its secret).
+ */
+async function post(url: string, body: string, headers: Record<string, string>, what: string, timeoutMs = noticeTimeoutMs): Promise<void> {
+  const context: CloudErrorContext = { service: 'notify', operation: 'post notice', target: `${what} at ${new URL(url).host}` };
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw fromUnknown(error, context);
+  }
+  if (!response.ok) throw fromHttpStatus(response.status, `${what} answered ${response.status}`, context);
 }
 
 /** The notice as plain JSON, unsigned: the simplest receiver. */
 export class JsonWebhookChannel implements Channel {
   readonly name = 'json-webhook';
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs = noticeTimeoutMs,
+  ) {}
 
   async deliver(notice: Notice): Promise<void> {
-    await post(this.url, JSON.stringify(notice), {}, 'notification webhook');
+    await post(this.url, JSON.stringify(notice), {}, 'notification webhook', this.timeoutMs);
   }
 }
 
@@ -144,7 +162,10 @@ export class ChannelNotifier implements Notifier {
       try {
         await channel.deliver(notice);
       } catch (error) {
-        throw new Error(`notice ${notice.id ?? notice.event} over ${channel.name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        // A receiver's refusal stays a refusal (not retried), its failure a failure (retried), and says which notice.
+        const context: CloudErrorContext = { service: 'notify', operation: 'post notice', target: `notice ${notice.id ?? notice.event} over ${channel.name}` };
+        if (error instanceof CloudError) throw error.retryable ? new TransientCloudError(context, error.status, error.message, { cause: error }) : new PermanentCloudError(context, error.status, error.message, { cause: error });
+        throw fromUnknown(error, context);
       }
     }
     return this.configured;

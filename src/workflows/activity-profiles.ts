@@ -1,4 +1,5 @@
 import type { ActivityOptions } from '@temporalio/workflow';
+import type { Policy } from './shared';
 
 /**
  * Timeouts and retries by kind of work, in one named table instead of numbers scattered over
@@ -24,3 +25,20 @@ export const activityProfiles = {
   /** Outbound notices. */
   notify: { startToCloseTimeout: '30 seconds', retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: permanent } },
 } satisfies Record<string, ActivityOptions>;
+
+export type ActivityProfile = keyof typeof activityProfiles;
+
+/** The profiles with the policy's retry budget for cloud work (records keep retrying until they land). */
+export function profilesFor(retry: Policy['retry']): Record<ActivityProfile, ActivityOptions> {
+  if (!retry) return activityProfiles;
+  const budget = (options: ActivityOptions): ActivityOptions => ({
+    ...options,
+    retry: {
+      ...options.retry,
+      ...(retry.maximumAttempts !== undefined ? { maximumAttempts: retry.maximumAttempts } : {}),
+      ...(retry.initialIntervalMs !== undefined ? { initialInterval: retry.initialIntervalMs } : {}),
+      ...(retry.maximumIntervalMs !== undefined ? { maximumInterval: retry.maximumIntervalMs } : {}),
+    },
+  });
+  return Object.fromEntries(Object.entries(activityProfiles).map(([name, options]) => [name, name === 'record' ? options : budget(options)])) as Record<ActivityProfile, ActivityOptions>;
+}

@@ -1,27 +1,34 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import { playbookFor } from '../findings/categories';
-import { activityProfiles } from './activity-profiles';
+import { profilesFor } from './activity-profiles';
 import type { CaseJournal } from './case-journal';
 import { caseMetrics } from './case-metrics';
 import type { CaseState } from './case-state';
 import type { Verdict } from './case-gate';
 import { gapFrom } from './gaps';
 import type { SuppressionRule } from './suppression';
-import type { CaseOutcome, CaseStatus, Plan, StepName, StepRecord } from './shared';
+import type { CaseOutcome, CaseStatus, Plan, Policy, StepName, StepRecord } from './shared';
 
-const read = proxyActivities<CaseActivities>(activityProfiles.cloudRead);
-const logs = proxyActivities<CaseActivities>(activityProfiles.logs);
-const capture = proxyActivities<CaseActivities>(activityProfiles.capture);
-const lookup = proxyActivities<CaseActivities>(activityProfiles.lookup);
-const mutate = proxyActivities<CaseActivities>(activityProfiles.mutation);
-const notify = proxyActivities<CaseActivities>(activityProfiles.notify);
-const compute = proxyActivities<CaseActivities>(activityProfiles.record);
+/** The activities a case calls, each kind with its timeouts and the policy's retry budget. */
+export function caseActivities(policy: Policy) {
+  const profiles = profilesFor(policy.retry);
+  return {
+    read: proxyActivities<CaseActivities>(profiles.cloudRead),
+    logs: proxyActivities<CaseActivities>(profiles.logs),
+    capture: proxyActivities<CaseActivities>(profiles.capture),
+    lookup: proxyActivities<CaseActivities>(profiles.lookup),
+    mutate: proxyActivities<CaseActivities>(profiles.mutation),
+    notify: proxyActivities<CaseActivities>(profiles.notify),
+    compute: proxyActivities<CaseActivities>(profiles.record),
+  };
+}
 
-/** A case as the runbook's steps see it: its state and its record. */
+/** A case as the runbook's steps see it: its state, its record, and the activities it calls. */
 export interface Case {
   state: CaseState;
   journal: CaseJournal;
+  activities: ReturnType<typeof caseActivities>;
 }
 
 const now = () => new Date().toISOString();
@@ -68,17 +75,17 @@ export function runbookSteps(c: Case): Record<StepName, () => Promise<unknown>> 
   let instanceId: string | undefined;
   let captured: string[] = [];
   return {
-    review: () => step(c, 'review', () => read.reviewFinding({ caseId, finding: state.primary, windowMinutes: policy.relatedWindowMinutes })),
+    review: () => step(c, 'review', () => c.activities.read.reviewFinding({ caseId, finding: state.primary, windowMinutes: policy.relatedWindowMinutes })),
     'cluster-and-node': async () => {
-      if (subject.runtime === 'gke') instanceId = (await step(c, 'cluster-and-node', () => read.checkClusterAndNode({ caseId, subject })))?.instanceId;
+      if (subject.runtime === 'gke') instanceId = (await step(c, 'cluster-and-node', () => c.activities.read.checkClusterAndNode({ caseId, subject })))?.instanceId;
     },
-    pod: async () => subject.runtime === 'gke' && step(c, 'pod', () => read.checkPod({ caseId, subject })),
-    'cloud-run': async () => subject.runtime === 'cloud-run' && step(c, 'cloud-run', () => read.checkCloudRun({ caseId, subject })),
-    logs: () => step(c, 'logs', () => logs.queryLogs({ caseId, subject, eventTime: state.primary.eventTime, window: policy.logWindow, ...(instanceId ? { instanceId } : {}) })),
+    pod: async () => subject.runtime === 'gke' && step(c, 'pod', () => c.activities.read.checkPod({ caseId, subject })),
+    'cloud-run': async () => subject.runtime === 'cloud-run' && step(c, 'cloud-run', () => c.activities.read.checkCloudRun({ caseId, subject })),
+    logs: () => step(c, 'logs', () => c.activities.logs.queryLogs({ caseId, subject, eventTime: state.primary.eventTime, window: policy.logWindow, ...(instanceId ? { instanceId } : {}) })),
     capture: async () => {
-      if (subject.runtime === 'gke') captured = (await step(c, 'capture', () => capture.captureEvidence({ caseId, subject, findings: [...state.findings] })))?.sha256s ?? [];
+      if (subject.runtime === 'gke') captured = (await step(c, 'capture', () => c.activities.capture.captureEvidence({ caseId, subject, findings: [...state.findings] })))?.sha256s ?? [];
     },
-    research: () => step(c, 'research', () => lookup.research({ caseId, findings: [...state.findings], capturedSha256s: captured })),
+    research: () => step(c, 'research', () => c.activities.lookup.research({ caseId, findings: [...state.findings], capturedSha256s: captured })),
   };
 }
 
@@ -90,8 +97,8 @@ export function runbookSteps(c: Case): Record<StepName, () => Promise<unknown>> 
 export async function makePlan(c: Case): Promise<Plan> {
   const { state } = c;
   const input = { caseId: state.caseId, findings: [...state.findings], dryRun: state.policy.dryRun, ...(state.policy.responses ? { responses: state.policy.responses } : {}) };
-  const planned = await attempt(c, 'plan', () => read.planContainment(input));
-  return planned ?? (await compute.planWithoutActions({ ...input, reason: state.gaps.at(-1)?.reason ?? 'the plan could not be made' }));
+  const planned = await attempt(c, 'plan', () => c.activities.read.planContainment(input));
+  return planned ?? (await c.activities.compute.planWithoutActions({ ...input, reason: state.gaps.at(-1)?.reason ?? 'the plan could not be made' }));
 }
 
 /** The plan, recorded, and the case waiting for a decision on it. */
@@ -105,7 +112,7 @@ export async function presentPlan(c: Case, plan: Plan, first: boolean): Promise<
 
 /** A notice on the owner route; one that cannot be delivered is a gap, never the end of the case. */
 export async function notice(c: Case, event: 'ready-for-decision' | 'escalated' | 'decided' | 'contained' | 'expired' | 'failed', plan?: Plan): Promise<void> {
-  await attempt(c, 'notify', () => notify.notify({ caseId: c.state.caseId, event, findings: [...c.state.findings], ...(plan ? { plan } : {}) }));
+  await attempt(c, 'notify', () => c.activities.notify.notify({ caseId: c.state.caseId, event, findings: [...c.state.findings], ...(plan ? { plan } : {}) }));
 }
 
 /** SCC hears what became of its findings; a write-back that fails is a gap. */
@@ -114,7 +121,7 @@ export async function writeBack(c: Case, closing: boolean): Promise<void> {
   const rejection = state.decisions.find((d) => d.decision === 'reject');
   const resolved = closing && (state.status === 'contained' || state.status === 'intended-change' || (rejection?.falsePositive ?? false));
   await attempt(c, 'scc-write-back', () =>
-    read.writeBackToScc({ caseId: state.caseId, findingNames: state.findings.map((f) => f.name), status: state.status, resolved, falsePositive: closing && (rejection?.falsePositive ?? false) }),
+    c.activities.read.writeBackToScc({ caseId: state.caseId, findingNames: state.findings.map((f) => f.name), status: state.status, resolved, falsePositive: closing && (rejection?.falsePositive ?? false) }),
   );
 }
 
@@ -134,7 +141,7 @@ export async function contain(c: Case, plan: Plan): Promise<void> {
   await c.journal.setStatus('containing', { decidedAt: now(), decision: state.decisions });
   for (const action of plan.actions) {
     try {
-      state.actions.push(await mutate.applyAction({ caseId: state.caseId, action, dryRun: plan.dryRun }));
+      state.actions.push(await c.activities.mutate.applyAction({ caseId: state.caseId, action, dryRun: plan.dryRun }));
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       const gap = gapFrom('containment', error, now());

@@ -3,7 +3,7 @@ import { canonicalJson } from '../util/canonical-json';
 import { awaitDecision, watch, type Verdict } from './case-gate';
 import { CaseJournal } from './case-journal';
 import { CaseState } from './case-state';
-import { closeAsIntended, closeWithout, contain, failed, makePlan, notice, presentPlan, runbookSteps, writeBack, type Case } from './case-steps';
+import { caseActivities, closeAsIntended, closeWithout, contain, failed, makePlan, notice, presentPlan, runbookSteps, writeBack, type Case } from './case-steps';
 import { collectionOrder } from './collection-order';
 import { investigateCaseBeforeMainFlowRecords } from './investigate-case-before-main-flow-records';
 import { suppressionFor } from './suppression';
@@ -24,7 +24,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   if (!patched('main-flow-records')) return investigateCaseBeforeMainFlowRecords(input);
   const state = new CaseState(input);
   state.listen();
-  const c: Case = { state, journal: new CaseJournal(state) };
+  const c: Case = { state, journal: new CaseJournal(state), activities: caseActivities(input.policy) };
   try {
     // The first finding arrives with the start (signal-with-start); later ones join.
     await condition(() => state.firstArrival() !== undefined);

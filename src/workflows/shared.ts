@@ -32,6 +32,11 @@ export interface Policy {
   retentionDays?: RetentionDays;
   relatedWindowMinutes: number;
   logWindow: { beforeMinutes: number; afterMinutes: number; maxEntries: number };
+  /**
+   * How hard a cloud call is retried before its failure becomes a gap and the case goes on
+   * (each kind of work has its own defaults: activity-profiles.ts). Records are always retried.
+   */
+  retry?: { maximumAttempts?: number; initialIntervalMs?: number; maximumIntervalMs?: number };
 }
 
 export const defaultPolicy: Policy = {
