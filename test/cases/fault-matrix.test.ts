@@ -1,4 +1,4 @@
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { ParsedFinding } from '../../src/findings/model';
 import type { FaultRule } from '../../src/lab/scenario';
 import type { CaseSnapshot } from '../../src/workflows/shared';
