@@ -13,12 +13,15 @@ const scalable: readonly string[] = ['Deployment', 'StatefulSet', 'ReplicaSet'];
  * when the pod still exists, or nothing running can be found.
  */
 export async function workloadStillRunning({ clients, store }: Pick<ActivityDeps, 'clients' | 'store'>, caseId: string, subject: GkeSubject): Promise<{ kind: ScalableKind; name: string } | undefined> {
-  const kube = clients.kubernetes({ project: subject.projectId, location: subject.location, name: subject.cluster });
+  let kube: KubernetesAdapter;
   try {
+    kube = clients.kubernetes({ project: subject.projectId, location: subject.location, name: subject.cluster });
     await kube.getPod(subject.namespace, subject.pod);
     return undefined;
   } catch (error) {
+    // Only a pod known to be gone is looked past; an unreachable cluster says nothing about it.
     if (!(error instanceof PermanentCloudError && error.status === '404')) return undefined;
+    kube = clients.kubernetes({ project: subject.projectId, location: subject.location, name: subject.cluster });
   }
   const recorded = await recordedOwners(store, caseId);
   const candidates = recorded.length > 0 ? recorded : await ownersByName(kube, subject);

@@ -20,34 +20,36 @@ export function commandFor(caseId: string, event: string): string {
   return event === 'ready-for-decision' || event === 'escalated' ? `scc-responder approve ${caseId} --as EMAIL   (or: scc-responder reject ${caseId} --as EMAIL --reason "…")` : `scc-responder status ${caseId}`;
 }
 
-export function notifyActivities({ notifier, store, clients, routing }: ActivityDeps) {
+export function notifyActivities(deps: ActivityDeps) {
   return {
     async notify(input: { caseId: string; event: string; findings: Finding[]; plan?: Plan }): Promise<{ summary: string }> {
-      return classified(() => send(input));
+      return classified(() => sendCaseNotice(deps, input));
     },
   };
+}
 
-  async function send(input: { caseId: string; event: string; findings: Finding[]; plan?: Plan }): Promise<{ summary: string }> {
-    const route = await ownersFor(input.findings, clients, routing?.defaultRecipients ?? []);
-    const primary = input.findings[0];
-    const subject = `Case ${input.caseId} ${headlines[input.event] ?? input.event}${primary ? `: ${primary.category} (${primary.severity})` : ''}`;
-    const text =
-      `Case ${input.caseId}: ${input.event}. ${primary ? `${primary.category} (${primary.severity})` : ''}` +
-      (input.event === 'ready-for-decision' && input.plan
-        ? ` Plan ${input.plan.hash.slice(0, 12)}: ${input.plan.actions.map((a) => a.effect).join(' ')} Approve: scc-responder approve ${input.caseId} --as EMAIL`
-        : '');
-    const sent = await notifier.send({
-      id: `${input.caseId}:${input.event}`,
-      event: input.event,
-      recipients: route.recipients,
-      routedBy: route.routedBy,
-      subject,
-      text,
-      caseId: input.caseId,
-      ...(routing?.consoleUrl ? { consoleUrl: `${routing.consoleUrl.replace(/\/+$/, '')}/cases/${input.caseId}` } : {}),
-      command: commandFor(input.caseId, input.event),
-    });
-    await store.addEvent(input.caseId, { key: `notice:${input.event}`, at: new Date().toISOString(), kind: 'notice', outcome: sent ? 'sent' : 'no-route', detail: { event: input.event, recipients: route.recipients, routedBy: route.routedBy } });
-    return { summary: sent ? `notice "${input.event}" sent to ${route.recipients.join(', ') || 'the channels'} (${route.routedBy})` : `notice "${input.event}": no route configured` };
-  }
+/** A notice about a case to its owner route, recorded on its timeline: from the workflow, or from the reconciler for a run that ended without saying so. */
+export async function sendCaseNotice({ notifier, store, clients, routing }: Pick<ActivityDeps, 'notifier' | 'store' | 'clients' | 'routing'>, input: { caseId: string; event: string; findings: Finding[]; plan?: Plan; detail?: string }): Promise<{ summary: string }> {
+  const route = await ownersFor(input.findings, clients, routing?.defaultRecipients ?? []);
+  const primary = input.findings[0];
+  const subject = `Case ${input.caseId} ${headlines[input.event] ?? input.event}${primary ? `: ${primary.category} (${primary.severity})` : ''}`;
+  const text =
+    `Case ${input.caseId}: ${input.event}. ${primary ? `${primary.category} (${primary.severity})` : ''}` +
+    (input.event === 'ready-for-decision' && input.plan
+      ? ` Plan ${input.plan.hash.slice(0, 12)}: ${input.plan.actions.map((a) => a.effect).join(' ')} Approve: scc-responder approve ${input.caseId} --as EMAIL`
+      : '') +
+    (input.detail ? ` ${input.detail}` : '');
+  const sent = await notifier.send({
+    id: `${input.caseId}:${input.event}`,
+    event: input.event,
+    recipients: route.recipients,
+    routedBy: route.routedBy,
+    subject,
+    text,
+    caseId: input.caseId,
+    ...(routing?.consoleUrl ? { consoleUrl: `${routing.consoleUrl.replace(/\/+$/, '')}/cases/${input.caseId}` } : {}),
+    command: commandFor(input.caseId, input.event),
+  });
+  await store.addEvent(input.caseId, { key: `notice:${input.event}`, at: new Date().toISOString(), kind: 'notice', outcome: sent ? 'sent' : 'no-route', detail: { event: input.event, recipients: route.recipients, routedBy: route.routedBy } });
+  return { summary: sent ? `notice "${input.event}" sent to ${route.recipients.join(', ') || 'the channels'} (${route.routedBy})` : `notice "${input.event}": no route configured` };
 }

@@ -81,7 +81,7 @@ export function planActivities(deps: ActivityDeps) {
         }
         // Nothing contains the threat: the responder gets the runbook's manual steps, and decides to close or keep watching.
         const manual = planned.some((a) => a.destructive) ? {} : { manualSteps: manualSteps(primary, unreachable) };
-        const body = { actions: planned, notes, advice: playbook.ifIntended, dryRun: input.dryRun, blastRadius: radius, ...manual };
+        const body = { actions: planned, findings: input.findings.map((f) => f.name), notes, advice: playbook.ifIntended, dryRun: input.dryRun, blastRadius: radius, ...manual };
         return { ...body, createdAt: new Date().toISOString(), hash: planHash(body) };
       });
     },
@@ -91,6 +91,7 @@ export function planActivities(deps: ActivityDeps) {
       const primary = input.findings[0]!;
       const body = {
         actions: [],
+        findings: input.findings.map((f) => f.name),
         notes: [`no action could be planned: ${input.reason}`],
         advice: playbookFor(primary.category).ifIntended,
         dryRun: input.dryRun,
@@ -109,7 +110,7 @@ function refusalText(error: unknown): string {
 }
 
 /** SHA-256 over the plan's canonical JSON (sorted keys): what an approval is bound to. */
-export function planHash(body: Pick<Plan, 'actions' | 'notes' | 'advice' | 'dryRun' | 'blastRadius' | 'manualSteps'>): string {
+export function planHash(body: Pick<Plan, 'actions' | 'findings' | 'notes' | 'advice' | 'dryRun' | 'blastRadius' | 'manualSteps'>): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 

@@ -206,6 +206,38 @@ export class CaseStore {
     return row?.workflow_id && row.run_id ? { workflowId: row.workflow_id, runId: row.run_id, ...(row.case_id ? { caseId: row.case_id } : {}) } : undefined;
   }
 
+  /** Cases whose record says they still run, oldest first: what the reconciler holds against Temporal. */
+  async openCases(limit = 500): Promise<CaseRow[]> {
+    const rows = await this.db.query<CaseRow>(
+      `select * from cases where status in ('investigating', 'awaiting-decision', 'escalated', 'watching', 'containing') order by opened_at, id limit $1`,
+      [limit],
+    );
+    return rows.map(normalizeRow);
+  }
+
+  /**
+   * Closes a case whose run ended without recording it (terminated, timed out, gone): status
+   * failed, the reason and the time. True only for the call that closed it, so that of several
+   * reconcilers one sends the notice.
+   */
+  async closeAsEndedOutside(caseId: string, ended: { outcome: string; reason: string; at: string; temporalStatus: string }): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const closed = await tx.query<{ id: string }>(
+        `update cases set status = 'failed', outcome = $2, closed_at = $3, updated_at = now()
+          where id = $1 and status in ('investigating', 'awaiting-decision', 'escalated', 'watching', 'containing') returning id`,
+        [caseId, ended.outcome, ended.at],
+      );
+      if (closed.length === 0) return false;
+      const detail = { reason: ended.reason, temporalStatus: ended.temporalStatus };
+      await tx.query(
+        'insert into timeline (case_id, event_key, at, kind, step, outcome, detail) values ($1, $2, $3, $4, null, $5, $6) on conflict (case_id, event_key) do nothing',
+        [caseId, 'ended-outside', ended.at, 'failure', 'failed', JSON.stringify(detail)],
+      );
+      await appendAudit(tx, { caseId, key: 'timeline:ended-outside', at: ended.at, kind: 'failure', content: { step: undefined, outcome: 'failed', detail } });
+      return true;
+    });
+  }
+
   /** The case goes on in another run of its workflow (a reset): everything that reaches it by run follows. */
   async moveCaseToRun(caseId: string, runId: string): Promise<void> {
     await this.db.query('update cases set run_id = $2, updated_at = now() where id = $1', [caseId, runId]);

@@ -6,7 +6,10 @@ import { FindingError } from '../findings/errors';
 import { parseFinding } from '../findings/parse';
 import { ingestFinding } from '../intake/ingest';
 import type { investigateCase } from '../workflows/investigate-case';
-import { decideUpdate, statusQuery, type CaseSnapshot } from '../workflows/shared';
+import { decideUpdate, statusQuery, type CaseSnapshot, type DecisionKind } from '../workflows/shared';
+import { executionStatus } from '../cases/workflow-execution';
+import { caseGaps } from '../cases/gaps';
+import { gapLine } from '../workflows/gaps';
 import type { CliContext } from './cli-context';
 import type { CliIo } from './finding-check';
 
@@ -93,27 +96,57 @@ export async function ingestCommand(context: CliContext, inputs: string[], optio
 
 export async function statusCommand(context: CliContext, caseId: string, io: CliIo): Promise<void> {
   const row = await findCase(context, caseId);
-  const s = await snapshotOf(context, row);
+  const client = await context.client();
+  const execution = await executionStatus(client, row.workflow_id, row.run_id);
+  // Temporal's word when it differs from the record: a run that ended without saying so, or one that is stuck.
+  const temporalLine = execution.stuck
+    ? `  Temporal: RUNNING but stuck: ${execution.stuck} (the way out: scc-responder case repair ${caseId})`
+    : execution.status !== 'RUNNING' && openStatuses.has(row.status)
+      ? `  Temporal: ${execution.status}${execution.closedAt ? ` at ${execution.closedAt}` : ''}${execution.reason ? ` (${execution.reason})` : ''}; the record still says ${row.status}`
+      : undefined;
+  const s = await snapshotOf(context, row).catch(() => undefined);
+  if (!s) {
+    const record = (await (await context.store()).getCase(caseId))!;
+    const lines = [`${caseId} ${row.status}${row.outcome ? ` (${row.outcome})` : ''} — ${row.subject_key} (from the record: the workflow does not answer)`];
+    if (temporalLine) lines.push(temporalLine);
+    for (const gap of caseGaps(record.timeline)) lines.push(`  GAP ${gap.step.padEnd(13)} ${gap.reason}`);
+    io.stdout(`${lines.join('\n')}\n`);
+    return;
+  }
   const lines = [`${s.caseId} ${s.status}${s.outcome ? ` (${s.outcome})` : ''} — ${s.subjectKey}`];
+  if (temporalLine) lines.push(temporalLine);
+  if (s.failure) lines.push(`  failed    ${s.failure.reason} (${s.failure.at})`);
   for (const f of s.findings) lines.push(`  finding   ${f.category} [${f.severity}] ${f.eventTime}`);
-  for (const step of s.steps) lines.push(`  ${step.step.padEnd(17)} ${step.outcome === 'gap' ? 'GAP ' : ''}${step.summary}`);
+  for (const step of s.steps) lines.push(`  ${step.step.padEnd(17)} ${step.outcome === 'gap' ? 'GAP ' : ''}${step.gap ? gapLine(step.gap) : step.summary}`);
+  for (const gap of s.gaps ?? []) lines.push(`  ${gap.step.padEnd(17)} GAP ${gapLine(gap)}`);
   if (s.plan) {
     lines.push(`  plan ${s.plan.hash}${s.plan.dryRun ? ' (dry run)' : ''}`);
     for (const a of s.plan.actions) lines.push(`    - ${a.action}: ${a.effect}`);
     for (const n of s.plan.notes) lines.push(`    (not planned) ${n}`);
     for (const n of s.plan.blastRadius?.notes ?? []) lines.push(`    blast radius: ${n}`);
+    for (const m of s.plan.manualSteps ?? []) lines.push(`    by hand: ${m}`);
   }
   for (const d of s.decisions) lines.push(`  decision  ${d.decision} by ${d.approver} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`);
   for (const r of s.refused) lines.push(`  refused   ${r.approver}: ${r.reason}`);
   for (const a of s.actions) lines.push(`  action    ${a.action} ${a.status}: ${a.detail}`);
   if (s.pending) {
     lines.push(`  waiting for ${s.pending.approvalsNeeded} approval(s):`);
-    lines.push(`    scc-responder approve ${s.caseId} --as EMAIL`, `    scc-responder reject ${s.caseId} --as EMAIL --reason "…"`);
+    if (s.plan?.actions.some((a) => a.destructive)) lines.push(`    scc-responder approve ${s.caseId} --as EMAIL`, `    scc-responder reject ${s.caseId} --as EMAIL --reason "…"`);
+    else lines.push(`    scc-responder close ${s.caseId} --as EMAIL --reason "…"   (nothing to contain automatically)`, `    scc-responder watch ${s.caseId} --as EMAIL   (keep the case open until a finding joins)`);
   }
   io.stdout(`${lines.join('\n')}\n`);
 }
 
-export async function decideCommand(context: CliContext, caseId: string, decision: 'approve' | 'reject', options: { as: string; reason?: string; falsePositive?: boolean }, io: CliIo): Promise<void> {
+const openStatuses = new Set<string>(['investigating', 'awaiting-decision', 'escalated', 'watching', 'containing']);
+
+const decided: Record<DecisionKind, string> = {
+  approve: 'approved: containment starts now',
+  reject: 'rejected: nothing will be changed',
+  close: 'closed: nothing to contain',
+  watch: 'kept open: a finding that joins makes a new plan',
+};
+
+export async function decideCommand(context: CliContext, caseId: string, decision: DecisionKind, options: { as: string; reason?: string; falsePositive?: boolean }, io: CliIo): Promise<void> {
   const row = await findCase(context, caseId);
   const handle = (await context.client()).workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id);
   const snapshot = await handle.query(statusQuery);
@@ -125,7 +158,7 @@ export async function decideCommand(context: CliContext, caseId: string, decisio
     io.stdout(
       result.approvalsNeeded > 0
         ? `${caseId}: ${decision} recorded; ${result.approvalsNeeded} more approval(s) needed\n`
-        : `${caseId}: ${decision === 'approve' ? 'approved: containment starts now' : 'rejected: nothing will be changed'} (plan ${snapshot.pending.planHash.slice(0, 12)})\n`,
+        : `${caseId}: ${decided[decision]} (plan ${snapshot.pending.planHash.slice(0, 12)})\n`,
     );
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) throw new CommandError(`${caseId}: refused: ${(error.cause as Error | undefined)?.message ?? error.message}`);

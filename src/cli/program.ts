@@ -84,6 +84,20 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .option('--false-positive', 'the finding was a false positive: mute it in SCC')
     .action((caseId: string, options: { as: string; reason: string; falsePositive?: boolean }) => withContext((context) => decideCommand(context, caseId, 'reject', options, io))());
   program
+    .command('close')
+    .description('close a case whose plan contains nothing (the subject is gone or out of reach), with a reason')
+    .argument('<case>')
+    .requiredOption('--as <email>', 'who decides (an approver)')
+    .requiredOption('--reason <text>', 'why')
+    .action((caseId: string, options: { as: string; reason: string }) => withContext((context) => decideCommand(context, caseId, 'close', options, io))());
+  program
+    .command('watch')
+    .description('keep a case whose plan contains nothing open: a finding that joins makes a new plan')
+    .argument('<case>')
+    .requiredOption('--as <email>', 'who decides (an approver)')
+    .option('--reason <text>', 'why')
+    .action((caseId: string, options: { as: string; reason?: string }) => withContext((context) => decideCommand(context, caseId, 'watch', options, io))());
+  program
     .command('revert')
     .description("undo a closed case's containment (the actions that can be undone), newest first")
     .argument('<case>')

@@ -132,6 +132,8 @@ const configSchema = z.object({
   tracing: z.strictObject({ otlpEndpoint: z.string().url().optional(), serviceName: z.string().min(1).max(100).optional() }).optional(),
   /** `host:port` where the worker serves Prometheus metrics (GET /metrics); off when absent. */
   metricsAddress: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').optional(),
+  /** How often the worker holds the cases its record keeps open against Temporal (a run terminated, timed out or gone); 0 turns it off. */
+  reconcileIntervalMs: z.number().int().min(0).max(86_400_000).default(60_000),
   /** A workflow bundle built ahead of time (an image build step), so a worker starts in a second instead of bundling. */
   workflowBundlePath: z.string().optional(),
   /** The same with the tracing interceptors (`bundle --tracing`), used when traces are exported. */

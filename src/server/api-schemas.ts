@@ -90,6 +90,10 @@ export const CaseDetail = z
       .nullable()
       .openapi({ description: "The running workflow's own view (a query); null when it cannot be asked right now." }),
     liveError: z.string().optional(),
+    temporal: z
+      .object({ status: z.string(), closedAt: z.string().optional(), reason: z.string().optional(), stuck: z.string().optional() })
+      .optional()
+      .openapi({ description: "Temporal's own word on the run, present when it differs from the record: a run that ended without recording it, or one that is stuck." }),
     canDecide: z.boolean().openapi({ description: 'Whether the caller is on the approvers list and the case waits for a decision.' }),
   })
   .openapi('CaseDetail');
@@ -117,7 +121,7 @@ export const EvidenceBody = z
 
 export const DecisionRequest = z
   .object({
-    decision: z.enum(['approve', 'reject']),
+    decision: z.enum(['approve', 'reject', 'close', 'watch']).openapi({ description: 'approve or reject a plan that contains; close or watch (keep open until a finding joins) one that contains nothing.' }),
     planHash: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the plan being decided'),
     reason: z.string().max(2000).optional(),
     falsePositive: z.boolean().optional().openapi({ description: 'With a rejection: mute the finding in SCC as a false positive.' }),

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { CaseRow, CaseStore } from '../cases/case-store';
 import { caseGaps } from '../cases/gaps';
+import { executionStatus } from '../cases/workflow-execution';
 import type { investigateCase } from '../workflows/investigate-case';
 import { decideUpdate, isApprover, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
 import { CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, Me, SignInRequest } from './api-schemas';
@@ -183,6 +184,9 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     }
     const identity = c.get('identity');
     const plan = live?.plan ?? row.plan ?? null;
+    const execution = await executionStatus(deps.client, row.workflow_id, row.run_id).catch(() => undefined);
+    const differs = execution && (execution.stuck || (execution.status !== 'RUNNING' && ['investigating', 'awaiting-decision', 'escalated', 'watching', 'containing'].includes(row.status)));
+    const { currentRunId: _current, ...temporalStatus } = execution ?? { status: '' };
     return c.json(
       {
         case: summaryOf(live ? { ...row, status: live.status } : row),
@@ -194,6 +198,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
         actions: record.actions.map((a) => ({ action: a.action, target: a.target, status: a.status, detail: a.detail, at: a.at, dryRun: a.dry_run })),
         live: live ? { status: live.status, steps: live.steps, pending: live.pending ?? null, refused: live.refused.map((r) => ({ at: r.at, approver: r.approver, reason: r.reason })) } : null,
         ...(liveError ? { liveError } : {}),
+        ...(differs ? { temporal: temporalStatus } : {}),
         canDecide: Boolean(live?.pending) && isApprover(deps.policy, identity.email),
       },
       200,

@@ -8,6 +8,7 @@ import { stackFilePath, loadConfig, type Config } from '../config/config';
 import { parseFinding } from '../findings/parse';
 import { ingestFinding, type CaseIngested } from '../intake/ingest';
 import { ResourceManagerAdapter } from '../cloud/resource-manager';
+import { startReconciler } from '../worker/case-reconciler';
 import { startLab } from '../lab/server';
 import { authenticatorFor } from '../server/auth/from-config';
 import { hashPassword } from '../server/auth/local-users';
@@ -117,6 +118,10 @@ export async function startStack(options: StackOptions, log: (line: string) => v
 
     const client = await connectClient(config);
     stops.push(() => client.connection.close());
+    if (config.reconcileIntervalMs > 0) {
+      const reconciler = startReconciler({ ...deps, client }, config.reconcileIntervalMs, (line) => log(String(line.message)));
+      stops.push(() => reconciler.stop());
+    }
     const ingested: RunningStack['ingested'] = [];
     const resourceManager = new ResourceManagerAdapter(config.cloud);
     stops.push(() => resourceManager.close());

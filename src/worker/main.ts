@@ -4,7 +4,8 @@ import { startCaseCountGauge } from './case-count-gauge';
 import { createWorker } from './create-worker';
 import { installTelemetry } from './telemetry';
 import { startTracing, tracingFromEnv } from './tracing';
-import { buildActivityDeps, connectWorker, openCaseStore } from './runtime';
+import { buildActivityDeps, connectClient, connectWorker, openCaseStore } from './runtime';
+import { startReconciler } from './case-reconciler';
 
 /** The prebuilt bundle that matches: with the tracing interceptors when traces are exported; none means bundling at start. */
 function workflowBundleFor(config: Config, tracing: boolean): { workflowBundle?: { codePath: string } } {
@@ -21,6 +22,9 @@ export async function runWorker(): Promise<void> {
   const deps = buildActivityDeps(config, store);
   const gauge = config.metricsAddress ? startCaseCountGauge(store, Runtime.instance().metricMeter, 5_000, (error) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), level: 'warn', message: `case counts not read: ${error instanceof Error ? error.message : String(error)}` })}\n`)) : undefined;
   const connection = await connectWorker(config);
+  const client = await connectClient(config);
+  const log = (line: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...line })}\n`);
+  const reconciler = config.reconcileIntervalMs > 0 ? startReconciler({ ...deps, client }, config.reconcileIntervalMs, log) : undefined;
   const worker = await createWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -36,6 +40,8 @@ export async function runWorker(): Promise<void> {
     await worker.run();
   } finally {
     gauge?.stop();
+    await reconciler?.stop();
+    await client.connection.close();
     await deps.clients.close();
     await connection.close();
     await store.db.close();

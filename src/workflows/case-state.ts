@@ -82,7 +82,8 @@ export class CaseState {
       decideUpdate,
       (decision: DecisionInput) => {
         this.decisions.push(this.accepted(decision, 'update', new Date().toISOString()));
-        return { status: this.status, approvalsNeeded: approvalsStillNeeded(this.plan, this.decisions, this.policy) };
+        // Only approvals add up (four-eyes); any other decision is complete on its own.
+        return { status: this.status, approvalsNeeded: decision.decision === 'approve' ? approvalsStillNeeded(this.plan, this.decisions, this.policy) : 0 };
       },
       {
         validator: (decision: DecisionInput) => {
@@ -133,7 +134,7 @@ export class CaseState {
   }
 
   snapshot(): CaseSnapshot {
-    const waiting = (this.status === 'awaiting-decision' || this.status === 'escalated') && this.plan;
+    const waiting = (this.status === 'awaiting-decision' || this.status === 'escalated' || this.status === 'watching') && this.plan;
     return {
       caseId: this.caseId,
       workflowId: this.workflowId,

@@ -151,9 +151,11 @@ export async function contain(c: Case, plan: Plan): Promise<void> {
     caseMetrics.action(state.actions.at(-1)!.action, state.actions.at(-1)!.status);
   }
   const done = state.actions.every((a) => a.status === 'applied' || a.status === 'already-done' || a.status === 'skipped');
-  state.outcome = plan.dryRun ? 'dry-run' : plan.actions.length === 0 ? 'nothing-to-do' : done ? 'contained' : 'partially-contained';
-  await c.journal.setStatus(state.outcome === 'partially-contained' ? 'failed' : 'contained', { containedAt: now(), closedAt: now(), outcome: state.outcome });
-  await notice(c, 'contained', plan);
+  // A plan that contained nothing (the owner told, at most) closes as that, never as "contained".
+  state.outcome = plan.dryRun ? 'dry-run' : !plan.actions.some((a) => a.destructive) ? 'nothing-to-do' : done ? 'contained' : 'partially-contained';
+  const status = state.outcome === 'partially-contained' ? 'failed' : state.outcome === 'nothing-to-do' ? 'closed' : 'contained';
+  await c.journal.setStatus(status, { ...(status === 'contained' ? { containedAt: now() } : {}), closedAt: now(), outcome: state.outcome });
+  await notice(c, status === 'closed' ? 'decided' : 'contained', plan);
   await writeBack(c, true);
 }
 

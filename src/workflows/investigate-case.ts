@@ -61,7 +61,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
           verdict = woke;
           break;
         }
-      } else if (verdict !== 'approved' || plan.dryRun || plan.actions.length === 0) break;
+      } else if (verdict !== 'approved' || plan.dryRun || !plan.actions.some((a) => a.destructive)) break;
       // An approval names one plan: just before acting it is made again, and a changed one needs its own decision.
       const fresh = await makePlan(c);
       if (verdict === 'approved') {

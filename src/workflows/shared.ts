@@ -149,6 +149,8 @@ export interface BlastRadius {
 
 export interface Plan {
   actions: PlannedAction[];
+  /** The findings the plan answers: a finding that joins makes a plan of its own (absent on plans made before it was recorded). */
+  findings?: string[];
   /**
    * When no action can be planned (the subject is gone, unknown or out of reach): what the
    * responder can still do by hand, from the runbook. Absent on plans made before it was recorded.

@@ -4,7 +4,7 @@
 
 (function () {
   const app = document.getElementById('app');
-  const terminal = new Set(['contained', 'rejected', 'expired', 'failed', 'intended-change']);
+  const terminal = new Set(['contained', 'rejected', 'closed', 'expired', 'failed', 'intended-change']);
   let timer;
 
   function el(tag, attrs, ...children) {
@@ -159,6 +159,8 @@
       plan.notes.length ? el('ul', { class: 'muted' }, plan.notes.map((n) => el('li', { text: `not planned: ${n}` }))) : null,
       el('h3', { text: 'Blast radius' }),
       el('ul', { 'data-testid': 'blast-radius' }, facts.map((f) => el('li', { text: f }))),
+      plan.manualSteps && plan.manualSteps.length ? el('h3', { text: 'By hand' }) : null,
+      plan.manualSteps && plan.manualSteps.length ? el('ol', { 'data-testid': 'manual-steps' }, plan.manualSteps.map((m) => el('li', { text: m }))) : null,
       el('p', { class: 'advice', text: plan.advice }),
     );
   }
@@ -176,7 +178,8 @@
           method: 'POST',
           body: JSON.stringify({ decision, planHash: pending.planHash, ...(reason.value ? { reason: reason.value } : {}), ...(decision === 'reject' && falsePositive.checked ? { falsePositive: true } : {}) }),
         });
-        message.textContent = result.approvalsNeeded > 0 ? `${decision} recorded; ${result.approvalsNeeded} more approval(s) needed` : decision === 'approve' ? 'Approved: containment starts now.' : 'Rejected: nothing will be changed.';
+        const done = { approve: 'Approved: containment starts now.', reject: 'Rejected: nothing will be changed.', close: 'Closed: nothing to contain.', watch: 'Kept open: a finding that joins makes a new plan.' };
+        message.textContent = result.approvalsNeeded > 0 ? `${decision} recorded; ${result.approvalsNeeded} more approval(s) needed` : done[decision];
       } catch (error) {
         message.textContent = error.message;
         for (const button of form.querySelectorAll('button')) button.disabled = false;
@@ -189,7 +192,10 @@
       el('p', {}, `Waiting for ${pending.approvalsNeeded} approval(s) of plan ${pending.planHash.slice(0, 12)}…`),
       reason,
       el('label', {}, falsePositive, ' a rejection marks the finding a false positive (muted in SCC)'),
-      el('div', {}, el('button', { type: 'button', class: 'approve', 'data-testid': 'approve', onclick: () => decide('approve'), text: 'Approve' }), el('button', { type: 'button', class: 'reject', 'data-testid': 'reject', onclick: () => decide('reject'), text: 'Reject' })),
+      // A plan that contains nothing is closed or kept under watch; one that contains is approved or rejected.
+      detail.plan && !detail.plan.actions.some((a) => a.destructive)
+        ? el('div', {}, el('button', { type: 'button', class: 'approve', 'data-testid': 'close', onclick: () => decide('close'), text: 'Close' }), el('button', { type: 'button', 'data-testid': 'watch', onclick: () => decide('watch'), text: 'Keep watching' }), el('button', { type: 'button', class: 'reject', 'data-testid': 'reject', onclick: () => decide('reject'), text: 'Reject' }))
+        : el('div', {}, el('button', { type: 'button', class: 'approve', 'data-testid': 'approve', onclick: () => decide('approve'), text: 'Approve' }), el('button', { type: 'button', class: 'reject', 'data-testid': 'reject', onclick: () => decide('reject'), text: 'Reject' })),
       message,
     );
     return section('Decision', 'decision', form);
@@ -211,6 +217,9 @@
         el('p', { class: 'mono', text: c.subjectKey }),
         el('p', {}, `${c.category} · ${c.severity} · opened ${when(c.openedAt)}${c.readyAt ? ` · ready ${when(c.readyAt)}` : ''}${c.containedAt ? ` · contained ${when(c.containedAt)}` : ''}`),
         detail.liveError ? el('p', { class: 'muted', text: `Showing the record only: ${detail.liveError}` }) : null,
+        detail.temporal
+          ? el('p', { class: 'warning', 'data-testid': 'temporal-status', text: detail.temporal.stuck ? `Temporal: the run is stuck: ${detail.temporal.stuck}. The way out: scc-responder case repair ${c.id}` : `Temporal: the run is ${detail.temporal.status}${detail.temporal.closedAt ? ` since ${when(detail.temporal.closedAt)}` : ''}${detail.temporal.reason ? ` (${detail.temporal.reason})` : ''}, while the record says ${c.status}.` })
+          : null,
         section('Findings', 'findings', el('ul', {}, detail.findings.map((f) => el('li', {}, el('span', { class: 'mono', text: f.name }), ` ${f.category} [${f.severity}] ${when(f.eventTime)}`)))),
         section(
           'Investigation',
