@@ -1,48 +1,26 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import type { EmbeddedDatabase } from '../../src/cases/database';
-import { main } from '../../src/cli/main';
-import type { CliIo } from '../../src/cli/finding-check';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
+import { cliOnRig, type CliRun } from '../cli-harness';
 
 /** The case commands, as a user runs them in another terminal: config file, store over its port. */
 
 let rig: CaseRig;
-let socket: PGLiteSocketServer;
-let previousConfig: string | undefined;
+let harness: Awaited<ReturnType<typeof cliOnRig>>;
 
 beforeAll(async () => {
   rig = await startCaseRig();
   await rig.startWorker();
-  socket = new PGLiteSocketServer({ db: (rig.store.db as EmbeddedDatabase).pglite, host: '127.0.0.1', port: 0, maxConnections: 8 });
-  await socket.start();
-  const dir = mkdtempSync(join(tmpdir(), 'scc-cli-config-'));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({
-    dataDir: dir,
-    temporal: { address: rig.env.address, namespace: 'default', taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix },
-    databaseUrl: `postgres://postgres@${socket.getServerConn()}/postgres`,
-    policy: rig.policy,
-  }));
-  previousConfig = process.env.SCC_CONFIG;
-  process.env.SCC_CONFIG = join(dir, 'config.json');
+  harness = await cliOnRig(rig);
 });
 
 afterAll(async () => {
-  if (previousConfig === undefined) delete process.env.SCC_CONFIG;
-  else process.env.SCC_CONFIG = previousConfig;
-  await socket?.stop();
+  await harness?.stop();
   await rig?.stop();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), readStdin: async () => Buffer.alloc(0) };
-  const code = await main(args, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = (...args: string[]): Promise<CliRun> => harness.cli(...args);
 
 test('ingest, list, status, a refused and an accepted approval, and the case record', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'scc-cli-finding-')), 'finding.json');
