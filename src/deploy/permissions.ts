@@ -17,11 +17,12 @@ export const adapterPermissions: readonly PermissionUse[] = [
     use: 'the finding and related findings; write-back of state, mute and marks; the poller',
     permissions: ['iam: securitycenter.findings.list, securitycenter.findings.setState, securitycenter.findings.setMute, securitycenter.securitymarks.update'],
   },
+  { name: 'Resource Manager', use: 'the project ID of a finding that names its project by number only (intake)', permissions: ['iam: resourcemanager.projects.get'] },
   { name: 'Cloud Logging', use: 'pod, node and Cloud Run logs, and the cluster audit logs (data access needs the private one)', permissions: ['iam: logging.logEntries.list, logging.privateLogEntries.list'] },
   { name: 'GKE', use: 'the cluster: endpoint, version, node pools', permissions: ['iam: container.clusters.get'] },
   {
     name: 'Kubernetes',
-    use: 'the pod, its owners and its node; copying the binary out (exec, or an ephemeral container for images without a shell); owner annotations for notices',
+    use: 'the pod, its owners and its node; copying the binary out (exec, or an ephemeral container for images without a shell); owner annotations for notices; the blast radius (sibling pods, NetworkPolicies)',
     permissions: [
       'kubernetes: get, list pods',
       'kubernetes: get replicasets, deployments, statefulsets, daemonsets, jobs',
@@ -29,7 +30,8 @@ export const adapterPermissions: readonly PermissionUse[] = [
       'kubernetes: get namespaces',
       'kubernetes: create pods/exec',
       'kubernetes: patch pods/ephemeralcontainers',
-      'iam: container.pods.get, container.pods.list, container.pods.exec, container.pods.update, container.nodes.get, container.namespaces.get, container.replicaSets.get, container.deployments.get, container.statefulSets.get, container.daemonSets.get, container.jobs.get',
+      'kubernetes: list networkpolicies',
+      'iam: container.pods.get, container.pods.list, container.pods.exec, container.pods.update, container.nodes.get, container.namespaces.get, container.replicaSets.get, container.deployments.get, container.statefulSets.get, container.daemonSets.get, container.jobs.get, container.networkPolicies.list',
     ],
   },
   { name: 'Cloud Run', use: 'the service, its revisions and traffic', permissions: ['iam: run.services.get, run.revisions.list, run.revisions.get'] },

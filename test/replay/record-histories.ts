@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { investigateCase } from '../../src/workflows/investigate-case';
 import { decideUpdate, decisionSignal } from '../../src/workflows/shared';
+import { ApplicationFailure } from '@temporalio/activity';
 import { approvers, startCaseRig } from '../case-rig';
+import { scenarioFinding, variantOf } from '../fixtures/finding-variants';
 
 /**
  * Records the histories the replay test guards: run with `npm run record-histories` after a
@@ -13,7 +15,17 @@ const out = join(__dirname, 'histories');
 
 test('record representative case histories', async () => {
   const rig = await startCaseRig();
-  await rig.startWorker();
+  await rig.startWorker({
+    activityOverrides: (real) => ({
+      async recordCase(input) {
+        // A bug, on purpose, for the failed case below: the store refuses its plan.
+        if (input.entries.some((e) => e.type === 'event' && e.kind === 'plan') && (await rig.store.getCase(input.caseId))?.findings.some((f) => f.finding_name.endsWith('bug'))) {
+          throw ApplicationFailure.nonRetryable('violates check constraint "plan_fits" (injected)', 'StoreRefused');
+        }
+        return real.recordCase(input);
+      },
+    }),
+  });
   try {
     const handleFor = (workflowId: string, runId: string) => rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
     const save = async (name: string, workflowId: string, runId: string) => {
@@ -54,6 +66,22 @@ test('record representative case histories', async () => {
     const expiring = await rig.ingest(rig.finding('Netcat Remote Code Execution In Container', 'gke'), { escalateAfterMs: 300, expireAfterMs: 900, dryRun: true });
     await handleFor(expiring.workflowId, expiring.runId).result();
     await save('gke-escalated-expired', expiring.workflowId, expiring.runId);
+
+    // A pod that is not there: a plan that contains nothing, kept under watch, planned again when a finding joins, then closed.
+    const phantom = await rig.ingest(variantOf(scenarioFinding(rig.lab.scenario, 'Added Binary Executed', 'gke'), { suffix: 'ph', pod: 'phantom-binary' }));
+    ready = await rig.waitForStatus(phantom.workflowId, phantom.runId, 'awaiting-decision');
+    await handleFor(phantom.workflowId, phantom.runId).executeUpdate(decideUpdate, { args: [{ decision: 'watch', approver: approvers.secops, planHash: ready.plan!.hash }] });
+    await rig.waitForStatus(phantom.workflowId, phantom.runId, 'watching');
+    await rig.ingest(variantOf(scenarioFinding(rig.lab.scenario, 'Launch Code Compiler Tool In Container', 'gke'), { suffix: 'ph2', pod: 'phantom-binary' }));
+    const watched = await rig.waitFor(phantom.workflowId, phantom.runId, (s) => s.status === 'awaiting-decision' && s.findings.length === 2);
+    await handleFor(phantom.workflowId, phantom.runId).signal(decisionSignal, { decision: 'close', approver: approvers.lead, reason: 'no such pod', planHash: watched.plan!.hash });
+    await handleFor(phantom.workflowId, phantom.runId).result();
+    await save('gke-unknown-pod-watched-closed', phantom.workflowId, phantom.runId);
+
+    // The workflow fails anyway (the store refuses a write): recorded and announced before the run ends.
+    const failing = await rig.ingest(variantOf(scenarioFinding(rig.lab.scenario, 'Added Binary Executed', 'cloud-run'), { suffix: 'bug' }));
+    await handleFor(failing.workflowId, failing.runId).result().catch(() => undefined);
+    await save('cloud-run-store-refused-failed', failing.workflowId, failing.runId);
   } finally {
     await rig.stop();
   }
