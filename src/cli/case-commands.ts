@@ -129,10 +129,14 @@ export async function statusCommand(context: CliContext, caseId: string, io: Cli
   for (const d of s.decisions) lines.push(`  decision  ${d.decision} by ${d.approver} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`);
   for (const r of s.refused) lines.push(`  refused   ${r.approver}: ${r.reason}`);
   for (const a of s.actions) lines.push(`  action    ${a.action} ${a.status}: ${a.detail}`);
-  if (s.pending) {
-    lines.push(`  waiting for ${s.pending.approvalsNeeded} approval(s):`);
-    if (s.plan?.actions.some((a) => a.destructive)) lines.push(`    scc-responder approve ${s.caseId} --as EMAIL`, `    scc-responder reject ${s.caseId} --as EMAIL --reason "…"`);
-    else lines.push(`    scc-responder close ${s.caseId} --as EMAIL --reason "…"   (nothing to contain automatically)`, `    scc-responder watch ${s.caseId} --as EMAIL   (keep the case open until a finding joins)`);
+  if (s.pending && s.plan?.actions.some((a) => a.destructive)) {
+    lines.push(`  waiting for ${s.pending.approvalsNeeded} approval(s):`, `    scc-responder approve ${s.caseId} --as EMAIL`, `    scc-responder reject ${s.caseId} --as EMAIL --reason "…"`);
+  } else if (s.pending) {
+    lines.push(
+      `  waiting for a decision (nothing to contain automatically${s.status === 'watching' ? '; kept under watch' : ''}):`,
+      `    scc-responder close ${s.caseId} --as EMAIL --reason "…"`,
+      ...(s.status === 'watching' ? [] : [`    scc-responder watch ${s.caseId} --as EMAIL   (keep the case open until a finding joins)`]),
+    );
   }
   io.stdout(`${lines.join('\n')}\n`);
 }
