@@ -1,6 +1,6 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { reconcileCases } from '../../src/worker/case-reconciler';
+import { storeRefusesPlan } from '../fixtures/injected-bugs';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import { cliOnRig } from '../cli-harness';
 import { scenarioFinding, variantOf } from '../fixtures/finding-variants';
@@ -17,17 +17,7 @@ let harness: Awaited<ReturnType<typeof cliOnRig>>;
 
 beforeAll(async () => {
   rig = await startCaseRig();
-  await rig.startWorker({
-    activityOverrides: (real) => ({
-      async recordCase(input) {
-        // A bug, on purpose: the store refuses every write of the plan of a finding so marked.
-        if (input.entries.some((e) => e.type === 'event' && e.kind === 'plan') && (await rig.store.getCase(input.caseId))?.findings.some((f) => f.finding_name.endsWith('bug'))) {
-          throw ApplicationFailure.nonRetryable('violates check constraint "plan_fits" (injected)', 'StoreRefused');
-        }
-        return real.recordCase(input);
-      },
-    }),
-  });
+  await rig.startWorker({ activityOverrides: storeRefusesPlan(rig.store) });
   harness = await cliOnRig(rig);
 });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { investigateCase } from '../../src/workflows/investigate-case';
 import { decideUpdate, decisionSignal } from '../../src/workflows/shared';
-import { ApplicationFailure } from '@temporalio/activity';
+import { storeRefusesPlan } from '../fixtures/injected-bugs';
 import { approvers, startCaseRig } from '../case-rig';
 import { scenarioFinding, variantOf } from '../fixtures/finding-variants';
 
@@ -15,17 +15,7 @@ const out = join(__dirname, 'histories');
 
 test('record representative case histories', async () => {
   const rig = await startCaseRig();
-  await rig.startWorker({
-    activityOverrides: (real) => ({
-      async recordCase(input) {
-        // A bug, on purpose, for the failed case below: the store refuses its plan.
-        if (input.entries.some((e) => e.type === 'event' && e.kind === 'plan') && (await rig.store.getCase(input.caseId))?.findings.some((f) => f.finding_name.endsWith('bug'))) {
-          throw ApplicationFailure.nonRetryable('violates check constraint "plan_fits" (injected)', 'StoreRefused');
-        }
-        return real.recordCase(input);
-      },
-    }),
-  });
+  await rig.startWorker({ activityOverrides: storeRefusesPlan(rig.store) });
   try {
     const handleFor = (workflowId: string, runId: string) => rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
     const save = async (name: string, workflowId: string, runId: string) => {
