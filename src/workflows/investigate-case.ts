@@ -1,17 +1,13 @@
 import { condition, patched } from '@temporalio/workflow';
-import { canonicalJson } from '../util/canonical-json';
-import { awaitDecision, watch, type Verdict } from './case-gate';
+import { decide } from './case-decision';
 import { CaseJournal } from './case-journal';
 import { CaseState } from './case-state';
-import { caseActivities, closeAsIntended, closeWithout, contain, failed, makePlan, notice, presentPlan, runbookSteps, writeBack, type Case } from './case-steps';
+import { caseActivities, closeAsIntended, closeWithout, contain, failed, makePlan, presentPlan, runbookSteps, writeBack, type Case } from './case-steps';
 import { collectionOrder } from './collection-order';
 import { investigateCaseBeforeMainFlowRecords } from './investigate-case-before-main-flow-records';
 import { suppressionFor } from './suppression';
 import { unresolvedProjectNote } from '../findings/subject';
-import type { CaseInput, CaseSnapshot, Plan } from './shared';
-
-/** A world that keeps changing under the plan is a case for a human, not a loop. */
-const maxReplans = 3;
+import type { CaseInput, CaseSnapshot } from './shared';
 
 /**
  * One case: the runbook for a container (or Cloud Run resource) under suspicion. Findings on the
@@ -47,39 +43,15 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     const steps = runbookSteps(c);
     for (const source of collection) await steps[source.step]();
 
-    // The plan, bound to exact targets, and the human decision on it.
-    let plan: Plan = await makePlan(c);
-    await presentPlan(c, plan, true);
+    // The plan, bound to exact targets, and the human decision on it (made again before acting).
+    const proposed = await makePlan(c);
+    await presentPlan(c, proposed, true);
     await writeBack(c, false);
-    let verdict: Verdict | 'plan-kept-changing' = await awaitDecision(state, c.journal, plan, (event, p) => notice(c, event, p));
-    for (let replans = 0; ; ) {
-      if (verdict === 'watching') {
-        // Kept open by a person: a finding that joins makes a new plan.
-        await c.journal.setStatus('watching');
-        const woke = await watch(state, c.journal, plan);
-        if (woke !== 'finding') {
-          verdict = woke;
-          break;
-        }
-      } else if (verdict !== 'approved' || plan.dryRun || !plan.actions.some((a) => a.destructive)) break;
-      // An approval names one plan: just before acting it is made again, and a changed one needs its own decision.
-      const fresh = await makePlan(c);
-      if (verdict === 'approved') {
-        if (canonicalJson(fresh.actions) === canonicalJson(plan.actions)) break;
-        if (++replans > maxReplans) {
-          verdict = 'plan-kept-changing';
-          break;
-        }
-      }
-      await c.journal.write([{ type: 'event', key: `plan-changed:${state.plansPresented}`, at: new Date().toISOString(), kind: 'plan-changed', detail: { approvedHash: plan.hash, hash: fresh.hash, replans } }]);
-      plan = fresh;
-      await presentPlan(c, plan, false);
-      verdict = await awaitDecision(state, c.journal, plan, (event, p) => notice(c, event, p));
-    }
+    const { verdict, plan } = await decide(c, proposed);
 
     // Step 7: the approved plan, exactly; or the case closes with nothing changed.
     if (verdict === 'approved') await contain(c, plan);
-    else await closeWithout(c, verdict === 'watching' ? 'expired' : verdict, plan);
+    else await closeWithout(c, verdict, plan);
     return await finish(c);
   } catch (error) {
     throw await failed(c, error);
