@@ -113,7 +113,10 @@ export async function statusCommand(context: CliContext, caseId: string, io: Cli
     io.stdout(`${lines.join('\n')}\n`);
     return;
   }
-  const lines = [`${s.caseId} ${s.status}${s.outcome ? ` (${s.outcome})` : ''} — ${s.subjectKey}`];
+  // A run that ended answers with what it last knew: the record speaks for the case then.
+  const running = execution.status === 'RUNNING';
+  const [status, outcome] = running ? [s.status, s.outcome] : [row.status, row.outcome ?? s.outcome];
+  const lines = [`${s.caseId} ${status}${outcome ? ` (${outcome})` : ''} — ${s.subjectKey}`];
   if (temporalLine) lines.push(temporalLine);
   if (s.failure) lines.push(`  failed    ${s.failure.reason} (${s.failure.at})`);
   for (const f of s.findings) lines.push(`  finding   ${f.category} [${f.severity}] ${f.eventTime}`);
@@ -129,7 +132,9 @@ export async function statusCommand(context: CliContext, caseId: string, io: Cli
   for (const d of s.decisions) lines.push(`  decision  ${d.decision} by ${d.approver} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`);
   for (const r of s.refused) lines.push(`  refused   ${r.approver}: ${r.reason}`);
   for (const a of s.actions) lines.push(`  action    ${a.action} ${a.status}: ${a.detail}`);
-  if (s.pending && s.plan?.actions.some((a) => a.destructive)) {
+  if (!running) {
+    // Nothing to decide on a run that ended.
+  } else if (s.pending && s.plan?.actions.some((a) => a.destructive)) {
     lines.push(`  waiting for ${s.pending.approvalsNeeded} approval(s):`, `    scc-responder approve ${s.caseId} --as EMAIL`, `    scc-responder reject ${s.caseId} --as EMAIL --reason "…"`);
   } else if (s.pending) {
     lines.push(

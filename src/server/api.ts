@@ -174,6 +174,11 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     const row = await deps.store.caseById(caseId);
     const record = row && (await deps.store.getCase(caseId));
     if (!row || !record) return c.json(notFound(caseId), 404);
+    const execution = await executionStatus(deps.client, row.workflow_id, row.run_id).catch(() => undefined);
+    const differs = execution && (execution.stuck || (execution.status !== 'RUNNING' && ['investigating', 'awaiting-decision', 'escalated', 'watching', 'containing'].includes(row.status)));
+    const { currentRunId: _current, ...temporalStatus } = execution ?? { status: '' };
+    // A run that ended answers queries with what it last knew; only a running one speaks for the case now.
+    const running = execution?.status === 'RUNNING';
     let live: CaseSnapshot | undefined;
     let liveError: string | undefined;
     try {
@@ -184,22 +189,20 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     }
     const identity = c.get('identity');
     const plan = live?.plan ?? row.plan ?? null;
-    const execution = await executionStatus(deps.client, row.workflow_id, row.run_id).catch(() => undefined);
-    const differs = execution && (execution.stuck || (execution.status !== 'RUNNING' && ['investigating', 'awaiting-decision', 'escalated', 'watching', 'containing'].includes(row.status)));
-    const { currentRunId: _current, ...temporalStatus } = execution ?? { status: '' };
+
     return c.json(
       {
-        case: summaryOf(live ? { ...row, status: live.status } : row),
+        case: summaryOf(live && running ? { ...row, status: live.status } : row),
         findings: record.findings.map((f) => ({ name: f.finding_name, category: f.finding.category, severity: f.finding.severity, eventTime: f.finding.eventTime, joinedAt: f.joined_at })),
         timeline: record.timeline.map((t) => ({ key: t.event_key, at: t.at, kind: t.kind, step: t.step, outcome: t.outcome, detail: t.detail })),
         gaps: caseGaps(record.timeline),
         plan,
         decisions: live?.decisions ?? row.decision ?? [],
         actions: record.actions.map((a) => ({ action: a.action, target: a.target, status: a.status, detail: a.detail, at: a.at, dryRun: a.dry_run })),
-        live: live ? { status: live.status, steps: live.steps, pending: live.pending ?? null, refused: live.refused.map((r) => ({ at: r.at, approver: r.approver, reason: r.reason })) } : null,
+        live: live ? { status: live.status, steps: live.steps, pending: running ? (live.pending ?? null) : null, refused: live.refused.map((r) => ({ at: r.at, approver: r.approver, reason: r.reason })) } : null,
         ...(liveError ? { liveError } : {}),
         ...(differs ? { temporal: temporalStatus } : {}),
-        canDecide: Boolean(live?.pending) && isApprover(deps.policy, identity.email),
+        canDecide: running && Boolean(live?.pending) && isApprover(deps.policy, identity.email),
       },
       200,
     );

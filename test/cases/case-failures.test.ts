@@ -3,6 +3,8 @@ import { reconcileCases } from '../../src/worker/case-reconciler';
 import { storeRefusesPlan } from '../fixtures/injected-bugs';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import { cliOnRig } from '../cli-harness';
+import { startRigConsole } from '../console-harness';
+import type { ConsoleServer } from '../../src/server/console-server';
 import { scenarioFinding, variantOf } from '../fixtures/finding-variants';
 
 /**
@@ -14,14 +16,25 @@ import { scenarioFinding, variantOf } from '../fixtures/finding-variants';
 
 let rig: CaseRig;
 let harness: Awaited<ReturnType<typeof cliOnRig>>;
+let server: ConsoleServer;
+const password = 'lab password for tests';
+
+/** The console's view of a case, as a script reads it (HTTP Basic as a lab user). */
+async function caseDetail(caseId: string): Promise<{ case: { status: string }; temporal?: { status: string; reason?: string } }> {
+  const response = await fetch(`${server.url}/api/cases/${caseId}`, { headers: { authorization: `Basic ${Buffer.from(`${approvers.lead}:${password}`).toString('base64')}` } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as never;
+}
 
 beforeAll(async () => {
   rig = await startCaseRig();
   await rig.startWorker({ activityOverrides: storeRefusesPlan(rig.store) });
   harness = await cliOnRig(rig);
+  server = await startRigConsole(rig, [approvers.lead], password);
 });
 
 afterAll(async () => {
+  await server?.close();
   await harness?.stop();
   await rig?.stop();
 });
@@ -52,6 +65,7 @@ test('a case terminated by hand: status says what Temporal says, the reconciler 
 
   const before = await harness.cli('status', started.caseId);
   expect(before.stdout).toMatch(/Temporal: TERMINATED at \S+ \(operator: duplicate of another incident\); the record still says awaiting-decision/);
+  expect(await caseDetail(started.caseId)).toMatchObject({ case: { status: 'awaiting-decision' }, temporal: { status: 'TERMINATED', reason: 'operator: duplicate of another incident' } });
 
   const changes = await reconcileCases({ ...rig.deps, client: rig.env.client });
   expect(changes).toContainEqual({ caseId: started.caseId, change: 'closed', detail: 'its workflow run terminated: operator: duplicate of another incident' });
@@ -66,7 +80,11 @@ test('a case terminated by hand: status says what Temporal says, the reconciler 
   const noticesBefore = rig.notices.length;
   expect((await reconcileCases({ ...rig.deps, client: rig.env.client })).filter((c) => c.caseId === started.caseId)).toEqual([]);
   expect(rig.notices.length).toBe(noticesBefore);
-  expect((await harness.cli('status', started.caseId)).stdout).not.toMatch(/the record still says/);
+  const after = (await harness.cli('status', started.caseId)).stdout;
+  expect(after).toMatch(new RegExp(`^${started.caseId} failed \\(workflow-terminated\\)`));
+  expect(after).not.toMatch(/the record still says|scc-responder approve/);
+  expect(await caseDetail(started.caseId)).toMatchObject({ case: { status: 'failed' } });
+  expect((await caseDetail(started.caseId)).temporal).toBeUndefined();
 });
 
 test('a healthy case is left alone by the reconciler, and repair says there is nothing to repair', async () => {
