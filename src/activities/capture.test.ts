@@ -93,4 +93,7 @@ test('a pod that is gone is recorded as such', async () => {
   await openCase('case-0000000000d3', finding);
   const result: CaptureResult = await env.run(capture, { caseId: 'case-0000000000d3', subject: finding.subject as GkeSubject, findings: [finding] });
   expect(result.summary).toMatch(/^the pod is gone/);
+  expect((await store.getCase('case-0000000000d3'))!.timeline).toEqual([
+    expect.objectContaining({ kind: 'capture-gap', outcome: 'container-gone', detail: expect.objectContaining({ detail: 'pod checkout/checkout-api-7d9f8b6c5-gone1 no longer exists' }) }),
+  ]);
 });

@@ -35,6 +35,8 @@ export interface LabOptions {
 
 export interface Lab {
   url: string;
+  /** Where the socket is bound (loopback only). */
+  address: AddressInfo;
   port: number;
   token: string;
   virusTotalKey: string;
@@ -185,7 +187,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
+  const { port } = address;
   const host = options.host ?? '127.0.0.1';
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
@@ -196,6 +199,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 
   return {
     url: baseUrl,
+    address,
     port,
     token,
     virusTotalKey,
