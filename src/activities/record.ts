@@ -24,8 +24,7 @@ export function recordActivities({ store }: ActivityDeps) {
       await store.addEvent(input.caseId, input);
     },
     async recordCaseState(input: { caseId: string; status: CaseStatus; at: string; fields: CaseStateFields }): Promise<void> {
-      await store.setState(input.caseId, input.status, input.fields);
-      await store.addEvent(input.caseId, { key: `status:${input.status}`, at: input.at, kind: 'status', outcome: input.status, detail: {} });
+      await store.setState(input.caseId, input.status, input.fields, { key: `status:${input.status}`, at: input.at, kind: 'status', outcome: input.status, detail: {} });
     },
   };
   return {

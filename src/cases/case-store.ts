@@ -105,6 +105,16 @@ export interface CaseFilter {
   limit?: number;
 }
 
+/** One entry of a case's timeline (and so of its audit chain); its key makes a repeated write a no-op. */
+export interface TimelineEvent {
+  key: string;
+  at: string;
+  kind: string;
+  step?: string;
+  outcome?: string;
+  detail: Record<string, unknown>;
+}
+
 export interface CaseStateFields {
   readyAt?: string;
   decidedAt?: string;
@@ -228,12 +238,7 @@ export class CaseStore {
         [caseId, ended.outcome, ended.at],
       );
       if (closed.length === 0) return false;
-      const detail = { reason: ended.reason, temporalStatus: ended.temporalStatus };
-      await tx.query(
-        'insert into timeline (case_id, event_key, at, kind, step, outcome, detail) values ($1, $2, $3, $4, null, $5, $6) on conflict (case_id, event_key) do nothing',
-        [caseId, 'ended-outside', ended.at, 'failure', 'failed', JSON.stringify(detail)],
-      );
-      await appendAudit(tx, { caseId, key: 'timeline:ended-outside', at: ended.at, kind: 'failure', content: { step: undefined, outcome: 'failed', detail } });
+      await insertEvent(tx, caseId, { key: 'ended-outside', at: ended.at, kind: 'failure', outcome: 'failed', detail: { reason: ended.reason, temporalStatus: ended.temporalStatus } });
       return true;
     });
   }
@@ -282,16 +287,8 @@ export class CaseStore {
     });
   }
 
-  async addEvent(caseId: string, entry: { key: string; at: string; kind: string; step?: string; outcome?: string; detail: Record<string, unknown> }): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const inserted = await tx.query(
-        'insert into timeline (case_id, event_key, at, kind, step, outcome, detail) values ($1, $2, $3, $4, $5, $6, $7) on conflict (case_id, event_key) do nothing returning event_key',
-        [caseId, entry.key, entry.at, entry.kind, entry.step ?? null, entry.outcome ?? null, JSON.stringify(entry.detail)],
-      );
-      if (inserted.length > 0) {
-        await appendAudit(tx, { caseId, key: `timeline:${entry.key}`, at: entry.at, kind: entry.kind, content: { step: entry.step, outcome: entry.outcome, detail: entry.detail } });
-      }
-    });
+  async addEvent(caseId: string, entry: TimelineEvent): Promise<void> {
+    await this.db.transaction((tx) => insertEvent(tx, caseId, entry));
   }
 
   /**
@@ -314,28 +311,12 @@ export class CaseStore {
     return chain;
   }
 
-  async setState(caseId: string, status: CaseStatus, fields: CaseStateFields): Promise<void> {
-    await this.db.query(
-      `update cases set status = $2,
-         ready_at = coalesce($3, ready_at), decided_at = coalesce($4, decided_at),
-         contained_at = coalesce($5, contained_at), closed_at = coalesce($6, closed_at),
-         plan = coalesce($7, plan), plan_hash = coalesce($8, plan_hash), decision = coalesce($9, decision),
-         outcome = coalesce($10, outcome), advice = coalesce($11, advice), updated_at = now()
-       where id = $1`,
-      [
-        caseId,
-        status,
-        fields.readyAt ?? null,
-        fields.decidedAt ?? null,
-        fields.containedAt ?? null,
-        fields.closedAt ?? null,
-        fields.plan ? JSON.stringify(fields.plan) : null,
-        fields.planHash ?? null,
-        fields.decision ? JSON.stringify(fields.decision) : null,
-        fields.outcome ?? null,
-        fields.advice ?? null,
-      ],
-    );
+  /** A new status, with the timeline event that says so in the same transaction: no reader sees one without the other. */
+  async setState(caseId: string, status: CaseStatus, fields: CaseStateFields, event?: TimelineEvent): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await setStateIn(tx, caseId, status, fields);
+      if (event) await insertEvent(tx, caseId, event);
+    });
   }
 
   async addEvidence(row: Omit<EvidenceRow, 'case_id'> & { caseId: string }): Promise<void> {
@@ -432,4 +413,38 @@ function normalizeRow(row: CaseRow): CaseRow {
   const copy = { ...row };
   for (const key of times) if (copy[key] !== null) (copy as Record<string, unknown>)[key] = iso(copy[key]);
   return copy;
+}
+
+async function insertEvent(tx: Database, caseId: string, entry: TimelineEvent): Promise<void> {
+  const inserted = await tx.query(
+    'insert into timeline (case_id, event_key, at, kind, step, outcome, detail) values ($1, $2, $3, $4, $5, $6, $7) on conflict (case_id, event_key) do nothing returning event_key',
+    [caseId, entry.key, entry.at, entry.kind, entry.step ?? null, entry.outcome ?? null, JSON.stringify(entry.detail)],
+  );
+  if (inserted.length > 0) {
+    await appendAudit(tx, { caseId, key: `timeline:${entry.key}`, at: entry.at, kind: entry.kind, content: { step: entry.step, outcome: entry.outcome, detail: entry.detail } });
+  }
+}
+
+async function setStateIn(db: Database, caseId: string, status: CaseStatus, fields: CaseStateFields): Promise<void> {
+  await db.query(
+    `update cases set status = $2,
+       ready_at = coalesce($3, ready_at), decided_at = coalesce($4, decided_at),
+       contained_at = coalesce($5, contained_at), closed_at = coalesce($6, closed_at),
+       plan = coalesce($7, plan), plan_hash = coalesce($8, plan_hash), decision = coalesce($9, decision),
+       outcome = coalesce($10, outcome), advice = coalesce($11, advice), updated_at = now()
+     where id = $1`,
+    [
+      caseId,
+      status,
+      fields.readyAt ?? null,
+      fields.decidedAt ?? null,
+      fields.containedAt ?? null,
+      fields.closedAt ?? null,
+      fields.plan ? JSON.stringify(fields.plan) : null,
+      fields.planHash ?? null,
+      fields.decision ? JSON.stringify(fields.decision) : null,
+      fields.outcome ?? null,
+      fields.advice ?? null,
+    ],
+  );
 }

@@ -71,7 +71,7 @@ test('a case through the API: listed and filtered, read with evidence and plan, 
   expect(detail.live.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['review', 'cluster-and-node', 'pod', 'logs', 'capture', 'research']));
   expect(detail.plan.hash).toBe(detail.live.pending.planHash);
   expect(detail.plan.actions.some((a) => a.destructive)).toBe(true);
-  expect(detail.plan.blastRadius).toBeDefined();
+  expect(detail.plan.blastRadius).toMatchObject({ runtime: 'gke', owners: [{ kind: 'ReplicaSet' }, { kind: 'Deployment', name: 'checkout-api' }], recreatedFromSameImage: true, networkPolicyEnforced: true });
   expect(detail.canDecide).toBe(false);
 
   const evidence = (await call(`/api/cases/${caseId}/evidence`, analyst)).body as { artifacts: { kind: string; sha256: string; hashCheck: string }[]; virusTotal: { status: string; sha256: string }[]; mitre: { id: string }[] };

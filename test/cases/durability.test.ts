@@ -10,6 +10,7 @@ import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import { freePort } from '../free-port';
 import { freshWorkerDatabase } from '../worker-database';
 import { killWorker, startWorkerProcess } from '../worker-process';
+import { retriedActivities } from '../history-facts';
 
 /** Cases survive a worker killed mid-step and a Temporal server restarted under them. */
 
@@ -23,6 +24,15 @@ async function waitUntilParked(rig: CaseRig, workflowId: string, runId: string, 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`case ${workflowId} still had work outstanding after ${timeoutMs} ms`);
+}
+
+/** Returns once the lab has more than `seen` requests of this operation in hand: the activity that made the (slowed) last one is inside it now. */
+async function whileServing(rig: CaseRig, operation: string, seen = 0, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((rig.lab.operations[operation] ?? 0) <= seen) {
+    if (Date.now() > deadline) throw new Error(`the lab saw no ${operation} in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 function workerProcess(rig: CaseRig, databaseUrl: string): ChildProcess {
@@ -41,7 +51,7 @@ test('a worker killed in the middle of a step: a new one finishes the case, and 
     const { workflowId, runId } = await rig.ingest(rig.finding('Launch Code Compiler Tool In Container', 'gke'));
     // Volatile first: the node check comes right before the logs.
     await rig.waitFor(workflowId, runId, (s) => s.steps.some((step) => step.step === 'cluster-and-node'), 90_000);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await whileServing(rig, 'logging entries.list');
     await killWorker(workers[0]!);
     rig.lab.faults.set([]);
 
@@ -49,11 +59,13 @@ test('a worker killed in the middle of a step: a new one finishes the case, and 
     const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision', 90_000);
     expect(ready.steps.map((s) => [s.step, s.outcome])).toEqual([['capture', 'ok'], ['pod', 'ok'], ['cluster-and-node', 'ok'], ['logs', 'ok'], ['review', 'ok'], ['research', 'ok']]);
 
-    // Kill again while the approved containment runs; the next worker must not act twice.
-    rig.lab.faults.set([{ api: 'kubernetes', pathContains: '/pods/checkout-api-7d9f8b6c5-x2k8q', latencyMs: 1500, transientRate: 0 }]);
+    // Kill again while the approved containment runs; the next worker must not act twice. Only the
+    // delete is slowed, so the kill lands in the action, not in the re-plan that reads the pod first.
+    rig.lab.faults.set([{ api: 'kubernetes', operation: 'delete pods', latencyMs: 1500, transientRate: 0 }]);
     const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
+    const deletesBefore = rig.lab.operations['kubernetes delete pods'] ?? 0;
     await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await whileServing(rig, 'kubernetes delete pods', deletesBefore);
     await killWorker(workers[1]!);
     rig.lab.faults.set([]);
     workers.push(workerProcess(rig, databaseUrl));
@@ -62,6 +74,8 @@ test('a worker killed in the middle of a step: a new one finishes the case, and 
     expect(closed.actions.find((a) => a.action === 'replace-pod')!.status).toMatch(/applied|already-done/);
     const deletes = rig.lab.clusters.get('/k8s/acme-payments-prod/us-central1/payments-prod')!.store.mutations.filter((m) => m.by === 'client' && m.verb === 'delete');
     expect(deletes).toHaveLength(1);
+    // Where the kills landed, from the history: a second attempt finished the log queries and the action.
+    expect(retriedActivities(await handle.fetchHistory())).toEqual(expect.arrayContaining(['queryLogs', 'applyAction']));
   } finally {
     for (const worker of workers) await killWorker(worker);
     await rig.stop();

@@ -73,5 +73,14 @@ test('a policy may contain named categories at named severities without waiting;
   const closed = await rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId).result();
   expect(closed.outcome).toBe('contained');
   expect(closed.decisions).toEqual([expect.objectContaining({ approver: 'policy:auto-contain', via: 'policy', decision: 'approve' })]);
-  expect(rig.policy.autoContain).toBeNull();
+});
+
+test('without a policy that allows it, nothing is contained before a person decides', async () => {
+  const netcat = rig.finding('Netcat Remote Code Execution In Container', 'gke');
+  const { workflowId, runId } = await rig.ingest(netcat);
+  const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+  expect(ready.decisions).toEqual([]);
+  expect(ready.pending).toMatchObject({ approvalsNeeded: 1 });
+  expect(ready.actions).toEqual([]);
+  await rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId).terminate('test done');
 });

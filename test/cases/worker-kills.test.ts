@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CaseRecord } from '../../src/cases/case-store';
 import { parseFindingObject } from '../../src/findings/parse';
@@ -11,6 +12,7 @@ import { startTestLab, paymentsCluster } from '../lab-harness';
 import { attachToTestServer, uniqueTaskQueue } from '../temporal/harness';
 import { freshWorkerDatabase } from '../worker-database';
 import { killWorker, startWorkerProcess } from '../worker-process';
+import { retriedActivities } from '../history-facts';
 
 /**
  * A worker process killed (SIGKILL) at every boundary between the runbook's steps and in the
@@ -35,11 +37,15 @@ interface KillMoment {
   afterMs?: number;
   /** Slow requests that keep an activity running long enough to die inside it. */
   faults?: FaultRule[];
+  /** The activity the kill must land inside: its first attempt is cut, and a second one finishes it. */
+  cuts?: string;
+  /** Kill only once the lab has this (slowed) request in hand, as `API operation`: the activity is inside it then. */
+  whileServing?: string;
 }
 
 const has = (key: string) => (record: CaseRecord) => record.timeline.some((entry) => entry.event_key === key);
 const decided = (record: CaseRecord) => record.timeline.some((entry) => entry.kind === 'decision');
-const slow = (api: FaultRule['api'], pathContains?: string): FaultRule[] => [{ api, ...(pathContains ? { pathContains } : {}), latencyMs: 4000, transientRate: 0 }];
+const slow = (api: FaultRule['api'], operation?: string): FaultRule[] => [{ api, ...(operation ? { operation } : {}), latencyMs: 4000, transientRate: 0 }];
 
 const moments: KillMoment[] = [
   { name: 'after the case opened', reached: has('opened') },
@@ -48,9 +54,10 @@ const moments: KillMoment[] = [
   { name: 'after the approval was recorded', reached: decided },
   ...[1, 2].map((n) => ({ name: `after action ${n} was recorded`, reached: (record: CaseRecord) => record.actions.length >= n })),
   { name: 'after the case was recorded contained', reached: has('status:contained') },
-  { name: 'in the middle of copying the binary out', reached: has('opened'), afterMs: 1500, faults: slow('kubernetes', '/exec') },
-  { name: 'in the middle of the log queries', reached: has('step:cluster-and-node'), afterMs: 1500, faults: slow('logging') },
-  { name: 'in the middle of isolating the pod', reached: decided, afterMs: 1500, faults: slow('kubernetes', '/networkpolicies') },
+  { name: 'in the middle of copying the binary out', reached: has('opened'), afterMs: 1500, faults: slow('kubernetes', 'create pods/exec'), cuts: 'captureEvidence' },
+  { name: 'in the middle of the log queries', reached: has('step:cluster-and-node'), afterMs: 1500, faults: slow('logging'), cuts: 'queryLogs' },
+  // Only the write is slowed, so the kill lands in the action, not in the re-plan that reads before it.
+  { name: 'in the middle of isolating the pod', reached: decided, faults: slow('kubernetes', 'create networkpolicies'), whileServing: 'kubernetes create networkpolicies', cuts: 'applyAction' },
 ];
 
 interface StationResult {
@@ -60,6 +67,10 @@ interface StationResult {
   actions: string[];
   writes: string[];
   auditIntact: boolean;
+  /** Decisions the case refused: none, in any station. */
+  refusals: string[];
+  /** Activities a second attempt finished: where a kill cut one short. */
+  retried: string[];
 }
 
 const describeWrite = (m: Mutation) => `${m.verb} ${m.resource} ${m.namespace ?? ''}/${m.name}`;
@@ -91,13 +102,14 @@ async function runStation(moment: KillMoment | undefined): Promise<StationResult
     const { caseId, workflowId, runId } = ingested;
     const handle = env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
     let approval: 'none' | 'sent' | 'accepted' = 'none';
+    const refusals: string[] = [];
     const deadline = Date.now() + 240_000;
     for (;;) {
       const record = await db.store.getCase(caseId);
       if (Date.now() > deadline) {
         throw new Error(`${moment?.name ?? 'reference'}: the case did not close in time (status ${record?.case.status}, approval ${approval}, killed ${killed}, last events ${record?.timeline.slice(-4).map((e) => e.event_key).join(', ')})`);
       }
-      if (record && moment && !killed && moment.reached(record)) {
+      if (record && moment && !killed && moment.reached(record) && (!moment.whileServing || (lab.operations[moment.whileServing] ?? 0) > 0)) {
         if (moment.afterMs) await sleep(moment.afterMs);
         await killWorker(workers.at(-1)!);
         killed = true;
@@ -110,7 +122,11 @@ async function runStation(moment: KillMoment | undefined): Promise<StationResult
         // worker never accepted fails on the client, and a person would send it again.
         handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver, planHash: record.case.plan_hash! }] }).then(
           () => (approval = 'accepted'),
-          () => (approval = 'none'),
+          (error: unknown) => {
+            // A refusal is the case's answer and fails the station; only an update that never got an answer is sent again.
+            if (error instanceof WorkflowUpdateFailedError) refusals.push(String((error.cause as Error | undefined)?.message ?? error.message));
+            approval = 'none';
+          },
         );
       }
       if (record?.case.closed_at) {
@@ -122,6 +138,8 @@ async function runStation(moment: KillMoment | undefined): Promise<StationResult
           actions: result.actions.map((a) => `${a.action}: ${a.status === 'already-done' ? 'applied' : a.status}`),
           writes: lab.clusters.get(`/k8s/${paymentsCluster.project}/${paymentsCluster.location}/${paymentsCluster.name}`)!.store.mutations.filter((m) => m.by === 'client').map(describeWrite).sort(),
           auditIntact: (await db.store.verifyAudit(caseId)).intact,
+          refusals,
+          retried: retriedActivities(await handle.fetchHistory()),
         };
       }
       await sleep(50);
@@ -135,9 +153,11 @@ async function runStation(moment: KillMoment | undefined): Promise<StationResult
 
 test('a worker killed at every step boundary and inside long activities: every case is contained, and nothing is written twice', async () => {
   const [reference, ...stations] = await Promise.all([runStation(undefined), ...moments.map((moment) => runStation(moment))]);
-  expect(reference).toMatchObject({ outcome: 'contained', actions: ['preserve-then-replace-pod: applied', 'cordon-node: applied'], auditIntact: true });
+  expect(reference).toMatchObject({ outcome: 'contained', actions: ['preserve-then-replace-pod: applied', 'cordon-node: applied'], auditIntact: true, refusals: [], retried: [] });
   expect(reference.writes.length).toBeGreaterThanOrEqual(3);
-  for (const station of stations) {
-    expect({ ...station, writes: station.writes }).toEqual({ ...reference, moment: station.moment, killed: true });
-  }
+  stations.forEach(({ retried, ...station }, i) => {
+    expect(station).toEqual({ ...reference, retried: undefined, moment: station.moment, killed: true });
+    // A kill meant for the middle of an activity landed there: that activity needed a second attempt.
+    if (moments[i]!.cuts) expect({ moment: station.moment, retried }).toEqual({ moment: station.moment, retried: expect.arrayContaining([moments[i]!.cuts]) });
+  });
 }, 420_000);
