@@ -100,7 +100,7 @@ test('pulled findings start one case per subject, redeliveries join it, and malf
 
 test('10,000 fuzzed findings through Pub/Sub: each valid one is ingested, each invalid one is a dead letter, nothing is started from it', async () => {
   const texts = fuzzedFindingTexts(10_000);
-  const invalid = parseVerdicts(texts).refusals;
+  const { accepted, refusals: invalid } = parseVerdicts(texts);
   const subscription = await subscriptionFor('scc-fuzz');
   const topic = pubsub.topic('scc-fuzz-topic', { batching: { maxMessages: 500, maxMilliseconds: 20 } });
   // No worker serves this queue: every workflow on it afterwards was started by intake.
@@ -115,14 +115,18 @@ test('10,000 fuzzed findings through Pub/Sub: each valid one is ingested, each i
   );
   intake.start();
   try {
-    await Promise.all(texts.map((text, index) => topic.publishMessage({ data: Buffer.from(text), attributes: { index: String(index) } })));
+    const published = await Promise.all(texts.map((text, index) => topic.publishMessage({ data: Buffer.from(text), attributes: { index: String(index) } })));
+    const indexOf = new Map(published.map((messageId, index) => [messageId, index]));
     // Pub/Sub delivers at least once: a message can come twice, and is then settled twice the same way.
     const settled = () => new Map(outcomes.map((o) => [o.messageId, o]));
     await until(() => settled().size >= texts.length, 600_000, () => `${settled().size} of ${texts.length} settled; errors: ${errors.slice(0, 3).join(' | ')}`);
     // A backlog waiting on flow control keeps its lease: redeliveries stay the exception.
     expect(outcomes.length).toBeLessThan(texts.length * 1.25);
     const deadLetters = [...settled().values()].filter((o) => o.outcome === 'dead-letter');
-    expect(deadLetters).toHaveLength(invalid.size);
+    // The very messages the parser refuses are dead letters, and every one it accepts was ingested.
+    const indices = (outcome: MessageOutcome['outcome']) => [...settled().values()].filter((o) => o.outcome === outcome).map((o) => indexOf.get(o.messageId)!).sort((a, b) => a - b);
+    expect(indices('dead-letter')).toEqual([...invalid.keys()].sort((a, b) => a - b));
+    expect(indices('ingested')).toEqual([...accepted].sort((a, b) => a - b));
     for (const letter of deadLetters) expect(letter.reason).toMatch(clearRefusal);
     const started = new Set(outcomes.flatMap((o) => (o.outcome === 'ingested' ? [o.workflowId] : [])));
     const onQueue = await workflowIdsOn(rig.env.client, taskQueue);
