@@ -32,9 +32,8 @@ const policy: Policy = {
 
 interface KillMoment {
   name: string;
-  /** When the case record shows this, the worker dies (after `afterMs`). */
+  /** When the case record shows this, the worker dies. */
   reached(record: CaseRecord): boolean;
-  afterMs?: number;
   /** Slow requests that keep an activity running long enough to die inside it. */
   faults?: FaultRule[];
   /** The activity the kill must land inside: its first attempt is cut, and a second one finishes it. */
@@ -45,7 +44,7 @@ interface KillMoment {
 
 const has = (key: string) => (record: CaseRecord) => record.timeline.some((entry) => entry.event_key === key);
 const decided = (record: CaseRecord) => record.timeline.some((entry) => entry.kind === 'decision');
-const slow = (api: FaultRule['api'], operation?: string): FaultRule[] => [{ api, ...(operation ? { operation } : {}), latencyMs: 4000, transientRate: 0 }];
+const slow = (api: FaultRule['api'], operation?: string): FaultRule[] => [{ api, ...(operation ? { operation } : {}), latencyMs: 8000, transientRate: 0 }];
 
 const moments: KillMoment[] = [
   { name: 'after the case opened', reached: has('opened') },
@@ -54,8 +53,8 @@ const moments: KillMoment[] = [
   { name: 'after the approval was recorded', reached: decided },
   ...[1, 2].map((n) => ({ name: `after action ${n} was recorded`, reached: (record: CaseRecord) => record.actions.length >= n })),
   { name: 'after the case was recorded contained', reached: has('status:contained') },
-  { name: 'in the middle of copying the binary out', reached: has('opened'), afterMs: 1500, faults: slow('kubernetes', 'create pods/exec'), cuts: 'captureEvidence' },
-  { name: 'in the middle of the log queries', reached: has('step:cluster-and-node'), afterMs: 1500, faults: slow('logging'), cuts: 'queryLogs' },
+  { name: 'in the middle of copying the binary out', reached: has('opened'), faults: slow('kubernetes', 'create pods/exec'), whileServing: 'kubernetes create pods/exec', cuts: 'captureEvidence' },
+  { name: 'in the middle of the log queries', reached: has('step:cluster-and-node'), faults: slow('logging'), whileServing: 'logging entries.list', cuts: 'queryLogs' },
   // Only the write is slowed, so the kill lands in the action, not in the re-plan that reads before it.
   { name: 'in the middle of isolating the pod', reached: decided, faults: slow('kubernetes', 'create networkpolicies'), whileServing: 'kubernetes create networkpolicies', cuts: 'applyAction' },
 ];
@@ -110,7 +109,6 @@ async function runStation(moment: KillMoment | undefined): Promise<StationResult
         throw new Error(`${moment?.name ?? 'reference'}: the case did not close in time (status ${record?.case.status}, approval ${approval}, killed ${killed}, last events ${record?.timeline.slice(-4).map((e) => e.event_key).join(', ')})`);
       }
       if (record && moment && !killed && moment.reached(record) && (!moment.whileServing || (lab.operations[moment.whileServing] ?? 0) > 0)) {
-        if (moment.afterMs) await sleep(moment.afterMs);
         await killWorker(workers.at(-1)!);
         killed = true;
         lab.faults.set([]);
