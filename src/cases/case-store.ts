@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Finding, ParsedFinding } from '../findings/model';
-import type { ActionResult, CaseStatus, Decision, Plan } from '../workflows/shared';
+import { openCaseStatuses, type ActionResult, type CaseStatus, type Decision, type Plan } from '../workflows/shared';
 import type { Database } from './database';
 import { canonicalJson } from '../util/canonical-json';
 import { appendAudit, verifyAudit, type Verification } from './audit';
@@ -219,8 +219,8 @@ export class CaseStore {
   /** Cases whose record says they still run, oldest first: what the reconciler holds against Temporal. */
   async openCases(limit = 500): Promise<CaseRow[]> {
     const rows = await this.db.query<CaseRow>(
-      `select * from cases where status in ('investigating', 'awaiting-decision', 'escalated', 'watching', 'containing') order by opened_at, id limit $1`,
-      [limit],
+      'select * from cases where status = any($2) order by opened_at, id limit $1',
+      [limit, openCaseStatuses],
     );
     return rows.map(normalizeRow);
   }
@@ -234,8 +234,8 @@ export class CaseStore {
     return this.db.transaction(async (tx) => {
       const closed = await tx.query<{ id: string }>(
         `update cases set status = 'failed', outcome = $2, closed_at = $3, updated_at = now()
-          where id = $1 and status in ('investigating', 'awaiting-decision', 'escalated', 'watching', 'containing') returning id`,
-        [caseId, ended.outcome, ended.at],
+          where id = $1 and status = any($4) returning id`,
+        [caseId, ended.outcome, ended.at, openCaseStatuses],
       );
       if (closed.length === 0) return false;
       await insertEvent(tx, caseId, { key: 'ended-outside', at: ended.at, kind: 'failure', outcome: 'failed', detail: { reason: ended.reason, temporalStatus: ended.temporalStatus } });

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { openCaseStatuses, type CaseStatus } from '../workflows/shared';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -41,6 +42,11 @@ export async function executionStatus(client: Client, workflowId: string, runId:
   }
   const closing = await lastEvent(client, workflowId, runId, () => true);
   return { status, ...(description.closeTime ? { closedAt: description.closeTime.toISOString() } : {}), ...optionalReason(closing), ...currentRunId };
+}
+
+/** Whether Temporal's word should be shown beside the record: a run that ended while the record says it goes on, or one that is stuck. */
+export function differsFromRecord(execution: ExecutionStatus, recorded: CaseStatus): boolean {
+  return Boolean(execution.stuck) || (execution.status !== 'RUNNING' && openCaseStatuses.includes(recorded));
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

@@ -7,7 +7,7 @@ import { parseFinding } from '../findings/parse';
 import { ingestFinding } from '../intake/ingest';
 import type { investigateCase } from '../workflows/investigate-case';
 import { decideUpdate, statusQuery, type CaseSnapshot, type DecisionKind } from '../workflows/shared';
-import { executionStatus } from '../cases/workflow-execution';
+import { differsFromRecord, executionStatus } from '../cases/workflow-execution';
 import { caseGaps } from '../cases/gaps';
 import { gapLine } from '../workflows/gaps';
 import type { CliContext } from './cli-context';
@@ -101,7 +101,7 @@ export async function statusCommand(context: CliContext, caseId: string, io: Cli
   // Temporal's word when it differs from the record: a run that ended without saying so, or one that is stuck.
   const temporalLine = execution.stuck
     ? `  Temporal: RUNNING but stuck: ${execution.stuck} (the way out: scc-responder case repair ${caseId})`
-    : execution.status !== 'RUNNING' && openStatuses.has(row.status)
+    : differsFromRecord(execution, row.status)
       ? `  Temporal: ${execution.status}${execution.closedAt ? ` at ${execution.closedAt}` : ''}${execution.reason ? ` (${execution.reason})` : ''}; the record still says ${row.status}`
       : undefined;
   const s = await snapshotOf(context, row).catch(() => undefined);
@@ -145,8 +145,6 @@ export async function statusCommand(context: CliContext, caseId: string, io: Cli
   }
   io.stdout(`${lines.join('\n')}\n`);
 }
-
-const openStatuses = new Set<string>(['investigating', 'awaiting-decision', 'escalated', 'watching', 'containing']);
 
 const decided: Record<DecisionKind, string> = {
   approve: 'approved: containment starts now',

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { CaseRow, CaseStore } from '../cases/case-store';
 import { caseGaps } from '../cases/gaps';
-import { executionStatus } from '../cases/workflow-execution';
+import { differsFromRecord, executionStatus } from '../cases/workflow-execution';
 import type { investigateCase } from '../workflows/investigate-case';
 import { decideUpdate, isApprover, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
 import { CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, Me, SignInRequest } from './api-schemas';
@@ -175,7 +175,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     const record = row && (await deps.store.getCase(caseId));
     if (!row || !record) return c.json(notFound(caseId), 404);
     const execution = await executionStatus(deps.client, row.workflow_id, row.run_id).catch(() => undefined);
-    const differs = execution && (execution.stuck || (execution.status !== 'RUNNING' && ['investigating', 'awaiting-decision', 'escalated', 'watching', 'containing'].includes(row.status)));
+    const differs = execution && differsFromRecord(execution, row.status);
     const { currentRunId: _current, ...temporalStatus } = execution ?? { status: '' };
     // A run that ended answers queries with what it last knew; only a running one speaks for the case now.
     const running = execution?.status === 'RUNNING';

@@ -209,6 +209,9 @@ export interface ActionResult {
 export const caseStatuses = ['investigating', 'awaiting-decision', 'escalated', 'watching', 'containing', 'contained', 'rejected', 'closed', 'expired', 'failed', 'intended-change'] as const;
 export type CaseStatus = (typeof caseStatuses)[number];
 
+/** The statuses of a case still under way: what the reconciler holds against Temporal. */
+export const openCaseStatuses: readonly CaseStatus[] = ['investigating', 'awaiting-decision', 'escalated', 'watching', 'containing'];
+
 export type CaseOutcome =
   | 'contained'
   | 'partially-contained'
