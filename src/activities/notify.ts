@@ -11,6 +11,7 @@ const headlines: Record<string, string> = {
   escalated: 'escalated: still waiting for a decision',
   decided: 'decided',
   contained: 'contained',
+  'partially-contained': 'partly contained: an action failed, see its record',
   expired: 'closed without a decision',
   failed: 'failed: the case stopped before it finished, see its record',
 };

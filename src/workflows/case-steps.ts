@@ -111,7 +111,7 @@ export async function presentPlan(c: Case, plan: Plan, first: boolean): Promise<
 }
 
 /** A notice on the owner route; one that cannot be delivered is a gap, never the end of the case. */
-export async function notice(c: Case, event: 'ready-for-decision' | 'escalated' | 'decided' | 'contained' | 'expired' | 'failed', plan?: Plan): Promise<void> {
+export async function notice(c: Case, event: 'ready-for-decision' | 'escalated' | 'decided' | 'contained' | 'partially-contained' | 'expired' | 'failed', plan?: Plan): Promise<void> {
   await attempt(c, 'notify', () => c.activities.notify.notify({ caseId: c.state.caseId, event, findings: [...c.state.findings], ...(plan ? { plan } : {}) }));
 }
 
@@ -155,7 +155,8 @@ export async function contain(c: Case, plan: Plan): Promise<void> {
   state.outcome = plan.dryRun ? 'dry-run' : !plan.actions.some((a) => a.destructive) ? 'nothing-to-do' : done ? 'contained' : 'partially-contained';
   const status = state.outcome === 'partially-contained' ? 'failed' : state.outcome === 'nothing-to-do' ? 'closed' : 'contained';
   await c.journal.setStatus(status, { ...(status === 'contained' ? { containedAt: now() } : {}), closedAt: now(), outcome: state.outcome });
-  await notice(c, status === 'closed' ? 'decided' : 'contained', plan);
+  // Only the notice's input changes with the outcome, not the commands: every history replays as it was.
+  await notice(c, status === 'closed' ? 'decided' : state.outcome === 'partially-contained' ? 'partially-contained' : 'contained', plan);
   await writeBack(c, true);
 }
 
