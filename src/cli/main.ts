@@ -10,7 +10,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // Commander throws only for the command line itself (an unknown command or option, a missing
+    // argument): bad input, 2, as every other command says it; help and --version exit 0.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     throw error;
   }
   return exitCode;

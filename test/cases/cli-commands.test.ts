@@ -127,3 +127,37 @@ test('revert of a replaced pod says it cannot be undone, and a running case is n
   const reverted = await cli('revert', caseId, '--as', approvers.secops, '--reason', 'false alarm');
   expect(reverted.stdout).toBe(`${caseId}: reverted by ${approvers.secops}\n  replace-pod not reverted: replace-pod cannot be undone\n`);
 });
+
+test('as a real process: exit 0 when done, 1 for a refusal or a missing case, 2 for bad input; a reasoned reject closes the case with nothing changed', async () => {
+  const run = (...args: string[]) => harness.process(...args);
+  const dir = mkdtempSync(join(tmpdir(), 'scc-cli-process-'));
+  const file = join(dir, 'finding.json');
+  writeFileSync(file, rig.finding('Malicious Script Executed', 'gke').raw);
+  writeFileSync(join(dir, 'bad.json'), '{"finding": {"name": "x"}}');
+  const clusterPath = '/k8s/acme-payments-prod/us-central1/payments-prod';
+  const writes = () => rig.lab.clusters.get(clusterPath)!.store.mutations.filter((m) => m.by === 'client').length;
+
+  const ingested = await run('ingest', file);
+  expect(ingested).toMatchObject({ code: 0, stderr: '' });
+  const [caseId, workflowId] = ingested.stdout.trim().split(' ') as [string, string];
+  await rig.waitForStatus(workflowId, '', 'awaiting-decision');
+  const runId = (await rig.store.getCase(caseId))!.case.run_id;
+  const writesBefore = writes();
+
+  expect(await run('status', caseId)).toMatchObject({ code: 0, stdout: expect.stringContaining(caseId) });
+  expect(await run('ingest', join(dir, 'bad.json'))).toMatchObject({ code: 2, stderr: expect.stringMatching(/invalid finding at finding\.category/) });
+  expect(await run('status', 'nonsense')).toMatchObject({ code: 2, stderr: 'error: "nonsense" is not a case ID (case-XXXXXXXXXXXX)\n' });
+  expect(await run('status', 'case-000000000000')).toMatchObject({ code: 1, stderr: 'error: no case case-000000000000\n' });
+  expect(await run('--help')).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: scc-responder') });
+  expect(await run('reject', caseId, '--as', approvers.lead)).toMatchObject({ code: 2, stderr: expect.stringContaining("required option '--reason <text>' not specified") });
+  expect(await run('reject', caseId, '--as', 'mallory@evil.example', '--reason', 'mine now')).toMatchObject({ code: 1, stderr: `error: ${caseId}: refused: "mallory@evil.example" is not an authorized approver for this case\n` });
+  expect(await run('no-such-command')).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown command 'no-such-command'") });
+
+  const rejected = await run('reject', caseId, '--as', approvers.lead, '--reason', 'the script is our own migration');
+  expect(rejected).toMatchObject({ code: 0, stderr: '' });
+  expect(await rig.env.client.workflow.getHandle(workflowId, runId).result()).toMatchObject({ status: 'rejected', outcome: 'rejected', actions: [] });
+  expect(writes()).toBe(writesBefore);
+  expect((await rig.store.getCase(caseId))!.case.decision).toEqual([expect.objectContaining({ decision: 'reject', approver: approvers.lead, reason: 'the script is our own migration' })]);
+  expect(await run('approve', caseId, '--as', approvers.lead)).toMatchObject({ code: 1, stderr: `error: ${caseId} is not waiting for a decision (status: rejected)\n` });
+  expect(await run('case', 'verify', caseId)).toMatchObject({ code: 0, stdout: expect.stringMatching(/audit chain intact/) });
+}, 120_000);

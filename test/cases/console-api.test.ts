@@ -137,3 +137,20 @@ test('malformed requests are the caller’s error: 400, 405 or 415 that say why,
   expect((await call('/api/cases?status=&category=&cluster=&service=&severity=', cookie)).status).toBe(200);
   expect(await call('/api/cases?cluster=%00', cookie)).toMatchObject({ status: 400, body: { error: 'cluster: printable text' } });
 });
+
+test('a rejection through the API needs a reason, is the session user’s, and closes the case with nothing changed', async () => {
+  const { caseId, workflowId, runId } = await rig.ingest(rig.finding('Netcat Remote Code Execution In Container', 'gke'));
+  const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+  const lead = await signIn(approvers.lead);
+  const writesBefore = clientWrites().length;
+  const decide = (body: Record<string, unknown>) => call(`/api/cases/${caseId}/decision`, lead, { method: 'POST', body: JSON.stringify(body) });
+
+  expect(await decide({ decision: 'reject', planHash: ready.plan!.hash })).toMatchObject({ status: 409, body: { error: expect.stringMatching(/a rejection needs a reason/) } });
+  expect(await decide({ decision: 'reject', planHash: ready.plan!.hash, reason: 'a load test from the platform team' })).toEqual({ status: 200, body: { caseId, status: expect.any(String), approvalsNeeded: 0 } });
+
+  expect(await rig.env.client.workflow.getHandle(workflowId, runId).result()).toMatchObject({ status: 'rejected', outcome: 'rejected', actions: [] });
+  expect(clientWrites().length).toBe(writesBefore);
+  const after = (await call(`/api/cases/${caseId}`, lead)).body as { case: { status: string }; decisions: unknown[]; actions: unknown[]; canDecide: boolean };
+  expect(after).toMatchObject({ case: { status: 'rejected' }, actions: [], canDecide: false });
+  expect(after.decisions).toEqual([expect.objectContaining({ decision: 'reject', approver: approvers.lead, via: 'update', reason: 'a load test from the platform team' })]);
+});
