@@ -15,6 +15,8 @@ export interface WorkerProcessOptions {
   lab: Lab;
   policy: Policy;
   metricsAddress?: string;
+  /** More of the worker's configuration file (notice channels, an evidence bucket), as an operator writes it. */
+  config?: Record<string, unknown>;
   /** Every line the worker writes on stderr (its JSON log). */
   onLogLine?: (line: string) => void;
 }
@@ -34,6 +36,7 @@ export function startWorkerProcess(options: WorkerProcessOptions): ChildProcess 
     virusTotalPerMinute: 600,
     workflowBundlePath: prebuiltWorkflowBundle().codePath,
     ...(options.metricsAddress ? { metricsAddress: options.metricsAddress } : {}),
+    ...options.config,
   }));
   const env: NodeJS.ProcessEnv = { ...process.env, SCC_CONFIG: config, NODE_OPTIONS: '' };
   delete env.DATABASE_URL;

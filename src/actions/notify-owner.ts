@@ -3,7 +3,8 @@ import type { ActionModule } from './action';
 
 /** Tells the owner what was found and what was done (the runbook: contact the owner). */
 
-const parameters = z.object({ recipients: z.array(z.string()), caseId: z.string(), summary: z.string() });
+/** The owner route as notices find it (src/notify/owners.ts): the recipients, and what named them. */
+const parameters = z.object({ recipients: z.array(z.string()), routedBy: z.string().default('no route'), caseId: z.string(), summary: z.string() });
 
 export const notifyOwner: ActionModule<z.infer<typeof parameters>> = {
   name: 'notify-owner',
@@ -15,11 +16,13 @@ export const notifyOwner: ActionModule<z.infer<typeof parameters>> = {
 
   async plan({ notifier }, params) {
     if (!notifier.configured) return { notApplicable: 'no notification route is configured' };
-    const recipients = params.recipients.length > 0 ? params.recipients : ['(the default route)'];
+    // The target is who will be told, exactly: a placeholder here would be sent as an address.
+    const { recipients } = params;
+    const whom = recipients.length > 0 ? `${recipients.join(', ')} (${params.routedBy})` : `the notification channels (no owner address: ${params.routedBy})`;
     return {
       action: 'notify-owner',
       target: { kind: 'owner', recipients },
-      effect: `Notify ${recipients.join(', ')} of case ${params.caseId}: ${params.summary}`,
+      effect: `Notify ${whom} of case ${params.caseId}: ${params.summary}`,
       destructive: false,
       permissions: notifyOwner.permissions,
     };
@@ -29,6 +32,6 @@ export const notifyOwner: ActionModule<z.infer<typeof parameters>> = {
     const target = action.target;
     const recipients = target.kind === 'owner' ? target.recipients : [];
     const sent = await notifier.send({ event: 'owner-notice', recipients, text: action.effect });
-    return { action: 'notify-owner', target: recipients.join(', '), status: sent ? 'applied' : 'skipped', detail: sent ? 'sent' : 'no notification route is configured' };
+    return { action: 'notify-owner', target: recipients.join(', ') || 'the notification channels', status: sent ? 'applied' : 'skipped', detail: sent ? 'sent' : 'no notification route is configured' };
   },
 };

@@ -57,9 +57,16 @@ test('replace-pod refuses a pod that changed since the plan, and a bare pod is p
 test('notify-owner plans the recipients it will tell, sends exactly what it planned, and is not planned without a route', async () => {
   const sent: Notice[] = [];
   const notifier: Notifier = { configured: true, send: async (notice) => (sent.push(notice), true) };
-  const planned = (await notifyOwner.plan({ ...context, notifier }, { recipients: ['payments-oncall@acme.example'], caseId: 'case-000000000001', summary: 'a compiler ran in checkout-api' })) as PlannedAction;
+  const planned = (await notifyOwner.plan({ ...context, notifier }, { recipients: ['payments-oncall@acme.example'], routedBy: "the finding's contacts", caseId: 'case-000000000001', summary: 'a compiler ran in checkout-api' })) as PlannedAction;
   expect(planned).toMatchObject({ action: 'notify-owner', destructive: false, target: { kind: 'owner', recipients: ['payments-oncall@acme.example'] } });
   expect(await notifyOwner.apply({ ...context, notifier }, planned)).toMatchObject({ status: 'applied', target: 'payments-oncall@acme.example' });
   expect(sent).toEqual([{ event: 'owner-notice', recipients: ['payments-oncall@acme.example'], text: planned.effect }]);
-  expect(await notifyOwner.plan(context, { recipients: [], caseId: 'case-000000000001', summary: 'x' })).toEqual({ notApplicable: 'no notification route is configured' });
+  expect(planned.effect).toBe("Notify payments-oncall@acme.example (the finding's contacts) of case case-000000000001: a compiler ran in checkout-api");
+  expect(await notifyOwner.plan(context, { recipients: [], routedBy: 'no route', caseId: 'case-000000000001', summary: 'x' })).toEqual({ notApplicable: 'no notification route is configured' });
+
+  // No owner address anywhere: the channels still hear it, and no made-up recipient is sent.
+  const unaddressed = (await notifyOwner.plan({ ...context, notifier }, { recipients: [], routedBy: 'no route', caseId: 'case-000000000002', summary: 'x' })) as PlannedAction;
+  expect(unaddressed).toMatchObject({ target: { kind: 'owner', recipients: [] }, effect: 'Notify the notification channels (no owner address: no route) of case case-000000000002: x' });
+  expect(await notifyOwner.apply({ ...context, notifier }, unaddressed)).toMatchObject({ status: 'applied', target: 'the notification channels' });
+  expect(sent.at(-1)!.recipients).toEqual([]);
 });

@@ -12,6 +12,7 @@ import { manualSteps } from './manual-steps';
 import { CloudError, PermanentCloudError } from '../cloud/errors';
 import { permissionFor } from '../deploy/operation-permissions';
 import { workloadStillRunning } from './gone-pod-owner';
+import { ownersFor } from '../notify/owners';
 
 /** The containment plan: the playbook's response against the current state, with exact targets. */
 export function planActivities(deps: ActivityDeps) {
@@ -24,7 +25,8 @@ export function planActivities(deps: ActivityDeps) {
         const playbook = playbookFor(primary.category);
         const planned: PlannedAction[] = [];
         const notes: string[] = [];
-        const recipients = [...new Set(input.findings.flatMap((f) => f.contacts.map((c) => c.email)))];
+        // Told as the case's notices are: the finding's contacts, the owner annotations, the default route.
+        const route = await ownersFor(input.findings, deps.clients, deps.routing?.defaultRecipients ?? []);
         const summary = `${primary.category} on ${subject.runtime === 'gke' ? `${subject.namespace}/${subject.pod}` : (subject.revision ?? subject.service ?? subject.job)}`;
         const response = input.responses?.[playbook.id]?.[subject.runtime] ?? playbook.defaultResponse[subject.runtime];
         /** Why an action could not be planned at all: the target could not be read (gone, unknown, denied). */
@@ -34,7 +36,7 @@ export function planActivities(deps: ActivityDeps) {
           const passedOver: string[] = [];
           let chosen: ActionName | undefined;
           for (const actionName of alternatives) {
-            const params = parametersFor(actionName, primary, { recipients, caseId: input.caseId, summary });
+            const params = parametersFor(actionName, primary, { ...route, caseId: input.caseId, summary });
             if (!params) {
               passedOver.push(`${actionName}: does not apply to this subject`);
               continue;
@@ -115,7 +117,7 @@ export function planHash(body: Pick<Plan, 'actions' | 'findings' | 'notes' | 'ad
 }
 
 /** What an action needs to know about this subject; undefined when it does not apply to it. */
-function parametersFor(action: ActionName, finding: Finding, owner: { recipients: string[]; caseId: string; summary: string }): unknown {
+function parametersFor(action: ActionName, finding: Finding, owner: { recipients: string[]; routedBy: string; caseId: string; summary: string }): unknown {
   const { subject } = finding;
   switch (action) {
     case 'notify-owner':
