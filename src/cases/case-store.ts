@@ -88,7 +88,7 @@ export interface DeadLetter {
 }
 
 /** PostgreSQL text holds no U+0000 and no lone surrogate; a hostile message may carry both. */
-function storableText(text: string): string {
+export function storableText(text: string): string {
   return text.replaceAll('\u0000', '\\u0000').replace(/\p{Cs}/gu, '\uFFFD');
 }
 

@@ -11,7 +11,7 @@ import type { CliIo } from './finding-check';
 /** Long-running intake and the dead letters it keeps. Each settled message is one JSON line. */
 
 const jsonLine = (entry: Record<string, unknown>) => `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`;
-const outcomeLine = (outcome: MessageOutcome) => jsonLine({ level: outcome.outcome === 'dead-letter' ? 'warn' : 'info', ...outcome });
+const outcomeLine = (outcome: MessageOutcome & { deliveryAttempt?: number }) => jsonLine({ level: outcome.outcome === 'dead-letter' ? 'warn' : 'info', ...outcome });
 
 export async function pubsubIntakeCommand(context: CliContext, options: { subscription: string; emulator?: string; maxInFlight: string }, io: CliIo, until: () => Promise<void>): Promise<void> {
   const maxInFlight = Number(options.maxInFlight);
@@ -22,7 +22,7 @@ export async function pubsubIntakeCommand(context: CliContext, options: { subscr
       subscription: options.subscription,
       ...(options.emulator ?? process.env.PUBSUB_EMULATOR_HOST ? { emulatorHost: options.emulator ?? process.env.PUBSUB_EMULATOR_HOST } : {}),
       maxInFlight,
-      onOutcome: (outcome) => io.stdout(outcomeLine(outcome)),
+      onOutcome: (outcome, delivery) => io.stdout(outcomeLine({ ...outcome, ...delivery })),
       onError: (error, messageId) => io.stderr(jsonLine({ level: 'error', ...(messageId ? { messageId } : {}), error: error.message })),
     });
   } catch (error) {

@@ -15,7 +15,8 @@ export interface PullIntakeOptions {
   emulatorHost?: string;
   /** How many messages are handled at once. */
   maxInFlight?: number;
-  onOutcome?: (outcome: MessageOutcome) => void;
+  /** Each settled message, with Pub/Sub's count of its deliveries (set when the subscription has a dead-letter policy). */
+  onOutcome?: (outcome: MessageOutcome, delivery: { deliveryAttempt?: number }) => void;
   onError?: (error: Error, messageId?: string) => void;
 }
 
@@ -46,6 +47,9 @@ export class PubSubPullIntake {
       // duplicate costs a parse and a store round trip.
       streamingOptions: { maxStreams: 1 },
       minAckDeadline: Duration.from({ seconds: 60 }),
+      // Stopping lets the messages in hand settle and be acknowledged; the library's default
+      // nacks them at once, so each would be delivered again and handled twice.
+      closeOptions: { behavior: 'WAIT', timeout: Duration.from({ seconds: 30 }) },
     });
   }
 
@@ -67,14 +71,14 @@ export class PubSubPullIntake {
         attributes: { ...message.attributes },
       });
       message.ack();
-      this.options.onOutcome?.(outcome);
+      this.options.onOutcome?.(outcome, message.deliveryAttempt ? { deliveryAttempt: message.deliveryAttempt } : {});
     } catch (error) {
       message.nack();
       this.options.onError?.(new Error(`message ${message.id} is left for redelivery: ${causeChain(error)}`, { cause: error }), message.id);
     }
   }
 
-  /** Stops pulling, lets the messages in hand settle, then closes the client. */
+  /** Stops pulling, lets the messages in hand settle and flushes their acknowledgements, then closes the client. */
   async stop(): Promise<void> {
     await this.subscription.close();
     await Promise.allSettled([...this.inFlight]);

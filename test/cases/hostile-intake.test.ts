@@ -5,8 +5,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/finding-check';
 import { parseFinding } from '../../src/findings/parse';
-import { ingestFinding } from '../../src/intake/ingest';
-import { defaultPolicy } from '../../src/workflows/shared';
+import { storableText } from '../../src/cases/case-store';
+import { handleMessage } from '../../src/intake/message-intake';
+import { defaultPolicy, subjectKeyOf, workflowIdFor } from '../../src/workflows/shared';
 import { clearRefusal, fuzzedFindingTexts, parseVerdicts } from '../fixtures/fuzzed-findings';
 import { attachToTestServer, terminateAllOn, uniqueTaskQueue, workflowIdsOn } from '../temporal/harness';
 import { freshWorkerDatabase, type WorkerDatabase } from '../worker-database';
@@ -44,20 +45,38 @@ test('the sample is hostile: most of it is refused, some of it still parses', ()
   for (const message of errors.values()) expect(message).toMatch(clearRefusal);
 });
 
-test('through the intake function: nothing is started from a refused finding', async () => {
+test('through the intake function, every text: a case for each finding that parses, a dead letter for each that does not, nothing else', async () => {
   const taskQueue = uniqueTaskQueue('hostile');
-  const deps = { client: env.client, store: db.store, taskQueue, policy, workflowIdPrefix: `scc-case-${taskQueue}` };
-  const started = new Set<string>();
-  try {
-    for (const index of accepted) {
-      const result = await ingestFinding(deps, parseFinding(texts[index]!));
-      if (result.outOfScope === undefined) started.add(result.workflowId);
+  const workflowIdPrefix = `scc-case-${taskQueue}`;
+  const source = `fuzz:${taskQueue}`;
+  const deps = { client: env.client, store: db.store, taskQueue, policy, workflowIdPrefix };
+  // What should happen, from the parser alone: intake's own answers are not consulted.
+  const bytes = texts.map((text) => Buffer.from(text, 'utf8'));
+  const refused = new Map<string, string>();
+  const firstOfName = new Map<string, string>();
+  bytes.forEach((data, index) => {
+    try {
+      const { finding } = parseFinding(data);
+      // A finding name is its identity: a later text with the same name is the same finding again.
+      if (!firstOfName.has(finding.name)) firstOfName.set(finding.name, workflowIdFor(subjectKeyOf(finding.subject), workflowIdPrefix));
+    } catch (error) {
+      refused.set(`m${index}`, (error as Error).message);
     }
-    expect(await workflowsOn(taskQueue)).toEqual(started);
+  });
+  try {
+    for (const [index, data] of bytes.entries()) await handleMessage(deps, { source, messageId: `m${index}`, data, attributes: {} });
+
+    expect(await workflowsOn(taskQueue)).toEqual(new Set(firstOfName.values()));
+    const letters = await db.store.db.query<{ message_id: string; reason: string; raw: Buffer }>('select message_id, reason, raw from dead_letters where source = $1', [source]);
+    expect(new Map(letters.map((l) => [l.message_id, l.reason]))).toEqual(new Map([...refused].map(([id, reason]) => [id, storableText(reason)])));
+    for (const letter of letters) expect(Buffer.compare(Buffer.from(letter.raw), bytes[Number(letter.message_id.slice(1))]!)).toBe(0);
+    const kept = await db.store.db.query<{ finding_name: string }>('select finding_name from intake');
+    expect(new Set(kept.map((k) => k.finding_name))).toEqual(new Set(firstOfName.keys()));
+    for (const [name, workflowId] of firstOfName) expect((await db.store.runForFinding(name))?.workflowId).toBe(workflowId);
   } finally {
     await terminateAll(taskQueue);
   }
-}, 240_000);
+}, 300_000);
 
 test('through `scc-responder ingest --lines -`: each refusal names its line, the rest are ingested', async () => {
   const taskQueue = uniqueTaskQueue('hostile-cli');

@@ -1,4 +1,4 @@
-import { PubSub } from '@google-cloud/pubsub';
+import { PubSub, v1 } from '@google-cloud/pubsub';
 import { PubSubPullIntake, parseSubscription } from '../../src/intake/pubsub-pull';
 import type { MessageOutcome } from '../../src/intake/message-intake';
 import { defaultPolicy } from '../../src/workflows/shared';
@@ -28,10 +28,23 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
+/** A subscription as production should have one: with a dead-letter policy, so Pub/Sub counts each message's deliveries. */
 async function subscriptionFor(name: string): Promise<string> {
   const [topic] = await pubsub.createTopic(`${name}-topic`);
-  await topic.createSubscription(name, { ackDeadlineSeconds: 10 });
+  const [dead] = await pubsub.createTopic(`${name}-dead`);
+  await topic.createSubscription(name, { ackDeadlineSeconds: 10, deadLetterPolicy: { deadLetterTopic: dead.name, maxDeliveryAttempts: 5 } });
   return `projects/${project}/subscriptions/${name}`;
+}
+
+/** What the subscription still holds for delivery right now: a synchronous pull that does not wait. */
+async function heldBy(subscription: string): Promise<number> {
+  const client = new v1.SubscriberClient({ ...pubsub.options });
+  try {
+    const [response] = await client.pull({ subscription, maxMessages: 1000, returnImmediately: true });
+    return response.receivedMessages?.length ?? 0;
+  } finally {
+    await client.close();
+  }
 }
 
 async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
@@ -51,12 +64,22 @@ test('pulled findings start one case per subject, redeliveries join it, and malf
   const subscription = await subscriptionFor('scc-responder');
   const topic = pubsub.topic('scc-responder-topic');
   const outcomes: MessageOutcome[] = [];
+  const deliveries = new Map<string, number | undefined>();
   const errors: string[] = [];
   const intake = new PubSubPullIntake(
     { client: rig.env.client, store: rig.store, taskQueue: rig.taskQueue, policy: rig.policy, workflowIdPrefix: rig.workflowIdPrefix },
-    { subscription, emulatorHost: emulator.host, onOutcome: (o) => outcomes.push(o), onError: (e) => errors.push(e.message) },
+    {
+      subscription,
+      emulatorHost: emulator.host,
+      onOutcome: (o, delivery) => {
+        outcomes.push(o);
+        deliveries.set(o.messageId, delivery.deliveryAttempt);
+      },
+      onError: (e) => errors.push(e.message),
+    },
   );
   intake.start();
+  let stopped = false;
   try {
     const malformed = [Buffer.from('{"finding": '), Buffer.from([0xff, 0xfe, 0x00, 0x7b]), Buffer.from(rig.finding('Malicious Script Executed', 'gke').raw.replace(/"Pod_Name":\s*"[^"]+"/, '"Pod_Name": "../../etc/passwd"'))];
     const published: string[] = [];
@@ -89,12 +112,16 @@ test('pulled findings start one case per subject, redeliveries join it, and malf
       expect(await rig.store.deadLetterRaw(letter.id)).toEqual(data);
       expect(letter).toMatchObject({ source: `pubsub:${subscription}`, attributes: { source: 'test' }, size: data.length });
     }
-    // Settled means acknowledged: nothing comes back once the ack deadline has passed.
-    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    // Settled means acknowledged: Pub/Sub delivered each message once, and once the subscriber
+    // has stopped (anything it still held would be given back), the subscription holds nothing.
+    await intake.stop();
+    stopped = true;
+    expect([...deliveries.values()]).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(await heldBy(subscription)).toBe(0);
     expect(outcomes).toHaveLength(7);
     expect(errors).toEqual([]);
   } finally {
-    await intake.stop();
+    if (!stopped) await intake.stop();
   }
 }, 180_000);
 
