@@ -93,3 +93,24 @@ test('a viewer reads a waiting case but is offered no decision', async () => {
   expect(await page.getByTestId('who').textContent()).toBe(viewer);
   await rig.env.client.workflow.getHandle(workflowId, runId).terminate('test over');
 });
+
+test('after sign-in the console goes only to a path on its own origin, however "next" is spelled', async () => {
+  const origin = new URL(server.url).origin;
+  for (const next of ['/%5C127.0.0.1:8191/', '/%09/127.0.0.1:8191/', '//evil.example/', 'https://evil.example/', '/%5C%5Cevil.example', 'javascript:alert(1)']) {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/login?next=${next}`);
+    await page.getByLabel('E-mail').fill(viewer);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('who').waitFor();
+    expect([next, new URL(page.url()).origin, new URL(page.url()).pathname]).toEqual([next, origin, '/']);
+    await page.context().close();
+  }
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.url}/login?next=${encodeURIComponent('/?status=contained#top')}`);
+  await page.getByLabel('E-mail').fill(viewer);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.origin === origin && url.search === '?status=contained');
+  await page.context().close();
+});

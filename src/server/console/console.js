@@ -71,13 +71,29 @@
       const data = new FormData(form);
       try {
         await api('/api/session', { method: 'POST', body: JSON.stringify({ email: data.get('email'), password: data.get('password') }) });
-        const next = new URLSearchParams(location.search).get('next');
-        location.assign(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+        location.assign(sameOriginPath(new URLSearchParams(location.search).get('next')));
       } catch (error) {
         message.textContent = error.message;
       }
     });
     show(form);
+  }
+
+  /**
+   * Where to go after signing in: a path on this origin, and only that. The browser's own URL
+   * parser decides, so "/\\host", "/\t/host" and the like, which it reads as another origin, are
+   * refused; what survives is rebuilt from its path, query and fragment alone.
+   */
+  function sameOriginPath(next) {
+    if (!next) return '/';
+    let url;
+    try {
+      url = new URL(next, location.origin);
+    } catch {
+      return '/';
+    }
+    if (url.origin !== location.origin || !next.startsWith('/') || /^[/\\][/\\\s]/.test(next)) return '/';
+    return `${url.pathname}${url.search}${url.hash}`;
   }
 
   // ---- case list -----------------------------------------------------------------------
