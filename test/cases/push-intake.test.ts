@@ -5,6 +5,7 @@ import type { MessageOutcome } from '../../src/intake/message-intake';
 import { startCaseRig, type CaseRig } from '../case-rig';
 import { clearRefusal, fuzzedFindingTexts, parseVerdicts } from '../fixtures/fuzzed-findings';
 import { terminateAllOn, uniqueTaskQueue, workflowIdsOn } from '../temporal/harness';
+import { answerBeforeBody } from '../unsent-body';
 
 /** The Pub/Sub push endpoint over HTTP: who may push, and what becomes of what they push. */
 
@@ -112,3 +113,15 @@ test('10,000 fuzzed findings pushed: every one acknowledged, each invalid one a 
     await server.close();
   }
 }, 300_000);
+
+test('a stranger, or a body declared over the limit, is answered from the headers: not one more byte is read', async () => {
+  const server = await serve({ kind: 'shared-secret', secret: 'lab-push-secret' });
+  try {
+    const huge = 200 * 1024 * 1024;
+    expect(await answerBeforeBody(server.url, { headers: { 'content-type': 'application/json' }, declaredBytes: huge })).toEqual({ status: 401, body: 'a bearer token is required' });
+    expect(await answerBeforeBody(server.url, { headers: { authorization: 'Bearer guessed' }, declaredBytes: huge })).toEqual({ status: 403, body: 'wrong token' });
+    expect(await answerBeforeBody(server.url, { headers: { authorization: 'Bearer lab-push-secret' }, declaredBytes: huge })).toMatchObject({ status: 413 });
+  } finally {
+    await server.close();
+  }
+});
