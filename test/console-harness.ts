@@ -11,7 +11,7 @@ export async function startRigConsole(rig: CaseRig, users: string[], password: s
     store: rig.store,
     client: rig.env.client,
     policy: rig.policy,
-    authenticator: new LocalUsersAuthenticator(users.map((email) => ({ email, passwordHash }))),
+    authenticator: new LocalUsersAuthenticator(users.map((email) => ({ email, passwordHash })), { sessions: rig.store }),
     ...(viewers ? { viewers } : {}),
   });
 }

@@ -5,9 +5,14 @@ import { request } from 'node:http';
  * go out. A server that judges the request before reading the body answers at once; one that
  * reads first waits for bytes that never come, and the probe says so when its time is up.
  */
-export async function answerBeforeBody(url: string, options: { method?: string; headers: Record<string, string>; declaredBytes: number; timeoutMs?: number }): Promise<{ status: number; body: string } | 'no answer'> {
+export async function answerBeforeBody(
+  url: string,
+  options: { method?: string; headers: Record<string, string>; timeoutMs?: number } & ({ declaredBytes: number } | { chunkedBytes: number }),
+): Promise<{ status: number; body: string } | 'no answer'> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'POST', headers: { ...options.headers, 'content-length': String(options.declaredBytes) } });
+    // Declared: the length is in the headers. Chunked: no length, the bytes go out without end.
+    const length = 'declaredBytes' in options ? { 'content-length': String(options.declaredBytes) } : {};
+    const req = request(url, { method: options.method ?? 'POST', headers: { ...options.headers, ...length } });
     const timer = setTimeout(() => {
       req.destroy();
       resolve('no answer');
@@ -26,6 +31,6 @@ export async function answerBeforeBody(url: string, options: { method?: string; 
       // The server may close the connection under a body it will not read, after answering.
       if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET' && (error as NodeJS.ErrnoException).code !== 'EPIPE') reject(error);
     });
-    req.write(Buffer.alloc(1024, 0x7b));
+    req.write(Buffer.alloc('chunkedBytes' in options ? options.chunkedBytes : 1024, 0x7b));
   });
 }

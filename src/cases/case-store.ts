@@ -356,6 +356,21 @@ export class CaseStore {
     );
   }
 
+  /** A console session, by the hash of its ID (the ID itself is only ever in the user's cookie). Expired ones are cleared on the way. */
+  async createSession(idSha256: string, email: string, createdAt: Date, expiresAt: Date): Promise<void> {
+    await this.db.query('delete from console_sessions where expires_at < $1', [createdAt.toISOString()]);
+    await this.db.query('insert into console_sessions (id_sha256, email, created_at, expires_at) values ($1, $2, $3, $4)', [idSha256, email, createdAt.toISOString(), expiresAt.toISOString()]);
+  }
+
+  async sessionEmail(idSha256: string, now: Date): Promise<string | undefined> {
+    const [row] = await this.db.query<{ email: string }>('select email from console_sessions where id_sha256 = $1 and expires_at > $2', [idSha256, now.toISOString()]);
+    return row?.email;
+  }
+
+  async endSession(idSha256: string): Promise<void> {
+    await this.db.query('delete from console_sessions where id_sha256 = $1', [idSha256]);
+  }
+
   async getCase(caseId: string): Promise<CaseRecord | undefined> {
     const [row] = await this.db.query<CaseRow>('select * from cases where id = $1', [caseId]);
     if (!row) return undefined;

@@ -164,6 +164,19 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       alter table intake add column signalled_workflow_id text, add column signalled_run_id text;
     `,
   },
+  {
+    id: 8,
+    name: 'console sessions, so that signing out ends one',
+    sql: `
+      create table console_sessions (
+        id_sha256 text primary key,
+        email text not null,
+        created_at timestamptz not null,
+        expires_at timestamptz not null
+      );
+      create index console_sessions_expiry on console_sessions (expires_at);
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

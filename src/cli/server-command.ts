@@ -12,13 +12,15 @@ export async function serverCommand(context: CliContext, io: CliIo, until: () =>
     throw new CommandError('the server needs `server.auth` in the configuration: {mode: "iap", audience} behind Identity-Aware Proxy (or SCC_IAP_AUDIENCE), {mode: "oidc", issuer, audience, jwksUrl}, or {mode: "lab", users} for local users', 2);
   }
   const separator = settings.address.lastIndexOf(':');
+  const store = await context.store();
   const server = await startConsoleServer({
     host: settings.address.slice(0, separator),
     port: Number(settings.address.slice(separator + 1)),
-    store: await context.store(),
+    store,
     client: await context.client(),
     policy: context.config.policy,
-    authenticator: authenticatorFor(settings.auth),
+    // Sessions live in the case store: signing out ends one for every console replica, and a restart keeps them.
+    authenticator: authenticatorFor(settings.auth, store),
     secureCookies: settings.secureCookies,
     ...(settings.viewers ? { viewers: settings.viewers } : {}),
   });

@@ -34,7 +34,7 @@ export async function upCommand(options: UpOptions, io: CliIo, untilStopped: () 
     return 1;
   }
   const snapshots = await settle(stack.config.temporal.address, stack.ingested.map((i) => i.result));
-  const lines = ['', 'scc-responder is up.', `  console      ${stack.consoleUrl} (sign in as ${stack.config.policy.approvers[0]}, password in ${stack.consolePasswordFile})`, `  Temporal UI  ${stack.config.temporal.uiUrl}`, '  cases:'];
+  const lines = ['', 'scc-responder is up.', `  console      ${stack.consoleUrl} (sign in as ${stack.config.policy.approvers[0]}, passwords in ${stack.consoleUsersFile})`, `  Temporal UI  ${stack.config.temporal.uiUrl}`, '  cases:'];
   for (const { file, result } of stack.ingested) {
     const snapshot = snapshots.get(result.caseId);
     lines.push(`    ${result.caseId}  ${(snapshot?.status ?? 'investigating').padEnd(17)} ${file}${result.duplicate ? ' (known)' : ''}`);

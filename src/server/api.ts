@@ -1,5 +1,7 @@
 import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
+import type { Context } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { CaseRow, CaseStore } from '../cases/case-store';
@@ -29,6 +31,15 @@ export interface ApiDeps {
 }
 
 type Env = { Variables: { identity: Identity } };
+
+/** The socket's peer, for counting sign-in attempts (a forwarded-for header is the caller's to write). */
+function peerAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
+}
 
 const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
 const problem = (description: string) => json(ErrorBody, description);
@@ -71,9 +82,16 @@ const routes = {
     tags: ['session'],
     summary: 'Sign in as a lab user (lab authentication only); sets the session cookie',
     request: { body: { content: { 'application/json': { schema: SignInRequest } }, required: true } },
-    responses: { 200: json(Me, 'Signed in'), 400: problem('Malformed request'), 401: problem('Unknown user or wrong password'), 415: problem('The body is not JSON'), 404: problem('Sign-in is handled by the identity-aware proxy or OIDC provider') },
+    responses: {
+      200: json(Me, 'Signed in'),
+      400: problem('Malformed request'),
+      401: problem('Unknown user or wrong password'),
+      415: problem('The body is not JSON'),
+      404: problem('Sign-in is handled by the identity-aware proxy or OIDC provider'),
+      429: problem('Too many failed sign-ins for this user or address, or too many at once: wait as Retry-After says'),
+    },
   }),
-  signOut: createRoute({ method: 'delete', path: '/api/session', tags: ['session'], summary: 'Sign out (clears the session cookie)', responses: { 204: { description: 'Signed out' } } }),
+  signOut: createRoute({ method: 'delete', path: '/api/session', tags: ['session'], summary: 'Sign out: ends the session server-side and clears its cookie', responses: { 204: { description: 'Signed out' } } }),
   listCases: createRoute({
     method: 'get',
     path: '/api/cases',
@@ -131,7 +149,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
   const open = new Set(['/api/openapi.json', '/api/session']);
   app.use('/api/*', async (c, next) => {
     if (open.has(c.req.path)) return next();
-    const outcome = await deps.authenticator.identify({ get: (name) => c.req.header(name) });
+    const address = peerAddress(c);
+    const outcome = await deps.authenticator.identify({ get: (name) => c.req.header(name), ...(address ? { address } : {}) });
     if ('status' in outcome) return c.json({ error: outcome.reason }, outcome.status);
     if (!mayView(deps.viewers, outcome.identity.email)) return c.json({ error: `${outcome.identity.email} may not view cases` }, 403);
     // Browsers send cookies on cross-site requests: the lab's session, and IAP's own, from which
@@ -154,13 +173,15 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
   app.openapi(routes.signIn, async (c) => {
     if (!(deps.authenticator instanceof LocalUsersAuthenticator)) return c.json({ error: `sign-in is handled by ${deps.authenticator.kind === 'iap' ? 'the identity-aware proxy' : 'the OIDC provider'}` }, 404);
     const { email, password } = c.req.valid('json');
-    const user = await deps.authenticator.signIn(email, password);
-    if (!user) return c.json({ error: 'unknown user or wrong password' }, 401);
-    c.header('set-cookie', deps.authenticator.sessionFor(user, Date.now(), deps.secureCookies ?? false));
-    return c.json({ email: user, via: 'lab' as const, approver: isApprover(deps.policy, user) }, 200);
+    const result = await deps.authenticator.signIn(email, password, peerAddress(c));
+    if ('waitSeconds' in result) return c.json({ error: result.reason }, 429, { 'retry-after': String(result.waitSeconds) });
+    if ('refused' in result) return c.json({ error: result.refused }, 401);
+    c.header('set-cookie', await deps.authenticator.startSession(result.email, Date.now(), deps.secureCookies ?? false));
+    return c.json({ email: result.email, via: 'lab' as const, approver: isApprover(deps.policy, result.email) }, 200);
   });
 
-  app.openapi(routes.signOut, (c) => {
+  app.openapi(routes.signOut, async (c) => {
+    if (deps.authenticator instanceof LocalUsersAuthenticator) await deps.authenticator.endSession(c.req.header('cookie'));
     c.header('set-cookie', LocalUsersAuthenticator.clearedSession());
     return c.body(null, 204);
   });

@@ -28,7 +28,8 @@ export const maxApiBodyBytes = 64 * 1024;
 
 /** Refuses a body over the limit from its declared length, or while it streams in, before anything parses it. */
 export function boundedBodies(maxBytes = maxApiBodyBytes): MiddlewareHandler {
-  return bodyLimit({ maxSize: maxBytes, onError: (c) => c.json({ error: `the request body is over ${maxBytes} bytes` }, 413) });
+  // The rest of the body is never read, so the connection cannot carry another request: it ends with the answer.
+  return bodyLimit({ maxSize: maxBytes, onError: (c) => c.json({ error: `the request body is over ${maxBytes} bytes` }, 413, { connection: 'close' }) });
 }
 
 /** The host an `Origin` header names, or undefined when it is not an origin at all. */

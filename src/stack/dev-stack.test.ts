@@ -75,8 +75,13 @@ test('npm run dev’s stack: samples become cases, an approval lands, and a rest
     const listed = await cli('cases', 'list');
     expect(listed.stdout).toMatch(new RegExp(`${contained!}\\s+contained`));
     expect(listed.stdout).toMatch(new RegExp(`${pending!}\\s+awaiting-decision`));
-    // The console came back with the stack, and the same generated password still signs in.
-    const password = readFileSync(stack.consolePasswordFile, 'utf8').split('\n')[0];
+    // The console came back with the stack, and the same generated passwords still sign in: one per user.
+    const passwords = new Map(readFileSync(stack.consoleUsersFile, 'utf8').trim().split('\n').map((line) => line.split(' ') as [string, string]));
+    const password = passwords.get('secops@acme.example');
+    expect(password).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    expect(passwords.get('lead@acme.example')).not.toBe(password);
+    const crossed = await fetch(`${stack.consoleUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lead@acme.example', password }) });
+    expect(crossed.status).toBe(401);
     const signIn = await fetch(`${stack.consoleUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'secops@acme.example', password }) });
     expect(signIn.status).toBe(200);
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;

@@ -51,17 +51,24 @@ export interface RunningStack {
   config: Config;
   ingested: { file: string; result: CaseIngested }[];
   consoleUrl: string;
-  /** The file holding the lab users' password (kept across restarts). */
-  consolePasswordFile: string;
+  /** The file holding each lab user's password (kept across restarts): `EMAIL PASSWORD` per line. */
+  consoleUsersFile: string;
   stop(): Promise<void>;
 }
 
-/** One generated password for the lab's console users, made on the first start and kept in the data folder. */
-function consolePassword(dataDir: string): { file: string; password: string; sessionSecret: string } {
-  const file = join(dataDir, 'console-password');
-  if (!existsSync(file)) writeFileSync(file, `${randomBytes(15).toString('base64url')}\n${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
-  const [password, sessionSecret] = readFileSync(file, 'utf8').split('\n');
-  return { file, password: password!, sessionSecret: sessionSecret! };
+/**
+ * A generated password for each of the lab's console users, and the session secret, made on the
+ * first start and kept in the data folder (`console-users`: `EMAIL PASSWORD` per line). One
+ * password each, so that four-eyes in the lab takes two people who each know their own.
+ */
+function consoleLogins(dataDir: string, approvers: readonly string[]): { file: string; passwords: Map<string, string>; sessionSecret: string } {
+  const file = join(dataDir, 'console-users');
+  const kept = existsSync(file) ? readFileSync(file, 'utf8').split('\n').map((line) => line.trim().split(/\s+/)) : [];
+  const sessionSecret = kept.find(([key]) => key === 'session-secret')?.[1] ?? randomBytes(32).toString('base64url');
+  const passwords = new Map(kept.filter(([key, value]) => key !== 'session-secret' && key && value).map(([email, password]) => [email!, password!]));
+  for (const email of approvers) if (!passwords.has(email)) passwords.set(email, randomBytes(15).toString('base64url'));
+  writeFileSync(file, `session-secret ${sessionSecret}\n${[...passwords].map(([email, password]) => `${email} ${password}`).join('\n')}\n`, { mode: 0o600 });
+  return { file, passwords, sessionSecret };
 }
 
 export async function startStack(options: StackOptions, log: (line: string) => void): Promise<RunningStack> {
@@ -89,8 +96,8 @@ export async function startStack(options: StackOptions, log: (line: string) => v
     stops.push(() => socket.stop());
 
     const consoleUrl = `http://127.0.0.1:${options.consolePort}`;
-    const consoleLogin = consolePassword(dataDir);
-    const passwordHash = await hashPassword(consoleLogin.password);
+    const consoleLogin = consoleLogins(dataDir, options.approvers);
+    const users = await Promise.all(options.approvers.map(async (email) => ({ email, passwordHash: await hashPassword(consoleLogin.passwords.get(email)!) })));
     const stackConfig = {
       temporal: { address: temporal.address, namespace: 'default', taskQueue: 'scc-responder', workflowIdPrefix: 'scc-case', uiUrl: temporal.uiUrl },
       databaseUrl: `postgres://postgres@127.0.0.1:${options.databasePort}/postgres`,
@@ -98,7 +105,7 @@ export async function startStack(options: StackOptions, log: (line: string) => v
       policy: { approvers: options.approvers },
       virusTotalPerMinute: 600,
       notifications: { consoleUrl },
-      server: { address: `127.0.0.1:${options.consolePort}`, auth: { mode: 'lab', users: options.approvers.map((email) => ({ email, passwordHash })), sessionSecret: consoleLogin.sessionSecret } },
+      server: { address: `127.0.0.1:${options.consolePort}`, auth: { mode: 'lab', users, sessionSecret: consoleLogin.sessionSecret } },
     };
     writeFileSync(stackFilePath(dataDir), `${JSON.stringify(stackConfig, null, 2)}\n`, { mode: 0o600 });
     // The worker in this process uses the store directly; other processes use the socket.
@@ -130,10 +137,10 @@ export async function startStack(options: StackOptions, log: (line: string) => v
       const result = await ingestFinding({ client, store, taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix, resolveProjectId: (n) => resourceManager.projectId(n), ...(config.scope ? { scope: config.scope } : {}) }, parsed);
       if (result.outOfScope === undefined) ingested.push({ file, result });
     }
-    const server = await startConsoleServer({ host: '127.0.0.1', port: options.consolePort, store, client, policy: config.policy, authenticator: authenticatorFor(config.server!.auth) });
+    const server = await startConsoleServer({ host: '127.0.0.1', port: options.consolePort, store, client, policy: config.policy, authenticator: authenticatorFor(config.server!.auth, store) });
     stops.push(() => server.close());
-    log(`console on ${server.url} (sign in as ${options.approvers[0]}; the password is in ${consoleLogin.file})`);
-    return { config, ingested, consoleUrl: server.url, consolePasswordFile: consoleLogin.file, stop };
+    log(`console on ${server.url} (sign in as ${options.approvers[0]}; each user's password is in ${consoleLogin.file})`);
+    return { config, ingested, consoleUrl: server.url, consoleUsersFile: consoleLogin.file, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -190,7 +190,35 @@ test('a body over the limit is refused from its declared length, before it is re
   expect(await answerBeforeBody(`${server.url}/api/session`, { headers: { 'content-type': 'application/json' }, declaredBytes: huge })).toMatchObject({ status: 413 });
   const cookie = await signIn(approvers.secops);
   expect(await answerBeforeBody(`${server.url}/api/cases/case-0123456789ab/decision`, { headers: { 'content-type': 'application/json', cookie }, declaredBytes: huge })).toMatchObject({ status: 413 });
-  // Sent in full, without a declared length, it is cut off as it streams in.
-  const streamed = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Blob([Buffer.alloc(1024 * 1024, 0x20)]).stream(), duplex: 'half' } as RequestInit);
-  expect(streamed.status).toBe(413);
+  // Without a declared length it is cut off as it streams in, past the limit.
+  expect(await answerBeforeBody(`${server.url}/api/session`, { headers: { 'content-type': 'application/json' }, chunkedBytes: 128 * 1024 })).toMatchObject({ status: 413 });
+});
+
+test('signing out ends the session: a cookie captured before it answers nothing afterwards', async () => {
+  const captured = await signIn(approvers.secops);
+  expect((await call('/api/me', captured)).status).toBe(200);
+  const out = await fetch(`${server.url}/api/session`, { method: 'DELETE', headers: { cookie: captured } });
+  expect(out.status).toBe(204);
+  expect(await call('/api/me', captured)).toEqual({ status: 401, body: { error: 'the session has ended or is not valid; sign in again' } });
+  expect((await call('/api/cases', captured)).status).toBe(401);
+});
+
+test('guessing passwords is slowed, then locked, per user and per address; the right password waits as well', async () => {
+  // A console of its own: its guard counts this test's guesses, from this test's address, alone.
+  const guarded = await startRigConsole(rig, [approvers.secops, approvers.lead], password);
+  try {
+    const attempt = (email: string, pass: string) => fetch(`${guarded.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: pass }) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 50; i++) statuses.push((await attempt(approvers.secops, `guess ${i}`)).status);
+    expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(40);
+    const right = await attempt(approvers.secops, password);
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(right.headers.get('set-cookie')).toBeNull();
+    // The address that guessed waits for every user.
+    expect((await attempt(approvers.lead, password)).status).toBe(429);
+  } finally {
+    await guarded.close();
+  }
 });

@@ -12,6 +12,8 @@ export type AuthOutcome = { identity: Identity } | { status: 401 | 403; reason: 
 /** What an authenticator may read of a request: headers only (bodies are never trusted for identity). */
 export interface RequestHeaders {
   get(name: string): string | null | undefined;
+  /** The peer's address, as the socket says (never a header): what sign-in attempts are counted by. */
+  address?: string;
 }
 
 export interface Authenticator {

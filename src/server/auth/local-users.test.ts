@@ -1,35 +1,48 @@
-import { hashPassword, LocalUsersAuthenticator, sessionCookie } from './local-users';
+import { hashPassword, LocalUsersAuthenticator, MemorySessions, sessionCookie } from './local-users';
+import { SignInGuard, defaultSignInLimits } from './sign-in-guard';
 
-const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name.toLowerCase()] });
+const headers = (values: Record<string, string>, address?: string) => ({ get: (name: string) => values[name.toLowerCase()], ...(address ? { address } : {}) });
+const cookieOf = (setCookie: string) => setCookie.split(';')[0]!;
 
 describe('lab users', () => {
   let auth: LocalUsersAuthenticator;
+  let passwordHash: string;
   beforeAll(async () => {
-    auth = new LocalUsersAuthenticator([{ email: 'SecOps@acme.example', passwordHash: await hashPassword('correct horse battery') }], 'x'.repeat(32));
+    passwordHash = await hashPassword('correct horse battery');
+  });
+  beforeEach(() => {
+    auth = new LocalUsersAuthenticator([{ email: 'SecOps@acme.example', passwordHash }], { sessionSecret: 'x'.repeat(32) });
   });
 
   it('signs in with the right password only, whatever the case of the address', async () => {
-    expect(await auth.signIn('secops@ACME.example', 'correct horse battery')).toBe('secops@acme.example');
-    expect(await auth.signIn('secops@acme.example', 'correct horse')).toBeUndefined();
-    expect(await auth.signIn('nobody@acme.example', 'correct horse battery')).toBeUndefined();
+    expect(await auth.signIn('secops@ACME.example', 'correct horse battery')).toEqual({ email: 'secops@acme.example' });
+    expect(await auth.signIn('secops@acme.example', 'correct horse')).toEqual({ refused: 'unknown user or wrong password' });
+    expect(await auth.signIn('nobody@acme.example', 'correct horse battery')).toEqual({ refused: 'unknown user or wrong password' });
   });
 
-  it('identifies a session cookie it signed, until it expires', async () => {
+  it('identifies a session it started, until it expires or is ended, wherever the cookie was copied', async () => {
     const now = Date.parse('2026-11-22T10:00:00Z');
-    const cookie = auth.sessionFor('secops@acme.example', now).split(';')[0]!;
-    expect(auth.sessionFor('secops@acme.example', now)).toMatch(/HttpOnly; SameSite=Strict/);
+    const setCookie = await auth.startSession('secops@acme.example', now);
+    expect(setCookie).toMatch(/HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    const cookie = cookieOf(setCookie);
     expect(await auth.identify(headers({ cookie: `other=1; ${cookie}` }), now + 1000)).toEqual({ identity: { email: 'secops@acme.example', via: 'lab' } });
     expect(await auth.identify(headers({ cookie }), now + 13 * 3600_000)).toMatchObject({ status: 401 });
+
+    const copied = cookieOf(await auth.startSession('secops@acme.example', now));
+    await auth.endSession(copied);
+    expect(await auth.identify(headers({ cookie: copied }), now + 1000)).toEqual({ status: 401, reason: 'the session has ended or is not valid; sign in again' });
+    expect(await auth.identify(headers({ cookie }), now + 1000)).toMatchObject({ identity: { email: 'secops@acme.example' } });
   });
 
-  it('refuses a cookie whose name or signature was changed', async () => {
-    const value = auth.sessionFor('secops@acme.example').split(';')[0]!.slice(sessionCookie.length + 1);
-    const [body, signature] = value.split('.');
-    const forged = Buffer.from(`lead@acme.example|${Date.now() + 3600_000}`).toString('base64url');
-    expect(await auth.identify(headers({ cookie: `${sessionCookie}=${forged}.${signature}` }))).toMatchObject({ status: 401 });
-    expect(await auth.identify(headers({ cookie: `${sessionCookie}=${body}.${signature!.slice(0, -2)}AA` }))).toMatchObject({ status: 401 });
-    expect(await auth.identify(headers({ cookie: `${sessionCookie}=${body}` }))).toMatchObject({ status: 401 });
-    const otherSecret = new LocalUsersAuthenticator([{ email: 'secops@acme.example', passwordHash: 'scrypt:AA:AA' }], 'y'.repeat(32));
+  it('refuses a cookie whose ID or signature was changed, or that another secret signed', async () => {
+    const sessions = new MemorySessions();
+    auth = new LocalUsersAuthenticator([{ email: 'secops@acme.example', passwordHash }], { sessionSecret: 'x'.repeat(32), sessions });
+    const value = cookieOf(await auth.startSession('secops@acme.example')).slice(sessionCookie.length + 1);
+    const [id, signature] = value.split('.');
+    expect(await auth.identify(headers({ cookie: `${sessionCookie}=${id!.slice(0, -2)}AA.${signature}` }))).toMatchObject({ status: 401 });
+    expect(await auth.identify(headers({ cookie: `${sessionCookie}=${id}.${signature!.slice(0, -2)}AA` }))).toMatchObject({ status: 401 });
+    expect(await auth.identify(headers({ cookie: `${sessionCookie}=${id}` }))).toMatchObject({ status: 401 });
+    const otherSecret = new LocalUsersAuthenticator([{ email: 'secops@acme.example', passwordHash }], { sessionSecret: 'y'.repeat(32), sessions });
     expect(await otherSecret.identify(headers({ cookie: `${sessionCookie}=${value}` }))).toMatchObject({ status: 401 });
   });
 
@@ -38,5 +51,54 @@ describe('lab users', () => {
     expect(await auth.identify(basic('secops@acme.example', 'correct horse battery'))).toEqual({ identity: { email: 'secops@acme.example', via: 'lab' } });
     expect(await auth.identify(basic('secops@acme.example', 'wrong'))).toEqual({ status: 401, reason: 'unknown user or wrong password' });
     expect(await auth.identify(headers({}))).toEqual({ status: 401, reason: 'sign in first' });
+  });
+
+  it('guessing a user slows down, then locks, and the right password waits too; another user from another address is not held up', async () => {
+    const now = Date.parse('2026-11-22T10:00:00Z');
+    for (let i = 0; i < defaultSignInLimits.freeFailures; i++) expect(await auth.signIn('secops@acme.example', `guess ${i}`, '203.0.113.9', now)).toMatchObject({ refused: expect.any(String) });
+    expect(await auth.signIn('secops@acme.example', 'guess 3', '203.0.113.9', now)).toMatchObject({ refused: expect.any(String) });
+    // Spelled otherwise, from another address: the same user.
+    expect(await auth.signIn(' SECOPS@acme.example', 'correct horse battery', '198.51.100.7', now + 100)).toEqual({ waitSeconds: 1, reason: 'too many failed sign-ins: try again in 1 s' });
+    let at = now;
+    for (let i = 4; i < defaultSignInLimits.lockAfter; i++) {
+      at += 61_000;
+      expect(await auth.signIn('secops@acme.example', `guess ${i}`, undefined, at)).toMatchObject({ refused: expect.any(String) });
+    }
+    expect(await auth.signIn('secops@acme.example', 'correct horse battery', undefined, at + 61_000)).toMatchObject({ waitSeconds: expect.any(Number) });
+    expect(await auth.signIn('secops@acme.example', 'correct horse battery', undefined, at + defaultSignInLimits.lockMs + 1)).toEqual({ email: 'secops@acme.example' });
+    // The address that guessed is held up too, for every user; a fresh one is not.
+    expect(await auth.signIn('lead@acme.example', 'x', '203.0.113.9', now + 100)).toMatchObject({ waitSeconds: expect.any(Number) });
+  });
+});
+
+describe('sign-in guard', () => {
+  it('runs at most the allowed hashes at once, queues a few, and answers busy beyond that', async () => {
+    const guard = new SignInGuard({ ...defaultSignInLimits, concurrentHashes: 2, queuedHashes: 1 });
+    let running = 0;
+    let most = 0;
+    const release: (() => void)[] = [];
+    const hash = () =>
+      guard.hashing(async () => {
+        most = Math.max(most, ++running);
+        await new Promise<void>((resolve) => release.push(resolve));
+        running--;
+        return true;
+      });
+    const calls = [hash(), hash(), hash()];
+    expect(await hash()).toBe('busy');
+    while (release.length > 0 || running > 0) {
+      release.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await Promise.all(calls)).toEqual([true, true, true]);
+    expect(most).toBe(2);
+  });
+
+  it('forgets the oldest keys beyond its bound', () => {
+    const guard = new SignInGuard({ ...defaultSignInLimits, freeFailures: 0, maxKeys: 2 });
+    guard.failed(['a'], 0);
+    guard.failed(['b'], 0);
+    guard.failed(['c'], 0);
+    expect([guard.waitSeconds(['a'], 1), guard.waitSeconds(['b'], 1) > 0, guard.waitSeconds(['c'], 1) > 0]).toEqual([0, true, true]);
   });
 });

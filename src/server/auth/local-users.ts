@@ -1,10 +1,12 @@
-import { createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { normalEmail, type Authenticator, type AuthOutcome, type RequestHeaders } from './identity';
+import { SignInGuard } from './sign-in-guard';
 
 /**
- * The lab's identity: local users with scrypt password hashes, and a session cookie signed with
- * HMAC-SHA256 after they sign in. Scripts may send HTTP Basic instead of the cookie.
+ * The lab's identity: local users with scrypt password hashes, and after they sign in a session
+ * recorded server-side, whose random ID the cookie carries (signed with HMAC-SHA256). Signing out
+ * or expiry ends the record, so a copied cookie ends with it. Scripts may send HTTP Basic instead.
  */
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, length: number) => Promise<Buffer>;
@@ -39,59 +41,115 @@ function cookieValue(header: string | null | undefined, name: string): string | 
   return undefined;
 }
 
+/** Where sessions are kept: the case store in a deployment; memory for a console of its own. Keyed by the hash of the session ID. */
+export interface SessionRecords {
+  createSession(idSha256: string, email: string, createdAt: Date, expiresAt: Date): Promise<void>;
+  sessionEmail(idSha256: string, now: Date): Promise<string | undefined>;
+  endSession(idSha256: string): Promise<void>;
+}
+
+export class MemorySessions implements SessionRecords {
+  private readonly sessions = new Map<string, { email: string; expiresAt: number }>();
+
+  async createSession(idSha256: string, email: string, createdAt: Date, expiresAt: Date): Promise<void> {
+    for (const [id, session] of this.sessions) if (session.expiresAt < createdAt.getTime()) this.sessions.delete(id);
+    this.sessions.set(idSha256, { email, expiresAt: expiresAt.getTime() });
+  }
+
+  async sessionEmail(idSha256: string, now: Date): Promise<string | undefined> {
+    const session = this.sessions.get(idSha256);
+    return session && session.expiresAt > now.getTime() ? session.email : undefined;
+  }
+
+  async endSession(idSha256: string): Promise<void> {
+    this.sessions.delete(idSha256);
+  }
+}
+
+export type SignInResult = { email: string } | { refused: string } | { waitSeconds: number; reason: string };
+
+export interface LocalUsersOptions {
+  sessions?: SessionRecords;
+  /** Signs session IDs, so that a forged cookie is refused before the store is asked. */
+  sessionSecret?: string;
+  guard?: SignInGuard;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 export class LocalUsersAuthenticator implements Authenticator {
   readonly kind = 'lab';
   private readonly users: Map<string, string>;
   private readonly secret: Buffer;
+  private readonly sessions: SessionRecords;
+  readonly guard: SignInGuard;
 
-  constructor(users: LocalUser[], sessionSecret?: string) {
+  constructor(users: LocalUser[], options: LocalUsersOptions = {}) {
     this.users = new Map(users.map((u) => [normalEmail(u.email) ?? u.email, u.passwordHash]));
-    // Without a configured secret, sessions last as long as this process: a restart signs everyone out.
-    this.secret = sessionSecret ? Buffer.from(sessionSecret) : randomBytes(32);
+    this.secret = options.sessionSecret ? Buffer.from(options.sessionSecret) : randomBytes(32);
+    this.sessions = options.sessions ?? new MemorySessions();
+    this.guard = options.guard ?? new SignInGuard();
   }
 
-  /** The user, if the password is right; the same answer (and about the same time) for an unknown user. */
-  async signIn(emailInput: string, password: string): Promise<string | undefined> {
+  /**
+   * The user, if the password is right; the same answer (and about the same time) for an unknown
+   * user. A user or an address that failed too often waits first, and no hash is computed for it.
+   */
+  async signIn(emailInput: string, password: string, address?: string, now = Date.now()): Promise<SignInResult> {
     const email = normalEmail(emailInput);
+    const keys = [`user:${email ?? String(emailInput).trim().toLowerCase().slice(0, 320)}`, ...(address ? [`address:${address}`] : [])];
+    const wait = this.guard.waitSeconds(keys, now);
+    if (wait > 0) return { waitSeconds: wait, reason: `too many failed sign-ins: try again in ${wait} s` };
     const stored = (email && this.users.get(email)) || 'scrypt:AAAAAAAAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-    const matches = await passwordMatches(password, stored);
-    return matches && email && this.users.has(email) ? email : undefined;
+    const matches = await this.guard.hashing(() => passwordMatches(password, stored));
+    if (matches === 'busy') return { waitSeconds: 1, reason: 'too many sign-ins at once: try again in a moment' };
+    if (matches && email && this.users.has(email)) {
+      this.guard.succeeded(keys);
+      return { email };
+    }
+    this.guard.failed(keys, now);
+    return { refused: 'unknown user or wrong password' };
   }
 
-  /** A `Set-Cookie` value for a signed-in user: HttpOnly, SameSite=Strict, 12 hours. */
-  sessionFor(email: string, now = Date.now(), secure = false): string {
-    const expires = now + sessionHours * 3600_000;
-    const body = Buffer.from(`${email}|${expires}`).toString('base64url');
-    const signature = createHmac('sha256', this.secret).update(body).digest('base64url');
-    return `${sessionCookie}=${body}.${signature}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${sessionHours * 3600}${secure ? '; Secure' : ''}`;
+  /** A new session, recorded server-side, and the `Set-Cookie` that carries its ID: HttpOnly, SameSite=Strict, 12 hours. */
+  async startSession(email: string, now = Date.now(), secure = false): Promise<string> {
+    const id = randomBytes(32).toString('base64url');
+    await this.sessions.createSession(sha256(id), email, new Date(now), new Date(now + sessionHours * 3600_000));
+    const signature = createHmac('sha256', this.secret).update(id).digest('base64url');
+    return `${sessionCookie}=${id}.${signature}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${sessionHours * 3600}${secure ? '; Secure' : ''}`;
+  }
+
+  /** Ends the session a cookie header carries, if any: the cookie answers nothing afterwards, wherever it was copied. */
+  async endSession(cookieHeader: string | null | undefined): Promise<void> {
+    const id = this.sessionId(cookieValue(cookieHeader, sessionCookie));
+    if (id) await this.sessions.endSession(sha256(id));
   }
 
   static clearedSession(): string {
     return `${sessionCookie}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
   }
 
-  private sessionEmail(value: string, now: number): string | undefined {
-    const [body, signature] = value.split('.');
-    if (!body || !signature) return undefined;
-    const expected = createHmac('sha256', this.secret).update(body).digest();
+  private sessionId(value: string | undefined): string | undefined {
+    const [id, signature] = (value ?? '').split('.');
+    if (!id || !signature) return undefined;
+    const expected = createHmac('sha256', this.secret).update(id).digest();
     const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    const [email, expires] = Buffer.from(body, 'base64url').toString('utf8').split('|');
-    if (!email || !expires || Number(expires) < now || !this.users.has(email)) return undefined;
-    return email;
+    return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
   }
 
   async identify(headers: RequestHeaders, now = Date.now()): Promise<AuthOutcome> {
     const session = cookieValue(headers.get('cookie'), sessionCookie);
     if (session) {
-      const email = this.sessionEmail(session, now);
-      return email ? { identity: { email, via: 'lab' } } : { status: 401, reason: 'the session has expired or is not valid; sign in again' };
+      const id = this.sessionId(session);
+      const email = id ? await this.sessions.sessionEmail(sha256(id), new Date(now)) : undefined;
+      return email && this.users.has(email) ? { identity: { email, via: 'lab' } } : { status: 401, reason: 'the session has ended or is not valid; sign in again' };
     }
     const basic = /^Basic\s+(\S+)$/i.exec(headers.get('authorization') ?? '');
     if (basic) {
       const [user, ...rest] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':');
-      const email = await this.signIn(user ?? '', rest.join(':'));
-      return email ? { identity: { email, via: 'lab' } } : { status: 401, reason: 'unknown user or wrong password' };
+      const result = await this.signIn(user ?? '', rest.join(':'), headers.address, now);
+      if ('email' in result) return { identity: { email: result.email, via: 'lab' } };
+      return { status: 401, reason: 'refused' in result ? result.refused : result.reason };
     }
     return { status: 401, reason: 'sign in first' };
   }
