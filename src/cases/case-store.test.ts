@@ -154,6 +154,20 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     expect(await store.verifyAudit('case-0000000000a2')).toMatchObject({ intact: false, firstBroken: { seq: 3, reason: 'entry #2 is missing (found #3 in its place)' } });
   });
 
+  test('console sessions: found until they expire or end, and expired ones are cleared by the next sign-in', async () => {
+    const at = new Date('2026-11-22T10:00:00Z');
+    const later = (ms: number) => new Date(at.getTime() + ms);
+    await store.createSession('a'.repeat(64), 'secops@acme.example', at, later(3600_000));
+    await store.createSession('b'.repeat(64), 'lead@acme.example', at, later(60_000));
+    expect(await store.sessionEmail('a'.repeat(64), later(1000))).toBe('secops@acme.example');
+    expect(await store.sessionEmail('b'.repeat(64), later(61_000))).toBeUndefined();
+    expect(await store.sessionEmail('c'.repeat(64), later(1000))).toBeUndefined();
+    await store.endSession('a'.repeat(64));
+    expect(await store.sessionEmail('a'.repeat(64), later(1000))).toBeUndefined();
+    await store.createSession('d'.repeat(64), 'secops@acme.example', later(120_000), later(3600_000));
+    expect((await db.query<{ n: number }>('select count(*)::int as n from console_sessions'))[0]!.n).toBe(1);
+  });
+
   test('cell text from findings cannot break the Markdown table', async () => {
     const notification = notificationFor('binary', 'gke') as { finding: { category: string } };
     notification.finding.category = 'Added | Binary Executed';
