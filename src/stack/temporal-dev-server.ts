@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
+import { freePort } from '../util/free-port';
 import { allSearchAttributeKeys } from '../workflows/search-attributes';
 
 /**
@@ -9,12 +10,23 @@ import { allSearchAttributeKeys } from '../workflows/search-attributes';
 export interface DevServer {
   address: string;
   uiUrl: string;
+  /** Where the dev server's HTTP API listens: every request there is refused (see below). */
+  httpApiUrl: string;
   stop(): Promise<void>;
 }
 
 const typeNames: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime' };
 
-export async function startDevServer(options: { cliPath: string; dbFile: string; port: number; uiPort: number; log?: (line: string) => void }): Promise<DevServer> {
+/**
+ * The dev server's HTTP API takes a cross-origin `text/plain` POST from any page the user's
+ * browser opens, and would signal a case as if from an approver; no flag turns it off, so it
+ * admits no Host at all (a name under .invalid never resolves). Workers, the CLI and the web UI
+ * speak gRPC and are not affected.
+ */
+const noHttpApiHost = 'frontend.httpAllowedHosts=["http-api-off.invalid"]';
+
+export async function startDevServer(options: { cliPath: string; dbFile: string; port: number; uiPort: number; httpPort?: number; log?: (line: string) => void }): Promise<DevServer> {
+  const httpPort = options.httpPort ?? (await freePort());
   const args = [
     'server', 'start-dev',
     '--ip', '127.0.0.1',
@@ -23,6 +35,8 @@ export async function startDevServer(options: { cliPath: string; dbFile: string;
     '--db-filename', options.dbFile,
     '--namespace', 'default',
     '--log-level', 'warn',
+    '--http-port', String(httpPort),
+    '--dynamic-config-value', noHttpApiHost,
     ...allSearchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=${typeNames[key.type]}`]),
   ];
   const child: ChildProcess = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -56,6 +70,7 @@ export async function startDevServer(options: { cliPath: string; dbFile: string;
   return {
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
+    httpApiUrl: `http://127.0.0.1:${httpPort}`,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
