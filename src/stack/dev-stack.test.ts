@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
 import { freePort } from '../../test/free-port';
 import { main } from '../cli/main';
 import type { CliIo } from '../cli/finding-check';
@@ -61,6 +62,15 @@ test('npm run dev’s stack: samples become cases, an approval lands, and a rest
     expect(caseIds).toHaveLength(3); // related findings joined: two per subject on two of them
     const settled = await statuses(stack, (s) => s.length === 3 && s.every((c) => c.status === 'awaiting-decision'));
     [contained, pending] = [...settled.keys()] as [string, string];
+
+    // The store's port opens with the password kept in the data folder, and not without it.
+    const anyone = new PgClient({ connectionString: `postgres://postgres@127.0.0.1:${options.databasePort}/postgres`, password: 'guessed' });
+    await expect(anyone.connect()).rejects.toThrow(/password authentication failed/);
+    const kept = readFileSync(join(dataDir, 'case-store-password'), 'utf8').trim();
+    const owner = new PgClient({ connectionString: `postgres://postgres:${kept}@127.0.0.1:${options.databasePort}/postgres` });
+    await owner.connect();
+    expect((await owner.query<{ n: number }>('select count(*)::int as n from cases')).rows[0]!.n).toBe(3);
+    await owner.end();
 
     const approved = await cli('approve', contained, '--as', 'secops@acme.example', '--reason', 'confirmed');
     expect(approved).toMatchObject({ code: 0 });

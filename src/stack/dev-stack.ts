@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { CaseStore } from '../cases/case-store';
+import { startPasswordGate } from '../cases/password-gate';
 import { EmbeddedDatabase } from '../cases/database';
 import { stackFilePath, loadConfig, type Config } from '../config/config';
 import { parseFinding } from '../findings/parse';
@@ -56,6 +56,12 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+/** A random secret made on the first start and kept in the data folder (mode 0600). */
+function keptSecret(file: string): string {
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
 /**
  * A generated password for each of the lab's console users, and the session secret, made on the
  * first start and kept in the data folder (`console-users`: `EMAIL PASSWORD` per line). One
@@ -91,16 +97,17 @@ export async function startStack(options: StackOptions, log: (line: string) => v
     stops.push(() => db.close());
     const store = new CaseStore(db);
     await store.migrate();
-    const socket = new PGLiteSocketServer({ db: db.pglite, host: '127.0.0.1', port: options.databasePort, maxConnections: 32 });
-    await socket.start();
-    stops.push(() => socket.stop());
+    // Other terminals reach the store over a port; a password of its own, kept in the data folder, opens it.
+    const databasePassword = keptSecret(join(dataDir, 'case-store-password'));
+    const gate = await startPasswordGate({ db: db.pglite, host: '127.0.0.1', port: options.databasePort, password: databasePassword });
+    stops.push(() => gate.stop());
 
     const consoleUrl = `http://127.0.0.1:${options.consolePort}`;
     const consoleLogin = consoleLogins(dataDir, options.approvers);
     const users = await Promise.all(options.approvers.map(async (email) => ({ email, passwordHash: await hashPassword(consoleLogin.passwords.get(email)!) })));
     const stackConfig = {
       temporal: { address: temporal.address, namespace: 'default', taskQueue: 'scc-responder', workflowIdPrefix: 'scc-case', uiUrl: temporal.uiUrl },
-      databaseUrl: `postgres://postgres@127.0.0.1:${options.databasePort}/postgres`,
+      databaseUrl: `postgres://postgres:${databasePassword}@${gate.address}/postgres`,
       cloud: { mode: 'lab', url: lab.url, token: lab.token, kubeconfigPath: lab.kubeconfigPath, virusTotal: { apiKey: lab.virusTotalKey } },
       policy: { approvers: options.approvers },
       virusTotalPerMinute: 600,
