@@ -222,3 +222,24 @@ test('guessing passwords is slowed, then locked, per user and per address; the r
     await guarded.close();
   }
 });
+
+test('four-eyes takes two people: one approver under another spelling (+tag, case, full-width letters) is still one', async () => {
+  const { caseId, workflowId, runId } = await rig.ingest(rig.finding('Malicious Script Executed', 'gke'), { fourEyes: true });
+  const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+  const decide = (cookie: string) => call(`/api/cases/${caseId}/decision`, cookie, { method: 'POST', body: JSON.stringify({ decision: 'approve', planHash: ready.plan!.hash }) });
+  try {
+    expect(await decide(await signIn(approvers.secops))).toMatchObject({ status: 200, body: { approvalsNeeded: 1 } });
+    for (const spelling of ['SecOps+second@acme.example', ' SECOPS@ACME.EXAMPLE', 'ｓｅｃｏｐｓ@acme.example']) {
+      const again = await signIn(spelling);
+      expect((await call('/api/me', again)).body).toMatchObject({ email: approvers.secops });
+      expect(await decide(again)).toMatchObject({ status: 409, body: { error: expect.stringMatching(/four-eyes: secops@acme.example already approved/) } });
+    }
+    const afterwards = await rig.waitFor(workflowId, runId, (s) => s.decisions.length === 1);
+    expect(afterwards.pending).toEqual({ planHash: ready.plan!.hash, approvalsNeeded: 1 });
+    // The look-alike spelling is no identity at all.
+    const lookAlike = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'sec\u043Eps@acme.example', password }) });
+    expect(lookAlike.status).toBe(401);
+  } finally {
+    await rig.env.client.workflow.getHandle(workflowId, runId).terminate('test over');
+  }
+});
