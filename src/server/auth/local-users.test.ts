@@ -66,8 +66,18 @@ describe('lab users', () => {
     }
     expect(await auth.signIn('secops@acme.example', 'correct horse battery', undefined, at + 61_000)).toMatchObject({ waitSeconds: expect.any(Number) });
     expect(await auth.signIn('secops@acme.example', 'correct horse battery', undefined, at + defaultSignInLimits.lockMs + 1)).toEqual({ email: 'secops@acme.example' });
-    // The address that guessed is held up too, for every user; a fresh one is not.
-    expect(await auth.signIn('lead@acme.example', 'x', '203.0.113.9', now + 100)).toMatchObject({ waitSeconds: expect.any(Number) });
+    // One user's failures do not hold up the others at the same address.
+    auth = new LocalUsersAuthenticator([{ email: 'secops@acme.example', passwordHash }, { email: 'lead@acme.example', passwordHash }]);
+    for (let i = 0; i < defaultSignInLimits.freeFailures; i++) await auth.signIn('secops@acme.example', `guess ${i}`, '203.0.113.9', now);
+    expect(await auth.signIn('lead@acme.example', 'correct horse battery', '203.0.113.9', now + 100)).toEqual({ email: 'lead@acme.example' });
+  });
+
+  it('an address that sprays guesses over many users waits, for every user', async () => {
+    const now = Date.parse('2026-11-22T10:00:00Z');
+    const free = defaultSignInLimits.freeFailures * defaultSignInLimits.addressScale;
+    for (let i = 0; i <= free; i++) expect(await auth.signIn(`user${i}@acme.example`, 'guess', '203.0.113.9', now)).toMatchObject({ refused: expect.any(String) });
+    expect(await auth.signIn('secops@acme.example', 'correct horse battery', '203.0.113.9', now + 100)).toMatchObject({ waitSeconds: expect.any(Number) });
+    expect(await auth.signIn('secops@acme.example', 'correct horse battery', '198.51.100.7', now + 100)).toEqual({ email: 'secops@acme.example' });
   });
 });
 

@@ -19,9 +19,15 @@ export interface SignInLimits {
   queuedHashes: number;
   /** How many users and addresses are remembered; the oldest are forgotten first. */
   maxKeys: number;
+  /**
+   * An address is allowed this many times the failures of one user before it waits: several
+   * people share one (a NAT, or everyone on loopback in the lab), and one person's typos should
+   * not hold up the rest, while a guesser spraying many users from it still is.
+   */
+  addressScale: number;
 }
 
-export const defaultSignInLimits: SignInLimits = { freeFailures: 3, lockAfter: 10, lockMs: 15 * 60_000, maxDelayMs: 60_000, windowMs: 15 * 60_000, concurrentHashes: 2, queuedHashes: 32, maxKeys: 10_000 };
+export const defaultSignInLimits: SignInLimits = { freeFailures: 3, lockAfter: 10, lockMs: 15 * 60_000, maxDelayMs: 60_000, windowMs: 15 * 60_000, concurrentHashes: 2, queuedHashes: 32, maxKeys: 10_000, addressScale: 3 };
 
 interface Failures {
   count: number;
@@ -43,8 +49,10 @@ export class SignInGuard {
   }
 
   failed(keys: readonly string[], now = Date.now()): void {
-    const { freeFailures, lockAfter, lockMs, maxDelayMs } = this.limits;
+    const { lockMs, maxDelayMs } = this.limits;
     for (const key of keys) {
+      const scale = key.startsWith('address:') ? this.limits.addressScale : 1;
+      const [freeFailures, lockAfter] = [this.limits.freeFailures * scale, this.limits.lockAfter * scale];
       const entry = this.current(key, now) ?? { count: 0, since: now, blockedUntil: 0 };
       entry.count++;
       if (entry.count >= lockAfter) entry.blockedUntil = now + lockMs;
