@@ -1,4 +1,4 @@
-import { CancellationScope, condition, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, patched, sleep } from '@temporalio/workflow';
 import type { CaseJournal } from './case-journal';
 import type { CaseState } from './case-state';
 import { isDecided, type Decided } from './decision-rules';
@@ -43,6 +43,11 @@ export async function watch(state: CaseState, journal: CaseJournal, plan: Plan):
  * the case waits or goes on is decided after a recorded write, never on a handler's own timing.
  */
 async function wakeOnNews<T>(state: CaseState, journal: CaseJournal, ms: number, done: () => T | undefined): Promise<T | undefined> {
+  // A decision that a write on the way here already took in (the gap of a refused write-back,
+  // say) is no news any more: without this it waited for the deadline. Behind a patch marker,
+  // taken only then, so that a history that waited replays as it ran.
+  const already = state.hasNews() ? undefined : done();
+  if (already !== undefined && patched('decided-before-the-wait')) return already;
   return CancellationScope.cancellable(async () => {
     let due = false;
     const deadline = sleep(ms).then(() => {

@@ -31,6 +31,14 @@ afterAll(async () => {
   await rig?.stop();
 });
 
+async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not so within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function approve(c: { workflowId: string; runId: string }, ready: CaseSnapshot): Promise<void> {
   await handleOf(c).executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
 }
@@ -98,6 +106,8 @@ test('a plan that keeps changing under its approvals is given up after three re-
 test('SCC refusing to hear the outcome is a gap naming the permission; the case is contained all the same', async () => {
   const c = await rig.ingest(rig.finding('Malicious Script Executed', 'cloud-run'));
   const ready = await rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision');
+  // The case tells SCC it awaits a decision just after presenting the plan: only the closing write-back is refused here.
+  await until(async () => (await rig.store.getCase(c.caseId))!.timeline.some((t) => t.kind === 'scc-write-back'));
   rig.lab.faults.set([refusalOf(403, 'scc', 'securityMarks.update')]);
 
   await approve(c, ready);
@@ -116,6 +126,19 @@ test('SCC refusing to hear the outcome is a gap naming the permission; the case 
   expect(record.timeline.filter((t) => t.kind === 'gap').map((t) => t.step)).toEqual(['scc-write-back']);
   expect(record.timeline.filter((t) => t.kind === 'scc-write-back').map((t) => t.outcome)).toEqual(['awaiting-decision']);
 });
+
+test('an approval that arrives while a refused write-back is being recorded is acted on at once, not at escalation', async () => {
+  // The opening write-back is slow and refused: the approval is taken in by the write that records its gap, before the wait begins.
+  rig.lab.faults.set([{ ...refusalOf(403, 'scc', 'securityMarks.update'), latencyMs: 3000 }]);
+  // A finding of its own on a pod still running (the re-plan test above changed it, and deleted nothing).
+  const c = await rig.ingest(variantOf(scenarioFinding(rig.lab.scenario, 'Malicious Script Executed', 'gke'), { suffix: 'late' }), { escalateAfterMs: 600_000, expireAfterMs: 1_200_000 });
+  const ready = await rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision');
+  await approve(c, ready);
+  const closed = await handleOf(c).result();
+  expect(closed).toMatchObject({ status: 'contained', outcome: 'contained' });
+  expect(closed.gaps!.filter((g) => g.step === 'scc-write-back').length).toBeGreaterThan(0);
+  expect(eventsOf(c.caseId)).toEqual(['ready-for-decision', 'contained']);
+}, 90_000);
 
 test('rejected by signal: closed with nothing changed; a new finding on the same subject opens a new case, which is escalated, then approved', async () => {
   const entry = scenarioFinding(rig.lab.scenario, 'Launch Code Compiler Tool In Container', 'gke');
