@@ -25,8 +25,12 @@ import { ingestFinding } from '../src/intake/ingest';
 import type { Lab } from '../src/lab/server';
 import { createWorker, type CreateWorkerOptions } from '../src/worker/create-worker';
 import type { Tracing } from '../src/worker/tracing';
-import { Client } from '@temporalio/client';
-import { defaultPolicy, statusQuery, type CaseSnapshot, type CaseStatus, type Policy } from '../src/workflows/shared';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { playbooks } from '../src/findings/categories';
+import { severities } from '../src/findings/model';
+import { DecisionAuthority } from '../src/server/decision-authority';
+import { generateKeyPairSync } from 'node:crypto';
+import { caseIdFor, decideUpdate, decisionSignal, defaultPolicy, statusQuery, type CaseSnapshot, type CaseStatus, type DecideResult, type DecisionInput, type DecisionRules, type Policy } from '../src/workflows/shared';
 import { attachToTestServer, prebuiltWorkflowBundle, testNamespace, uniqueTaskQueue } from './temporal/harness';
 import { startTestLab } from './lab-harness';
 
@@ -40,6 +44,14 @@ export interface CaseRig {
   workflowIdPrefix: string;
   policy: Policy;
   notices: Notice[];
+  /** The decision authority the rig's worker trusts: what the console would be. */
+  authority: DecisionAuthority;
+  /** The decision, signed by the authority for the case the handle names (or by another authority), sent as the update. */
+  decide(handle: WorkflowHandle, decision: DecisionInput, authority?: DecisionAuthority): Promise<DecideResult>;
+  /** The same, sent as the signal. */
+  signalDecision(handle: WorkflowHandle, decision: DecisionInput, authority?: DecisionAuthority): Promise<void>;
+  /** A decision signed for the case the handle names, to send or to tamper with. */
+  signed(handle: WorkflowHandle, decision: DecisionInput, authority?: DecisionAuthority): Promise<DecisionInput>;
   /** Makes the notification webhook answer with a fault (undefined: normally again); returns how many requests it answered so. */
   webhookFault: { set(fault: WebhookFault | undefined): void; served(): number };
   startWorker(options?: Pick<CreateWorkerOptions, 'maxCachedWorkflows' | 'activityOverrides' | 'workflowBundle'>): Promise<Worker>;
@@ -66,6 +78,36 @@ export interface CaseRigOptions {
   requestTimeoutMs?: number;
   /** Evidence goes to this bucket in the lab's Cloud Storage instead of a local folder. */
   evidenceBucket?: string;
+  /** The worker's own limits on deciding; by default it trusts the rig's authority and lets the starter's policy decide the rest. */
+  workerRules?: Partial<DecisionRules>;
+}
+
+/** Worker limits that take whatever a starter's policy asks: the tests of policies themselves. */
+export const permissiveWorkerRules = { fourEyes: false, autoContain: { playbooks: playbooks.map((p) => p.id), severities: [...severities] } } satisfies Partial<DecisionRules>;
+
+export function newAuthority(): DecisionAuthority {
+  return new DecisionAuthority(generateKeyPairSync('ed25519').privateKey);
+}
+
+/** What the console does for a signed-in approver: the decision, signed for the case and run the handle names. */
+export async function signedFor(handle: WorkflowHandle, decision: DecisionInput, authority: DecisionAuthority): Promise<DecisionInput> {
+  // From the server alone, so signing needs no worker (a busy one, under a storm, answers queries late).
+  const description = await handle.describe();
+  const firstRunId = description.raw.workflowExecutionInfo?.firstRunId ?? description.runId;
+  const runId = description.runId;
+  const signed = authority.sign({
+    purpose: 'decision',
+    caseId: caseIdFor(firstRunId),
+    workflowId: handle.workflowId,
+    runId,
+    planHash: decision.planHash,
+    decision: decision.decision,
+    ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
+    ...(decision.falsePositive !== undefined ? { falsePositive: decision.falsePositive } : {}),
+    approver: decision.approver,
+    authenticatedVia: 'lab',
+  });
+  return { ...decision, signed };
 }
 
 /** How the rig's notification webhook answers: normally 200; a fault makes it refuse, fail, hang or babble. */
@@ -95,6 +137,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     });
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', () => resolve()));
+  const authority = newAuthority();
   const clients = createCloudClients(target);
   const resourceManager = new ResourceManagerAdapter(target);
   const deps: ActivityDeps = {
@@ -106,6 +149,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     collector: 'test-worker',
     maxArtifactBytes: 16 * 1024 * 1024,
     captureImage: defaultCaptureImage,
+    decisionRules: { keys: [authority.key], ...permissiveWorkerRules, ...options.workerRules },
   };
   const taskQueue = uniqueTaskQueue('case');
   const fullPolicy: Policy = { ...defaultPolicy, approvers: [approvers.secops, approvers.lead], ...policy };
@@ -122,6 +166,14 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     workflowIdPrefix: `scc-case-${taskQueue}`,
     policy: fullPolicy,
     notices,
+    authority,
+    signed: (handle, decision, by = authority) => signedFor(handle, decision, by),
+    async decide(handle, decision, by) {
+      return handle.executeUpdate(decideUpdate, { args: [await signedFor(handle, decision, by ?? authority)] });
+    },
+    async signalDecision(handle, decision, by) {
+      await handle.signal(decisionSignal, await signedFor(handle, decision, by ?? authority));
+    },
     webhookFault: {
       set(fault) {
         webhookFault = fault;

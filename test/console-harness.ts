@@ -12,6 +12,8 @@ export async function startRigConsole(rig: CaseRig, users: string[], password: s
     client: rig.env.client,
     policy: rig.policy,
     authenticator: new LocalUsersAuthenticator(users.map((email) => ({ email, passwordHash })), { sessions: rig.store }),
+    authority: rig.authority,
+    temporal: { taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix },
     ...(viewers ? { viewers } : {}),
   });
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../src/lab/server';
 import type { Policy } from '../src/workflows/shared';
+import type { TrustedKey } from '../src/workflows/signed-decision';
 import { prebuiltWorkflowBundle } from './temporal/harness';
 
 /** A worker in its own process, from the build, configured through a file as in production: one a test can kill. */
@@ -14,6 +15,8 @@ export interface WorkerProcessOptions {
   databaseUrl: string;
   lab: Lab;
   policy: Policy;
+  /** The decision authority keys the worker trusts. */
+  trust: TrustedKey[];
   metricsAddress?: string;
   /** More of the worker's configuration file (notice channels, an evidence bucket), as an operator writes it. */
   config?: Record<string, unknown>;
@@ -33,6 +36,7 @@ export function startWorkerProcess(options: WorkerProcessOptions): ChildProcess 
     databaseUrl: options.databaseUrl,
     cloud: { mode: 'lab', url: lab.url, token: lab.token, kubeconfigPath: lab.kubeconfigPath, virusTotal: { apiKey: lab.virusTotalKey } },
     policy: options.policy,
+    decisionAuthority: { keys: options.trust.map((k) => ({ publicKey: k.publicKey })) },
     virusTotalPerMinute: 600,
     workflowBundlePath: prebuiltWorkflowBundle().codePath,
     ...(options.metricsAddress ? { metricsAddress: options.metricsAddress } : {}),

@@ -35,6 +35,7 @@ beforeAll(async () => {
     collector: 'capture-test',
     maxArtifactBytes: 1024 * 1024,
     captureImage: defaultCaptureImage,
+    decisionRules: { keys: [], fourEyes: false, autoContain: null },
   }).captureEvidence;
 });
 

@@ -1,6 +1,7 @@
 import type { CaseStore } from '../cases/case-store';
 import type { EvidenceStore } from '../cases/evidence-store';
 import type { CloudClients } from '../cloud';
+import type { DecisionRules } from '../workflows/shared';
 import type { Notifier } from './notifier';
 import type { VirusTotalLookups } from './virustotal-lookups';
 
@@ -17,6 +18,8 @@ export interface ActivityDeps {
   maxArtifactBytes: number;
   /** The ephemeral container image for capture from images without a shell, pinned by digest. */
   captureImage: string;
+  /** The decision authority's keys and the limits on a starter's policy, from this worker's configuration. */
+  decisionRules: DecisionRules;
   /** Where a notice links to (the console's base URL), and who gets notices nobody else owns. */
   routing?: { consoleUrl?: string; defaultRecipients: string[] };
 }

@@ -1,11 +1,11 @@
 import type { Finding } from '../findings/model';
-import type { CaseStatus } from '../workflows/shared';
+import type { CaseStatus, DecisionRules } from '../workflows/shared';
 import type { CaseStateFields } from '../cases/case-store';
 import type { JournalEntry } from '../workflows/journal';
 import type { ActivityDeps } from './deps';
 
 /** Writes to the case record; each one idempotent (keyed), since a retried activity runs twice. */
-export function recordActivities({ store }: ActivityDeps) {
+export function recordActivities({ store, decisionRules }: ActivityDeps) {
   const write = {
     async recordCaseOpened(input: { caseId: string; workflowId: string; runId: string; subjectKey: string; finding: Finding; dryRun: boolean; openedAt: string }): Promise<void> {
       await store.openCase(input);
@@ -29,6 +29,10 @@ export function recordActivities({ store }: ActivityDeps) {
   };
   return {
     ...write,
+    /** What this worker's configuration says about deciding; the case keeps it in its history, so replay needs no configuration. */
+    async decisionRules(): Promise<DecisionRules> {
+      return decisionRules;
+    },
     /** One write of the case workflow: its entries in order (the workflow's only record activity since `main-flow-records`). */
     async recordCase(input: { caseId: string; entries: JournalEntry[] }): Promise<void> {
       for (const entry of input.entries) {

@@ -1,6 +1,7 @@
 import { hashPassword } from '../server/auth/local-users';
 import { authenticatorFor } from '../server/auth/from-config';
 import { startConsoleServer } from '../server/console-server';
+import { consoleAuthority } from '../server/decision-authority';
 import { CommandError } from './case-commands';
 import type { CliContext } from './cli-context';
 import type { CliIo } from './finding-check';
@@ -22,6 +23,7 @@ export async function serverCommand(context: CliContext, io: CliIo, until: () =>
     // Sessions live in the case store: signing out ends one for every console replica, and a restart keeps them.
     authenticator: authenticatorFor(settings.auth, store),
     secureCookies: settings.secureCookies,
+    ...consoleAuthority(context.config),
     ...(settings.viewers ? { viewers: settings.viewers } : {}),
   });
   io.stderr(`${JSON.stringify({ level: 'info', message: `console and API at ${server.url} (OpenAPI: ${server.url}/api/openapi.json), ${settings.auth.mode} authentication` })}\n`);

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { actions } from '../actions';
 import { scopeSchema } from '../intake/scope';
+import { parseTrustedKey } from './decision-keys';
 import { iapDefaults } from '../server/auth/identity';
 import { defaultPolicy, defaultTaskQueue, type ActionName } from '../workflows/shared';
 
@@ -104,6 +105,29 @@ const configSchema = z.object({
       z.strictObject({ sharedSecret: z.string().min(16, 'at least 16 characters') }),
     ])
     .optional(),
+  /**
+   * Who vouches for a decision: the server signs each one with its Ed25519 key (`signingKeyFile`,
+   * PEM), and workers verify it with the public keys listed here (PEM or hex). During a rotation
+   * both keys are listed; a key marked retired verifies old decisions (`case verify`), no new one.
+   */
+  decisionAuthority: z
+    .strictObject({
+      keys: z
+        .array(z.strictObject({ publicKey: z.string().min(64).max(1000), retired: z.boolean().default(false) }))
+        .max(20)
+        .default([])
+        .superRefine((keys, ctx) => {
+          for (const [i, key] of keys.entries()) {
+            try {
+              parseTrustedKey(key.publicKey);
+            } catch (error) {
+              ctx.addIssue({ code: 'custom', path: [i, 'publicKey'], message: error instanceof Error ? error.message : String(error) });
+            }
+          }
+        }),
+      signingKeyFile: z.string().min(1).optional(),
+    })
+    .default({ keys: [] }),
   /** `scc-responder server`: the API and console, and who may use them. */
   server: z
     .strictObject({
@@ -191,8 +215,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   const policy = { ...(base.policy as object | undefined) } as Record<string, unknown>;
   if (env.SCC_APPROVERS) policy.approvers = env.SCC_APPROVERS.split(',').map((a) => a.trim()).filter(Boolean);
   if (env.SCC_DRY_RUN) policy.dryRun = env.SCC_DRY_RUN === 'true' || env.SCC_DRY_RUN === '1';
+  const authority = { ...(base.decisionAuthority as object | undefined) } as Record<string, unknown>;
+  // Public keys as hex, comma-separated: what a deployment passes in the environment.
+  if (env.SCC_DECISION_KEYS) authority.keys = env.SCC_DECISION_KEYS.split(',').map((k) => k.trim()).filter(Boolean).map((publicKey) => ({ publicKey }));
+  if (env.SCC_DECISION_SIGNING_KEY_FILE) authority.signingKeyFile = env.SCC_DECISION_SIGNING_KEY_FILE;
   const merged = {
     ...base,
+    decisionAuthority: authority,
     dataDir,
     temporal,
     policy,

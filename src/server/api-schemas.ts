@@ -129,6 +129,20 @@ export const DecisionRequest = z
   .strict()
   .openapi('DecisionRequest');
 
+export const RevertRequest = z
+  .object({
+    reason: z.string().trim().min(1, 'a revert needs a reason').max(2000),
+    dryRun: z.boolean().optional().openapi({ description: 'Say what would be reverted, change nothing.' }),
+  })
+  .strict()
+  .openapi('RevertRequest');
+
+const ActionResultBody = z.object({ action: z.string(), target: z.string(), status: z.string(), detail: z.string(), at: z.string() });
+
+export const RevertResult = z
+  .object({ caseId: z.string(), requestedBy: z.string(), results: z.array(ActionResultBody), irreversible: z.array(z.object({ action: z.string(), target: z.string(), reason: z.string() })) })
+  .openapi('RevertResult');
+
 export const DecisionResult = z.object({ caseId: z.string(), status: z.string(), approvalsNeeded: z.number() }).openapi('DecisionResult');
 
 export const Me = z.object({ email: z.string(), via: z.enum(['iap', 'oidc', 'lab']), approver: z.boolean() }).openapi('Me');

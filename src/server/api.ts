@@ -3,13 +3,15 @@ import { HTTPException } from 'hono/http-exception';
 import type { Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Client } from '@temporalio/client';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { CaseRow, CaseStore } from '../cases/case-store';
 import { caseGaps } from '../cases/gaps';
 import { differsFromRecord, executionStatus } from '../cases/workflow-execution';
 import type { investigateCase } from '../workflows/investigate-case';
-import { decideUpdate, isApprover, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
-import { CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, Me, SignInRequest } from './api-schemas';
+import { revertCase } from '../workflows/revert-case';
+import { decideUpdate, isApprover, refreshDecisionKeysSignal, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
+import { CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, Me, RevertRequest, RevertResult, SignInRequest } from './api-schemas';
+import type { DecisionAuthority } from './decision-authority';
 import { mayView, type Authenticator, type Identity } from './auth/identity';
 import { LocalUsersAuthenticator } from './auth/local-users';
 import { boundedBodies, originHost, withSecurityHeaders } from './response-guards';
@@ -21,6 +23,10 @@ export interface ApiDeps {
   client: Client;
   /** Who may decide (the workflow checks again: it holds the policy the case started with). */
   policy: Pick<Policy, 'approvers'>;
+  /** Signs what a signed-in approver decided; without it the API decides nothing. */
+  authority?: DecisionAuthority;
+  /** Where reverts run: the workers' task queue and the deployment's workflow ID prefix. */
+  temporal?: { taskQueue: string; workflowIdPrefix: string };
   authenticator: Authenticator;
   /** Who may read cases; everyone the authenticator admits when absent. */
   viewers?: string[];
@@ -118,6 +124,24 @@ const routes = {
       403: problem('Not an approver, or a cross-site request'),
       404: problem('No such case'),
       409: problem('Refused by the case: not waiting for a decision, stale plan, repeated approver'),
+      503: problem('This server has no decision signing key'),
+    },
+  }),
+  revert: createRoute({
+    method: 'post',
+    path: '/api/cases/{caseId}/revert',
+    tags: ['cases'],
+    summary: "Undo a closed case's containment, as the signed-in approver (what `scc-responder revert` does)",
+    security: secured,
+    request: { params: CaseIdParam, body: { content: { 'application/json': { schema: RevertRequest } }, required: true } },
+    responses: {
+      200: json(RevertResult, 'Reverted, or what a dry run would revert'),
+      400: problem('Malformed request'),
+      401: problem('Not signed in'),
+      403: problem('Not an approver, or a cross-site request'),
+      404: problem('No such case'),
+      409: problem('Refused: a revert of this case is already running, or the workflow refused it'),
+      503: problem('This server has no decision signing key'),
     },
   }),
 };
@@ -265,18 +289,53 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     const row = await deps.store.caseById(caseId);
     if (!row) return c.json(notFound(caseId), 404);
     if (!isApprover(deps.policy, identity.email)) return c.json({ error: `${identity.email} is not on the approvers list` }, 403);
+    const authority = deps.authority;
+    if (!authority) return c.json({ error: 'this server has no decision signing key (decisionAuthority.signingKeyFile), so it cannot vouch for a decision' }, 503);
     const handle = deps.client.workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id);
+    const fields = { decision: body.decision, planHash: body.planHash, ...(body.reason ? { reason: body.reason } : {}), ...(body.falsePositive ? { falsePositive: true } : {}) };
+    // The approver is who signed in, never a name from the body; the workflow checks the signature.
+    const signed = authority.sign({ purpose: 'decision', caseId, workflowId: row.workflow_id, runId: row.run_id, ...fields, approver: identity.email, authenticatedVia: identity.via });
+    const send = () => handle.executeUpdate(decideUpdate, { args: [{ ...fields, approver: identity.email, signed }] });
     try {
-      // The approver is who signed in, never a name from the body.
-      const result = await handle.executeUpdate(decideUpdate, {
-        args: [{ decision: body.decision, approver: identity.email, planHash: body.planHash, ...(body.reason ? { reason: body.reason } : {}), ...(body.falsePositive ? { falsePositive: true } : {}) }],
-      });
+      let result;
+      try {
+        result = await send();
+      } catch (error) {
+        // A case that waited across a key rotation still trusts only the old keys: it reads the workers' keys again, then judges once more.
+        if (!(error instanceof WorkflowUpdateFailedError && untrustedKey(error, signed.keyId) && (await caseTrustsKey(handle, signed.keyId)))) throw error;
+        result = await send();
+      }
       return c.json({ caseId, status: result.status, approvalsNeeded: result.approvalsNeeded }, 200);
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) return c.json({ error: `refused: ${(error.cause as Error | undefined)?.message ?? error.message}` }, 409);
       if (error instanceof Error && /workflow execution already completed|not found/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)) {
         return c.json({ error: `${caseId} is not waiting for a decision (its workflow has closed)` }, 409);
       }
+      throw error;
+    }
+  });
+
+  app.openapi(routes.revert, async (c) => {
+    const { caseId } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const identity = c.get('identity');
+    const row = await deps.store.caseById(caseId);
+    if (!row) return c.json(notFound(caseId), 404);
+    if (!isApprover(deps.policy, identity.email)) return c.json({ error: `${identity.email} is not on the approvers list` }, 403);
+    const { authority, temporal } = deps;
+    if (!authority || !temporal) return c.json({ error: 'this server has no decision signing key (decisionAuthority.signingKeyFile), so it cannot vouch for a revert' }, 503);
+    const workflowId = `${temporal.workflowIdPrefix}/revert/${caseId}`;
+    const signed = authority.sign({ purpose: 'revert', caseId, workflowId, runId: '', planHash: '', decision: 'revert', reason: body.reason, dryRun: body.dryRun === true, approver: identity.email, authenticatedVia: identity.via });
+    try {
+      const outcome = await deps.client.workflow.execute(revertCase, {
+        workflowId,
+        taskQueue: temporal.taskQueue,
+        args: [{ caseId, requestedBy: identity.email, reason: body.reason, approvers: deps.policy.approvers, dryRun: body.dryRun === true, signed }],
+      });
+      return c.json(outcome, 200);
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return c.json({ error: `a revert of ${caseId} is already running` }, 409);
+      if (error instanceof WorkflowFailedError) return c.json({ error: `refused: ${(error.cause as Error | undefined)?.message ?? error.message}` }, 409);
       throw error;
     }
   });
@@ -291,4 +350,20 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     error instanceof HTTPException && error.status < 500 ? c.json({ error: error.message }, error.status) : c.json({ error: `internal error: ${error.message}`.slice(0, 500) }, 500),
   );
   return app;
+}
+
+function untrustedKey(error: WorkflowUpdateFailedError, keyId: string): boolean {
+  return String((error.cause as Error | undefined)?.message ?? '').includes(`signed with key "${keyId}", which this case does not trust`);
+}
+
+/** Asks the case to read its workers' keys again and waits (a little) until it trusts this one. */
+async function caseTrustsKey(handle: WorkflowHandle, keyId: string, waitMs = 15_000): Promise<boolean> {
+  await handle.signal(refreshDecisionKeysSignal);
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    const snapshot = await handle.query(statusQuery).catch(() => undefined);
+    if (snapshot?.trustedKeys?.includes(keyId)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
 }

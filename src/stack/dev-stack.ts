@@ -13,6 +13,7 @@ import { startLab } from '../lab/server';
 import { authenticatorFor } from '../server/auth/from-config';
 import { hashPassword } from '../server/auth/local-users';
 import { startConsoleServer } from '../server/console-server';
+import { consoleAuthority, keptAuthorityKey } from '../server/decision-authority';
 import { createWorker } from '../worker/create-worker';
 import { buildActivityDeps, connectClient, connectWorker } from '../worker/runtime';
 import { startDevServer } from './temporal-dev-server';
@@ -105,7 +106,10 @@ export async function startStack(options: StackOptions, log: (line: string) => v
     const consoleUrl = `http://127.0.0.1:${options.consolePort}`;
     const consoleLogin = consoleLogins(dataDir, options.approvers);
     const users = await Promise.all(options.approvers.map(async (email) => ({ email, passwordHash: await hashPassword(consoleLogin.passwords.get(email)!) })));
+    // The console signs decisions with a key of its own, kept in the data folder; the worker trusts its public half.
+    const signingKey = keptAuthorityKey(join(dataDir, 'decision-signing-key.pem'));
     const stackConfig = {
+      decisionAuthority: { keys: [{ publicKey: signingKey.publicPem }], signingKeyFile: signingKey.file },
       temporal: { address: temporal.address, namespace: 'default', taskQueue: 'scc-responder', workflowIdPrefix: 'scc-case', uiUrl: temporal.uiUrl },
       databaseUrl: `postgres://postgres:${databasePassword}@${gate.address}/postgres`,
       cloud: { mode: 'lab', url: lab.url, token: lab.token, kubeconfigPath: lab.kubeconfigPath, virusTotal: { apiKey: lab.virusTotalKey } },
@@ -144,7 +148,15 @@ export async function startStack(options: StackOptions, log: (line: string) => v
       const result = await ingestFinding({ client, store, taskQueue: config.temporal.taskQueue, policy: config.policy, workflowIdPrefix: config.temporal.workflowIdPrefix, resolveProjectId: (n) => resourceManager.projectId(n), ...(config.scope ? { scope: config.scope } : {}) }, parsed);
       if (result.outOfScope === undefined) ingested.push({ file, result });
     }
-    const server = await startConsoleServer({ host: '127.0.0.1', port: options.consolePort, store, client, policy: config.policy, authenticator: authenticatorFor(config.server!.auth, store) });
+    const server = await startConsoleServer({
+      host: '127.0.0.1',
+      port: options.consolePort,
+      store,
+      client,
+      policy: config.policy,
+      authenticator: authenticatorFor(config.server!.auth, store),
+      ...consoleAuthority(config),
+    });
     stops.push(() => server.close());
     log(`console on ${server.url} (sign in as ${options.approvers[0]}; each user's password is in ${consoleLogin.file})`);
     return { config, ingested, consoleUrl: server.url, consoleUsersFile: consoleLogin.file, stop };
@@ -153,3 +165,4 @@ export async function startStack(options: StackOptions, log: (line: string) => v
     throw error;
   }
 }
+

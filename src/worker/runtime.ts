@@ -1,3 +1,4 @@
+import { decisionRulesFor } from '../config/decision-keys';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -75,5 +76,6 @@ export function buildActivityDeps(config: Config, store: CaseStore, clients: Clo
     collector: `scc-responder worker on ${hostname()} (pid ${process.pid})`,
     maxArtifactBytes: config.maxArtifactBytes,
     captureImage: config.captureImage,
+    decisionRules: decisionRulesFor(config),
   };
 }

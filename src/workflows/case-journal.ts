@@ -20,12 +20,23 @@ const milestones: Partial<Record<CaseStatus, Milestone>> = { 'awaiting-decision'
 export class CaseJournal {
   private readonly openedAtMs = Date.now();
   private readonly reached = new Set<Milestone>();
+  private keyReads = 0;
 
   constructor(private readonly state: CaseState) {}
 
   async write(entries: JournalEntry[] = []): Promise<void> {
+    // Keys first: a decision signed with a key the workers just started trusting is judged with it.
+    if (this.state.keysRefreshDue()) return this.trustWorkerKeys(entries);
     const all = [...entries, ...this.takeNews()];
     if (all.length > 0) await record.recordCase({ caseId: this.state.caseId, entries: all });
+  }
+
+  /** Reads the workers' decision keys and limits (again, after a rotation), and records which keys the case now trusts. */
+  async trustWorkerKeys(entries: JournalEntry[] = []): Promise<void> {
+    const rules = await record.decisionRules();
+    this.state.trust(rules);
+    this.keyReads++;
+    await this.write([...entries, { type: 'event', key: `decision-keys:${this.keyReads}`, at: new Date().toISOString(), kind: 'decision-keys', detail: { keys: rules.keys.map((k) => k.id), fourEyes: rules.fourEyes, autoContain: rules.autoContain } }]);
   }
 
   /** A new status, on the record and in the search attributes, with whatever else goes with it. */

@@ -1,12 +1,13 @@
 import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Finding } from '../findings/model';
 import type { EvidenceSource } from './collection-order';
-import { approvalsStillNeeded, refusalReason } from './decision-rules';
+import { approvalsStillNeeded, judgeDecision, type DecisionContext } from './decision-rules';
 import {
   caseIdFor,
   decideUpdate,
   decisionSignal,
   findingSignal,
+  refreshDecisionKeysSignal,
   statusQuery,
   type ActionResult,
   type CaseInput,
@@ -15,7 +16,9 @@ import {
   type CaseStatus,
   type Decision,
   type DecisionInput,
+  type DecisionRules,
   type Gap,
+  type Policy,
   type Plan,
   type RefusedDecision,
   type StepRecord,
@@ -52,10 +55,20 @@ export class CaseState {
   plansPresented = 0;
   /** Signalled findings the main flow has not taken in yet. */
   private readonly arrived: Finding[] = [];
+  /** Updates refused as unproven, for the main flow to record. */
+  private readonly refusedUpdates: RefusedDecision[] = [];
   /** Decisions that came by signal, judged by the main flow when it takes them. */
   private readonly signalled: { decision: DecisionInput; at: string }[] = [];
   /** How many decisions the record already holds. */
   private recordedDecisions = 0;
+  /**
+   * Cases started since signed decisions take a decision only as the authority signed it, with
+   * the keys and limits of the workers' configuration (`rules`, read by an activity). Earlier
+   * cases keep the rule they started under, so their histories replay as they ran.
+   */
+  private signaturesRequired = false;
+  private rules: DecisionRules | undefined;
+  private refreshAsked = false;
 
   constructor(readonly input: CaseInput) {
     const info = workflowInfo();
@@ -64,8 +77,32 @@ export class CaseState {
     this.caseId = caseIdFor(info.firstExecutionRunId);
   }
 
-  get policy() {
-    return this.input.policy;
+  /** The starter's policy, held to the workers' limits under signed decisions: it may tighten them, never relax them. */
+  get policy(): Policy {
+    const policy = this.input.policy;
+    if (!this.signaturesRequired) return policy;
+    const worker = this.rules;
+    const autoContain =
+      policy.autoContain && worker?.autoContain
+        ? { playbooks: policy.autoContain.playbooks.filter((p) => worker.autoContain!.playbooks.includes(p)), severities: policy.autoContain.severities.filter((s) => worker.autoContain!.severities.includes(s)) }
+        : null;
+    return { ...policy, fourEyes: policy.fourEyes || worker?.fourEyes === true, autoContain };
+  }
+
+  /** From here on, decisions need the authority's signature (taken once, behind a patch marker). */
+  requireSignatures(): void {
+    this.signaturesRequired = true;
+  }
+
+  /** The workers' decision keys and limits, as an activity read them. */
+  trust(rules: DecisionRules): void {
+    this.rules = rules;
+    this.refreshAsked = false;
+  }
+
+  /** Whether someone asked the case to read its workers' keys again, and it has not yet. */
+  keysRefreshDue(): boolean {
+    return this.signaturesRequired && this.refreshAsked;
   }
 
   get primary(): Finding {
@@ -81,19 +118,31 @@ export class CaseState {
     setHandler(
       decideUpdate,
       (decision: DecisionInput) => {
-        this.decisions.push(this.accepted(decision, 'update', new Date().toISOString()));
+        const judged = judgeDecision(decision, this.decisionContext());
+        if ('refused' in judged) {
+          // Only an unproven decision gets this far (the validator turned the others away): it is kept on the record, then refused.
+          this.refusedUpdates.push({ at: new Date().toISOString(), via: 'update', approver: judged.approver, reason: judged.refused });
+          throw ApplicationFailure.create({ message: judged.refused, type: 'DecisionRefused', nonRetryable: true });
+        }
+        this.decisions.push(this.accepted(judged.accepted, 'update', new Date().toISOString()));
         // Only approvals add up (four-eyes); any other decision is complete on its own.
-        return { status: this.status, approvalsNeeded: decision.decision === 'approve' ? approvalsStillNeeded(this.plan, this.decisions, this.policy) : 0 };
+        return { status: this.status, approvalsNeeded: judged.accepted.decision === 'approve' ? approvalsStillNeeded(this.plan, this.decisions, this.policy) : 0 };
       },
       {
+        // A person's mistake (a stale plan, a case not waiting) is answered and leaves no trace; a
+        // decision the authority did not sign for this case is let through to the handler, which
+        // records the attempt in the history and the case record before refusing it.
         validator: (decision: DecisionInput) => {
-          const reason = refusalReason(decision, this.decisionContext());
-          if (reason) throw ApplicationFailure.create({ message: reason, type: 'DecisionRefused', nonRetryable: true });
+          const judged = judgeDecision(decision, this.decisionContext());
+          if ('refused' in judged && !judged.unproven) throw ApplicationFailure.create({ message: judged.refused, type: 'DecisionRefused', nonRetryable: true });
         },
       },
     );
     setHandler(decisionSignal, (decision: DecisionInput) => {
       this.signalled.push({ decision, at: new Date().toISOString() });
+    });
+    setHandler(refreshDecisionKeysSignal, () => {
+      this.refreshAsked = true;
     });
   }
 
@@ -104,7 +153,7 @@ export class CaseState {
 
   /** Something the main flow should take in: a finding that joined, a decision to judge or record. */
   hasNews(): boolean {
-    return this.arrived.length > 0 || this.signalled.length > 0 || this.decisions.length > this.recordedDecisions;
+    return this.arrived.length > 0 || this.signalled.length > 0 || this.decisions.length > this.recordedDecisions || this.refusedUpdates.length > 0 || this.keysRefreshDue();
   }
 
   /** The findings that joined since last asked, now part of the case. */
@@ -116,11 +165,11 @@ export class CaseState {
 
   /** Judges the decisions that came by signal (by the rules the update's validator applies), and returns every decision and refusal not yet recorded. */
   takeDecisions(): { decisions: Decision[]; refused: RefusedDecision[] } {
-    const refused: RefusedDecision[] = [];
+    const refused: RefusedDecision[] = this.refusedUpdates.splice(0);
     for (const { decision, at } of this.signalled.splice(0)) {
-      const reason = refusalReason(decision, this.decisionContext());
-      if (reason) refused.push({ at, via: 'signal', approver: String((decision as Partial<DecisionInput> | null)?.approver ?? '').slice(0, 320), reason });
-      else this.decisions.push(this.accepted(decision, 'signal', at));
+      const judged = judgeDecision(decision, this.decisionContext());
+      if ('refused' in judged) refused.push({ at, via: 'signal', approver: judged.approver, reason: judged.refused });
+      else this.decisions.push(this.accepted(judged.accepted, 'signal', at));
     }
     this.refused.push(...refused);
     const decisions = this.decisions.slice(this.recordedDecisions);
@@ -147,6 +196,7 @@ export class CaseState {
       decisions: [...this.decisions],
       ...(waiting ? { pending: { planHash: this.plan!.hash, approvalsNeeded: approvalsStillNeeded(this.plan, this.decisions, this.policy) } } : {}),
       refused: [...this.refused],
+      ...(this.signaturesRequired ? { trustedKeys: (this.rules?.keys ?? []).map((k) => k.id) } : {}),
       actions: [...this.actions],
       gaps: [...this.gaps],
       ...(this.outcome ? { outcome: this.outcome } : {}),
@@ -158,11 +208,17 @@ export class CaseState {
     return this.findings.some((f) => f.name === name) || this.arrived.some((f) => f.name === name);
   }
 
-  private decisionContext() {
-    return { status: this.status, plan: this.plan, decisions: this.decisions, policy: this.policy };
+  private decisionContext(): DecisionContext {
+    return {
+      status: this.status,
+      plan: this.plan,
+      decisions: this.decisions,
+      policy: this.policy,
+      ...(this.signaturesRequired ? { authority: { keys: this.rules?.keys ?? [], caseId: this.caseId, workflowId: this.workflowId, runId: this.runId, now: Date.now() } } : {}),
+    };
   }
 
-  private accepted(decision: DecisionInput, via: Decision['via'], at: string): Decision {
+  private accepted(decision: DecisionInput & { authenticatedVia?: string }, via: Decision['via'], at: string): Decision {
     return {
       decision: decision.decision,
       approver: decision.approver.trim().toLowerCase(),
@@ -171,6 +227,7 @@ export class CaseState {
       via,
       ...(decision.reason ? { reason: decision.reason } : {}),
       ...(decision.decision === 'reject' && decision.falsePositive === true ? { falsePositive: true } : {}),
+      ...(decision.signed ? { signed: decision.signed, authenticatedVia: decision.authenticatedVia } : {}),
     };
   }
 }

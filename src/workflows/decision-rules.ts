@@ -1,4 +1,6 @@
+import { normalEmail } from './email';
 import { isApprover, type CaseStatus, type Decision, type DecisionInput, type Plan, type Policy } from './shared';
+import { bindingProblem, verifySignedDecision, type TrustedKey } from './signed-decision';
 
 /** The rules a decision must pass, shared by the update's validator and the signal's handler. */
 
@@ -7,6 +9,58 @@ export interface DecisionContext {
   plan?: Plan | undefined;
   decisions: Decision[];
   policy: Policy;
+  /** Under the signed-decision rule: the keys a signature must verify with, and what it must be for. */
+  authority?: { keys: readonly TrustedKey[]; caseId: string; workflowId: string; runId: string; now: number } | undefined;
+}
+
+/** A decision that passed, as it will be recorded: for a signed one, exactly what was signed. */
+export type Judged = { accepted: DecisionInput & { authenticatedVia?: string } } | { refused: string; approver: string; /** Not the authority's decision for this case: a forgery, a replay, a tampered copy. */ unproven?: true };
+
+/**
+ * Judges a decision message. Under the signed-decision rule the message counts only for what the
+ * authority signed: the signature must verify with a trusted key, be for this case, this run and
+ * the plan now pending, be in time and not used before, and every field the message repeats must
+ * be what was signed. Then the case's own rules (refusalReason) apply to the signed decision.
+ */
+export function judgeDecision(input: unknown, context: DecisionContext): Judged {
+  const claimed = String((input as Partial<DecisionInput> | null)?.approver ?? '').slice(0, 320);
+  const authority = context.authority;
+  if (!authority) {
+    const reason = refusalReason(input as DecisionInput, context);
+    return reason ? { refused: reason, approver: claimed } : { accepted: input as DecisionInput };
+  }
+  const verified = verifySignedDecision((input as Partial<DecisionInput> | null)?.signed, authority.keys, authority.now);
+  if ('refused' in verified) return { refused: verified.refused, approver: claimed, unproven: true };
+  const { claim } = verified;
+  const bound = bindingProblem(claim, { purpose: 'decision', caseId: authority.caseId, workflowId: authority.workflowId, runId: authority.runId });
+  if (bound) return { refused: bound, approver: claim.approver, unproven: true };
+  if (context.decisions.some((d) => d.signed && nonceOf(d.signed.claim) === claim.nonce)) return { refused: 'this signed decision was already used: each signature is good for one decision', approver: claim.approver, unproven: true };
+  const approver = normalEmail(claim.approver);
+  if (!approver) return { refused: `the signed approver ${JSON.stringify(claim.approver.slice(0, 80))} is not a normal e-mail address`, approver: claim.approver, unproven: true };
+  const message = input as Partial<DecisionInput>;
+  const signedDecision: DecisionInput & { authenticatedVia?: string } = {
+    decision: claim.decision as DecisionInput['decision'],
+    approver,
+    planHash: claim.planHash,
+    ...(claim.reason ? { reason: claim.reason } : {}),
+    ...(claim.falsePositive === true ? { falsePositive: true } : {}),
+    signed: message.signed!,
+    authenticatedVia: claim.authenticatedVia,
+  };
+  for (const field of ['decision', 'planHash', 'reason', 'falsePositive'] as const) {
+    if (message[field] !== undefined && message[field] !== signedDecision[field]) return { refused: `the decision's ${field} differs from what was signed`, approver, unproven: true };
+  }
+  if (message.approver !== undefined && normalEmail(message.approver) !== approver) return { refused: `the decision names ${JSON.stringify(String(message.approver).slice(0, 80))}, but ${approver} signed it`, approver, unproven: true };
+  const reason = refusalReason(signedDecision, context);
+  return reason ? { refused: reason, approver } : { accepted: signedDecision };
+}
+
+function nonceOf(claim: string): string | undefined {
+  try {
+    return (JSON.parse(claim) as { nonce?: string }).nonce;
+  } catch {
+    return undefined;
+  }
 }
 
 export function approvalsRequired(plan: Plan | undefined, policy: Policy): number {
@@ -34,9 +88,11 @@ export function refusalReason(input: DecisionInput, context: DecisionContext): s
     return `"${input.decision}" decides a plan with no containment; this plan contains (${plan.actions.filter((a) => a.destructive).map((a) => a.action).join(', ')}): approve or reject it`;
   }
   if ((input.decision === 'reject' || input.decision === 'close') && !(typeof input.reason === 'string' && input.reason.trim() !== '')) return `a ${input.decision === 'reject' ? 'rejection' : 'close'} needs a reason`;
-  const approver = input.approver.trim().toLowerCase();
+  // Under signed decisions one person has one spelling (normalEmail); earlier cases keep theirs.
+  const same = context.authority ? (a: string) => normalEmail(a) ?? a.trim().toLowerCase() : (a: string) => a.trim().toLowerCase();
+  const approver = same(input.approver);
   // Keeping a case under watch does not stop the same person closing it later.
-  const earlier = decisionsOn(plan, context.decisions).filter((d) => d.approver.trim().toLowerCase() === approver && (input.decision === 'watch' || d.decision !== 'watch'));
+  const earlier = decisionsOn(plan, context.decisions).filter((d) => same(d.approver) === approver && (input.decision === 'watch' || d.decision !== 'watch'));
   if (earlier.length > 0) {
     return approvalsRequired(plan, context.policy) > 1
       ? `four-eyes: ${input.approver} already approved this plan; a second, different approver is needed`

@@ -19,6 +19,9 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   // Histories written before the main flow became the only writer of the record replay as they ran.
   if (!patched('main-flow-records')) return investigateCaseBeforeMainFlowRecords(input);
   const state = new CaseState(input);
+  // Decisions need the authority's signature in every case started since; before, a name sufficed.
+  const signed = patched('signed-decisions');
+  if (signed) state.requireSignatures();
   state.listen();
   const c: Case = { state, journal: new CaseJournal(state), activities: caseActivities(input.policy) };
   try {
@@ -27,6 +30,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     const first = state.firstArrival()!;
     const collection = collectionOrder(first.subject, first.eventTime, input.policy.retentionDays);
     await c.journal.write([{ type: 'opened', workflowId: state.workflowId, runId: state.runId, subjectKey: input.subjectKey, finding: first, dryRun: input.policy.dryRun, openedAt: new Date().toISOString() }]);
+    if (signed) await c.journal.trustWorkerKeys();
     // Named by number only, and intake could not learn its ID: the case goes on with the number.
     for (const note of first.intake.notes.filter((n) => n.startsWith(unresolvedProjectNote))) await c.journal.gap({ step: 'project', reason: note, errorType: 'ProjectIdUnresolved', at: new Date().toISOString() });
 

@@ -3,6 +3,7 @@ import type { PlaybookId, ResponseAction, ResponseStep } from '../findings/categ
 import type { EvidenceSource, RetentionDays } from './collection-order';
 import type { SuppressionRule } from './suppression';
 import type { Finding, Severity, Subject } from '../findings/model';
+import type { SignedDecision, TrustedKey } from './signed-decision';
 
 /**
  * What the case workflow and its clients (CLI, intake, console) share: message definitions and
@@ -183,11 +184,27 @@ export interface DecisionInput {
   planHash: string;
   /** With a rejection: the finding was a false positive, so it is muted in SCC. */
   falsePositive?: boolean;
+  /** The decision authority's signature over exactly this decision (signed-decision.ts). */
+  signed?: SignedDecision;
 }
 
 export interface Decision extends DecisionInput {
   at: string;
   via: 'update' | 'signal' | 'policy';
+  /** How the authority established who decided (`lab`, `iap`, `oidc`), for a signed decision. */
+  authenticatedVia?: string;
+}
+
+/**
+ * What the workers' own configuration says about deciding, whatever policy a case was started
+ * with: the authority keys that verify decisions, and the most the starter's policy may relax.
+ */
+export interface DecisionRules {
+  keys: TrustedKey[];
+  /** Four-eyes holds when either the worker or the starter asks for it. */
+  fourEyes: boolean;
+  /** Auto-containment only where the worker allows it too. */
+  autoContain: Policy['autoContain'];
 }
 
 export interface RefusedDecision {
@@ -247,6 +264,8 @@ export interface CaseSnapshot {
   /** What a decision must name now, and how many approvals are still needed. */
   pending?: { planHash: string; approvalsNeeded: number };
   refused: RefusedDecision[];
+  /** The IDs of the authority keys this case verifies decisions with (cases started before signed decisions have none). */
+  trustedKeys?: string[];
   actions: ActionResult[];
   /** What could not be done outside the runbook steps: planning, notices, SCC write-back, the project ID. */
   gaps?: Gap[];
@@ -267,6 +286,11 @@ export const decideUpdate = defineUpdate<DecideResult, [DecisionInput]>('decide'
 /** The same decision for clients that can only signal: checked in the handler, refusals recorded. */
 export const decisionSignal = defineSignal<[DecisionInput]>('decision');
 export const statusQuery = defineQuery<CaseSnapshot>('status');
+/**
+ * Asks the case to read its workers' decision keys again (after a key rotation). It carries
+ * nothing and proves nothing: the keys come from the workers' configuration, so anyone may send it.
+ */
+export const refreshDecisionKeysSignal = defineSignal('refresh-decision-keys');
 
 /** One case per subject at a time: the container (GKE) or the Cloud Run resource. */
 export function subjectKeyOf(subject: Subject): string {

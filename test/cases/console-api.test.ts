@@ -116,6 +116,7 @@ test('the OpenAPI document describes every route the API answers', async () => {
     '/api/cases/{caseId}': ['get'],
     '/api/cases/{caseId}/evidence': ['get'],
     '/api/cases/{caseId}/decision': ['post'],
+    '/api/cases/{caseId}/revert': ['post'],
   });
   expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['bearer', 'iap', 'session']);
   const page = await fetch(`${server.url}/cases/case-0123456789ab`);

@@ -1,7 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import type { investigateCase } from '../../src/workflows/investigate-case';
-import { decideUpdate, decisionSignal } from '../../src/workflows/shared';
 
 let rig: CaseRig;
 const clusterPath = '/k8s/acme-payments-prod/us-central1/payments-prod';
@@ -29,16 +28,16 @@ test('refused decisions say why and change nothing; a reasoned rejection closes 
   const planHash = ready.plan!.hash;
   const writesBefore = clientWrites().length;
 
-  expect(await refusal(handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: 'mallory@evil.example', planHash }] }))).toMatch(/"mallory@evil.example" is not an authorized approver/);
-  expect(await refusal(handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: 'f'.repeat(64) }] }))).toMatch(/stale plan/);
-  expect(await refusal(handle.executeUpdate(decideUpdate, { args: [{ decision: 'reject', approver: approvers.secops, planHash }] }))).toMatch(/a rejection needs a reason/);
-  await handle.signal(decisionSignal, { decision: 'approve', approver: 'mallory@evil.example', planHash });
+  expect(await refusal(rig.decide(handle, { decision: 'approve', approver: 'mallory@evil.example', planHash }))).toMatch(/"mallory@evil.example" is not an authorized approver/);
+  expect(await refusal(rig.decide(handle, { decision: 'approve', approver: approvers.secops, planHash: 'f'.repeat(64) }))).toMatch(/stale plan/);
+  expect(await refusal(rig.decide(handle, { decision: 'reject', approver: approvers.secops, planHash }))).toMatch(/a rejection needs a reason/);
+  await rig.signalDecision(handle, { decision: 'approve', approver: 'mallory@evil.example', planHash });
   const afterSignal = await rig.waitFor(workflowId, runId, (s) => s.refused.length === 1);
   expect(afterSignal.refused[0]).toMatchObject({ via: 'signal', approver: 'mallory@evil.example', reason: expect.stringMatching(/not an authorized approver/) });
   expect(afterSignal.status).toBe('awaiting-decision');
   expect(afterSignal.decisions).toEqual([]);
 
-  await handle.executeUpdate(decideUpdate, { args: [{ decision: 'reject', approver: approvers.secops, reason: 'a deployment script we run on purpose', planHash, falsePositive: true }] });
+  await rig.decide(handle, { decision: 'reject', approver: approvers.secops, reason: 'a deployment script we run on purpose', planHash, falsePositive: true });
   const closed = await handle.result();
   const inScc = rig.lab.scc.all().find((f) => String(f.finding.category).endsWith('Malicious Script Executed') && String(f.finding.resourceName).includes('container.googleapis'))!.finding;
   expect(inScc).toMatchObject({ mute: 'MUTED', state: 'INACTIVE', securityMarks: { marks: { scc_responder_status: 'rejected' } } });
@@ -60,8 +59,8 @@ test('no decision in time: escalated, then closed "not contained", with nothing 
   // A decision that comes too late is refused by the server itself: the case no longer runs.
   const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
   const late = { decision: 'approve' as const, approver: approvers.secops, planHash: closed.plan!.hash };
-  await expect(handle.executeUpdate(decideUpdate, { args: [late] })).rejects.toThrow(/workflow execution already completed/i);
-  await expect(handle.signal(decisionSignal, late)).rejects.toThrow(/workflow execution already completed/i);
+  await expect(rig.decide(handle, late)).rejects.toThrow(/workflow execution already completed/i);
+  await expect(rig.signalDecision(handle, late)).rejects.toThrow(/workflow execution already completed/i);
   expect(clientWrites().length).toBe(writesBefore);
   expect((await rig.store.getCase(closed.caseId))!.case).toMatchObject({ status: 'expired', decision: null });
   const events = rig.notices.filter((n) => n.caseId === closed.caseId).map((n) => n.event);
@@ -73,10 +72,10 @@ test('four eyes: the same approver twice is refused; a second person (by signal)
   const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
   expect(ready.pending).toEqual({ planHash: ready.plan!.hash, approvalsNeeded: 2 });
   const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
-  const first = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
+  const first = await rig.decide(handle, { decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash });
   expect(first).toEqual({ status: 'awaiting-decision', approvalsNeeded: 1 });
-  expect(await refusal(handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] }))).toMatch(/four-eyes: secops@acme.example already approved/);
-  await handle.signal(decisionSignal, { decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash });
+  expect(await refusal(rig.decide(handle, { decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }))).toMatch(/four-eyes: secops@acme.example already approved/);
+  await rig.signalDecision(handle, { decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash });
   const closed = await handle.result();
   expect(closed.outcome).toBe('contained');
   expect(closed.decisions.map((d) => [d.approver, d.via])).toEqual([
@@ -91,7 +90,7 @@ test('dry-run runs everything and applies nothing; what it says it would do is t
   expect(ready.plan!.dryRun).toBe(true);
   expect(ready.plan!.blastRadius).toMatchObject({ runtime: 'cloud-run', traffic: [{ revision: 'storefront-00042-qaz', percent: 100 }], ingress: 'INGRESS_TRAFFIC_ALL', revisions: 2 });
   const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
-  await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] });
+  await rig.decide(handle, { decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash });
   const closed = await handle.result();
   expect(closed.outcome).toBe('dry-run');
   expect(closed.actions.map((a) => [a.status, a.detail])).toEqual(ready.plan!.actions.map((a) => ['dry-run', `would: ${a.effect}`]));
@@ -113,7 +112,7 @@ test('an approval names one plan: when the pod changed while it waited, the case
     await kube.patchPodLabels(pod.namespace, pod.name, { 'changed-after-the-plan': 'yes' });
     const writesBefore = clientWrites().length;
 
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
+    await rig.decide(handle, { decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash });
     const replanned = await rig.waitFor(workflowId, runId, (s) => s.status === 'awaiting-decision' && s.plan!.hash !== ready.plan!.hash);
     const target = replanned.plan!.actions.find((a) => a.action === 'replace-pod')!.target as { resourceVersion: string };
     expect(target.resourceVersion).not.toBe(pod.resourceVersion);
@@ -121,8 +120,8 @@ test('an approval names one plan: when the pod changed while it waited, the case
     expect(clientWrites().length).toBe(writesBefore);
 
     // The old approval does not carry over, and naming the old plan is refused.
-    expect(await refusal(handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] }))).toMatch(/stale plan/);
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: replanned.plan!.hash }] });
+    expect(await refusal(rig.decide(handle, { decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }))).toMatch(/stale plan/);
+    await rig.decide(handle, { decision: 'approve', approver: approvers.secops, planHash: replanned.plan!.hash });
     const closed = await handle.result();
     expect(closed.outcome).toBe('contained');
     expect(clientWrites().filter((m) => m.verb === 'delete')).toEqual([{ verb: 'delete', resource: 'pods', namespace: pod.namespace, name: pod.name, by: 'client' }]);

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { startDevServer } from '../../src/stack/temporal-dev-server';
 import { resolveTemporalCli } from '../../src/stack/temporal-cli';
 import type { investigateCase } from '../../src/workflows/investigate-case';
-import { decideUpdate } from '../../src/workflows/shared';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import { freePort } from '../free-port';
 import { freshWorkerDatabase } from '../worker-database';
@@ -36,7 +35,7 @@ async function whileServing(rig: CaseRig, operation: string, seen = 0, timeoutMs
 }
 
 function workerProcess(rig: CaseRig, databaseUrl: string): ChildProcess {
-  return startWorkerProcess({ address: rig.env.address, taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix, databaseUrl, lab: rig.lab, policy: rig.policy });
+  return startWorkerProcess({ address: rig.env.address, taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix, databaseUrl, lab: rig.lab, policy: rig.policy, trust: [rig.authority.key] });
 }
 
 test('a worker killed in the middle of a step: a new one finishes the case, and nothing is done twice', async () => {
@@ -64,7 +63,7 @@ test('a worker killed in the middle of a step: a new one finishes the case, and 
     rig.lab.faults.set([{ api: 'kubernetes', operation: 'delete pods', latencyMs: 1500, transientRate: 0 }]);
     const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
     const deletesBefore = rig.lab.operations['kubernetes delete pods'] ?? 0;
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
+    await rig.decide(handle, { decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash });
     await whileServing(rig, 'kubernetes delete pods', deletesBefore);
     await killWorker(workers[1]!);
     rig.lab.faults.set([]);
@@ -103,7 +102,7 @@ test('the Temporal server stopped and started again while every case awaits appr
     // Each case answers again through the new server before anyone decides.
     await Promise.all(cases.map((c) => rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision', 120_000)));
 
-    await Promise.all(cases.map((c, i) => rig.env.client.workflow.getHandle<typeof investigateCase>(c.workflowId, c.runId).executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready[i]!.plan!.hash }] })));
+    await Promise.all(cases.map((c, i) => rig.decide(rig.env.client.workflow.getHandle<typeof investigateCase>(c.workflowId, c.runId), { decision: 'approve', approver: approvers.lead, planHash: ready[i]!.plan!.hash })));
     const closed = await Promise.all(cases.map((c) => rig.env.client.workflow.getHandle<typeof investigateCase>(c.workflowId, c.runId).result()));
     expect(closed.map((c) => c.outcome)).toEqual(cases.map(() => 'contained'));
     expect(closed.map((c) => c.decisions.map((d) => d.approver))).toEqual(cases.map(() => [approvers.lead]));

@@ -1,6 +1,5 @@
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import type { investigateCase } from '../../src/workflows/investigate-case';
-import { decideUpdate } from '../../src/workflows/shared';
 
 /** Cases against a flaky cloud: transient errors are retried to completion, permanent ones are recorded gaps. */
 
@@ -22,7 +21,7 @@ test('30% of every API answering 429 or 503, with latency: each case still reach
     for (const { workflowId, runId } of started) {
       const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision', 240_000);
       const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
-      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] });
+      await rig.decide(handle, { decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash });
       const closed = await handle.result();
       expect(closed.outcome).toBe('contained');
       // Transient errors are retried to completion: nothing is left as a gap.

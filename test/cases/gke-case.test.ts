@@ -1,5 +1,4 @@
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
-import { decideUpdate } from '../../src/workflows/shared';
 import type { investigateCase } from '../../src/workflows/investigate-case';
 
 let rig: CaseRig;
@@ -44,7 +43,7 @@ test('a GKE compiler finding: seven steps, a plan, approval, the pod replaced, t
   expect(plan.blastRadius!.notes).toEqual(expect.arrayContaining([expect.stringContaining('recreates the pod from the same image'), expect.stringContaining('keep traffic open')]));
 
   const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
-  await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, reason: 'compiler in prod', planHash: plan.hash }] });
+  await rig.decide(handle, { decision: 'approve', approver: approvers.secops, reason: 'compiler in prod', planHash: plan.hash });
   const closed = await handle.result();
   expect(closed.outcome).toBe('contained');
   expect(closed.actions.map((a) => [a.action, a.status])).toEqual([

@@ -1,7 +1,6 @@
 import { ingestFinding } from '../../src/intake/ingest';
 import { terminateAllOn, uniqueTaskQueue } from '../temporal/harness';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
-import { decideUpdate } from '../../src/workflows/shared';
 import type { investigateCase } from '../../src/workflows/investigate-case';
 
 let rig: CaseRig;
@@ -27,7 +26,7 @@ test('the same finding delivered ten times at once, then again after containment
   expect((await rig.ingest(parsed)).duplicate).toBe(true);
 
   const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(first!.workflowId, first!.runId);
-  await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
+  await rig.decide(handle, { decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash });
   expect((await handle.result()).outcome).toBe('contained');
   const containment = writes().slice(writesBefore);
   expect(containment.length).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { FaultRule } from '../../src/lab/scenario';
 import type { investigateCase } from '../../src/workflows/investigate-case';
-import { decideUpdate, decisionSignal, type CaseSnapshot } from '../../src/workflows/shared';
+import { type CaseSnapshot } from '../../src/workflows/shared';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import { scenarioFinding, variantOf } from '../fixtures/finding-variants';
 import { paymentsCluster } from '../lab-harness';
@@ -40,7 +40,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise
 }
 
 async function approve(c: { workflowId: string; runId: string }, ready: CaseSnapshot): Promise<void> {
-  await handleOf(c).executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
+  await rig.decide(handleOf(c), { decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash });
 }
 
 test('an action that fails leaves the case partially contained: the rest applied, the failure a gap naming the permission, the owner told so', async () => {
@@ -146,7 +146,7 @@ test('rejected by signal: closed with nothing changed; a new finding on the same
   const ready = await rig.waitForStatus(first.workflowId, first.runId, 'awaiting-decision');
   const deletesBefore = writesBy('delete').length;
 
-  await handleOf(first).signal(decisionSignal, { decision: 'reject', approver: approvers.lead, reason: 'a build step we run on purpose', planHash: ready.plan!.hash });
+  await rig.signalDecision(handleOf(first), { decision: 'reject', approver: approvers.lead, reason: 'a build step we run on purpose', planHash: ready.plan!.hash });
   const rejected = await handleOf(first).result();
   expect(rejected).toMatchObject({ status: 'rejected', outcome: 'rejected', actions: [] });
   expect(rejected.decisions).toEqual([expect.objectContaining({ decision: 'reject', approver: approvers.lead, via: 'signal', reason: 'a build step we run on purpose' })]);

@@ -1,6 +1,5 @@
 import { approvers, startCaseRig } from '../case-rig';
 import type { investigateCase } from '../../src/workflows/investigate-case';
-import { decideUpdate } from '../../src/workflows/shared';
 
 /** Every category on GKE and on Cloud Run, end to end: approve → the containment is in the lab's state. */
 
@@ -16,7 +15,7 @@ test.each(cases)('%s on %s: approved and contained', async (category, runtime) =
     const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
     expect(ready.steps.filter((s) => s.outcome === 'gap')).toEqual([]);
     const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] });
+    await rig.decide(handle, { decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash });
     const closed = await handle.result();
     expect(closed.outcome).toBe('contained');
 

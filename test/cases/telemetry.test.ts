@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import type { investigateCase } from '../../src/workflows/investigate-case';
-import { decideUpdate } from '../../src/workflows/shared';
 import { approvers, startCaseRig } from '../case-rig';
 import { freePort } from '../free-port';
 import { freshWorkerDatabase } from '../worker-database';
@@ -15,11 +14,11 @@ test('a contained case shows in the JSON log by case ID and on /metrics: cases b
   const metricsAddress = `127.0.0.1:${await freePort()}`;
   let worker: ChildProcess | undefined;
   try {
-    worker = startWorkerProcess({ address: rig.env.address, taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix, databaseUrl: db.url, lab: rig.lab, policy: rig.policy, metricsAddress, onLogLine: (line) => lines.push(line) });
+    worker = startWorkerProcess({ address: rig.env.address, taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix, databaseUrl: db.url, lab: rig.lab, policy: rig.policy, trust: [rig.authority.key], metricsAddress, onLogLine: (line) => lines.push(line) });
     const { workflowId, runId, caseId } = await rig.ingest(rig.finding('Launch Code Compiler Tool In Container', 'cloud-run'));
     const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision', 90_000);
     const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] });
+    await rig.decide(handle, { decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash });
     expect((await handle.result()).outcome).toBe('contained');
 
     // The worker's stderr arrives through a pipe, after the result: wait for the last line.

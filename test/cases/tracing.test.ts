@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import { startTracing, type Tracing } from '../../src/worker/tracing';
 import type { investigateCase } from '../../src/workflows/investigate-case';
-import { decideUpdate } from '../../src/workflows/shared';
 
 /** One case, one trace: intake, the workflow and its activities, received by a real OTLP/HTTP endpoint. */
 
@@ -61,7 +60,7 @@ test('a case is one trace from intake through the workflow to every activity, co
   const { workflowId, runId } = await rig.ingest(rig.finding('Added Binary Executed', 'gke'));
   const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
   const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
-  await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
+  await rig.decide(handle, { decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash });
   await handle.result();
   await tracing.shutdown();
 

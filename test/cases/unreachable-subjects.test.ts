@@ -1,5 +1,5 @@
 import type { investigateCase } from '../../src/workflows/investigate-case';
-import { decideUpdate, type CaseSnapshot } from '../../src/workflows/shared';
+import { type CaseSnapshot } from '../../src/workflows/shared';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import { scenarioFinding, variantOf, type Variant } from '../fixtures/finding-variants';
 
@@ -112,28 +112,28 @@ test('a Cloud Run service that is gone: a plan that contains nothing, with the s
 test('a plan that contains nothing: close needs a reason and closes it; approve closes it with nothing contained (the owner told); reject ends it', async () => {
   const [closed, kept, rejected] = of('unknown-cluster');
   const handle = (s: Started) => rig.env.client.workflow.getHandle<typeof investigateCase>(s.workflowId, s.runId);
-  await expect(handle(closed!).executeUpdate(decideUpdate, { args: [{ decision: 'close', approver: approvers.lead, planHash: closed!.ready.plan!.hash }] })).rejects.toThrow();
-  await handle(closed!).executeUpdate(decideUpdate, { args: [{ decision: 'close', approver: approvers.lead, reason: 'the cluster was decommissioned', planHash: closed!.ready.plan!.hash }] });
+  await expect(rig.decide(handle(closed!), { decision: 'close', approver: approvers.lead, planHash: closed!.ready.plan!.hash })).rejects.toThrow();
+  await rig.decide(handle(closed!), { decision: 'close', approver: approvers.lead, reason: 'the cluster was decommissioned', planHash: closed!.ready.plan!.hash });
   expect(await handle(closed!).result()).toMatchObject({ status: 'closed', outcome: 'closed-by-responder' });
   expect((await rig.store.caseById(closed!.caseId))!).toMatchObject({ status: 'closed', outcome: 'closed-by-responder' });
 
-  await handle(kept!).executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: kept!.ready.plan!.hash }] });
+  await rig.decide(handle(kept!), { decision: 'approve', approver: approvers.lead, planHash: kept!.ready.plan!.hash });
   expect(await handle(kept!).result()).toMatchObject({ status: 'closed', outcome: 'nothing-to-do' });
 
-  await handle(rejected!).executeUpdate(decideUpdate, { args: [{ decision: 'reject', approver: approvers.lead, reason: 'a test cluster', planHash: rejected!.ready.plan!.hash }] });
+  await rig.decide(handle(rejected!), { decision: 'reject', approver: approvers.lead, reason: 'a test cluster', planHash: rejected!.ready.plan!.hash });
   expect(await handle(rejected!).result()).toMatchObject({ status: 'rejected' });
 });
 
 test('kept under watch: a finding that joins makes a new plan for a decision, and close ends it', async () => {
   const watched = of('unknown-pod')[0]!;
   const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(watched.workflowId, watched.runId);
-  await expect(handle.executeUpdate(decideUpdate, { args: [{ decision: 'watch', approver: approvers.secops, planHash: watched.ready.plan!.hash }] })).resolves.toMatchObject({ approvalsNeeded: 0 });
+  await expect(rig.decide(handle, { decision: 'watch', approver: approvers.secops, planHash: watched.ready.plan!.hash })).resolves.toMatchObject({ approvalsNeeded: 0 });
   await rig.waitForStatus(watched.workflowId, watched.runId, 'watching');
   // Another finding on the same pod joins the case.
   const joining = variantOf(scenarioFinding(rig.lab.scenario, 'Malicious Script Executed', 'gke'), { suffix: 'upjoin', pod: 'phantom-compiler' });
   expect((await rig.ingest(joining)).workflowId).toBe(watched.workflowId);
   const replanned = await rig.waitFor(watched.workflowId, watched.runId, (s) => s.status === 'awaiting-decision' && s.findings.length === 2 && s.plan!.hash !== watched.ready.plan!.hash, 60_000);
-  await handle.executeUpdate(decideUpdate, { args: [{ decision: 'close', approver: approvers.secops, reason: 'the pod never existed in this cluster', planHash: replanned.plan!.hash }] });
+  await rig.decide(handle, { decision: 'close', approver: approvers.secops, reason: 'the pod never existed in this cluster', planHash: replanned.plan!.hash });
   expect(await handle.result()).toMatchObject({ status: 'closed', outcome: 'closed-by-responder' });
   const record = (await rig.store.getCase(watched.caseId))!;
   expect(record.findings.map((f) => f.finding_name).sort()).toEqual([watched.ready.findings[0]!.name, joining.finding.name].sort());
@@ -143,7 +143,7 @@ test('kept under watch: a finding that joins makes a new plan for a decision, an
 test('the Deployment that still runs a deleted pod’s template is scaled to zero once approved', async () => {
   const deleted = of('deleted-pod')[0]!;
   const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(deleted.workflowId, deleted.runId);
-  await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: deleted.ready.plan!.hash }] });
+  await rig.decide(handle, { decision: 'approve', approver: approvers.lead, planHash: deleted.ready.plan!.hash });
   expect(await handle.result()).toMatchObject({ status: 'contained', outcome: 'contained' });
   const scale = await rig.deps.clients.kubernetes({ project: 'acme-payments-prod', location: 'us-central1', name: 'payments-prod' }).readScale('Deployment', 'checkout', 'checkout-api');
   expect(scale.replicas).toBe(0);

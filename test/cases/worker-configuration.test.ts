@@ -3,7 +3,6 @@ import type { ChildProcess } from 'node:child_process';
 import { signatureHeader, timestampHeader, verifySignature } from '../../src/notify/channels';
 import { GcsEvidenceStore } from '../../src/cloud/gcs-evidence';
 import type { investigateCase } from '../../src/workflows/investigate-case';
-import { decideUpdate } from '../../src/workflows/shared';
 import { approvers, startCaseRig } from '../case-rig';
 import { noticeReceivers } from '../notice-receivers';
 import { freshWorkerDatabase } from '../worker-database';
@@ -28,7 +27,7 @@ test('a worker configured by file: notices on the JSON webhook, Slack, the signe
       workflowIdPrefix: rig.workflowIdPrefix,
       databaseUrl: db.url,
       lab: rig.lab,
-      policy: rig.policy,
+      policy: rig.policy, trust: [rig.authority.key],
       config: {
         notifyWebhookUrl: json.url,
         notifications: {
@@ -44,7 +43,7 @@ test('a worker configured by file: notices on the JSON webhook, Slack, the signe
 
     const c = await rig.ingest(rig.finding('Added Binary Executed', 'gke'));
     const ready = await rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision', 120_000);
-    await rig.env.client.workflow.getHandle<typeof investigateCase>(c.workflowId, c.runId).executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] });
+    await rig.decide(rig.env.client.workflow.getHandle<typeof investigateCase>(c.workflowId, c.runId), { decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash });
     const closed = await rig.env.client.workflow.getHandle<typeof investigateCase>(c.workflowId, c.runId).result();
     expect(closed.outcome).toBe('contained');
     expect(closed.actions.map((a) => [a.action, a.status])).toEqual([

@@ -8,6 +8,7 @@ import type { FaultRule } from '../../src/lab/scenario';
 import type { Mutation } from '../../src/lab/kube-store';
 import type { investigateCase } from '../../src/workflows/investigate-case';
 import { decideUpdate, defaultPolicy, type Policy } from '../../src/workflows/shared';
+import { newAuthority, signedFor } from '../case-rig';
 import { startTestLab, paymentsCluster } from '../lab-harness';
 import { attachToTestServer, uniqueTaskQueue } from '../temporal/harness';
 import { freshWorkerDatabase } from '../worker-database';
@@ -23,6 +24,7 @@ import { retriedActivities } from '../history-facts';
  */
 
 const approver = 'secops@acme.example';
+const authority = newAuthority();
 const policy: Policy = {
   ...defaultPolicy,
   approvers: [approver],
@@ -90,7 +92,7 @@ async function runStation(moment: KillMoment | undefined): Promise<StationResult
   const db = await freshWorkerDatabase();
   const taskQueue = uniqueTaskQueue('kill');
   const workflowIdPrefix = `scc-case-${taskQueue}`;
-  const start = () => startWorkerProcess({ address: env.address, taskQueue, workflowIdPrefix, databaseUrl: db.url, lab, policy });
+  const start = () => startWorkerProcess({ address: env.address, taskQueue, workflowIdPrefix, databaseUrl: db.url, lab, policy, trust: [authority.key] });
   const workers: ChildProcess[] = [start()];
   let killed = false;
   try {
@@ -118,7 +120,7 @@ async function runStation(moment: KillMoment | undefined): Promise<StationResult
         approval = 'sent';
         // Not awaited: a kill must be able to land while it is in flight. An update the dying
         // worker never accepted fails on the client, and a person would send it again.
-        handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver, planHash: record.case.plan_hash! }] }).then(
+        signedFor(handle, { decision: 'approve', approver, planHash: record.case.plan_hash! }, authority).then((signed) => handle.executeUpdate(decideUpdate, { args: [signed] })).then(
           () => (approval = 'accepted'),
           (error: unknown) => {
             // A refusal is the case's answer and fails the station; only an update that never got an answer is sent again.

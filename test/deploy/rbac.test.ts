@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { actionPermissions, adapterPermissions, permissionsMarkdown } from '../../src/deploy/permissions';
 import type { investigateCase } from '../../src/workflows/investigate-case';
-import { decideUpdate } from '../../src/workflows/shared';
 import { approvers, startCaseRig } from '../case-rig';
 import { paymentsCluster } from '../lab-harness';
 
@@ -45,7 +44,7 @@ test('the RBAC manifest grants what the actions declare and what a whole case di
     });
     const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision', 90_000);
     const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, runId);
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] });
+    await rig.decide(handle, { decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash });
     expect((await handle.result()).outcome).toBe('contained');
     const observed = rig.lab.clusters.get(`/k8s/${paymentsCluster.project}/${paymentsCluster.location}/${paymentsCluster.name}`)!.access;
     // The collection's reads and the exec that copied the binary out were seen, not assumed.

@@ -1,6 +1,5 @@
 import { Worker } from '@temporalio/worker';
 import type { investigateCase } from '../../src/workflows/investigate-case';
-import { decideUpdate } from '../../src/workflows/shared';
 import { approvers, startCaseRig } from '../case-rig';
 import { prebuiltWorkflowBundle } from '../temporal/harness';
 
@@ -18,7 +17,7 @@ test('every case of the scenario runs to containment on a worker that replays on
     expect(cases.length).toBeGreaterThanOrEqual(3);
     expect(cases.length).toBeLessThan(ingested.length);
     const handles = cases.map((c) => rig.env.client.workflow.getHandle<typeof investigateCase>(c.workflowId, c.runId));
-    await Promise.all(handles.map((handle, i) => handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready[i]!.plan!.hash }] })));
+    await Promise.all(handles.map((handle, i) => rig.decide(handle, { decision: 'approve', approver: approvers.lead, planHash: ready[i]!.plan!.hash })));
     const closed = await Promise.all(handles.map((handle) => handle.result()));
     expect(closed.map((c) => c.outcome)).toEqual(cases.map(() => 'contained'));
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { caseIdFor, decideUpdate, statusQuery, type CaseSnapshot } from '../../src/workflows/shared';
+import { caseIdFor, statusQuery, type CaseSnapshot } from '../../src/workflows/shared';
 import type { investigateCase } from '../../src/workflows/investigate-case';
 import { lastGoodWorkflowTask } from '../../src/worker/last-good-task';
 import { repairCase } from '../../src/worker/repair-case';
@@ -57,7 +57,7 @@ test('a live case stuck on TMPRL1100 is reset to its last good task and runs on 
     // A reset keeps the first run's ID, so the case keeps its own.
     expect(ready.caseId).toBe(caseId);
     expect(await handle.query(statusQuery)).toMatchObject({ caseId });
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash }] });
+    await rig.decide(handle, { decision: 'approve', approver: approvers.lead, planHash: ready.plan!.hash });
     expect((await handle.result()).outcome).toBe('contained');
     await expect(Worker.runReplayHistory({ workflowBundle: prebuiltWorkflowBundle() }, await handle.fetchHistory(), workflowId)).resolves.toBeUndefined();
     expect((await rig.store.caseById(caseId))!.status).toBe('contained');

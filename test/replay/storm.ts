@@ -4,7 +4,7 @@ import type { Finding } from '../../src/findings/model';
 import { parseFindingObject } from '../../src/findings/parse';
 import { investigateCase } from '../../src/workflows/investigate-case';
 import { searchAttributes } from '../../src/workflows/search-attributes';
-import { decideUpdate, decisionSignal, findingSignal, statusQuery } from '../../src/workflows/shared';
+import { findingSignal, statusQuery } from '../../src/workflows/shared';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 
 /**
@@ -86,7 +86,7 @@ export async function oneCase(storm: Storm, run: number, options: { decide: bool
     for (const finding of rest.slice(0, 1 + (run % 3))) {
       await sleep(Math.floor(random() * 300));
       await handle.signal(findingSignal, finding);
-      if (random() < 0.3) await handle.signal(decisionSignal, { decision: 'approve', approver: approvers.lead, planHash: 'early' });
+      if (random() < 0.3) await rig.signalDecision(handle, { decision: 'approve', approver: approvers.lead, planHash: 'early' });
     }
     const deadline = Date.now() + 120_000;
     let snapshot = await handle.query(statusQuery).catch(() => undefined);
@@ -96,8 +96,8 @@ export async function oneCase(storm: Storm, run: number, options: { decide: bool
     }
     if (options.decide && snapshot?.pending) {
       const decision = { decision: 'approve' as const, approver: approvers.secops, planHash: snapshot.pending.planHash };
-      if (random() < 0.5) await handle.executeUpdate(decideUpdate, { args: [decision] }).catch(() => undefined);
-      else await handle.signal(decisionSignal, decision);
+      if (random() < 0.5) await rig.decide(handle, decision).catch(() => undefined);
+      else await rig.signalDecision(handle, decision);
       await Promise.race([handle.result().catch(() => undefined), sleep(60_000)]);
     }
   } finally {

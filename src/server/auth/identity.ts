@@ -1,4 +1,5 @@
 import { onAddressList } from '../../workflows/shared';
+export { normalEmail } from '../../workflows/email';
 
 /** Who is calling the console or its API, as established by the configured authenticator. */
 export interface Identity {
@@ -19,22 +20,6 @@ export interface RequestHeaders {
 export interface Authenticator {
   readonly kind: Identity['via'];
   identify(headers: RequestHeaders): Promise<AuthOutcome>;
-}
-
-const emailPattern = /^([^\s@+]{1,64})(?:\+[^\s@]*)?@([a-z0-9.-]{1,253})$/;
-
-/**
- * One person, one spelling, decided once at authentication: compatibility forms folded (NFKC),
- * spaces and case dropped, a `+tag` removed from the mailbox. What is left must be ASCII: a
- * letter from another script that looks the same would be a second person to a comparison and
- * the same one to a reader, so such an address is not admitted at all.
- */
-export function normalEmail(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const folded = value.normalize('NFKC').trim().toLowerCase();
-  if (!/^[\x21-\x7e]+$/.test(folded)) return undefined;
-  const match = emailPattern.exec(folded);
-  return match ? `${match[1]}@${match[2]}` : undefined;
 }
 
 /** Viewers: exact addresses or `@domain` entries; no list means anyone the authenticator admits. */
