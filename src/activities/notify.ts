@@ -18,7 +18,7 @@ const headlines: Record<string, string> = {
 
 /** The command that acts on the case now: decide while it waits, otherwise look at it. */
 export function commandFor(caseId: string, event: string): string {
-  return event === 'ready-for-decision' || event === 'escalated' ? `scc-responder approve ${caseId} --as EMAIL   (or: scc-responder reject ${caseId} --as EMAIL --reason "…")` : `scc-responder status ${caseId}`;
+  return event === 'ready-for-decision' || event === 'escalated' ? `scc-responder approve ${caseId}   (or: scc-responder reject ${caseId} --reason "…")` : `scc-responder status ${caseId}`;
 }
 
 export function notifyActivities(deps: ActivityDeps) {
@@ -37,7 +37,7 @@ export async function sendCaseNotice({ notifier, store, clients, routing }: Pick
   const text =
     `Case ${input.caseId}: ${input.event}. ${primary ? `${primary.category} (${primary.severity})` : ''}` +
     (input.event === 'ready-for-decision' && input.plan
-      ? ` Plan ${input.plan.hash.slice(0, 12)}: ${input.plan.actions.map((a) => a.effect).join(' ')} Approve: scc-responder approve ${input.caseId} --as EMAIL`
+      ? ` Plan ${input.plan.hash.slice(0, 12)}: ${input.plan.actions.map((a) => a.effect).join(' ')} Approve: scc-responder approve ${input.caseId}`
       : '') +
     (input.detail ? ` ${input.detail}` : '');
   const sent = await notifier.send({

@@ -11,6 +11,7 @@ import { differsFromRecord, executionStatus } from '../cases/workflow-execution'
 import { caseGaps } from '../cases/gaps';
 import { gapLine } from '../workflows/gaps';
 import type { CliContext } from './cli-context';
+import { callConsole, consoleCaller, type CallerOptions } from './console-caller';
 import type { CliIo } from './finding-check';
 
 /** The case commands. Each prints what it did, or one line saying what went wrong. */
@@ -135,12 +136,12 @@ export async function statusCommand(context: CliContext, caseId: string, io: Cli
   if (!running) {
     // Nothing to decide on a run that ended.
   } else if (s.pending && s.plan?.actions.some((a) => a.destructive)) {
-    lines.push(`  waiting for ${s.pending.approvalsNeeded} approval(s):`, `    scc-responder approve ${s.caseId} --as EMAIL`, `    scc-responder reject ${s.caseId} --as EMAIL --reason "…"`);
+    lines.push(`  waiting for ${s.pending.approvalsNeeded} approval(s):`, `    scc-responder approve ${s.caseId}`, `    scc-responder reject ${s.caseId} --reason "…"`);
   } else if (s.pending) {
     lines.push(
       `  waiting for a decision (nothing to contain automatically${s.status === 'watching' ? '; kept under watch' : ''}):`,
-      `    scc-responder close ${s.caseId} --as EMAIL --reason "…"`,
-      ...(s.status === 'watching' ? [] : [`    scc-responder watch ${s.caseId} --as EMAIL   (keep the case open until a finding joins)`]),
+      `    scc-responder close ${s.caseId} --reason "…"`,
+      ...(s.status === 'watching' ? [] : [`    scc-responder watch ${s.caseId}   (keep the case open until a finding joins)`]),
     );
   }
   io.stdout(`${lines.join('\n')}\n`);
@@ -153,24 +154,21 @@ const decided: Record<DecisionKind, string> = {
   watch: 'kept open: a finding that joins makes a new plan',
 };
 
-export async function decideCommand(context: CliContext, caseId: string, decision: DecisionKind, options: { as: string; reason?: string; falsePositive?: boolean }, io: CliIo): Promise<void> {
-  const row = await findCase(context, caseId);
-  const handle = (await context.client()).workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id);
-  const snapshot = await handle.query(statusQuery);
-  if (!snapshot.pending) throw new CommandError(`${caseId} is not waiting for a decision (status: ${snapshot.status})`);
+export async function decideCommand(context: CliContext, caseId: string, decision: DecisionKind, options: CallerOptions & { reason?: string; falsePositive?: boolean }, io: CliIo): Promise<void> {
+  if (!/^case-[0-9a-f]{12}$/.test(caseId)) throw new CommandError(`"${caseId}" is not a case ID (case-XXXXXXXXXXXX)`, 2);
+  // Through the console, which authenticates the caller and signs the decision for the workflow to check.
+  const caller = await consoleCaller(context.config, options);
+  const detail = await callConsole<{ live: { status: string; pending: { planHash: string } | null } | null; case: { status: string } }>(caller, 'GET', `/api/cases/${caseId}`);
+  const pending = detail.live?.pending;
+  if (!pending) throw new CommandError(`${caseId} is not waiting for a decision (status: ${detail.live?.status ?? detail.case.status})`);
+  let result: { approvalsNeeded: number };
   try {
-    const result = await handle.executeUpdate(decideUpdate, {
-      args: [{ decision, approver: options.as, planHash: snapshot.pending.planHash, ...(options.reason ? { reason: options.reason } : {}), ...(options.falsePositive ? { falsePositive: true } : {}) }],
-    });
-    io.stdout(
-      result.approvalsNeeded > 0
-        ? `${caseId}: ${decision} recorded; ${result.approvalsNeeded} more approval(s) needed\n`
-        : `${caseId}: ${decided[decision]} (plan ${snapshot.pending.planHash.slice(0, 12)})\n`,
-    );
+    result = await callConsole(caller, 'POST', `/api/cases/${caseId}/decision`, { decision, planHash: pending.planHash, ...(options.reason ? { reason: options.reason } : {}), ...(options.falsePositive ? { falsePositive: true } : {}) });
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw new CommandError(`${caseId}: refused: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+    if (error instanceof CommandError && error.exitCode === 1) throw new CommandError(`${caseId}: ${error.message}`);
     throw error;
   }
+  io.stdout(result.approvalsNeeded > 0 ? `${caseId}: ${decision} recorded; ${result.approvalsNeeded} more approval(s) needed\n` : `${caseId}: ${decided[decision]} (plan ${pending.planHash.slice(0, 12)})\n`);
 }
 
 export async function listCommand(context: CliContext, options: { status?: string; format: 'text' | 'json' }, io: CliIo): Promise<void> {

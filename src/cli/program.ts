@@ -5,6 +5,7 @@ import type { Lab } from '../lab/server';
 import { CliContext } from './cli-context';
 import { CommandError, decideCommand, ingestCommand, listCommand, showCommand, statusCommand, verifyCommand } from './case-commands';
 import { revertCommand } from './revert-command';
+import type { CallerOptions } from './console-caller';
 import { repairCommand } from './repair-command';
 import { deadLetterShowCommand, deadLettersListCommand, pollIntakeCommand, pubsubIntakeCommand, pushIntakeCommand } from './intake-commands';
 import { ConfigError } from '../config/config';
@@ -72,39 +73,49 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .command('approve')
     .description("approve a case's current plan")
     .argument('<case>')
-    .requiredOption('--as <email>', 'who approves')
+    .option('--user <email>', 'in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab\'s file); elsewhere your Google identity is used')
+    .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
+    .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
     .option('--reason <text>', 'why')
-    .action((caseId: string, options: { as: string; reason?: string }) => withContext((context) => decideCommand(context, caseId, 'approve', options, io))());
+    .action((caseId: string, options: CallerOptions & { reason?: string }) => withContext((context) => decideCommand(context, caseId, 'approve', options, io))());
   program
     .command('reject')
     .description("reject a case's plan: nothing will be changed")
     .argument('<case>')
-    .requiredOption('--as <email>', 'who rejects')
+    .option('--user <email>', 'in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab\'s file); elsewhere your Google identity is used')
+    .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
+    .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
     .requiredOption('--reason <text>', 'why')
     .option('--false-positive', 'the finding was a false positive: mute it in SCC')
-    .action((caseId: string, options: { as: string; reason: string; falsePositive?: boolean }) => withContext((context) => decideCommand(context, caseId, 'reject', options, io))());
+    .action((caseId: string, options: CallerOptions & { reason: string; falsePositive?: boolean }) => withContext((context) => decideCommand(context, caseId, 'reject', options, io))());
   program
     .command('close')
     .description('close a case whose plan contains nothing (the subject is gone or out of reach), with a reason')
     .argument('<case>')
-    .requiredOption('--as <email>', 'who decides (an approver)')
+    .option('--user <email>', 'in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab\'s file); elsewhere your Google identity is used')
+    .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
+    .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
     .requiredOption('--reason <text>', 'why')
-    .action((caseId: string, options: { as: string; reason: string }) => withContext((context) => decideCommand(context, caseId, 'close', options, io))());
+    .action((caseId: string, options: CallerOptions & { reason: string }) => withContext((context) => decideCommand(context, caseId, 'close', options, io))());
   program
     .command('watch')
     .description('keep a case whose plan contains nothing open: a finding that joins makes a new plan')
     .argument('<case>')
-    .requiredOption('--as <email>', 'who decides (an approver)')
+    .option('--user <email>', 'in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab\'s file); elsewhere your Google identity is used')
+    .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
+    .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
     .option('--reason <text>', 'why')
-    .action((caseId: string, options: { as: string; reason?: string }) => withContext((context) => decideCommand(context, caseId, 'watch', options, io))());
+    .action((caseId: string, options: CallerOptions & { reason?: string }) => withContext((context) => decideCommand(context, caseId, 'watch', options, io))());
   program
     .command('revert')
     .description("undo a closed case's containment (the actions that can be undone), newest first")
     .argument('<case>')
-    .requiredOption('--as <email>', 'who reverts (an approver)')
+    .option('--user <email>', 'in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab\'s file); elsewhere your Google identity is used')
+    .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
+    .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
     .requiredOption('--reason <text>', 'why')
     .option('--dry-run', 'say exactly what would be undone, change nothing')
-    .action((caseId: string, options: { as: string; reason: string; dryRun?: boolean }) => withContext((context) => revertCommand(context, caseId, options, io))());
+    .action((caseId: string, options: CallerOptions & { reason: string; dryRun?: boolean }) => withContext((context) => revertCommand(context, caseId, options, io))());
   program
     .command('cases')
     .description('cases')

@@ -45,7 +45,7 @@ export async function upCommand(options: UpOptions, io: CliIo, untilStopped: () 
     lines.push(
       `    open ${stack.consoleUrl}/cases/${waiting.caseId} and approve, or:`,
       `    npm run cli -- status ${waiting.caseId}`,
-      `    npm run cli -- approve ${waiting.caseId} --as secops@acme.example --reason "confirmed malicious"`,
+      `    npm run cli -- approve ${waiting.caseId} --user ${stack.config.policy.approvers[0]} --reason "confirmed malicious"`,
       `    npm run cli -- case show ${waiting.caseId} --format md`,
     );
   }

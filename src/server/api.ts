@@ -9,6 +9,7 @@ import { caseGaps } from '../cases/gaps';
 import { differsFromRecord, executionStatus } from '../cases/workflow-execution';
 import type { investigateCase } from '../workflows/investigate-case';
 import { revertCase } from '../workflows/revert-case';
+import { causesOf } from '../util/cause-chain';
 import { decideUpdate, isApprover, refreshDecisionKeysSignal, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
 import { CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, Me, RevertRequest, RevertResult, SignInRequest } from './api-schemas';
 import type { DecisionAuthority } from './decision-authority';
@@ -330,12 +331,14 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
       const outcome = await deps.client.workflow.execute(revertCase, {
         workflowId,
         taskQueue: temporal.taskQueue,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         args: [{ caseId, requestedBy: identity.email, reason: body.reason, approvers: deps.policy.approvers, dryRun: body.dryRun === true, signed }],
       });
       return c.json(outcome, 200);
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return c.json({ error: `a revert of ${caseId} is already running` }, 409);
-      if (error instanceof WorkflowFailedError) return c.json({ error: `refused: ${(error.cause as Error | undefined)?.message ?? error.message}` }, 409);
+      // The workflow's own words: the innermost cause (an activity's refusal arrives wrapped twice).
+      if (error instanceof WorkflowFailedError) return c.json({ error: `refused: ${causesOf(error).filter((cause): cause is Error => cause instanceof Error).at(-1)!.message}` }, 409);
       throw error;
     }
   });

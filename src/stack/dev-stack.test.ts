@@ -72,7 +72,7 @@ test('npm run dev’s stack: samples become cases, an approval lands, and a rest
     expect((await owner.query<{ n: number }>('select count(*)::int as n from cases')).rows[0]!.n).toBe(3);
     await owner.end();
 
-    const approved = await cli('approve', contained, '--as', 'secops@acme.example', '--reason', 'confirmed');
+    const approved = await cli('approve', contained, '--user', 'secops@acme.example', '--reason', 'confirmed');
     expect(approved).toMatchObject({ code: 0 });
     await statuses(stack, (s) => s.some((c) => c.caseId === contained && c.status === 'contained'));
   } finally {
@@ -97,7 +97,7 @@ test('npm run dev’s stack: samples become cases, an approval lands, and a rest
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
     const waiting = (await (await fetch(`${stack.consoleUrl}/api/cases?status=awaiting-decision`, { headers: { cookie } })).json()) as { cases: { id: string }[] };
     expect(waiting.cases.map((c) => c.id)).toContain(pending!);
-    expect(await cli('approve', pending!, '--as', 'lead@acme.example')).toMatchObject({ code: 0 });
+    expect(await cli('approve', pending!, '--user', 'lead@acme.example')).toMatchObject({ code: 0 });
     await statuses(stack, (s) => s.some((c) => c.caseId === pending && c.status === 'contained'));
   } finally {
     await stack.stop();

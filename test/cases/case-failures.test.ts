@@ -93,5 +93,5 @@ test('a healthy case is left alone by the reconciler, and repair says there is n
   expect((await reconcileCases({ ...rig.deps, client: rig.env.client })).filter((c) => c.caseId === started.caseId)).toEqual([]);
   const repair = await harness.cli('case', 'repair', started.caseId, '--dry-run');
   expect(repair).toMatchObject({ code: 0, stdout: expect.stringMatching(/replays against today's workflow code; nothing to repair/) });
-  expect((await harness.cli('reject', started.caseId, '--as', approvers.lead, '--reason', 'test done')).code).toBe(0);
+  expect((await harness.cli('reject', started.caseId, '--user', approvers.lead, '--reason', 'test done')).code).toBe(0);
 });

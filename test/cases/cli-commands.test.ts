@@ -37,17 +37,17 @@ test('ingest, list, status, a refused and an accepted approval, and the case rec
   expect((await cli('cases', 'list')).stdout).toMatch(new RegExp(`${caseId}\\s+awaiting-decision`));
   const status = await cli('status', caseId!);
   expect(status.stdout).toContain('shift-traffic-to-previous-revision: Move 100%');
-  expect(status.stdout).toContain(`scc-responder approve ${caseId} --as EMAIL`);
+  expect(status.stdout).toContain(`scc-responder approve ${caseId}`);
 
-  const refused = await cli('approve', caseId!, '--as', 'mallory@evil.example');
+  const refused = await cli('approve', caseId!, '--user', 'mallory@evil.example');
   expect(refused).toMatchObject({ code: 1, stdout: '' });
-  expect(refused.stderr).toBe(`error: ${caseId}: refused: "mallory@evil.example" is not an authorized approver for this case\n`);
+  expect(refused.stderr).toBe(`error: ${caseId}: the console refused mallory@evil.example (lab sign-in): mallory@evil.example is not on the approvers list\n`);
 
-  const approved = await cli('approve', caseId!, '--as', approvers.lead, '--reason', 'confirmed');
+  const approved = await cli('approve', caseId!, '--user', approvers.lead, '--reason', 'confirmed');
   expect(approved).toMatchObject({ code: 0 });
   expect(approved.stdout).toMatch(/approved: containment starts now/);
   await rig.waitForStatus(workflowId!, runId, 'contained');
-  const repeated = await cli('approve', caseId!, '--as', approvers.lead);
+  const repeated = await cli('approve', caseId!, '--user', approvers.lead);
   expect(repeated).toMatchObject({ code: 1, stdout: '', stderr: `error: ${caseId} is not waiting for a decision (status: contained)\n` });
 
   const markdown = await cli('case', 'show', caseId!, '--format', 'md');
@@ -82,16 +82,16 @@ test('revert: refused for a non-approver, exact in dry-run, then undoes the pres
   const { workflowId, runId, caseId } = await rig.ingest(parsed, { responses: { 'launch-code-compiler-tool': { gke: ['notify-owner', 'preserve-then-replace-pod', 'cordon-node'] } } });
   const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
   expect(ready.plan!.actions.map((a) => a.action)).toEqual(['notify-owner', 'preserve-then-replace-pod', 'cordon-node']);
-  expect((await cli('approve', caseId, '--as', approvers.lead)).code).toBe(0);
+  expect((await cli('approve', caseId, '--user', approvers.lead)).code).toBe(0);
   await rig.waitFor(workflowId, runId, (s) => s.status === 'contained');
   expect((await kube.getNode(subject.node)).unschedulable).toBe(true);
   expect((await kube.getPod(subject.namespace, subject.pod)).owner).toBeUndefined();
 
   const writes = () => cluster.store.mutations.filter((m) => m.by === 'client').length;
   const afterContainment = writes();
-  const refused = await cli('revert', caseId, '--as', 'mallory@evil.example', '--reason', 'oops');
-  expect(refused).toMatchObject({ code: 1, stderr: `error: ${caseId}: refused: mallory@evil.example is not authorized to revert\n` });
-  const dryRun = await cli('revert', caseId, '--as', approvers.secops, '--reason', 'checking', '--dry-run');
+  const refused = await cli('revert', caseId, '--user', 'mallory@evil.example', '--reason', 'oops');
+  expect(refused).toMatchObject({ code: 1, stderr: `error: ${caseId}: the console refused mallory@evil.example (lab sign-in): mallory@evil.example is not on the approvers list\n` });
+  const dryRun = await cli('revert', caseId, '--user', approvers.secops, '--reason', 'checking', '--dry-run');
   expect(dryRun.code).toBe(0);
   expect(dryRun.stdout.split('\n').slice(0, 3)).toEqual([
     `${caseId}: dry run, nothing changed by ${approvers.secops}`,
@@ -100,7 +100,7 @@ test('revert: refused for a non-approver, exact in dry-run, then undoes the pres
   ]);
   expect(writes()).toBe(afterContainment);
 
-  const reverted = await cli('revert', caseId, '--as', approvers.secops, '--reason', 'the compiler is part of the plugin build');
+  const reverted = await cli('revert', caseId, '--user', approvers.secops, '--reason', 'the compiler is part of the plugin build');
   expect(reverted.code).toBe(0);
   expect(reverted.stdout).toContain('cordon-node applied: uncordoned');
   expect(reverted.stdout).toContain('preserve-then-replace-pod applied: labels');
@@ -118,13 +118,13 @@ test('revert of a replaced pod says it cannot be undone, and a running case is n
   const parsed = rig.finding('Netcat Remote Code Execution In Container', 'gke');
   const { workflowId, runId, caseId } = await rig.ingest(parsed, { responses: { 'netcat-remote-code-execution': { gke: ['replace-pod'] } } });
   await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
-  expect(await cli('revert', caseId, '--as', approvers.secops, '--reason', 'too early')).toMatchObject({
+  expect(await cli('revert', caseId, '--user', approvers.secops, '--reason', 'too early')).toMatchObject({
     code: 1,
     stderr: expect.stringContaining('only a contained (or partly contained) case can be reverted'),
   });
-  expect((await cli('approve', caseId, '--as', approvers.secops)).code).toBe(0);
+  expect((await cli('approve', caseId, '--user', approvers.secops)).code).toBe(0);
   await rig.waitFor(workflowId, runId, (s) => s.status === 'contained');
-  const reverted = await cli('revert', caseId, '--as', approvers.secops, '--reason', 'false alarm');
+  const reverted = await cli('revert', caseId, '--user', approvers.secops, '--reason', 'false alarm');
   expect(reverted.stdout).toBe(`${caseId}: reverted by ${approvers.secops}\n  replace-pod not reverted: replace-pod cannot be undone\n`);
 });
 
@@ -149,15 +149,17 @@ test('as a real process: exit 0 when done, 1 for a refusal or a missing case, 2 
   expect(await run('status', 'nonsense')).toMatchObject({ code: 2, stderr: 'error: "nonsense" is not a case ID (case-XXXXXXXXXXXX)\n' });
   expect(await run('status', 'case-000000000000')).toMatchObject({ code: 1, stderr: 'error: no case case-000000000000\n' });
   expect(await run('--help')).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: scc-responder') });
-  expect(await run('reject', caseId, '--as', approvers.lead)).toMatchObject({ code: 2, stderr: expect.stringContaining("required option '--reason <text>' not specified") });
-  expect(await run('reject', caseId, '--as', 'mallory@evil.example', '--reason', 'mine now')).toMatchObject({ code: 1, stderr: `error: ${caseId}: refused: "mallory@evil.example" is not an authorized approver for this case\n` });
+  expect(await run('reject', caseId, '--user', approvers.lead)).toMatchObject({ code: 2, stderr: expect.stringContaining("required option '--reason <text>' not specified") });
+  expect(await run('reject', caseId, '--user', 'mallory@evil.example', '--reason', 'mine now')).toMatchObject({ code: 1, stderr: `error: ${caseId}: the console refused mallory@evil.example (lab sign-in): mallory@evil.example is not on the approvers list\n` });
+  // The CLI decides as who signed in, never as a name it is told.
+  expect(await run('approve', caseId, '--as', approvers.lead)).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown option '--as'") });
   expect(await run('no-such-command')).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown command 'no-such-command'") });
 
-  const rejected = await run('reject', caseId, '--as', approvers.lead, '--reason', 'the script is our own migration');
+  const rejected = await run('reject', caseId, '--user', approvers.lead, '--reason', 'the script is our own migration');
   expect(rejected).toMatchObject({ code: 0, stderr: '' });
   expect(await rig.env.client.workflow.getHandle(workflowId, runId).result()).toMatchObject({ status: 'rejected', outcome: 'rejected', actions: [] });
   expect(writes()).toBe(writesBefore);
   expect((await rig.store.getCase(caseId))!.case.decision).toEqual([expect.objectContaining({ decision: 'reject', approver: approvers.lead, reason: 'the script is our own migration' })]);
-  expect(await run('approve', caseId, '--as', approvers.lead)).toMatchObject({ code: 1, stderr: `error: ${caseId} is not waiting for a decision (status: rejected)\n` });
+  expect(await run('approve', caseId, '--user', approvers.lead)).toMatchObject({ code: 1, stderr: `error: ${caseId} is not waiting for a decision (status: rejected)\n` });
   expect(await run('case', 'verify', caseId)).toMatchObject({ code: 0, stdout: expect.stringMatching(/audit chain intact/) });
 }, 120_000);

@@ -39,7 +39,7 @@ test('a ready case is announced on Slack, on a signed webhook and by e-mail to i
   const slackBody = JSON.parse(slack.received[0]!.body) as { text: string; blocks: { text?: { text: string } }[] };
   expect(slackBody.text).toContain(`Console: ${consoleUrl}`);
   expect(slackBody.blocks.map((b) => b.text?.text).join('\n')).toContain(`<${consoleUrl}|Open the case in the console>`);
-  expect(slackBody.text).toContain(`scc-responder approve ${caseId} --as EMAIL`);
+  expect(slackBody.text).toContain(`scc-responder approve ${caseId}`);
 
   const signed = hook.received[0]!;
   const headers = { timestamp: String(signed.headers[timestampHeader]), signature: String(signed.headers[signatureHeader]) };
