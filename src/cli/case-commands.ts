@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { CaseRow } from '../cases/case-store';
 import { caseToJson, caseToMarkdown } from '../cases/export';
 import { FindingError } from '../findings/errors';
 import { parseFinding } from '../findings/parse';
 import { ingestFinding } from '../intake/ingest';
 import type { investigateCase } from '../workflows/investigate-case';
-import { decideUpdate, statusQuery, type CaseSnapshot, type DecisionKind } from '../workflows/shared';
+import { statusQuery, type CaseSnapshot, type DecisionKind } from '../workflows/shared';
 import { differsFromRecord, executionStatus } from '../cases/workflow-execution';
 import { caseGaps } from '../cases/gaps';
 import { gapLine } from '../workflows/gaps';
