@@ -39,6 +39,7 @@ export async function cliOnRig(rig: CaseRig): Promise<{ cli(...args: string[]): 
       databaseUrl: `postgres://postgres@${socket.getServerConn()}/postgres`,
       policy: rig.policy,
       notifications: { consoleUrl: console.url },
+      decisionAuthority: { keys: [{ publicKey: rig.authority.key.publicKey }] },
     }),
   );
   const previousConfig = process.env.SCC_CONFIG;

@@ -1,3 +1,4 @@
+import type { RecordedDecision } from './decision-audit';
 import { createHash } from 'node:crypto';
 import type { Finding, ParsedFinding } from '../findings/model';
 import { openCaseStatuses, type ActionResult, type CaseStatus, type Decision, type Plan } from '../workflows/shared';
@@ -309,6 +310,18 @@ export class CaseStore {
       }
     }
     return chain;
+  }
+
+  /** The decisions and revert requests the audit log holds, in order, and whether the case ran under signed decisions. */
+  async recordedDecisions(caseId: string): Promise<{ entries: RecordedDecision[]; signaturesRequired: boolean }> {
+    const rows = await this.db.query<{ entry_key: string; entry: { kind: string; content: { detail?: Record<string, unknown> } } }>(
+      `select entry_key, entry from audit_log where case_id = $1 and entry->>'kind' in ('decision', 'revert-requested', 'decision-keys') order by seq`,
+      [caseId],
+    );
+    return {
+      entries: rows.filter((r) => r.entry.kind !== 'decision-keys').map((r) => ({ key: r.entry_key, kind: r.entry.kind as RecordedDecision['kind'], detail: r.entry.content.detail ?? {} })),
+      signaturesRequired: rows.some((r) => r.entry.kind === 'decision-keys'),
+    };
   }
 
   /** A new status, with the timeline event that says so in the same transaction: no reader sees one without the other. */

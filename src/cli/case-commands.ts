@@ -9,6 +9,8 @@ import { statusQuery, type CaseSnapshot, type DecisionKind } from '../workflows/
 import { differsFromRecord, executionStatus } from '../cases/workflow-execution';
 import { caseGaps } from '../cases/gaps';
 import { gapLine } from '../workflows/gaps';
+import { checkRecordedDecision } from '../cases/decision-audit';
+import { configuredKeys } from '../config/decision-keys';
 import type { CliContext } from './cli-context';
 import { callConsole, consoleCaller, type CallerOptions } from './console-caller';
 import type { CliIo } from './finding-check';
@@ -197,9 +199,23 @@ export async function showCommand(context: CliContext, caseId: string, format: '
 
 export async function verifyCommand(context: CliContext, caseId: string, io: CliIo): Promise<void> {
   await findCase(context, caseId);
-  const result = await (await context.store()).verifyAudit(caseId);
+  const store = await context.store();
+  const result = await store.verifyAudit(caseId);
   if (!result.intact) {
     throw new CommandError(`${caseId}: audit chain broken at entry #${result.firstBroken.seq} (${result.firstBroken.key}): ${result.firstBroken.reason}`);
   }
-  io.stdout(`${caseId}: audit chain intact (${result.entries} entries)\n`);
+  // The chain proves the record was not edited; the signatures prove who decided.
+  const { entries, signaturesRequired } = await store.recordedDecisions(caseId);
+  const keys = configuredKeys(context.config, { withRetired: true });
+  if (entries.some((e) => e.detail.signed !== undefined) && keys.length === 0) throw new CommandError(`${caseId}: audit chain intact, but no decisionAuthority.keys are configured here to check its decisions' signatures with`);
+  const checks = entries.map((entry) => checkRecordedDecision(caseId, entry, keys, signaturesRequired));
+  const broken = checks.find((c) => c.verdict === 'broken');
+  if (broken && broken.verdict === 'broken') throw new CommandError(`${caseId}: audit chain intact, but ${broken.key} (${broken.who}) does not verify: ${broken.reason}`);
+  const count = (verdict: string) => checks.filter((c) => c.verdict === verdict).length;
+  const said = [
+    count('verified') > 0 ? `${count('verified')} signed by the decision authority (${[...new Set(checks.flatMap((c) => (c.verdict === 'verified' ? [c.keyId] : [])))].join(', ')})` : '',
+    count('by-policy') > 0 ? `${count('by-policy')} by policy` : '',
+    count('unsigned-before-signatures') > 0 ? `${count('unsigned-before-signatures')} unsigned (the case predates signed decisions)` : '',
+  ].filter(Boolean);
+  io.stdout(`${caseId}: audit chain intact (${result.entries} entries)${said.length > 0 ? `; decisions: ${said.join(', ')}` : ''}\n`);
 }

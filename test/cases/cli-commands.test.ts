@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import { cliOnRig, type CliRun } from '../cli-harness';
+import { entryHash, genesisHash, type AuditEntry } from '../../src/cases/audit';
 
 /** The case commands, as a user runs them in another terminal: config file, store over its port. */
 
@@ -52,7 +53,7 @@ test('ingest, list, status, a refused and an accepted approval, and the case rec
 
   const markdown = await cli('case', 'show', caseId!, '--format', 'md');
   expect(markdown.stdout).toContain('**Status:** contained (contained)');
-  expect((await cli('case', 'verify', caseId!)).stdout).toMatch(new RegExp(`^${caseId}: audit chain intact \\(\\d+ entries\\)\\n$`));
+  expect((await cli('case', 'verify', caseId!)).stdout).toMatch(new RegExp(`^${caseId}: audit chain intact \\(\\d+ entries\\); decisions: 1 signed by the decision authority \\(${rig.authority.key.id}\\)\\n$`));
   await rig.store.db.query(`update audit_log set entry = jsonb_set(entry, '{at}', '"2020-01-01T00:00:00Z"') where case_id = $1 and seq = 3`, [caseId]);
   const tampered = await cli('case', 'verify', caseId!);
   expect(tampered.code).toBe(1);
@@ -161,5 +162,26 @@ test('as a real process: exit 0 when done, 1 for a refusal or a missing case, 2 
   expect(writes()).toBe(writesBefore);
   expect((await rig.store.getCase(caseId))!.case.decision).toEqual([expect.objectContaining({ decision: 'reject', approver: approvers.lead, reason: 'the script is our own migration' })]);
   expect(await run('approve', caseId, '--user', approvers.lead)).toMatchObject({ code: 1, stderr: `error: ${caseId} is not waiting for a decision (status: rejected)\n` });
-  expect(await run('case', 'verify', caseId)).toMatchObject({ code: 0, stdout: expect.stringMatching(/audit chain intact/) });
+  expect(await run('case', 'verify', caseId)).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`audit chain intact \\(\\d+ entries\\); decisions: 1 signed by the decision authority \\(${rig.authority.key.id}\\)`)) });
+
+  // Whoever holds the database can rewrite the chain so that it holds together again; not the signature under a decision.
+  await rewriteChain(caseId, 'timeline:decision:1', (detail) => ({ ...detail, approver: 'mallory@evil.example' }));
+  expect(await run('case', 'verify', caseId)).toMatchObject({
+    code: 1,
+    stderr: `error: ${caseId}: audit chain intact, but timeline:decision:1 (mallory@evil.example) does not verify: the record names mallory@evil.example, the signature ${approvers.lead}\n`,
+  });
 }, 120_000);
+
+/** What a database administrator can do: change an entry, and every hash from there on, and the timeline to match. */
+async function rewriteChain(caseId: string, key: string, change: (detail: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+  const db = rig.store.db;
+  const rows = await db.query<{ seq: number; entry_key: string; entry: AuditEntry }>('select seq, entry_key, entry from audit_log where case_id = $1 order by seq', [caseId]);
+  let prev = genesisHash;
+  for (const row of rows) {
+    const entry = row.entry_key === key ? { ...row.entry, content: { ...row.entry.content, detail: change(row.entry.content.detail as Record<string, unknown>) } } : row.entry;
+    const hash = entryHash(prev, row.seq, entry);
+    await db.query('update audit_log set entry = $3, prev_hash = $4, hash = $5 where case_id = $1 and seq = $2', [caseId, row.seq, JSON.stringify(entry), prev, hash]);
+    if (row.entry_key === key) await db.query('update timeline set detail = $3 where case_id = $1 and event_key = $2', [caseId, key.replace(/^timeline:/, ''), JSON.stringify(entry.content.detail)]);
+    prev = hash;
+  }
+}
