@@ -1,9 +1,10 @@
 import { hashPassword, LocalUsersAuthenticator } from '../src/server/auth/local-users';
 import { startConsoleServer, type ConsoleServer } from '../src/server/console-server';
+import type { DecisionAuthority } from '../src/server/decision-authority';
 import type { CaseRig } from './case-rig';
 
 /** The console and API over a rig's store and client, with lab users who share one password. */
-export async function startRigConsole(rig: CaseRig, users: string[], password: string, viewers?: string[]): Promise<ConsoleServer> {
+export async function startRigConsole(rig: CaseRig, users: string[], password: string, viewers?: string[], authority: DecisionAuthority = rig.authority): Promise<ConsoleServer> {
   const passwordHash = await hashPassword(password);
   return startConsoleServer({
     host: '127.0.0.1',
@@ -12,7 +13,7 @@ export async function startRigConsole(rig: CaseRig, users: string[], password: s
     client: rig.env.client,
     policy: rig.policy,
     authenticator: new LocalUsersAuthenticator(users.map((email) => ({ email, passwordHash })), { sessions: rig.store }),
-    authority: rig.authority,
+    authority,
     temporal: { taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix },
     ...(viewers ? { viewers } : {}),
   });
