@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { decideUpdate, refreshDecisionKeysSignal } from '../../src/workflows/shared';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { investigateCase } from '../../src/workflows/investigate-case';
@@ -26,6 +27,9 @@ test('record representative case histories', async () => {
     await rig.ingest(rig.finding('Added Binary Executed', 'gke'));
     let ready = await rig.waitFor(gke.workflowId, gke.runId, (s) => s.status === 'awaiting-decision' && s.findings.length === 2);
     await rig.signalDecision(handleFor(gke.workflowId, gke.runId), { decision: 'approve', approver: 'mallory@evil.example', planHash: ready.plan!.hash });
+    // Unsigned, as the stock CLI sends it: accepted into the history, recorded, refused.
+    await handleFor(gke.workflowId, gke.runId).executeUpdate(decideUpdate, { args: [{ decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash }] }).catch(() => undefined);
+    await handleFor(gke.workflowId, gke.runId).signal(refreshDecisionKeysSignal);
     await rig.decide(handleFor(gke.workflowId, gke.runId), { decision: 'approve', approver: approvers.secops, planHash: ready.plan!.hash });
     await handleFor(gke.workflowId, gke.runId).result();
     await save('gke-joined-refused-approved-contained', gke.workflowId, gke.runId);
