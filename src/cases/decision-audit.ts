@@ -29,7 +29,7 @@ export function checkRecordedDecision(caseId: string, entry: RecordedDecision, k
   const verified = verifySignedDecision(detail.signed, keys, Number.isNaN(at) ? Date.now() : at);
   if ('refused' in verified) return { key: entry.key, who, verdict: 'broken', reason: verified.refused };
   const { claim } = verified;
-  const bound = bindingProblem(claim, { purpose: entry.kind === 'decision' ? 'decision' : 'revert', caseId, workflowId: claim.workflowId });
+  const bound = bindingProblem(claim, { purpose: entry.kind === 'decision' ? 'decision' : 'revert', caseId });
   if (bound) return { key: entry.key, who, verdict: 'broken', reason: bound };
   if (normalEmail(claim.approver) !== who) return { key: entry.key, who, verdict: 'broken', reason: `the record names ${who}, the signature ${claim.approver}` };
   if (entry.kind === 'decision') {

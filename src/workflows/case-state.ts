@@ -214,7 +214,7 @@ export class CaseState {
       plan: this.plan,
       decisions: this.decisions,
       policy: this.policy,
-      ...(this.signaturesRequired ? { authority: { keys: this.rules?.keys ?? [], caseId: this.caseId, workflowId: this.workflowId, runId: this.runId, now: Date.now() } } : {}),
+      ...(this.signaturesRequired ? { authority: { keys: this.rules?.keys ?? [], caseId: this.caseId, now: Date.now() } } : {}),
     };
   }
 

@@ -10,7 +10,7 @@ export interface DecisionContext {
   decisions: Decision[];
   policy: Policy;
   /** Under the signed-decision rule: the keys a signature must verify with, and what it must be for. */
-  authority?: { keys: readonly TrustedKey[]; caseId: string; workflowId: string; runId: string; now: number } | undefined;
+  authority?: { keys: readonly TrustedKey[]; caseId: string; now: number } | undefined;
 }
 
 /** A decision that passed, as it will be recorded: for a signed one, exactly what was signed. */
@@ -18,8 +18,8 @@ export type Judged = { accepted: DecisionInput & { authenticatedVia?: string } }
 
 /**
  * Judges a decision message. Under the signed-decision rule the message counts only for what the
- * authority signed: the signature must verify with a trusted key, be for this case, this run and
- * the plan now pending, be in time and not used before, and every field the message repeats must
+ * authority signed: the signature must verify with a trusted key, be for this case and the plan
+ * now pending, be in time and not used before, and every field the message repeats must
  * be what was signed. Then the case's own rules (refusalReason) apply to the signed decision.
  */
 export function judgeDecision(input: unknown, context: DecisionContext): Judged {
@@ -32,7 +32,7 @@ export function judgeDecision(input: unknown, context: DecisionContext): Judged 
   const verified = verifySignedDecision((input as Partial<DecisionInput> | null)?.signed, authority.keys, authority.now);
   if ('refused' in verified) return { refused: verified.refused, approver: claimed, unproven: true };
   const { claim } = verified;
-  const bound = bindingProblem(claim, { purpose: 'decision', caseId: authority.caseId, workflowId: authority.workflowId, runId: authority.runId });
+  const bound = bindingProblem(claim, { purpose: 'decision', caseId: authority.caseId });
   if (bound) return { refused: bound, approver: claim.approver, unproven: true };
   if (context.decisions.some((d) => d.signed && nonceOf(d.signed.claim) === claim.nonce)) return { refused: 'this signed decision was already used: each signature is good for one decision', approver: claim.approver, unproven: true };
   const approver = normalEmail(claim.approver);

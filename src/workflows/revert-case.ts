@@ -67,7 +67,7 @@ async function signedRevert(input: RevertInput): Promise<{ by: string; reason: s
   const refuse = (reason: string) => ApplicationFailure.nonRetryable(`revert of ${input.caseId} refused: ${reason}`, 'DecisionRefused');
   if ('refused' in verified) throw refuse(verified.refused);
   const { claim } = verified;
-  const bound = bindingProblem(claim, { purpose: 'revert', caseId: input.caseId, workflowId: workflowInfo().workflowId });
+  const bound = bindingProblem(claim, { purpose: 'revert', caseId: input.caseId });
   if (bound) throw refuse(bound);
   const by = normalEmail(claim.approver);
   if (!by) throw refuse(`the signed approver ${JSON.stringify(claim.approver.slice(0, 80))} is not a normal e-mail address`);

@@ -19,9 +19,8 @@ export interface DecisionClaim {
   v: 1;
   purpose: ClaimPurpose;
   caseId: string;
-  /** The case's workflow; for a revert, the revert workflow. */
+  /** The case's workflow and run when it was decided (for a revert, the revert workflow): for the reader; the case ID is what binds. */
   workflowId: string;
-  /** The case run decided on; empty for a revert, whose run does not exist yet. */
   runId: string;
   /** The plan decided on; empty for a revert. */
   planHash: string;
@@ -115,20 +114,22 @@ function claimShapeProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** What a signature must be for to count here: this case, this run, this plan. */
+/**
+ * What a signature must be for to count here: this case, and this plan. The case ID names one run
+ * of a subject's workflow (it is derived from the run's first ID), so a decision for an earlier or
+ * later case on the same subject is another case's. It is what the history itself fixes: a
+ * replayer may run the history under another workflow or run ID, never another first run.
+ */
 export interface ClaimBinding {
   purpose: ClaimPurpose;
   caseId: string;
-  workflowId: string;
-  runId?: string;
   planHash?: string;
 }
 
 /** Why a verified claim is not for this place; undefined when it is. */
 export function bindingProblem(claim: DecisionClaim, binding: ClaimBinding): string | undefined {
   if (claim.purpose !== binding.purpose) return `the signature authorizes a ${claim.purpose}, not a ${binding.purpose}`;
-  if (claim.caseId !== binding.caseId || claim.workflowId !== binding.workflowId) return `the signature was made for case ${claim.caseId.slice(0, 40)}, not ${binding.caseId}`;
-  if (binding.runId !== undefined && claim.runId !== binding.runId) return `the signature was made for another run of this case's subject (run ${claim.runId.slice(0, 40)})`;
+  if (claim.caseId !== binding.caseId) return `the signature was made for case ${claim.caseId.slice(0, 40)}, not ${binding.caseId}`;
   if (binding.planHash !== undefined && claim.planHash !== binding.planHash) return `stale plan: the decision names plan ${claim.planHash.slice(0, 12)}, the current plan is ${binding.planHash.slice(0, 12)}`;
   return undefined;
 }

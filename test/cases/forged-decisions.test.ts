@@ -6,6 +6,7 @@ import type { investigateCase } from '../../src/workflows/investigate-case';
 import { decideUpdate, decisionSignal, statusQuery, type CaseSnapshot, type DecisionInput } from '../../src/workflows/shared';
 import type { DecisionClaim } from '../../src/workflows/signed-decision';
 import { approvers, newAuthority, signedFor, startCaseRig, type CaseRig } from '../case-rig';
+import { scenarioFinding, variantOf } from '../fixtures/finding-variants';
 
 /**
  * Whoever holds only Temporal access cannot decide. Each forged, replayed or tampered decision
@@ -76,10 +77,9 @@ test('forged decisions are refused by the case, recorded, and change nothing; th
 
   // A signature from a key the workers do not trust.
   expect(await refusal(rig.decide(handle, approve(approvers.secops), newAuthority()))).toMatch(/which this case does not trust/);
-  // A genuine signature, made for another case, for another run of this case, and one that expired.
+  // A genuine signature made for another case, and one that expired.
   const forOther = await signedFor(other.handle, { ...approve(approvers.secops), planHash: other.ready.plan!.hash }, rig.authority);
   expect(await refusal(handle.executeUpdate(decideUpdate, { args: [{ ...forOther, planHash }] }))).toMatch(/made for case/);
-  expect(await refusal(handle.executeUpdate(decideUpdate, { args: [await signedAs(handle, approve(approvers.secops), { runId: 'a-run-before-a-reset' })] }))).toMatch(/another run/);
   expect(await refusal(handle.executeUpdate(decideUpdate, { args: [await signedAs(handle, approve(approvers.secops), {}, Date.now() - 11 * 60_000)] }))).toMatch(/expired at/);
   // A genuine signature on which the message says something else, and one whose claim was edited.
   const genuine = await signedFor(handle, approve(approvers.secops), rig.authority);
@@ -88,12 +88,12 @@ test('forged decisions are refused by the case, recorded, and change nothing; th
   expect(await refusal(handle.executeUpdate(decideUpdate, { args: [edited] }))).toMatch(/does not verify/);
 
   // Nothing was decided, and every attempt is on the record: the history's refusals and the case's timeline.
-  const after = await rig.waitFor(workflowId, runId, (s) => s.refused.length === 8, 10_000).catch(async (error: unknown) => {
+  const after = await rig.waitFor(workflowId, runId, (s) => s.refused.length === 7, 10_000).catch(async (error: unknown) => {
     throw new Error(`${String(error)}; refused: ${JSON.stringify((await handle.query(statusQuery)).refused)}`);
   });
   expect(after).toMatchObject({ status: 'awaiting-decision', decisions: [] });
-  expect(after.refused.map((r) => r.via).sort()).toEqual(['signal', 'update', 'update', 'update', 'update', 'update', 'update', 'update']);
-  const timeline = await waitForTimeline(caseId, (kinds) => kinds.filter((k) => k === 'decision-refused').length === 8);
+  expect(after.refused.map((r) => r.via).sort()).toEqual(['signal', 'update', 'update', 'update', 'update', 'update', 'update']);
+  const timeline = await waitForTimeline(caseId, (kinds) => kinds.filter((k) => k === 'decision-refused').length === 7);
   expect(timeline).not.toContain('decision');
 
   // Four-eyes: one person under two spellings is one person; the genuine signature counts once.
@@ -114,14 +114,28 @@ test('forged decisions are refused by the case, recorded, and change nothing; th
   await rig.decide(other.handle, { decision: 'reject', approver: approvers.lead, reason: 'the other case of this test', planHash: other.ready.plan!.hash });
 }, 240_000);
 
-test('a decision by signal obeys the same rule: an unsigned one is refused and recorded, a signed one decides', async () => {
-  const { handle, ready, workflowId, runId } = await readyCase('Netcat Remote Code Execution In Container', 'cloud-run');
+test('a decision by signal obeys the same rule; a signature for one run of a subject decides nothing on the next', async () => {
+  const entry = scenarioFinding(rig.lab.scenario, 'Netcat Remote Code Execution In Container', 'cloud-run');
+  const first = await rig.ingest(variantOf(entry, { suffix: 'first' }));
+  const ready = await rig.waitForStatus(first.workflowId, first.runId, 'awaiting-decision');
+  const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(first.workflowId, first.runId);
   await handle.signal(decisionSignal, { decision: 'reject', approver: approvers.secops, reason: 'forged by signal', planHash: ready.plan!.hash });
-  const refused = await rig.waitFor(workflowId, runId, (s) => s.refused.length === 1);
+  const refused = await rig.waitFor(first.workflowId, first.runId, (s) => s.refused.length === 1);
   expect(refused.refused[0]).toMatchObject({ via: 'signal', reason: expect.stringMatching(/not signed/) });
   expect(refused.status).toBe('awaiting-decision');
-  await rig.signalDecision(handle, { decision: 'reject', approver: approvers.secops, reason: 'an expected deployment step', planHash: ready.plan!.hash });
+  const rejection = await signedFor(handle, { decision: 'reject', approver: approvers.secops, reason: 'an expected deployment step', planHash: ready.plan!.hash }, rig.authority);
+  await handle.signal(decisionSignal, rejection);
   expect(await handle.result()).toMatchObject({ outcome: 'rejected', decisions: [{ approver: approvers.secops, via: 'signal', reason: 'an expected deployment step' }] });
+
+  // The subject's next run (same workflow ID, a new case): the captured rejection, sent again, is another case's.
+  const second = await rig.ingest(variantOf(entry, { suffix: 'second' }));
+  expect(second).toMatchObject({ workflowId: first.workflowId, duplicate: false });
+  const next = await rig.waitForStatus(second.workflowId, second.runId, 'awaiting-decision');
+  const nextHandle = rig.env.client.workflow.getHandle<typeof investigateCase>(second.workflowId, second.runId);
+  expect(await refusal(nextHandle.executeUpdate(decideUpdate, { args: [rejection] }))).toMatch(new RegExp(`made for case ${first.caseId}, not ${second.caseId}`));
+  await nextHandle.signal(decisionSignal, rejection);
+  expect((await rig.waitFor(second.workflowId, second.runId, (s) => s.refused.length === 2)).status).toBe('awaiting-decision');
+  await rig.decide(nextHandle, { decision: 'reject', approver: approvers.lead, reason: 'the same expected step', planHash: next.plan!.hash });
 }, 120_000);
 
 async function waitForTimeline(caseId: string, done: (kinds: string[]) => boolean): Promise<string[]> {
