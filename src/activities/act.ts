@@ -1,4 +1,5 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { approvalProblem } from './approval-check';
 import { actions } from '../actions';
 import type { ActionResult, PlannedAction } from '../workflows/shared';
 import type { ActivityDeps } from './deps';
@@ -9,6 +10,10 @@ import { actionKey } from './revert';
 export function actActivities(deps: ActivityDeps) {
   return {
     async applyAction(input: { caseId: string; action: PlannedAction; dryRun: boolean }): Promise<ActionResult> {
+      if (!input.dryRun) {
+        const refused = approvalProblem(await deps.store.caseById(input.caseId), input.action, deps.decisionRules);
+        if (refused) throw ApplicationFailure.create({ message: `${input.action.action} refused: ${refused}`, type: 'Unauthorized', nonRetryable: true });
+      }
       return classified(async () => {
         const key = actionKey(input.action);
         // Heartbeats keep a long apply alive, and let a dead worker's attempt be noticed fast.

@@ -1,3 +1,4 @@
+import { revertProblem } from './approval-check';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { actions } from '../actions';
@@ -51,6 +52,10 @@ export function revertActivities(deps: ActivityDeps) {
     },
 
     async revertAction(input: { caseId: string; action: PlannedAction; dryRun: boolean }): Promise<ActionResult> {
+      if (!input.dryRun) {
+        const refused = revertProblem(await deps.store.caseById(input.caseId), (await deps.store.recordedDecisions(input.caseId)).entries, input.action, deps.decisionRules);
+        if (refused) throw ApplicationFailure.create({ message: `revert of ${input.action.action} refused: ${refused}`, type: 'Unauthorized', nonRetryable: true });
+      }
       return classified(async () => {
         const module = actions[input.action.action];
         if (!module.revert) throw ApplicationFailure.nonRetryable(`${input.action.action} cannot be undone`, 'Irreversible');

@@ -31,6 +31,8 @@ export interface CaseRow {
   plan: Plan | null;
   plan_hash: string | null;
   decision: Decision[] | null;
+  /** Opened since signed decisions: its containment needs signed approvals (set by the database). */
+  decisions_signed: boolean;
   advice: string | null;
 }
 
@@ -314,12 +316,12 @@ export class CaseStore {
 
   /** The decisions and revert requests the audit log holds, in order, and whether the case ran under signed decisions. */
   async recordedDecisions(caseId: string): Promise<{ entries: RecordedDecision[]; signaturesRequired: boolean }> {
-    const rows = await this.db.query<{ entry_key: string; entry: { kind: string; content: { detail?: Record<string, unknown> } } }>(
+    const rows = await this.db.query<{ entry_key: string; entry: { kind: string; at: string; content: { detail?: Record<string, unknown> } } }>(
       `select entry_key, entry from audit_log where case_id = $1 and entry->>'kind' in ('decision', 'revert-requested', 'decision-keys') order by seq`,
       [caseId],
     );
     return {
-      entries: rows.filter((r) => r.entry.kind !== 'decision-keys').map((r) => ({ key: r.entry_key, kind: r.entry.kind as RecordedDecision['kind'], detail: r.entry.content.detail ?? {} })),
+      entries: rows.filter((r) => r.entry.kind !== 'decision-keys').map((r) => ({ key: r.entry_key, kind: r.entry.kind as RecordedDecision['kind'], at: r.entry.at, detail: r.entry.content.detail ?? {} })),
       signaturesRequired: rows.some((r) => r.entry.kind === 'decision-keys'),
     };
   }

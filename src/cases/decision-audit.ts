@@ -11,6 +11,8 @@ export interface RecordedDecision {
   /** The audit entry's key, which names the decision to a reader. */
   key: string;
   kind: 'decision' | 'revert-requested';
+  /** When it was recorded as decided: a signature is judged as of then. */
+  at: string;
   detail: Record<string, unknown>;
 }
 
@@ -24,7 +26,7 @@ export function checkRecordedDecision(caseId: string, entry: RecordedDecision, k
   if (detail.signed === undefined) {
     return signaturesRequired ? { key: entry.key, who, verdict: 'broken', reason: 'it carries no signature, and this case took only signed decisions' } : { key: entry.key, who, verdict: 'unsigned-before-signatures' };
   }
-  const at = Date.parse(String(detail.at ?? ''));
+  const at = Date.parse(entry.at);
   // Checked as of when it was decided: a signature that was in time then is still good evidence.
   const verified = verifySignedDecision(detail.signed, keys, Number.isNaN(at) ? Date.now() : at);
   if ('refused' in verified) return { key: entry.key, who, verdict: 'broken', reason: verified.refused };

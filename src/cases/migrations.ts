@@ -177,6 +177,16 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       create index console_sessions_expiry on console_sessions (expires_at);
     `,
   },
+  {
+    id: 9,
+    name: 'cases opened since signed decisions are marked so by the database, not by the writer',
+    // Rows already there keep the rule they were decided under; every row inserted from now on
+    // takes the default, which no insert names, so no writer can open a case exempt from it.
+    sql: `
+      alter table cases add column decisions_signed boolean not null default false;
+      alter table cases alter column decisions_signed set default true;
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {
