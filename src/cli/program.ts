@@ -140,9 +140,9 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .command('repair')
     .description('a case whose history no longer replays (TMPRL1100): reset it to the last workflow task that does, and it runs on from there')
     .argument('<case>')
-    .option('--as <email>', 'who repairs, for the record')
+    .option('--operator <name>', 'who repairs, as they say: kept as given, not verified (a repair needs Temporal access, not an approval)')
     .option('--dry-run', 'say where it would be reset, change nothing')
-    .action((caseId: string, options: { as?: string; dryRun?: boolean }) => withContext((context) => repairCommand(context, caseId, options, io))());
+    .action((caseId: string, options: { operator?: string; dryRun?: boolean }) => withContext((context) => repairCommand(context, caseId, options, io))());
   const intake = program.command('intake').description('receive findings as SCC delivers them');
   intake
     .command('pubsub')

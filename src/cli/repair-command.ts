@@ -7,13 +7,13 @@ import type { CliIo } from './finding-check';
  * `case repair CASE [--dry-run]`: the way out for a case whose history no longer replays
  * (TMPRL1100): reset to the last workflow task that does, and the case runs on from there.
  */
-export async function repairCommand(context: CliContext, caseId: string, options: { dryRun?: boolean; as?: string }, io: CliIo): Promise<void> {
+export async function repairCommand(context: CliContext, caseId: string, options: { dryRun?: boolean; operator?: string }, io: CliIo): Promise<void> {
   if (!/^case-[0-9a-f]{12}$/.test(caseId)) throw new CommandError(`"${caseId}" is not a case ID (case-XXXXXXXXXXXX)`, 2);
   const { config } = context;
   const outcome = await repairCase(
     { client: await context.client(), store: await context.store(), namespace: config.temporal.namespace, ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}) },
     caseId,
-    { ...(options.dryRun ? { dryRun: true } : {}), ...(options.as ? { requestedBy: options.as } : {}) },
+    { ...(options.dryRun ? { dryRun: true } : {}), ...(options.operator ? { requestedBy: options.operator } : {}) },
   );
   if (!outcome.repaired) {
     if (/nothing to repair/.test(outcome.reason)) {

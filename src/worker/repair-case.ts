@@ -32,7 +32,7 @@ export async function repairCase(deps: RepairDeps, caseId: string, options: { dr
   if (verdict.replays) return { repaired: false, reason: `${caseId}: its history replays against today's workflow code; nothing to repair` };
   if (verdict.resetEventId === undefined) return { repaired: false, reason: `${caseId}: not even its first workflow task replays (${verdict.error}); terminate it and ingest its findings again` };
   if (options.dryRun) return { repaired: true, dryRun: true, fromRunId: row.run_id, resetEventId: verdict.resetEventId, error: verdict.error };
-  const reason = `scc-responder case repair${options.requestedBy ? ` by ${options.requestedBy}` : ''}: the history did not replay (${verdict.error.slice(0, 300)})`;
+  const reason = `scc-responder case repair${options.requestedBy ? ` (operator, as given: ${options.requestedBy.slice(0, 80)})` : ''}: the history did not replay (${verdict.error.slice(0, 300)})`;
   const reset = await deps.client.workflowService.resetWorkflowExecution({
     namespace: deps.namespace,
     workflowExecution: { workflowId: row.workflow_id, runId: row.run_id },
@@ -46,7 +46,7 @@ export async function repairCase(deps: RepairDeps, caseId: string, options: { dr
     key: `repaired:${runId}`,
     at: new Date().toISOString(),
     kind: 'repaired',
-    detail: { fromRunId: row.run_id, toRunId: runId, resetEventId: verdict.resetEventId, error: verdict.error.slice(0, 2000), ...(options.requestedBy ? { by: options.requestedBy } : {}) },
+    detail: { fromRunId: row.run_id, toRunId: runId, resetEventId: verdict.resetEventId, error: verdict.error.slice(0, 2000), ...(options.requestedBy ? { operatorAsGiven: options.requestedBy.slice(0, 200) } : {}) },
   });
   return { repaired: true, dryRun: false, fromRunId: row.run_id, toRunId: runId, resetEventId: verdict.resetEventId, error: verdict.error };
 }

@@ -50,7 +50,7 @@ test('a live case stuck on TMPRL1100 is reset to its last good task and runs on 
     const row = (await rig.store.caseById(caseId))!;
     expect(row.run_id).toBe(newRun);
     const record = (await rig.store.getCase(caseId))!;
-    expect(record.timeline.find((t) => t.kind === 'repaired')?.detail).toMatchObject({ fromRunId: stuckRun, toRunId: newRun, by: 'operator@acme.example' });
+    expect(record.timeline.find((t) => t.kind === 'repaired')?.detail).toMatchObject({ fromRunId: stuckRun, toRunId: newRun, operatorAsGiven: 'operator@acme.example' });
 
     const handle = rig.env.client.workflow.getHandle<typeof investigateCase>(workflowId, newRun);
     const ready: CaseSnapshot = await rig.waitForStatus(workflowId, newRun, 'awaiting-decision', 120_000);
