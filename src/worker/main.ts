@@ -24,6 +24,11 @@ export async function runWorker(): Promise<void> {
   const connection = await connectWorker(config);
   const client = await connectClient(config);
   const log = (line: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...line })}\n`);
+  if (deps.decisionRules.keys.length === 0) {
+    log({ level: 'warn', message: 'no decisionAuthority.keys are configured: every case this worker opens will refuse every decision, since none can be verified' });
+  } else {
+    log({ level: 'info', message: `decisions verified with ${deps.decisionRules.keys.map((k) => k.id).join(', ')}` });
+  }
   const reconciler = config.reconcileIntervalMs > 0 ? startReconciler({ ...deps, client }, config.reconcileIntervalMs, log) : undefined;
   const worker = await createWorker({
     connection,
