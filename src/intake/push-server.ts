@@ -27,7 +27,7 @@ export async function startPushServer(endpoint: PushEndpoint, options: { host: s
     const readAndHandle = async (): Promise<PushResponse> => {
       const body = await readBody(request);
       unread = false;
-      return body === undefined ? tooLarge : endpoint.handle({ authorization: request.headers.authorization, body });
+      return body === undefined ? tooLarge : endpoint.handleAuthenticated(body);
     };
     let unread = true;
     void (async () => {

@@ -117,6 +117,8 @@ export async function investigateCaseBeforeMainFlowRecords(input: CaseInput): Pr
       via,
       ...(decision.reason ? { reason: decision.reason } : {}),
       ...(decision.decision === 'reject' && decision.falsePositive === true ? { falsePositive: true } : {}),
+      // Kept when the console signed it: the workers' own check before acting reads it from the record.
+      ...(decision.signed ? { signed: decision.signed } : {}),
     };
     decisions.push(accepted);
     await recordFromHandler.recordEvent({ caseId, key: `decision:${decisions.length}`, at: accepted.at, kind: 'decision', outcome: accepted.decision, detail: { ...accepted } });
