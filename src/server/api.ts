@@ -283,15 +283,23 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     );
   });
 
+  /** The case and the signer for what an approver asks, or why not: no such case, not an approver, no key to sign with. */
+  const approverAsks = async (caseId: string, identity: Identity, what: string) => {
+    const row = await deps.store.caseById(caseId);
+    if (!row) return { status: 404 as const, error: notFound(caseId).error };
+    if (!isApprover(deps.policy, identity.email)) return { status: 403 as const, error: `${identity.email} is not on the approvers list` };
+    const { authority, temporal } = deps;
+    if (!authority || !temporal) return { status: 503 as const, error: `this server has no decision signing key (decisionAuthority.signingKeyFile), so it cannot vouch for ${what}` };
+    return { row, authority, temporal };
+  };
+
   app.openapi(routes.decide, async (c) => {
     const { caseId } = c.req.valid('param');
     const body = c.req.valid('json');
     const identity = c.get('identity');
-    const row = await deps.store.caseById(caseId);
-    if (!row) return c.json(notFound(caseId), 404);
-    if (!isApprover(deps.policy, identity.email)) return c.json({ error: `${identity.email} is not on the approvers list` }, 403);
-    const authority = deps.authority;
-    if (!authority) return c.json({ error: 'this server has no decision signing key (decisionAuthority.signingKeyFile), so it cannot vouch for a decision' }, 503);
+    const asked = await approverAsks(caseId, identity, 'a decision');
+    if ('error' in asked) return c.json({ error: asked.error }, asked.status);
+    const { row, authority } = asked;
     const handle = deps.client.workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id);
     const fields = { decision: body.decision, planHash: body.planHash, ...(body.reason ? { reason: body.reason } : {}), ...(body.falsePositive ? { falsePositive: true } : {}) };
     // The approver is who signed in, never a name from the body; the workflow checks the signature.
@@ -320,11 +328,9 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     const { caseId } = c.req.valid('param');
     const body = c.req.valid('json');
     const identity = c.get('identity');
-    const row = await deps.store.caseById(caseId);
-    if (!row) return c.json(notFound(caseId), 404);
-    if (!isApprover(deps.policy, identity.email)) return c.json({ error: `${identity.email} is not on the approvers list` }, 403);
-    const { authority, temporal } = deps;
-    if (!authority || !temporal) return c.json({ error: 'this server has no decision signing key (decisionAuthority.signingKeyFile), so it cannot vouch for a revert' }, 503);
+    const asked = await approverAsks(caseId, identity, 'a revert');
+    if ('error' in asked) return c.json({ error: asked.error }, asked.status);
+    const { authority, temporal } = asked;
     const workflowId = `${temporal.workflowIdPrefix}/revert/${caseId}`;
     const signed = authority.sign({ purpose: 'revert', caseId, workflowId, runId: '', planHash: '', decision: 'revert', reason: body.reason, dryRun: body.dryRun === true, approver: identity.email, authenticatedVia: identity.via });
     try {
