@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
-import { cliOnRig, type CliRun } from '../cli-harness';
+import { cliOnRig, labPassword, type CliRun } from '../cli-harness';
 import { entryHash, genesisHash, type AuditEntry } from '../../src/cases/audit';
 
 /** The case commands, as a user runs them in another terminal: config file, store over its port. */
@@ -43,6 +43,12 @@ test('ingest, list, status, a refused and an accepted approval, and the case rec
   const refused = await cli('approve', caseId!, '--user', 'mallory@evil.example');
   expect(refused).toMatchObject({ code: 1, stdout: '' });
   expect(refused.stderr).toBe(`error: ${caseId}: the console refused mallory@evil.example (lab sign-in): mallory@evil.example is not on the approvers list\n`);
+
+  // Naming somebody else takes their password: the console, not the CLI, says who decides.
+  process.env.SCC_CONSOLE_PASSWORD = 'not the password of lead';
+  const impostor = await cli('approve', caseId!, '--user', approvers.lead);
+  process.env.SCC_CONSOLE_PASSWORD = labPassword;
+  expect(impostor).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^error: the console refused lead@acme\.example \(lab sign-in\): /) });
 
   const approved = await cli('approve', caseId!, '--user', approvers.lead, '--reason', 'confirmed');
   expect(approved).toMatchObject({ code: 0 });
