@@ -5,7 +5,7 @@ import { canonicalJson } from '../util/canonical-json';
 import { playbookFor } from '../findings/categories';
 import { normalEmail } from '../workflows/email';
 import type { Decision, DecisionRules, Plan, PlannedAction } from '../workflows/shared';
-import { bindingProblem, verifySignedDecision } from '../workflows/signed-decision';
+import { asRecordedAt, verifySignedFor } from '../workflows/signed-decision';
 import { planHash } from './plan';
 
 /**
@@ -35,12 +35,8 @@ export function approvalProblem(record: CaseRow | undefined, action: PlannedActi
 
 /** Who signed this approval, when the signature is the authority's, for this case and this plan. */
 function provenApprover(caseId: string, decision: Decision, rules: DecisionRules): string | undefined {
-  const at = Date.parse(decision.at);
-  const verified = verifySignedDecision(decision.signed, rules.keys, Number.isNaN(at) ? Date.now() : at);
-  if ('refused' in verified) return undefined;
-  const { claim } = verified;
-  if (bindingProblem(claim, { purpose: 'decision', caseId, planHash: decision.planHash }) || claim.decision !== 'approve') return undefined;
-  return normalEmail(claim.approver);
+  const verified = verifySignedFor(decision.signed, rules.keys, asRecordedAt(decision.at), { purpose: 'decision', caseId, planHash: decision.planHash });
+  return 'refused' in verified || verified.claim.decision !== 'approve' ? undefined : normalEmail(verified.claim.approver);
 }
 
 function autoContainAllows(record: CaseRow, rules: DecisionRules): boolean {
@@ -58,9 +54,8 @@ export function revertProblem(record: CaseRow | undefined, requests: RecordedDec
   if (!(record.plan?.actions ?? []).some((p) => canonicalJson(p) === canonicalJson(action))) return `it is not part of the plan of case ${record.id}`;
   const signed = requests.some((r) => {
     if (r.kind !== 'revert-requested' || r.detail.signed === undefined || r.detail.dryRun === true) return false;
-    const at = Date.parse(r.at);
-    const verified = verifySignedDecision(r.detail.signed, rules.keys, Number.isNaN(at) ? Date.now() : at);
-    return !('refused' in verified) && !bindingProblem(verified.claim, { purpose: 'revert', caseId: record.id }) && verified.claim.dryRun !== true;
+    const verified = verifySignedFor(r.detail.signed, rules.keys, asRecordedAt(r.at), { purpose: 'revert', caseId: record.id });
+    return !('refused' in verified) && verified.claim.dryRun !== true;
   });
   return signed ? undefined : `case ${record.id} holds no revert request signed by the decision authority`;
 }

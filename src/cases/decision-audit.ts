@@ -1,5 +1,5 @@
 import { normalEmail } from '../workflows/email';
-import { bindingProblem, verifySignedDecision, type TrustedKey } from '../workflows/signed-decision';
+import { asRecordedAt, verifySignedFor, type TrustedKey } from '../workflows/signed-decision';
 
 /**
  * `case verify` for decisions: every decision and revert request the audit log holds is checked
@@ -26,13 +26,9 @@ export function checkRecordedDecision(caseId: string, entry: RecordedDecision, k
   if (detail.signed === undefined) {
     return signaturesRequired ? { key: entry.key, who, verdict: 'broken', reason: 'it carries no signature, and this case took only signed decisions' } : { key: entry.key, who, verdict: 'unsigned-before-signatures' };
   }
-  const at = Date.parse(entry.at);
-  // Checked as of when it was decided: a signature that was in time then is still good evidence.
-  const verified = verifySignedDecision(detail.signed, keys, Number.isNaN(at) ? Date.now() : at);
+  const verified = verifySignedFor(detail.signed, keys, asRecordedAt(entry.at), { purpose: entry.kind === 'decision' ? 'decision' : 'revert', caseId });
   if ('refused' in verified) return { key: entry.key, who, verdict: 'broken', reason: verified.refused };
   const { claim } = verified;
-  const bound = bindingProblem(claim, { purpose: entry.kind === 'decision' ? 'decision' : 'revert', caseId });
-  if (bound) return { key: entry.key, who, verdict: 'broken', reason: bound };
   if (normalEmail(claim.approver) !== who) return { key: entry.key, who, verdict: 'broken', reason: `the record names ${who}, the signature ${claim.approver}` };
   if (entry.kind === 'decision') {
     for (const field of ['decision', 'planHash', 'reason'] as const) {

@@ -32,6 +32,7 @@ export function judgeDecision(input: unknown, context: DecisionContext): Judged 
   const verified = verifySignedDecision((input as Partial<DecisionInput> | null)?.signed, authority.keys, authority.now);
   if ('refused' in verified) return { refused: verified.refused, approver: claimed, unproven: true };
   const { claim } = verified;
+  // Bound separately, so that the refusal names who signed it.
   const bound = bindingProblem(claim, { purpose: 'decision', caseId: authority.caseId });
   if (bound) return { refused: bound, approver: claim.approver, unproven: true };
   if (context.decisions.some((d) => d.signed && nonceOf(d.signed.claim) === claim.nonce)) return { refused: 'this signed decision was already used: each signature is good for one decision', approver: claim.approver, unproven: true };

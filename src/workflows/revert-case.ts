@@ -3,7 +3,7 @@ import type { CaseActivities } from '../activities';
 import { activityProfiles } from './activity-profiles';
 import { normalEmail } from './email';
 import { isApprover, type ActionResult } from './shared';
-import { bindingProblem, verifySignedDecision, type SignedDecision } from './signed-decision';
+import { verifySignedFor, type SignedDecision } from './signed-decision';
 
 const record = proxyActivities<CaseActivities>(activityProfiles.record);
 const mutate = proxyActivities<CaseActivities>(activityProfiles.mutation);
@@ -63,12 +63,10 @@ export async function revertCase(input: RevertInput): Promise<RevertOutcome> {
 /** The revert the authority signed for this case and this revert workflow, or a refusal that says why not. */
 async function signedRevert(input: RevertInput): Promise<{ by: string; reason: string; dryRun: boolean }> {
   const rules = await record.decisionRules();
-  const verified = verifySignedDecision(input.signed, rules.keys, Date.now());
+  const verified = verifySignedFor(input.signed, rules.keys, Date.now(), { purpose: 'revert', caseId: input.caseId });
   const refuse = (reason: string) => ApplicationFailure.nonRetryable(`revert of ${input.caseId} refused: ${reason}`, 'DecisionRefused');
   if ('refused' in verified) throw refuse(verified.refused);
   const { claim } = verified;
-  const bound = bindingProblem(claim, { purpose: 'revert', caseId: input.caseId });
-  if (bound) throw refuse(bound);
   const by = normalEmail(claim.approver);
   if (!by) throw refuse(`the signed approver ${JSON.stringify(claim.approver.slice(0, 80))} is not a normal e-mail address`);
   return { by, reason: claim.reason ?? '', dryRun: claim.dryRun === true };

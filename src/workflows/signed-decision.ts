@@ -126,6 +126,20 @@ export interface ClaimBinding {
   planHash?: string;
 }
 
+/** A signature checked and bound in one: valid with a trusted key at `now`, and made for this purpose, case (and plan). */
+export function verifySignedFor(signed: unknown, keys: readonly TrustedKey[], now: number, binding: ClaimBinding): Verified {
+  const verified = verifySignedDecision(signed, keys, now);
+  if ('refused' in verified) return verified;
+  const bound = bindingProblem(verified.claim, binding);
+  return bound ? { refused: bound } : verified;
+}
+
+/** When a recorded signature is judged: as of the time it was recorded as decided (a signature in time then is still good evidence). */
+export function asRecordedAt(at: string): number {
+  const time = Date.parse(at);
+  return Number.isNaN(time) ? Date.now() : time;
+}
+
 /** Why a verified claim is not for this place; undefined when it is. */
 export function bindingProblem(claim: DecisionClaim, binding: ClaimBinding): string | undefined {
   if (claim.purpose !== binding.purpose) return `the signature authorizes a ${claim.purpose}, not a ${binding.purpose}`;
