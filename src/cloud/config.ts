@@ -1,5 +1,6 @@
-import { OAuth2Client } from 'google-auth-library';
+import { GoogleAuth, OAuth2Client } from 'google-auth-library';
 import { defaultRequestTimeoutMs } from './call';
+import type { ClusterAccess } from './cluster-access';
 
 /**
  * Where the adapters send their calls. `google`: the real APIs with Application Default
@@ -9,8 +10,9 @@ import { defaultRequestTimeoutMs } from './call';
 export type CloudTarget =
   | {
       mode: 'google';
-      /** A kubeconfig with a `gke_PROJECT_LOCATION_CLUSTER` context per cluster; in-cluster config when absent. */
+      /** A kubeconfig with a `gke_PROJECT_LOCATION_CLUSTER` context per cluster it covers (others: see `clusters`). */
       kubeconfigPath?: string;
+      clusters?: Omit<ClusterAccess, 'kubeconfigPath'>;
       virusTotal?: { apiKey?: string; baseUrl?: string };
       /** How long one request may go unanswered (default 30 s): then it counts as failed and is retried. */
       requestTimeoutMs?: number;
@@ -19,7 +21,9 @@ export type CloudTarget =
       mode: 'lab';
       url: string;
       token: string;
-      kubeconfigPath: string;
+      /** The lab's kubeconfig: a context per cluster it simulates. */
+      kubeconfigPath?: string;
+      clusters?: Omit<ClusterAccess, 'kubeconfigPath'>;
       virusTotal: { apiKey: string };
       requestTimeoutMs?: number;
     };
@@ -54,4 +58,23 @@ export function virusTotalBaseUrl(target: CloudTarget): string {
 
 export function requestTimeoutOf(target: CloudTarget): number {
   return target.requestTimeoutMs ?? defaultRequestTimeoutMs;
+}
+
+export function clusterAccessOf(target: CloudTarget): ClusterAccess {
+  return { ...target.clusters, ...(target.kubeconfigPath ? { kubeconfigPath: target.kubeconfigPath } : {}) };
+}
+
+/**
+ * The OAuth access token the worker presents to GKE control planes: Application Default
+ * Credentials (Workload Identity on GKE), cached and refreshed by the client library before it
+ * expires; in the lab, the lab's token.
+ */
+export function accessTokenSource(target: CloudTarget): () => Promise<string> {
+  const client = target.mode === 'lab' ? googleClientOptions(target).authClient! : new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+  return async () => {
+    const token = await client.getAccessToken();
+    const value = typeof token === 'string' ? token : token?.token;
+    if (!value) throw new Error('Application Default Credentials gave no access token');
+    return value;
+  };
 }

@@ -17,6 +17,18 @@ export interface ClusterInfo {
   networkPolicyEnforced: boolean;
   networkPolicyProvider?: string;
   datapathProvider: string;
+  /** How to reach the control plane: what a kubeconfig for this cluster would hold. */
+  controlPlane: ControlPlaneAddress;
+}
+
+export interface ControlPlaneAddress {
+  /** The public IP endpoint (`host` or `host:port`). */
+  endpoint: string;
+  privateEndpoint?: string;
+  /** The DNS-based endpoint, when the cluster has one: served with a publicly trusted certificate. */
+  dnsEndpoint?: string;
+  /** The cluster's CA (base64 PEM, as in a kubeconfig's certificate-authority-data) for the IP endpoints. */
+  caCertificate?: string;
 }
 
 export class GkeAdapter {
@@ -47,6 +59,12 @@ export class GkeAdapter {
         networkPolicyEnforced: addonOn || datapath === 'ADVANCED_DATAPATH',
         ...(found.networkPolicy?.provider ? { networkPolicyProvider: String(found.networkPolicy.provider) } : {}),
         datapathProvider: datapath,
+        controlPlane: {
+          endpoint: found.endpoint ?? '',
+          ...(found.privateClusterConfig?.privateEndpoint ? { privateEndpoint: found.privateClusterConfig.privateEndpoint } : {}),
+          ...(found.controlPlaneEndpointsConfig?.dnsEndpointConfig?.endpoint ? { dnsEndpoint: found.controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint } : {}),
+          ...(found.masterAuth?.clusterCaCertificate ? { caCertificate: found.masterAuth.clusterCaCertificate } : {}),
+        },
       };
     }
   }

@@ -1,4 +1,4 @@
-import { requestTimeoutOf, virusTotalBaseUrl, type CloudTarget } from './config';
+import { accessTokenSource, clusterAccessOf, requestTimeoutOf, virusTotalBaseUrl, type CloudTarget } from './config';
 import { CloudRunAdapter } from './cloud-run';
 import { GkeAdapter } from './gke';
 import { KubernetesAdapter } from './kubernetes';
@@ -21,7 +21,8 @@ export interface CloudClients {
 }
 
 export function createCloudClients(target: CloudTarget): CloudClients {
-  const { kubeconfigPath } = target;
+  const access = clusterAccessOf(target);
+  const accessToken = accessTokenSource(target);
   const kubernetes = new Map<string, KubernetesAdapter>();
   const scc = new SccAdapter(target);
   const gke = new GkeAdapter(target);
@@ -35,7 +36,12 @@ export function createCloudClients(target: CloudTarget): CloudClients {
     kubernetes(cluster) {
       const key = `${cluster.project}/${cluster.location}/${cluster.name}`;
       let adapter = kubernetes.get(key);
-      if (!adapter) kubernetes.set(key, (adapter = KubernetesAdapter.forCluster(kubeconfigPath, cluster, requestTimeoutOf(target))));
+      if (!adapter) kubernetes.set(key, (adapter = KubernetesAdapter.forCluster(
+            cluster,
+            access,
+            { controlPlane: async (c) => (await gke.getCluster(c.project, c.location, c.name)).controlPlane, accessToken },
+            requestTimeoutOf(target),
+          )));
       return adapter;
     },
     async close() {

@@ -8,13 +8,17 @@ import { KubernetesAdapter } from './kubernetes';
 
 let lab: Lab;
 let kube: KubernetesAdapter;
+const unreachableGke = {
+  controlPlane: () => Promise.reject(new Error('the GKE API is not for this test')),
+  accessToken: () => Promise.reject(new Error('no token for this test')),
+};
 const compromised = 'checkout-api-7d9f8b6c5-x2k8q';
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const gccSha = JSON.parse(readFileSync(join(__dirname, '../../samples/findings/gke-launch-code-compiler-tool.notification.json'), 'utf8')).finding.processes[0].binary.sha256;
 
 beforeAll(async () => {
   ({ lab } = await startTestLab());
-  kube = KubernetesAdapter.forCluster(lab.kubeconfigPath, paymentsCluster);
+  kube = KubernetesAdapter.forCluster(paymentsCluster, { kubeconfigPath: lab.kubeconfigPath, gkeApi: false }, unreachableGke);
 });
 
 afterAll(async () => {

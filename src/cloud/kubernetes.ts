@@ -6,7 +6,6 @@ import {
   BatchV1Api,
   CoreV1Api,
   Exec,
-  KubeConfig,
   NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
@@ -15,6 +14,7 @@ import {
   type V1Status,
 } from '@kubernetes/client-node';
 import { cloudCall, defaultRequestTimeoutMs } from './call';
+import { connectToCluster, kubeconfigContextName, type ClusterAccess, type ClusterAccessDeps, type ClusterConnection, type ClusterRef } from './cluster-access';
 import { fromHttpStatus, fromUnknown, PermanentCloudError, type CloudError, type CloudErrorContext } from './errors';
 import { checkName } from './validate';
 import { optional } from '../util/optional';
@@ -77,45 +77,61 @@ export interface ExecResult {
   notStarted?: string;
 }
 
+interface KubeApis {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  batch: BatchV1Api;
+  networking: NetworkingV1Api;
+  exec: Exec;
+}
+
+/** How long a resolved connection is kept before the cluster's endpoint and CA are read again (they rotate). */
+const connectionTtlMs = 10 * 60 * 1000;
+
 export class KubernetesAdapter {
-  private readonly core: CoreV1Api;
-  private readonly apps: AppsV1Api;
-  private readonly batch: BatchV1Api;
-  private readonly networking: NetworkingV1Api;
-  private readonly exec: Exec;
+  private apis: { ready: Promise<KubeApis & { via: string }>; until: number } | undefined;
 
   constructor(
-    private readonly config: KubeConfig,
+    /** The credentials for exactly this cluster (src/cloud/cluster-access.ts), resolved on first use. */
+    private readonly connect: () => Promise<ClusterConnection>,
     readonly cluster: string,
     /** How long one request may go unanswered (exec: until its stream is open). */
     private readonly deadlineMs: number = defaultRequestTimeoutMs,
-  ) {
-    this.core = config.makeApiClient(CoreV1Api);
-    this.apps = config.makeApiClient(AppsV1Api);
-    this.batch = config.makeApiClient(BatchV1Api);
-    this.networking = config.makeApiClient(NetworkingV1Api);
-    this.exec = new Exec(config);
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  static forCluster(cluster: ClusterRef, access: ClusterAccess, deps: ClusterAccessDeps, deadlineMs = defaultRequestTimeoutMs): KubernetesAdapter {
+    return new KubernetesAdapter(() => connectToCluster(cluster, access, deps), kubeconfigContextName(cluster), deadlineMs);
   }
 
-  /** A kubeconfig context per cluster, named as `gcloud container clusters get-credentials` names it. */
-  static forCluster(kubeconfigPath: string | undefined, cluster: { project: string; location: string; name: string }, deadlineMs = defaultRequestTimeoutMs): KubernetesAdapter {
-    const config = new KubeConfig();
-    if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
-    else config.loadFromCluster();
-    const context = `gke_${cluster.project}_${cluster.location}_${cluster.name}`;
-    if (kubeconfigPath) {
-      if (!config.getContexts().some((c) => c.name === context)) {
-        throw new PermanentCloudError({ service: 'kubernetes', operation: 'connect', target: context }, undefined, `no context ${context} in ${kubeconfigPath}`);
-      }
-      config.setCurrentContext(context);
-    }
-    return new KubernetesAdapter(config, context, deadlineMs);
+  /** Which credentials reach this cluster (resolving them if need be). */
+  async connection(): Promise<string> {
+    return (await this.call({ service: 'kubernetes', operation: 'connect', target: this.cluster }, async () => undefined, true)).via;
+  }
+
+  private resolve(): Promise<KubeApis & { via: string }> {
+    if (this.apis && this.apis.until > this.now()) return this.apis.ready;
+    const ready = this.connect().then(({ config, via }) => ({
+      core: config.makeApiClient(CoreV1Api),
+      apps: config.makeApiClient(AppsV1Api),
+      batch: config.makeApiClient(BatchV1Api),
+      networking: config.makeApiClient(NetworkingV1Api),
+      exec: new Exec(config),
+      via,
+    }));
+    const entry = { ready, until: this.now() + connectionTtlMs };
+    this.apis = entry;
+    // A failed resolution is not kept: the next call asks again.
+    ready.catch(() => {
+      if (this.apis === entry) this.apis = undefined;
+    });
+    return ready;
   }
 
   async getNode(name: string): Promise<NodeInfo> {
     const context = this.context('get node', name);
     checkName('kubernetesSubdomain', name, 'node name', context);
-    const node = await this.call(context, () => this.core.readNode({ name }));
+    const node = await this.call(context, (api) => api.core.readNode({ name }));
     const labels = node.metadata?.labels ?? {};
     return {
       name,
@@ -130,20 +146,20 @@ export class KubernetesAdapter {
   async getNamespace(name: string): Promise<{ name: string; labels: Record<string, string>; annotations: Record<string, string> }> {
     const context = this.context('get namespace', name);
     checkName('kubernetesLabel', name, 'namespace', context);
-    const namespace = await this.call(context, () => this.core.readNamespace({ name }));
+    const namespace = await this.call(context, (api) => api.core.readNamespace({ name }));
     return { name, labels: namespace.metadata?.labels ?? {}, annotations: namespace.metadata?.annotations ?? {} };
   }
 
   async getPod(namespace: string, name: string): Promise<PodInfo> {
     const context = this.context('get pod', `${namespace}/${name}`);
     this.checkPod(namespace, name, context);
-    return podInfo(await this.call(context, () => this.core.readNamespacedPod({ namespace, name })));
+    return podInfo(await this.call(context, (api) => api.core.readNamespacedPod({ namespace, name })));
   }
 
   async listPods(namespace: string, labelSelector?: string): Promise<PodInfo[]> {
     const context = this.context('list pods', namespace);
     checkName('kubernetesLabel', namespace, 'namespace', context);
-    const list = await this.call(context, () => this.core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) }));
+    const list = await this.call(context, (api) => api.core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) }));
     return list.items.map(podInfo);
   }
 
@@ -151,7 +167,7 @@ export class KubernetesAdapter {
   async samplePods(namespace: string, labelSelector: string, limit: number): Promise<{ pods: PodInfo[]; more: boolean }> {
     const context = this.context('list pods', namespace);
     checkName('kubernetesLabel', namespace, 'namespace', context);
-    const list = await this.call(context, () => this.core.listNamespacedPod({ namespace, labelSelector, limit }));
+    const list = await this.call(context, (api) => api.core.listNamespacedPod({ namespace, labelSelector, limit }));
     return { pods: list.items.map(podInfo), more: Boolean(list.metadata?._continue) };
   }
 
@@ -167,19 +183,19 @@ export class KubernetesAdapter {
       let object: { metadata?: { uid?: string; ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[] }; spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } } };
       switch (kind) {
         case 'ReplicaSet':
-          object = await this.call(context, () => this.apps.readNamespacedReplicaSet({ namespace, name }));
+          object = await this.call(context, (api) => api.apps.readNamespacedReplicaSet({ namespace, name }));
           break;
         case 'Deployment':
-          object = await this.call(context, () => this.apps.readNamespacedDeployment({ namespace, name }));
+          object = await this.call(context, (api) => api.apps.readNamespacedDeployment({ namespace, name }));
           break;
         case 'StatefulSet':
-          object = await this.call(context, () => this.apps.readNamespacedStatefulSet({ namespace, name }));
+          object = await this.call(context, (api) => api.apps.readNamespacedStatefulSet({ namespace, name }));
           break;
         case 'DaemonSet':
-          object = await this.call(context, () => this.apps.readNamespacedDaemonSet({ namespace, name }));
+          object = await this.call(context, (api) => api.apps.readNamespacedDaemonSet({ namespace, name }));
           break;
         case 'Job':
-          object = await this.call(context, () => this.batch.readNamespacedJob({ namespace, name }));
+          object = await this.call(context, (api) => api.batch.readNamespacedJob({ namespace, name }));
           break;
         default:
           chain.push({ kind, name, uid: next.uid });
@@ -226,8 +242,8 @@ export class KubernetesAdapter {
       },
     });
     let status: V1Status | undefined;
-    const socket = await this.call(context, () =>
-      this.exec.exec(namespace, pod, container, command, stdout, stderrSink, null, false, (s) => {
+    const socket = await this.call(context, (api) =>
+      api.exec.exec(namespace, pod, container, command, stdout, stderrSink, null, false, (s) => {
         status = s;
       }),
     );
@@ -258,8 +274,8 @@ export class KubernetesAdapter {
     checkName('kubernetesLabel', container.name, 'ephemeral container name', context);
     checkName('kubernetesLabel', container.targetContainerName, 'target container name', context);
     const body = { spec: { ephemeralContainers: [{ name: container.name, image: container.image, targetContainerName: container.targetContainerName, stdin: false, tty: false }] } };
-    const updated = await this.call(context, () =>
-      this.core.patchNamespacedPodEphemeralcontainers({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)),
+    const updated = await this.call(context, (api) =>
+      api.core.patchNamespacedPodEphemeralcontainers({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)),
     );
     return podInfo(updated);
   }
@@ -277,8 +293,8 @@ export class KubernetesAdapter {
       }
     }
     const body = { metadata: { labels, ...(resourceVersion ? { resourceVersion } : {}) } };
-    const updated = await this.call(context, () =>
-      this.core.patchNamespacedPod({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+    const updated = await this.call(context, (api) =>
+      api.core.patchNamespacedPod({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
     );
     return podInfo(updated);
   }
@@ -287,12 +303,12 @@ export class KubernetesAdapter {
     const context = this.context(`get ${kind.toLowerCase()} scale`, `${namespace}/${name}`);
     this.checkWorkload(namespace, name, context);
     const request = { namespace, name };
-    const scale = await this.call(context, () =>
+    const scale = await this.call(context, (api) =>
       kind === 'Deployment'
-        ? this.apps.readNamespacedDeploymentScale(request)
+        ? api.apps.readNamespacedDeploymentScale(request)
         : kind === 'StatefulSet'
-          ? this.apps.readNamespacedStatefulSetScale(request)
-          : this.apps.readNamespacedReplicaSetScale(request),
+          ? api.apps.readNamespacedStatefulSetScale(request)
+          : api.apps.readNamespacedReplicaSetScale(request),
     );
     return { kind, namespace, name, uid: scale.metadata?.uid ?? '', replicas: scale.spec?.replicas ?? 0, resourceVersion: scale.metadata?.resourceVersion ?? '' };
   }
@@ -304,12 +320,12 @@ export class KubernetesAdapter {
     if (!Number.isInteger(replicas) || replicas < 0) throw new PermanentCloudError(context, undefined, `replicas must be a whole number ≥ 0, not ${replicas}`);
     const request = { namespace, name, body: { ...(uid ? { metadata: { uid } } : {}), spec: { replicas } } };
     const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-    const scale = await this.call(context, () =>
+    const scale = await this.call(context, (api) =>
       kind === 'Deployment'
-        ? this.apps.patchNamespacedDeploymentScale(request, options)
+        ? api.apps.patchNamespacedDeploymentScale(request, options)
         : kind === 'StatefulSet'
-          ? this.apps.patchNamespacedStatefulSetScale(request, options)
-          : this.apps.patchNamespacedReplicaSetScale(request, options),
+          ? api.apps.patchNamespacedStatefulSetScale(request, options)
+          : api.apps.patchNamespacedReplicaSetScale(request, options),
     );
     return { kind, namespace, name, uid: scale.metadata?.uid ?? '', replicas: scale.spec?.replicas ?? 0, resourceVersion: scale.metadata?.resourceVersion ?? '' };
   }
@@ -318,14 +334,14 @@ export class KubernetesAdapter {
   async setNodeUnschedulable(name: string, unschedulable: boolean): Promise<NodeInfo> {
     const context = this.context(unschedulable ? 'cordon node' : 'uncordon node', name);
     checkName('kubernetesSubdomain', name, 'node name', context);
-    await this.call(context, () => this.core.patchNode({ name, body: { spec: { unschedulable } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)));
+    await this.call(context, (api) => api.core.patchNode({ name, body: { spec: { unschedulable } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)));
     return this.getNode(name);
   }
 
   async listNetworkPolicies(namespace: string): Promise<V1NetworkPolicy[]> {
     const context = this.context('list networkpolicies', namespace);
     checkName('kubernetesLabel', namespace, 'namespace', context);
-    return (await this.call(context, () => this.networking.listNamespacedNetworkPolicy({ namespace }))).items;
+    return (await this.call(context, (api) => api.networking.listNamespacedNetworkPolicy({ namespace }))).items;
   }
 
   async createNetworkPolicy(namespace: string, policy: V1NetworkPolicy): Promise<V1NetworkPolicy> {
@@ -333,21 +349,21 @@ export class KubernetesAdapter {
     const context = this.context('create networkpolicy', `${namespace}/${name}`);
     checkName('kubernetesLabel', namespace, 'namespace', context);
     checkName('kubernetesSubdomain', name, 'policy name', context);
-    return this.call(context, () => this.networking.createNamespacedNetworkPolicy({ namespace, body: policy }));
+    return this.call(context, (api) => api.networking.createNamespacedNetworkPolicy({ namespace, body: policy }));
   }
 
   async deleteNetworkPolicy(namespace: string, name: string): Promise<void> {
     const context = this.context('delete networkpolicy', `${namespace}/${name}`);
     checkName('kubernetesLabel', namespace, 'namespace', context);
     checkName('kubernetesSubdomain', name, 'policy name', context);
-    await this.call(context, () => this.networking.deleteNamespacedNetworkPolicy({ namespace, name }));
+    await this.call(context, (api) => api.networking.deleteNamespacedNetworkPolicy({ namespace, name }));
   }
 
   /** Deletes a pod only if it is still the one identified (UID and, when given, resourceVersion). */
   async deletePod(namespace: string, name: string, preconditions: { uid: string; resourceVersion?: string }): Promise<void> {
     const context = this.context('delete pod', `${namespace}/${name}`);
     this.checkPod(namespace, name, context);
-    await this.call(context, () => this.core.deleteNamespacedPod({ namespace, name, body: { preconditions } }));
+    await this.call(context, (api) => api.core.deleteNamespacedPod({ namespace, name, body: { preconditions } }));
   }
 
   private checkWorkload(namespace: string, name: string, context: Omit<CloudErrorContext, 'target'>): void {
@@ -364,8 +380,19 @@ export class KubernetesAdapter {
     return { service: 'kubernetes', operation, target: `${this.cluster}/${target}` };
   }
 
-  private call<T>(context: CloudErrorContext, request: () => Promise<T>): Promise<T> {
-    return cloudCall(context, this.deadlineMs, request, classify);
+  private call<T>(context: CloudErrorContext, request: (api: KubeApis) => Promise<T>): Promise<T>;
+  private call<T>(context: CloudErrorContext, request: (api: KubeApis) => Promise<T>, withVia: true): Promise<{ result: T; via: string }>;
+  private call<T>(context: CloudErrorContext, request: (api: KubeApis) => Promise<T>, withVia?: true): Promise<T | { result: T; via: string }> {
+    return cloudCall(
+      context,
+      this.deadlineMs,
+      async () => {
+        const api = await this.resolve();
+        const result = await request(api);
+        return withVia ? { result, via: api.via } : result;
+      },
+      classify,
+    );
   }
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { actions } from '../actions';
 import { scopeSchema } from '../intake/scope';
 import { parseTrustedKey } from './decision-keys';
+import { parseClusterName } from '../cloud/cluster-access';
 import { iapDefaults } from '../server/auth/identity';
 import { defaultPolicy, defaultTaskQueue, type ActionName } from '../workflows/shared';
 
@@ -53,6 +54,20 @@ const policySchema = z.object({
   retry: z.strictObject({ maximumAttempts: z.number().int().min(1).max(100).optional(), initialIntervalMs: z.number().int().min(10).max(600_000).optional(), maximumIntervalMs: z.number().int().min(10).max(3_600_000).optional() }).optional(),
 });
 
+/** How the worker reaches a finding's cluster (src/cloud/cluster-access.ts). */
+const clusterAccessSchema = z
+  .strictObject({
+    /** `projects/P/locations/L/clusters/C`: the cluster the worker runs in, the only one in-cluster credentials are used for. */
+    ownCluster: z.string().transform((text, ctx) => {
+      const cluster = parseClusterName(text);
+      if (!cluster) ctx.addIssue({ code: 'custom', message: 'a cluster name projects/PROJECT/locations/LOCATION/clusters/CLUSTER' });
+      return cluster ?? z.NEVER;
+    }).optional(),
+    gkeApi: z.boolean().optional(),
+    endpoint: z.enum(['public', 'private', 'dns']).optional(),
+  })
+  .optional();
+
 const configSchema = z.object({
   dataDir: z.string().default('.data'),
   temporal: z
@@ -70,8 +85,8 @@ const configSchema = z.object({
   databaseUrl: z.string().optional(),
   cloud: z
     .discriminatedUnion('mode', [
-      z.object({ mode: z.literal('lab'), url: z.string().url(), token: z.string(), kubeconfigPath: z.string(), virusTotal: z.object({ apiKey: z.string() }), requestTimeoutMs: z.number().int().min(100).max(600_000).optional() }),
-      z.object({ mode: z.literal('google'), kubeconfigPath: z.string().optional(), virusTotal: z.object({ apiKey: z.string().optional(), baseUrl: z.string().url().optional() }).optional(), requestTimeoutMs: z.number().int().min(100).max(600_000).optional() }),
+      z.object({ mode: z.literal('lab'), url: z.string().url(), token: z.string(), kubeconfigPath: z.string().optional(), clusters: clusterAccessSchema, virusTotal: z.object({ apiKey: z.string() }), requestTimeoutMs: z.number().int().min(100).max(600_000).optional() }),
+      z.object({ mode: z.literal('google'), kubeconfigPath: z.string().optional(), clusters: clusterAccessSchema, virusTotal: z.object({ apiKey: z.string().optional(), baseUrl: z.string().url().optional() }).optional(), requestTimeoutMs: z.number().int().min(100).max(600_000).optional() }),
     ])
     .default({ mode: 'google' }),
   policy: policySchema.default(policySchema.parse({})),
@@ -237,6 +252,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     ...(env.VIRUSTOTAL_API_KEY && (base.cloud as { mode?: string } | undefined)?.mode !== 'lab' ? { cloud: { mode: 'google', ...(base.cloud as object), virusTotal: { apiKey: env.VIRUSTOTAL_API_KEY } } } : {}),
     ...overrides,
   };
+  if (env.SCC_OWN_CLUSTER && !overrides.cloud) {
+    const cloud = (merged.cloud ?? { mode: 'google' }) as { clusters?: object };
+    (merged as Record<string, unknown>).cloud = { ...cloud, clusters: { ...cloud.clusters, ownCluster: env.SCC_OWN_CLUSTER } };
+  }
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;

@@ -329,7 +329,7 @@ export class KubeCluster {
   }
 }
 
-function containerSpec(container: ScenarioContainer) {
+export function containerSpec(container: ScenarioContainer) {
   return { name: container.name, image: container.image, imagePullPolicy: 'IfNotPresent', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' };
 }
 
@@ -337,7 +337,7 @@ function ownerRef(object: KubeObject): OwnerReference {
   return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, uid: object.metadata.uid, controller: true, blockOwnerDeletion: true };
 }
 
-function nodeObject(cluster: ScenarioCluster, node: ScenarioCluster['nodes'][number]) {
+export function nodeObject(cluster: ScenarioCluster, node: ScenarioCluster['nodes'][number]) {
   const pool = /-pool-[^-]+|default-pool/.exec(node.name)?.[0]?.replace(/^-/, '') ?? 'default-pool';
   return {
     apiVersion: 'v1',
