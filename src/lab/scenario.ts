@@ -76,6 +76,11 @@ const cluster = z.object({
   nodes: z.array(z.object({ name: z.string(), zone: z.string(), instanceId: z.string().regex(/^[0-9]+$/) })),
   workloads: z.array(workload).default([]),
   networkPolicies: z.array(networkPolicy).default([]),
+  /**
+   * A cluster whose Kubernetes is a real API server elsewhere: the lab's GKE API hands out its
+   * endpoint and CA, and the lab neither simulates its objects nor lists it in its kubeconfig.
+   */
+  controlPlane: z.object({ endpoint: z.string(), caCertificate: z.string() }).optional(),
 });
 
 const cloudRunService = z.object({

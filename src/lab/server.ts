@@ -79,7 +79,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     calls[api]++;
     operations[`${api} ${operation}`] = (operations[`${api} ${operation}`] ?? 0) + 1;
   };
-  const clusters = new Map(scenario.clusters.map((cluster) => [clusterPath(cluster), new KubeCluster(cluster)]));
+  const clusters = new Map(scenario.clusters.filter((cluster) => !cluster.controlPlane).map((cluster) => [clusterPath(cluster), new KubeCluster(cluster)]));
   const scc = new SccApi(scenario);
   let baseUrl = '';
 
@@ -195,7 +195,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const dataDir = options.dataDir ?? join(tmpdir(), `scc-responder-lab-${port}`);
   mkdirSync(dataDir, { recursive: true });
   const kubeconfigPath = join(dataDir, 'kubeconfig');
-  writeFileSync(kubeconfigPath, kubeconfigFor(scenario.clusters, baseUrl, token), { mode: 0o600 });
+  writeFileSync(kubeconfigPath, kubeconfigFor(scenario.clusters.filter((cluster) => !cluster.controlPlane), baseUrl, token), { mode: 0o600 });
 
   return {
     url: baseUrl,

@@ -1,0 +1,231 @@
+import { preserveThenReplacePod } from '../../src/actions/preserve-then-replace-pod';
+import { cordonNode } from '../../src/actions/cordon-node';
+import { quarantineLabel, quarantineNames, quarantinePod } from '../../src/actions/quarantine-pod';
+import { replacePod } from '../../src/actions/replace-pod';
+import { scaleWorkloadToZero } from '../../src/actions/scale-workload-to-zero';
+import { blastRadius } from '../../src/activities/blast-radius';
+import { InvalidTargetError } from '../../src/cloud';
+import type { PlannedAction } from '../../src/workflows/shared';
+import { backends, withBackend, type KubeBackend } from './backends';
+import { eventually } from './scenario-cluster';
+
+/**
+ * The same tests of the containment actions, the blast radius and the owner chain against the
+ * lab's Kubernetes and against a real API server with its real controllers (kwok in place of
+ * kubelets). Where they differ the real one is right. Against the real one the worker holds
+ * exactly what deploy/kubernetes/rbac.yaml grants, so each test also proves the manifest enough.
+ * Reading files out of containers (exec, ephemeral containers' output) stays on the lab: kwok
+ * runs no containers.
+ */
+
+const where = { project: 'acme-payments-prod', location: 'us-central1', cluster: 'payments-prod' };
+const suspect = 'checkout-api-7d9f8b6c5-x2k8q';
+const sibling = 'checkout-api-7d9f8b6c5-lq4zp';
+const node = 'gke-payments-prod-default-pool-3f2a1b7c-m4tn';
+const plan = async (backend: KubeBackend, module: { plan: (c: KubeBackend['context'], p: never) => Promise<unknown> }, params: object) => (await module.plan(backend.context, params as never)) as PlannedAction;
+const checkoutApi = async (b: KubeBackend) => (await b.kube.listPods('checkout', 'app=checkout-api')).filter((p) => p.phase === 'Running');
+const writesDuring = async (b: KubeBackend, run: () => Promise<unknown>) => {
+  const before = b.writes().length;
+  await run();
+  return b.writes().slice(before);
+};
+
+describe.each(backends)('against the %s API server', (_name, start) => {
+  test('the owner chain: Deployment through its ReplicaSet, StatefulSet, DaemonSet, Job, and a bare pod', () =>
+    withBackend(start, async (b) => {
+      const chain = async (namespace: string, name: string) => (await b.kube.ownerChain(await b.kube.getPod(namespace, name))).map((o) => `${o.kind}/${o.name}`);
+      expect(await chain('checkout', suspect)).toEqual(['ReplicaSet/checkout-api-7d9f8b6c5', 'Deployment/checkout-api']);
+      expect(await chain('checkout', 'ledger-db-0')).toEqual(['StatefulSet/ledger-db']);
+      const agent = (await b.kube.listPods('kube-system', 'app=node-agent'))[0]!;
+      expect(await chain('kube-system', agent.name)).toEqual(['DaemonSet/node-agent']);
+      const job = (await b.kube.listPods('checkout', 'job-name=nightly-reconcile'))[0]!;
+      expect(await chain('checkout', job.name)).toEqual(['Job/nightly-reconcile']);
+      expect(await chain('default', 'debug-shell')).toEqual([]);
+      const owners = (await b.kube.ownerChain(await b.kube.getPod('checkout', suspect))).map((o) => [o.kind, o.replicas, o.selector]);
+      expect(owners).toEqual([
+        ['ReplicaSet', 2, { app: 'checkout-api', 'pod-template-hash': '7d9f8b6c5' }],
+        ['Deployment', 2, { app: 'checkout-api' }],
+      ]);
+    }));
+
+  test('the blast radius names the sibling pods of the same template', () =>
+    withBackend(start, async (b) => {
+      const radius = await blastRadius(b.clients, {
+        runtime: 'gke',
+        projectId: where.project,
+        location: where.location,
+        cluster: where.cluster,
+        namespace: 'checkout',
+        pod: suspect,
+        container: 'api',
+        clusterResourceName: `//container.googleapis.com/projects/${where.project}/locations/${where.location}/clusters/${where.cluster}`,
+      });
+      expect(radius.owners?.map((o) => `${o.kind}/${o.name}`)).toEqual(['ReplicaSet/checkout-api-7d9f8b6c5', 'Deployment/checkout-api']);
+      expect(radius.siblingPods).toEqual([sibling]);
+      expect(radius.siblingPodCount).toBe(1);
+    }));
+
+  test('quarantine isolates exactly that pod while it keeps running, idempotently, and revert undoes it', () =>
+    withBackend(start, async (b) => {
+      const planned = await plan(b, quarantinePod, { ...where, namespace: 'checkout', pod: suspect });
+      const names = quarantineNames((planned.target as { uid: string }).uid);
+      expect(await quarantinePod.apply(b.context, planned)).toMatchObject({ status: 'applied' });
+      expect(await quarantinePod.apply(b.context, planned)).toMatchObject({ status: 'applied' });
+      const policies = (await b.kube.listNetworkPolicies('checkout')).filter((p) => p.metadata?.name === names.policy);
+      expect(policies.map((p) => p.spec)).toEqual([{ podSelector: { matchLabels: { [quarantineLabel]: names.labelValue } }, policyTypes: ['Ingress', 'Egress'] }]);
+      const selected = await b.kube.listPods('checkout', `${quarantineLabel}=${names.labelValue}`);
+      expect(selected.map((p) => [p.name, p.phase])).toEqual([[suspect, 'Running']]);
+      expect(await quarantinePod.revert!(b.context, planned)).toMatchObject({ status: 'applied' });
+      expect((await b.kube.listNetworkPolicies('checkout')).map((p) => p.metadata?.name)).toEqual(['allow-frontend']);
+      expect((await b.kube.getPod('checkout', suspect)).labels[quarantineLabel]).toBeUndefined();
+      expect(await quarantinePod.revert!(b.context, planned)).toMatchObject({ status: 'applied' });
+    }));
+
+  test('a pod changed since the plan is refused on its resourceVersion, and nothing is written', () =>
+    withBackend(start, async (b) => {
+      const quarantine = await plan(b, quarantinePod, { ...where, namespace: 'checkout', pod: sibling });
+      const preserve = await plan(b, preserveThenReplacePod, { ...where, namespace: 'checkout', pod: sibling });
+      const replace = await plan(b, replacePod, { ...where, namespace: 'checkout', pod: sibling });
+      await b.admin.patchPodLabels('checkout', sibling, { touched: 'by-someone-else' });
+      const writes = await writesDuring(b, async () => {
+        for (const [module, planned] of [[quarantinePod, quarantine], [preserveThenReplacePod, preserve], [replacePod, replace]] as const) {
+          expect(await module.apply(b.context, planned)).toMatchObject({ status: 'refused', detail: expect.stringContaining('a new decision is needed') });
+        }
+      });
+      expect(writes).toEqual([]);
+      expect((await b.kube.listNetworkPolicies('checkout')).map((p) => p.metadata?.name)).toEqual(['allow-frontend']);
+      expect((await b.kube.getPod('checkout', sibling)).uid).toBe((quarantine.target as { uid: string }).uid);
+    }));
+
+  test('a stale UID or resourceVersion precondition is refused by the server itself', () =>
+    withBackend(start, async (b) => {
+      const pod = await b.kube.getPod('checkout', sibling);
+      await expect(b.kube.deletePod('checkout', sibling, { uid: '00000000-0000-0000-0000-000000000000' })).rejects.toThrow(/409|Precondition/i);
+      await b.admin.patchPodLabels('checkout', sibling, { touched: 'yes' });
+      await expect(b.kube.patchPodLabels('checkout', sibling, { more: 'x' }, pod.resourceVersion)).rejects.toThrow(/409|modified/i);
+      expect((await b.kube.getPod('checkout', sibling)).uid).toBe(pod.uid);
+    }));
+
+  test('cordon stops the node taking new pods, says so when already done, and revert uncordons it', () =>
+    withBackend(start, async (b) => {
+      const planned = await plan(b, cordonNode, { ...where, node });
+      expect(planned.effect).toContain('instance 5102938475610299911');
+      expect(await cordonNode.apply(b.context, planned)).toMatchObject({ status: 'applied' });
+      expect((await b.kube.getNode(node)).unschedulable).toBe(true);
+      expect(await cordonNode.apply(b.context, planned)).toMatchObject({ status: 'already-done' });
+      expect(await cordonNode.plan(b.context, { ...where, node })).toEqual({ notApplicable: `node ${node} is already cordoned` });
+      await cordonNode.revert!(b.context, planned);
+      expect((await b.kube.getNode(node)).unschedulable).toBe(false);
+    }));
+
+  test('preserve-then-replace: the ReplicaSet releases the relabelled suspect, which keeps running isolated, and starts a replacement; revert puts it back', () =>
+    withBackend(start, async (b) => {
+      const planned = await plan(b, preserveThenReplacePod, { ...where, namespace: 'checkout', pod: suspect });
+      expect(planned.target).toMatchObject({ kind: 'pod', replicaSet: 'checkout-api-7d9f8b6c5', releasedLabels: { app: 'checkout-api', 'pod-template-hash': '7d9f8b6c5' } });
+      const uid = (planned.target as { uid: string }).uid;
+      const names = quarantineNames(uid);
+      const before = await checkoutApi(b);
+      expect(await preserveThenReplacePod.apply(b.context, planned)).toMatchObject({ status: 'applied' });
+      const kept = await b.kube.getPod('checkout', suspect);
+      expect(kept).toMatchObject({ uid, phase: 'Running' });
+      expect(kept.owner).toBeUndefined();
+      expect(kept.labels[quarantineLabel]).toBe(names.labelValue);
+      expect(kept.labels.app).toBeUndefined();
+      // The controller, not the action, starts the replacement: wait for it as one waits for a cluster.
+      const replaced = await eventually(async () => {
+        const pods = await b.kube.listPods('checkout', 'app=checkout-api,pod-template-hash=7d9f8b6c5');
+        if (pods.filter((p) => p.phase === 'Running').length !== 2) throw new Error(`${pods.length} pods`);
+        return pods;
+      }, 30_000, 'the replacement');
+      expect(replaced.map((p) => p.name)).not.toContain(suspect);
+      expect(replaced.every((p) => p.owner?.kind === 'ReplicaSet')).toBe(true);
+      expect((await b.kube.listNetworkPolicies('checkout')).find((p) => p.metadata?.name === names.policy)?.spec?.podSelector).toEqual({ matchLabels: { [quarantineLabel]: names.labelValue } });
+
+      expect(await writesDuring(b, async () => expect(await preserveThenReplacePod.apply(b.context, planned)).toMatchObject({ status: 'already-done' }))).toEqual([]);
+
+      expect(await preserveThenReplacePod.revert!(b.context, planned)).toMatchObject({ status: 'applied' });
+      // Re-adopted, the ReplicaSet has one pod too many and removes the one it started last.
+      const after = await eventually(async () => {
+        const pods = await checkoutApi(b);
+        if (pods.length !== 2 || !pods.every((p) => p.owner?.kind === 'ReplicaSet')) throw new Error(pods.map((p) => p.name).join(','));
+        return pods;
+      }, 30_000, 'the ReplicaSet to settle');
+      expect(after.map((p) => p.uid).sort()).toEqual(before.map((p) => p.uid).sort());
+      expect((await b.kube.getPod('checkout', suspect)).labels).toEqual(before.find((p) => p.name === suspect)!.labels);
+      expect((await b.kube.listNetworkPolicies('checkout')).map((p) => p.metadata?.name)).toEqual(['allow-frontend']);
+    }));
+
+  test('replace-pod deletes exactly the planned pod once, its ReplicaSet starts another, and a bare pod is said to stay gone', () =>
+    withBackend(start, async (b) => {
+      const planned = await plan(b, replacePod, { ...where, namespace: 'checkout', pod: suspect });
+      const uid = (planned.target as { uid: string }).uid;
+      const writes = await writesDuring(b, async () => {
+        expect(await replacePod.apply(b.context, planned)).toMatchObject({ status: 'applied', detail: `deleted pod uid ${uid}; ReplicaSet/checkout-api-7d9f8b6c5 → Deployment/checkout-api replaces it` });
+        expect(await replacePod.apply(b.context, planned)).toMatchObject({ status: 'already-done' });
+      });
+      expect(writes).toEqual([`delete pods checkout/${suspect}`]);
+      const running = await eventually(async () => {
+        const pods = await checkoutApi(b);
+        if (pods.length !== 2 || pods.some((p) => p.uid === uid)) throw new Error(pods.map((p) => p.name).join(','));
+        return pods;
+      }, 30_000, 'the replacement');
+      expect(running.map((p) => p.uid)).not.toContain(uid);
+      const bare = await plan(b, replacePod, { ...where, namespace: 'default', pod: 'debug-shell' });
+      expect(bare.effect).toContain('nothing recreates it (a bare pod)');
+    }));
+
+  test('scale to zero stops a StatefulSet, refuses a changed count, and revert brings the same number back', () =>
+    withBackend(start, async (b) => {
+      const planned = await plan(b, scaleWorkloadToZero, { ...where, namespace: 'checkout', pod: 'ledger-db-0' });
+      expect(planned.target).toMatchObject({ kind: 'workload', workloadKind: 'StatefulSet', name: 'ledger-db', replicas: 1 });
+      expect(await scaleWorkloadToZero.apply(b.context, planned)).toMatchObject({ status: 'applied' });
+      await eventually(async () => {
+        if ((await b.kube.listPods('checkout')).some((p) => p.name === 'ledger-db-0')) throw new Error('still there');
+      }, 30_000, 'ledger-db-0 to go');
+      expect(await scaleWorkloadToZero.apply(b.context, planned)).toMatchObject({ status: 'already-done' });
+      expect(await scaleWorkloadToZero.revert!(b.context, planned)).toMatchObject({ status: 'applied', detail: 'scaled back to 1' });
+      await eventually(async () => {
+        if ((await b.kube.getPod('checkout', 'ledger-db-0')).phase !== 'Running') throw new Error('not running');
+      }, 30_000, 'ledger-db-0 to run again');
+      await b.admin.scale('StatefulSet', 'checkout', 'ledger-db', 2);
+      expect(await scaleWorkloadToZero.apply(b.context, planned)).toMatchObject({ status: 'refused', detail: expect.stringContaining('(1 → 2)') });
+      expect(await b.kube.readScale('StatefulSet', 'checkout', 'ledger-db')).toMatchObject({ replicas: 2 });
+    }));
+
+  test('scale to zero has no count for a DaemonSet, and stops a Deployment, which revert brings back', () =>
+    withBackend(start, async (b) => {
+      const agent = (await b.kube.listPods('kube-system', 'app=node-agent'))[0]!;
+      expect(await scaleWorkloadToZero.plan(b.context, { ...where, namespace: 'kube-system', pod: agent.name })).toEqual({
+        notApplicable: `pod kube-system/${agent.name} is run by DaemonSet node-agent, which has no replica count to scale`,
+      });
+      const planned = await plan(b, scaleWorkloadToZero, { ...where, namespace: 'checkout', pod: suspect });
+      expect(planned.effect).toContain('Scale Deployment checkout/checkout-api from 2 replica(s) to 0');
+      expect(await scaleWorkloadToZero.apply(b.context, planned)).toMatchObject({ status: 'applied' });
+      await eventually(async () => {
+        const left = await b.kube.listPods('checkout', 'app=checkout-api');
+        if (left.length) throw new Error(`${left.length} left`);
+      }, 30_000, 'the Deployment to stop');
+      expect(await scaleWorkloadToZero.revert!(b.context, planned)).toMatchObject({ status: 'applied' });
+      await eventually(async () => {
+        if ((await checkoutApi(b)).length !== 2) throw new Error('not yet');
+      }, 30_000, 'the Deployment to come back');
+    }));
+
+  test('an ephemeral container is added to the pod spec, sharing the target container', () =>
+    withBackend(start, async (b) => {
+      const updated = await b.kube.addEphemeralContainer('checkout', suspect, { name: 'scc-capture-1', image: 'busybox:1.36', targetContainerName: 'api' });
+      expect(updated.ephemeralContainers).toEqual([expect.objectContaining({ name: 'scc-capture-1', image: 'busybox:1.36', targetContainerName: 'api' })]);
+      expect((await b.kube.getPod('checkout', suspect)).ephemeralContainers.map((c) => c.name)).toEqual(['scc-capture-1']);
+    }));
+
+  test('NetworkPolicies are listed, created and deleted, and a hostile name never leaves', () =>
+    withBackend(start, async (b) => {
+      await b.kube.createNetworkPolicy('checkout', { metadata: { name: 'deny-all' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
+      expect((await b.kube.listNetworkPolicies('checkout')).map((p) => p.metadata?.name).sort()).toEqual(['allow-frontend', 'deny-all']);
+      await b.kube.deleteNetworkPolicy('checkout', 'deny-all');
+      expect((await b.kube.listNetworkPolicies('checkout')).map((p) => p.metadata?.name)).toEqual(['allow-frontend']);
+      const writes = b.writes().length;
+      await expect(b.kube.deleteNetworkPolicy('checkout', '../../nodes/x')).rejects.toThrow(InvalidTargetError);
+      expect(b.writes()).toHaveLength(writes);
+    }));
+});
