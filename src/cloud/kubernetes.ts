@@ -400,7 +400,7 @@ function classify(error: unknown, context: CloudErrorContext): CloudError {
   if (error instanceof ApiException) {
     const body = typeof error.body === 'string' ? safeJson(error.body) : error.body;
     const message = (body as { message?: string } | undefined)?.message ?? error.message.split('\n')[0] ?? 'request failed';
-    return fromHttpStatus(error.code, message, context, error);
+    return fromHttpStatus(error.code, error.code === 403 ? withMissingRule(message) : message, context, error);
   }
   const status = (error as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number') return fromHttpStatus(status, error instanceof Error ? error.message : String(error), context, error);
@@ -408,7 +408,9 @@ function classify(error: unknown, context: CloudErrorContext): CloudError {
   const event = error as { type?: unknown; message?: unknown; error?: unknown } | null;
   if (event && typeof event === 'object' && event.type === 'error' && typeof event.message === 'string') {
     const code = /Unexpected server response: (\d{3})/.exec(event.message)?.[1];
-    return code ? fromHttpStatus(Number(code), `the exec stream was refused (${code})`, context, event.error) : fromUnknown(event.error ?? new Error(event.message), context);
+    // The upgrade's refusal carries no body; exec over WebSockets is authorized as get and as create.
+    const detail = code === '403' ? `the exec stream was refused (403): ${missingRule('get', 'pods/exec', '')}, or ${missingRule('create', 'pods/exec', '')}` : `the exec stream was refused (${code})`;
+    return code ? fromHttpStatus(Number(code), detail, context, event.error) : fromUnknown(event.error ?? new Error(event.message), context);
   }
   // Or the server's Status object itself.
   const refusal = error as { kind?: unknown; code?: unknown; message?: unknown } | null;
@@ -416,6 +418,19 @@ function classify(error: unknown, context: CloudErrorContext): CloudError {
     return fromHttpStatus(refusal.code, typeof refusal.message === 'string' ? refusal.message : 'refused', context, error);
   }
   return fromUnknown(error, context);
+}
+
+/**
+ * A refusal by RBAC names what the worker's role lacks, so the recorded gap says which rule of
+ * deploy/kubernetes/rbac.yaml to restore.
+ */
+function withMissingRule(message: string): string {
+  const refused = /cannot (\S+) resource "([^"]+)" in API group "([^"]*)"/.exec(message);
+  return refused ? `${message} (${missingRule(refused[1]!, refused[2]!, refused[3]!)})` : message;
+}
+
+function missingRule(verb: string, resource: string, group: string): string {
+  return `the worker's Kubernetes role does not grant ${verb} on ${resource} in API group "${group}" (deploy/kubernetes/rbac.yaml)`;
 }
 
 function safeJson(text: string): unknown {

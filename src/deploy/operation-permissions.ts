@@ -27,7 +27,7 @@ const table: Record<string, string> = {
   'kubernetes get statefulset': 'kubernetes: get statefulsets (iam: container.statefulSets.get)',
   'kubernetes get daemonset': 'kubernetes: get daemonsets (iam: container.daemonSets.get)',
   'kubernetes get job': 'kubernetes: get jobs (iam: container.jobs.get)',
-  'kubernetes exec': 'kubernetes: create pods/exec (iam: container.pods.exec)',
+  'kubernetes exec': 'kubernetes: get, create pods/exec (iam: container.pods.exec)',
   'kubernetes add ephemeral container': 'kubernetes: patch pods/ephemeralcontainers (iam: container.pods.update)',
   'kubernetes patch pod labels': 'kubernetes: patch pods (iam: container.pods.update)',
   'kubernetes get deployment scale': 'kubernetes: get deployments/scale (iam: container.deployments.get)',

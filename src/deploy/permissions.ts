@@ -28,7 +28,7 @@ export const adapterPermissions: readonly PermissionUse[] = [
       'kubernetes: get replicasets, deployments, statefulsets, daemonsets, jobs',
       'kubernetes: get nodes',
       'kubernetes: get namespaces',
-      'kubernetes: create pods/exec',
+      'kubernetes: get, create pods/exec',
       'kubernetes: patch pods/ephemeralcontainers',
       'kubernetes: list networkpolicies',
       'iam: container.pods.get, container.pods.list, container.pods.exec, container.pods.update, container.nodes.get, container.namespaces.get, container.replicaSets.get, container.deployments.get, container.statefulSets.get, container.daemonSets.get, container.jobs.get, container.networkPolicies.list',

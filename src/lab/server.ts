@@ -168,7 +168,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     if (!authorized(request, 'kubernetes')) return refuse(kubeStatus(new KubeError(401, 'Unauthorized', 'Unauthorized')));
     if (!match || !cluster) return refuse(kubeStatus(new KubeError(404, 'NotFound', 'the server could not find the requested resource')));
     count('kubernetes', 'create pods/exec');
-    // Exec over WebSockets is authorized as "create" on pods/exec.
+    // Exec over WebSockets is a GET, authorized as "get" on pods/exec, and then also as "create"
+    // (as kubectl exec over SPDY always was): a real API server refuses it without both.
+    cluster.access.add('get /pods/exec');
     cluster.access.add('create /pods/exec');
     const fault = faults.decide({ api: 'kubernetes', operation: 'create pods/exec', text: `${url.pathname}?${url.searchParams.toString()}` });
     if (fault.malformed) return socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"kind":"lab fault injection: this answer is cut off');
