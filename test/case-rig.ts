@@ -17,12 +17,13 @@ import { GcsEvidenceStore } from '../src/cloud/gcs-evidence';
 import { createCloudClients } from '../src/cloud';
 import { ResourceManagerAdapter } from '../src/cloud/resource-manager';
 import { VirusTotalAdapter } from '../src/cloud/virustotal';
-import { virusTotalBaseUrl } from '../src/cloud/config';
+import { virusTotalBaseUrl, type CloudTarget } from '../src/cloud/config';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { parseFindingObject } from '../src/findings/parse';
 import { defaultCaptureImage } from '../src/config/config';
 import type { ParsedFinding } from '../src/findings/model';
 import { ingestFinding } from '../src/intake/ingest';
-import type { Lab } from '../src/lab/server';
+import type { Lab, LabOptions } from '../src/lab/server';
 import { createWorker, type CreateWorkerOptions } from '../src/worker/create-worker';
 import type { Tracing } from '../src/worker/tracing';
 import { Client, type WorkflowHandle } from '@temporalio/client';
@@ -80,6 +81,11 @@ export interface CaseRigOptions {
   evidenceBucket?: string;
   /** The worker's own limits on deciding; by default it trusts the rig's authority and lets the starter's policy decide the rest. */
   workerRules?: Partial<DecisionRules>;
+  /** The lab's scenario and token (a scenario can hand out real API servers for its clusters). */
+  lab?: LabOptions;
+  /** How the worker reaches clusters, and the credentials its pod would have for its own. */
+  clusters?: CloudTarget['clusters'];
+  inCluster?: () => KubeConfig | undefined;
 }
 
 /** Worker limits that take whatever a starter's policy asks: the tests of policies themselves. */
@@ -115,9 +121,9 @@ export type WebhookFault = { status: 403 | 404 | 500 } | { hangMs: number } | { 
 
 export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRigOptions = {}): Promise<CaseRig> {
   const env = options.temporalAddress ? await TestWorkflowEnvironment.createFromExistingServer({ address: options.temporalAddress, namespace: testNamespace }) : await attachToTestServer();
-  const started = await startTestLab();
+  const started = await startTestLab(options.lab);
   const { lab } = started;
-  const target = { ...started.target, ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}) };
+  const target = { ...started.target, ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}), ...(options.clusters ? { clusters: options.clusters } : {}) };
   const db = options.store ? undefined : await EmbeddedDatabase.open();
   const store = options.store ?? new CaseStore(db!);
   if (db) await store.migrate();
@@ -138,7 +144,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', () => resolve()));
   const authority = newAuthority();
-  const clients = createCloudClients(target);
+  const clients = createCloudClients(target, options.inCluster ? { inCluster: options.inCluster } : {});
   const resourceManager = new ResourceManagerAdapter(target);
   const deps: ActivityDeps = {
     clients,

@@ -45,8 +45,8 @@ export interface ClusterAccessDeps {
   controlPlane(cluster: ClusterRef): Promise<ControlPlaneAddress>;
   /** A current OAuth access token (the client library refreshes it before it expires). */
   accessToken(): Promise<string>;
-  /** Whether this process runs in a pod with a service account token mounted. */
-  inClusterAvailable?(): boolean;
+  /** The pod's own service-account credentials, when this process runs in a pod (undefined otherwise). */
+  inCluster?(): KubeConfig | undefined;
 }
 
 export function kubeconfigContextName(cluster: ClusterRef): string {
@@ -64,7 +64,13 @@ export function parseClusterName(text: string): ClusterRef | undefined {
 }
 
 const serviceAccountTokenPath = '/var/run/secrets/kubernetes.io/serviceaccount/token';
-const inClusterAvailable = () => Boolean(process.env.KUBERNETES_SERVICE_HOST) && existsSync(serviceAccountTokenPath);
+
+export function podServiceAccount(): KubeConfig | undefined {
+  if (!process.env.KUBERNETES_SERVICE_HOST || !existsSync(serviceAccountTokenPath)) return undefined;
+  const config = new KubeConfig();
+  config.loadFromCluster();
+  return config;
+}
 
 export async function connectToCluster(cluster: ClusterRef, access: ClusterAccess, deps: ClusterAccessDeps): Promise<ClusterConnection> {
   const contextName = kubeconfigContextName(cluster);
@@ -77,10 +83,9 @@ export async function connectToCluster(cluster: ClusterRef, access: ClusterAcces
       return { config, via: `kubeconfig context ${contextName}` };
     }
   }
-  if (access.ownCluster && sameCluster(access.ownCluster, cluster) && (deps.inClusterAvailable ?? inClusterAvailable)()) {
-    const config = new KubeConfig();
-    config.loadFromCluster();
-    return { config, via: 'in-cluster service account (the worker’s own cluster)' };
+  if (access.ownCluster && sameCluster(access.ownCluster, cluster)) {
+    const config = (deps.inCluster ?? podServiceAccount)();
+    if (config) return { config, via: 'in-cluster service account (the worker’s own cluster)' };
   }
   if (access.gkeApi === false) {
     const tried = [access.kubeconfigPath ? `no context ${contextName} in ${access.kubeconfigPath}` : 'no kubeconfig', access.ownCluster ? `not the worker's own cluster ${kubeconfigContextName(access.ownCluster)}` : 'no own cluster declared'];

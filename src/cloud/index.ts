@@ -1,6 +1,7 @@
 import { accessTokenSource, clusterAccessOf, requestTimeoutOf, virusTotalBaseUrl, type CloudTarget } from './config';
 import { CloudRunAdapter } from './cloud-run';
 import { GkeAdapter } from './gke';
+import type { ClusterAccessDeps } from './cluster-access';
 import { KubernetesAdapter } from './kubernetes';
 import { LoggingAdapter } from './logging';
 import { SccAdapter } from './scc';
@@ -20,7 +21,7 @@ export interface CloudClients {
   close(): Promise<void>;
 }
 
-export function createCloudClients(target: CloudTarget): CloudClients {
+export function createCloudClients(target: CloudTarget, options: { inCluster?: ClusterAccessDeps['inCluster'] } = {}): CloudClients {
   const access = clusterAccessOf(target);
   const accessToken = accessTokenSource(target);
   const kubernetes = new Map<string, KubernetesAdapter>();
@@ -39,7 +40,7 @@ export function createCloudClients(target: CloudTarget): CloudClients {
       if (!adapter) kubernetes.set(key, (adapter = KubernetesAdapter.forCluster(
             cluster,
             access,
-            { controlPlane: async (c) => (await gke.getCluster(c.project, c.location, c.name)).controlPlane, accessToken },
+            { controlPlane: async (c) => (await gke.getCluster(c.project, c.location, c.name)).controlPlane, accessToken, ...options },
             requestTimeoutOf(target),
           )));
       return adapter;

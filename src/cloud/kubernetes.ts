@@ -15,7 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { cloudCall, defaultRequestTimeoutMs } from './call';
 import { connectToCluster, kubeconfigContextName, type ClusterAccess, type ClusterAccessDeps, type ClusterConnection, type ClusterRef } from './cluster-access';
-import { fromHttpStatus, fromUnknown, PermanentCloudError, type CloudError, type CloudErrorContext } from './errors';
+import { fromHttpStatus, fromUnknown, PermanentCloudError, TransientCloudError, type CloudError, type CloudErrorContext } from './errors';
 import { checkName } from './validate';
 import { optional } from '../util/optional';
 
@@ -388,8 +388,14 @@ export class KubernetesAdapter {
       this.deadlineMs,
       async () => {
         const api = await this.resolve();
-        const result = await request(api);
-        return withVia ? { result, via: api.via } : result;
+        try {
+          const result = await request(api);
+          return withVia ? { result, via: api.via } : result;
+        } catch (error) {
+          // The cluster's CA or endpoint may have rotated: the retry reads them again.
+          if (tlsFailure(error)) this.apis = undefined;
+          throw error;
+        }
       },
       classify,
     );
@@ -417,7 +423,23 @@ function classify(error: unknown, context: CloudErrorContext): CloudError {
   if (refusal && typeof refusal === 'object' && refusal.kind === 'Status' && typeof refusal.code === 'number') {
     return fromHttpStatus(refusal.code, typeof refusal.message === 'string' ? refusal.message : 'refused', context, error);
   }
+  const tls = tlsFailure(error);
+  if (tls) return new TransientCloudError(context, undefined, `the control plane's certificate is not the one the cluster's CA vouches for (${tls})`, { cause: error });
+  // fetch says only "fetch failed"; why is in its cause (refused, reset, unresolvable).
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (error instanceof Error && cause && typeof cause.message === 'string') return fromUnknown(new Error(`${error.message}: ${cause.message}`, { cause: error }), context);
   return fromUnknown(error, context);
+}
+
+const tlsCodes = /^(ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE))/;
+
+/** The TLS verification failure somewhere in an error's causes, by its OpenSSL or Node code. */
+function tlsFailure(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && tlsCodes.test(code)) return code;
+  }
+  return undefined;
 }
 
 /**

@@ -28,3 +28,17 @@ describe('server configuration', () => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);
   });
 });
+
+describe('cluster access', () => {
+  const base = { SCC_DATA_DIR: '/nonexistent-scc-data' };
+
+  it('takes the worker’s own cluster from SCC_OWN_CLUSTER, as the GKE API names it', () => {
+    const config = loadConfig({ ...base, SCC_OWN_CLUSTER: 'projects/acme-security/locations/us-central1/clusters/security-tools' });
+    expect(config.cloud).toEqual({ mode: 'google', clusters: { ownCluster: { project: 'acme-security', location: 'us-central1', name: 'security-tools' } } });
+  });
+
+  it('refuses an own cluster that is not a cluster name, and an unknown endpoint kind', () => {
+    expect(() => loadConfig({ ...base, SCC_OWN_CLUSTER: 'security-tools' })).toThrow(/cloud\.clusters\.ownCluster: a cluster name projects\/PROJECT\/locations\/LOCATION\/clusters\/CLUSTER/);
+    expect(() => loadConfig(base, { cloud: { mode: 'google', clusters: { endpoint: 'internal' } } })).toThrow(/cloud\.clusters\.endpoint/);
+  });
+});
