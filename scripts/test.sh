@@ -14,6 +14,13 @@ if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
     || { echo 'error: Debian chromium could not be installed for the console browser test (or set CHROMIUM_PATH)' >&2; exit 1; }
 fi
+# A real Kubernetes control plane for test/kube: built from the Go module proxy once per machine
+# (minutes the first time, then found in the machine-level cache at once).
+echo '== kubernetes control plane'
+started=$(date +%s)
+SCC_KUBE_ASSETS=$(bash scripts/kube-control-plane.sh) || { echo 'error: the Kubernetes control plane for test/kube could not be built (scripts/kube-control-plane.sh)' >&2; exit 1; }
+export SCC_KUBE_ASSETS
+echo "control plane in $SCC_KUBE_ASSETS ($(($(date +%s) - started)) s)"
 echo '== tests'
 # The case store is tested against a real PostgreSQL as well as the embedded one. In CI a
 # missing server is a failure; elsewhere the tests say they ran against the embedded one only.

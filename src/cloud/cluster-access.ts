@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { KubeConfig, type User } from '@kubernetes/client-node';
-import { PermanentCloudError, type CloudErrorContext } from './errors';
+import { CloudError, PermanentCloudError, TransientCloudError, type CloudErrorContext } from './errors';
 import type { ControlPlaneAddress } from './gke';
 
 /**
@@ -91,7 +91,11 @@ export async function connectToCluster(cluster: ClusterRef, access: ClusterAcces
     const tried = [access.kubeconfigPath ? `no context ${contextName} in ${access.kubeconfigPath}` : 'no kubeconfig', access.ownCluster ? `not the worker's own cluster ${kubeconfigContextName(access.ownCluster)}` : 'no own cluster declared'];
     throw new PermanentCloudError(context, undefined, `no credentials for this cluster (${tried.join('; ')}; the GKE API is off)`);
   }
-  const address = await deps.controlPlane(cluster);
+  const address = await deps.controlPlane(cluster).catch((error: unknown) => {
+    // Kept transient or permanent as the GKE API's answer was; the record says it was the connect that failed.
+    const Class = error instanceof CloudError && !error.retryable ? PermanentCloudError : TransientCloudError;
+    throw new Class(context, error instanceof CloudError ? error.status : undefined, `the GKE API did not give this cluster's control plane: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
   const endpoint = access.endpoint ?? 'public';
   const host = endpoint === 'dns' ? address.dnsEndpoint : endpoint === 'private' ? address.privateEndpoint : address.endpoint;
   if (!host) throw new PermanentCloudError(context, undefined, `the GKE API gives this cluster no ${endpoint} endpoint`);

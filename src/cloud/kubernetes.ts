@@ -15,7 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { cloudCall, defaultRequestTimeoutMs } from './call';
 import { connectToCluster, kubeconfigContextName, type ClusterAccess, type ClusterAccessDeps, type ClusterConnection, type ClusterRef } from './cluster-access';
-import { fromHttpStatus, fromUnknown, PermanentCloudError, TransientCloudError, type CloudError, type CloudErrorContext } from './errors';
+import { CloudError, fromHttpStatus, fromUnknown, PermanentCloudError, TransientCloudError, type CloudErrorContext } from './errors';
 import { checkName } from './validate';
 import { optional } from '../util/optional';
 
@@ -403,6 +403,7 @@ export class KubernetesAdapter {
 }
 
 function classify(error: unknown, context: CloudErrorContext): CloudError {
+  if (error instanceof CloudError) return error;
   if (error instanceof ApiException) {
     const body = typeof error.body === 'string' ? safeJson(error.body) : error.body;
     const message = (body as { message?: string } | undefined)?.message ?? error.message.split('\n')[0] ?? 'request failed';

@@ -17,7 +17,7 @@ const table: Record<string, string> = {
   'logging cloud run logs': 'iam: logging.logEntries.list',
   'logging cluster audit logs': 'iam: logging.logEntries.list, logging.privateLogEntries.list',
   'gke get cluster': 'iam: container.clusters.get',
-  'kubernetes connect': 'a kubeconfig context for the cluster (gcloud container clusters get-credentials)',
+  'kubernetes connect': 'credentials for exactly this cluster: the GKE API (iam: container.clusters.get), a kubeconfig context gke_PROJECT_LOCATION_CLUSTER, or in-cluster ones for the declared own cluster',
   'kubernetes get node': 'kubernetes: get nodes (iam: container.nodes.get)',
   'kubernetes get namespace': 'kubernetes: get namespaces (iam: container.namespaces.get)',
   'kubernetes get pod': 'kubernetes: get pods (iam: container.pods.get)',

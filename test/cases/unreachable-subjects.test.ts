@@ -73,7 +73,7 @@ test('an unknown cluster: every category reaches a decision on a plan that conta
     expect(manual(snapshot).join('\n')).toMatch(/Contact .* in pod checkout\/ghost-.* \(cluster ghost-cluster\)/);
     expect(snapshot.steps.find((s) => s.step === 'cluster-and-node')).toMatchObject({ outcome: 'gap', gap: { service: 'gke', operation: 'get cluster', status: 'NOT_FOUND' } });
     expect(snapshot.steps.find((s) => s.step === 'pod')).toMatchObject({ outcome: 'gap', gap: { service: 'kubernetes', operation: 'connect' } });
-    expect(snapshot.plan!.notes.join('\n')).toMatch(/cannot be planned: kubernetes connect .*no context/);
+    expect(snapshot.plan!.notes.join('\n')).toMatch(/cannot be planned: kubernetes connect .*the GKE API did not give this cluster's control plane: .*Not found/);
   }
 });
 
