@@ -8,6 +8,7 @@ import { createCloudClients, type CloudClients } from '../../src/cloud';
 import { sameCluster } from '../../src/cloud/cluster-access';
 import type { CloudTarget } from '../../src/cloud/config';
 import { KubernetesAdapter } from '../../src/cloud/kubernetes';
+import type { GkeSubject } from '../../src/findings/model';
 import { loadScenario, type Scenario } from '../../src/lab/scenario';
 import { startLab, type Lab } from '../../src/lab/server';
 import { ChannelNotifier } from '../../src/notify/channels';
@@ -34,6 +35,15 @@ export interface KubeBackend {
   writes(): string[];
   plane?: ControlPlane;
   stop(): Promise<void>;
+}
+
+/** Where the scenario's suspect pods run, as a plan's parameters name it. */
+export const paymentsWhere = { project: 'acme-payments-prod', location: 'us-central1', cluster: 'payments-prod' };
+
+/** A finding's subject: a container of a pod in the payments cluster. */
+export function paymentsSubject(namespace: string, pod: string, container: string): GkeSubject {
+  const { project, location, cluster } = paymentsWhere;
+  return { runtime: 'gke', projectId: project, location, cluster, namespace, pod, container, clusterResourceName: `//container.googleapis.com/projects/${project}/locations/${location}/clusters/${cluster}` };
 }
 
 /** The Google service account rbac.yaml binds, with its placeholder project filled in. */

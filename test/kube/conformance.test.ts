@@ -6,7 +6,7 @@ import { scaleWorkloadToZero } from '../../src/actions/scale-workload-to-zero';
 import { blastRadius } from '../../src/activities/blast-radius';
 import { InvalidTargetError } from '../../src/cloud';
 import type { PlannedAction } from '../../src/workflows/shared';
-import { backends, withBackend, type KubeBackend } from './backends';
+import { backends, paymentsSubject, paymentsWhere, withBackend, type KubeBackend } from './backends';
 import { eventually } from './scenario-cluster';
 
 /**
@@ -18,7 +18,7 @@ import { eventually } from './scenario-cluster';
  * runs no containers.
  */
 
-const where = { project: 'acme-payments-prod', location: 'us-central1', cluster: 'payments-prod' };
+const where = paymentsWhere;
 const suspect = 'checkout-api-7d9f8b6c5-x2k8q';
 const sibling = 'checkout-api-7d9f8b6c5-lq4zp';
 const node = 'gke-payments-prod-default-pool-3f2a1b7c-m4tn';
@@ -50,16 +50,7 @@ describe.each(backends)('against the %s API server', (_name, start) => {
 
   test('the blast radius names the sibling pods of the same template', () =>
     withBackend(start, async (b) => {
-      const radius = await blastRadius(b.clients, {
-        runtime: 'gke',
-        projectId: where.project,
-        location: where.location,
-        cluster: where.cluster,
-        namespace: 'checkout',
-        pod: suspect,
-        container: 'api',
-        clusterResourceName: `//container.googleapis.com/projects/${where.project}/locations/${where.location}/clusters/${where.cluster}`,
-      });
+      const radius = await blastRadius(b.clients, paymentsSubject('checkout', suspect, 'api'));
       expect(radius.owners?.map((o) => `${o.kind}/${o.name}`)).toEqual(['ReplicaSet/checkout-api-7d9f8b6c5', 'Deployment/checkout-api']);
       expect(radius.siblingPods).toEqual([sibling]);
       expect(radius.siblingPodCount).toBe(1);

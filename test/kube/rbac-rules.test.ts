@@ -6,7 +6,7 @@ import { scaleWorkloadToZero } from '../../src/actions/scale-workload-to-zero';
 import { blastRadius } from '../../src/activities/blast-radius';
 import { PermanentCloudError } from '../../src/cloud';
 import type { PlannedAction } from '../../src/workflows/shared';
-import { rbacDocuments, startRealBackend, workerIdentity, type KubeBackend } from './backends';
+import { paymentsSubject, paymentsWhere, rbacDocuments, startRealBackend, workerIdentity, type KubeBackend } from './backends';
 import { eventually } from './scenario-cluster';
 
 /**
@@ -16,19 +16,10 @@ import { eventually } from './scenario-cluster';
  * text a case records as its gap).
  */
 
-const where = { project: 'acme-payments-prod', location: 'us-central1', cluster: 'payments-prod' };
+const where = paymentsWhere;
 const suspect = 'checkout-api-7d9f8b6c5-x2k8q';
 const node = 'gke-payments-prod-default-pool-3f2a1b7c-m4tn';
-const subject = {
-  runtime: 'gke' as const,
-  projectId: where.project,
-  location: where.location,
-  cluster: where.cluster,
-  namespace: 'checkout',
-  pod: suspect,
-  container: 'api',
-  clusterResourceName: `//container.googleapis.com/projects/${where.project}/locations/${where.location}/clusters/${where.cluster}`,
-};
+const subject = paymentsSubject('checkout', suspect, 'api');
 
 interface Probe {
   /** What runs with every grant in place (a plan), before the one grant is taken away. */
