@@ -3,7 +3,13 @@ import { cordonNode } from '../../src/actions/cordon-node';
 import { quarantineLabel, quarantineNames, quarantinePod } from '../../src/actions/quarantine-pod';
 import { replacePod } from '../../src/actions/replace-pod';
 import { scaleWorkloadToZero } from '../../src/actions/scale-workload-to-zero';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { actActivities } from '../../src/activities/act';
 import { blastRadius } from '../../src/activities/blast-radius';
+import type { ActivityDeps } from '../../src/activities/deps';
+import { CaseStore } from '../../src/cases/case-store';
+import { EmbeddedDatabase } from '../../src/cases/database';
+import { parseFindingObject } from '../../src/findings/parse';
 import { InvalidTargetError } from '../../src/cloud';
 import type { PlannedAction } from '../../src/workflows/shared';
 import { backends, paymentsSubject, paymentsWhere, withBackend, type KubeBackend } from './backends';
@@ -200,6 +206,35 @@ describe.each(backends)('against the %s API server', (_name, start) => {
       await eventually(async () => {
         if ((await checkoutApi(b)).length !== 2) throw new Error('not yet');
       }, 30_000, 'the Deployment to come back');
+    }));
+
+  test('dry-run says what each action would do and writes nothing', () =>
+    withBackend(start, async (b) => {
+      const store = new CaseStore(await EmbeddedDatabase.open());
+      try {
+        await store.migrate();
+        const finding = parseFindingObject(b.lab.scenario.findings.find((f) => String(f.finding.category).includes('Compiler') && String(f.finding.resourceName).includes('container.googleapis'))!).finding;
+        await store.openCase({ caseId: 'case-dry-run', workflowId: 'wf-dry-run', runId: 'run-dry-run', subjectKey: 'dry-run', finding, dryRun: true, openedAt: new Date().toISOString() });
+        const { applyAction } = actActivities({ clients: b.clients, store, notifier: b.context.notifier, decisionRules: { keys: [], fourEyes: false, autoContain: null } } as unknown as ActivityDeps);
+        const planned = [
+          await plan(b, quarantinePod, { ...where, namespace: 'checkout', pod: suspect }),
+          await plan(b, preserveThenReplacePod, { ...where, namespace: 'checkout', pod: suspect }),
+          await plan(b, replacePod, { ...where, namespace: 'checkout', pod: sibling }),
+          await plan(b, scaleWorkloadToZero, { ...where, namespace: 'checkout', pod: 'ledger-db-0' }),
+          await plan(b, cordonNode, { ...where, node }),
+        ];
+        const pods = await b.kube.listPods('checkout');
+        const writes = await writesDuring(b, async () => {
+          for (const action of planned) {
+            const result = await new MockActivityEnvironment().run(applyAction, { caseId: 'case-dry-run', action, dryRun: true });
+            expect(result).toMatchObject({ action: action.action, status: 'dry-run', detail: `would: ${action.effect}` });
+          }
+        });
+        expect(writes).toEqual([]);
+        expect((await b.kube.listPods('checkout')).map((p) => [p.name, p.resourceVersion])).toEqual(pods.map((p) => [p.name, p.resourceVersion]));
+      } finally {
+        await store.db.close();
+      }
     }));
 
   test('an ephemeral container is added to the pod spec, sharing the target container', () =>
