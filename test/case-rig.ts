@@ -7,7 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { CaseIngested } from '../src/intake/ingest';
 import { VirusTotalLookups } from '../src/activities/virustotal-lookups';
-import type { Notice } from '../src/activities/notifier';
+import type { Notice } from '../src/notify/notice';
 import { ChannelNotifier, JsonWebhookChannel } from '../src/notify/channels';
 import type { ActivityDeps } from '../src/activities';
 import { CaseStore } from '../src/cases/case-store';

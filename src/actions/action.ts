@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { CloudClients } from '../cloud';
 import type { ActionName, ActionResult, PlannedAction } from '../workflows/shared';
-import type { Notifier } from '../activities/notifier';
+import type { Notifier } from '../notify/notice';
 
 /**
  * A containment action, self-describing: what it is, the exact permissions it needs, its

@@ -1,5 +1,5 @@
 import { paymentsCluster, startActionLab } from '../../test/lab-harness';
-import type { Notice, Notifier } from '../activities/notifier';
+import type { Notice, Notifier } from '../notify/notice';
 import type { CloudClients } from '../cloud';
 import type { Lab } from '../lab/server';
 import type { PlannedAction } from '../workflows/shared';

@@ -2,7 +2,7 @@ import type { CaseStore } from '../cases/case-store';
 import type { EvidenceStore } from '../cases/evidence-store';
 import type { CloudClients } from '../cloud';
 import type { DecisionRules } from '../workflows/shared';
-import type { Notifier } from './notifier';
+import type { Notifier } from '../notify/notice';
 import type { VirusTotalLookups } from './virustotal-lookups';
 
 /** What activities work with, built once per worker. */

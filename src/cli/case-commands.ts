@@ -12,19 +12,11 @@ import { gapLine } from '../workflows/gaps';
 import { checkRecordedDecision } from '../cases/decision-audit';
 import { configuredKeys } from '../config/decision-keys';
 import type { CliContext } from './cli-context';
+import { CommandError } from './command-error';
 import { callConsole, consoleCaller, type CallerOptions } from './console-caller';
 import type { CliIo } from './finding-check';
 
 /** The case commands. Each prints what it did, or one line saying what went wrong. */
-
-export class CommandError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 async function findCase(context: CliContext, caseId: string): Promise<CaseRow> {
   if (!/^case-[0-9a-f]{12}$/.test(caseId)) throw new CommandError(`"${caseId}" is not a case ID (case-XXXXXXXXXXXX)`, 2);

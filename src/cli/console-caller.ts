@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { GoogleAuth } from 'google-auth-library';
 import type { Config } from '../config/config';
 import { normalEmail } from '../workflows/email';
-import { CommandError } from './case-commands';
+import { CommandError } from './command-error';
 
 /**
  * Who the CLI decides as: never a name it is told, always an identity the console (the decision

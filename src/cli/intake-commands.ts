@@ -5,7 +5,7 @@ import { startPushServer } from '../intake/push-server';
 import { SccPoller, pollEvery } from '../intake/scc-poller';
 import { createCloudClients } from '../cloud';
 import type { CliContext } from './cli-context';
-import { CommandError } from './case-commands';
+import { CommandError } from './command-error';
 import type { CliIo } from './finding-check';
 
 /** Long-running intake and the dead letters it keeps. Each settled message is one JSON line. */

@@ -1,5 +1,5 @@
 import { repairCase } from '../worker/repair-case';
-import { CommandError } from './case-commands';
+import { CommandError } from './command-error';
 import type { CliContext } from './cli-context';
 import type { CliIo } from './finding-check';
 

@@ -1,5 +1,5 @@
 import type { RevertOutcome } from '../workflows/revert-case';
-import { CommandError } from './case-commands';
+import { CommandError } from './command-error';
 import type { CliContext } from './cli-context';
 import { callConsole, consoleCaller, type CallerOptions } from './console-caller';
 import type { CliIo } from './finding-check';

@@ -2,7 +2,7 @@ import { hashPassword } from '../server/auth/local-users';
 import { authenticatorFor } from '../server/auth/from-config';
 import { startConsoleServer } from '../server/console-server';
 import { consoleAuthority } from '../server/decision-authority';
-import { CommandError } from './case-commands';
+import { CommandError } from './command-error';
 import type { CliContext } from './cli-context';
 import type { CliIo } from './finding-check';
 

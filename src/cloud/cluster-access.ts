@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { KubeConfig, type User } from '@kubernetes/client-node';
 import { CloudError, PermanentCloudError, TransientCloudError, type CloudErrorContext } from './errors';
-import type { ControlPlaneAddress } from './gke';
 
 /**
  * How the worker reaches a finding's cluster. A finding names its cluster; the credentials must
@@ -23,6 +22,18 @@ export interface ClusterRef {
 }
 
 export type ControlPlaneEndpoint = 'public' | 'private' | 'dns';
+
+/** How to reach a GKE cluster's control plane, as `clusters.get` gives it: what a kubeconfig for it would hold. */
+export interface ControlPlaneAddress {
+  /** The public IP endpoint (`host` or `host:port`). */
+  endpoint: string;
+  privateEndpoint?: string;
+  /** The DNS-based endpoint, when the cluster has one: served with a publicly trusted certificate. */
+  dnsEndpoint?: string;
+  /** The cluster's CA (base64 PEM, as in a kubeconfig's certificate-authority-data) for the IP endpoints. */
+  caCertificate?: string;
+}
+
 
 export interface ClusterAccess {
   /** A kubeconfig with a `gke_PROJECT_LOCATION_CLUSTER` context per cluster it covers. */

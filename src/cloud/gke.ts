@@ -2,6 +2,7 @@ import { ClusterManagerClient } from '@google-cloud/container';
 import { cloudCall } from './call';
 import { googleClientOptions, requestTimeoutOf, type CloudTarget } from './config';
 import type { CloudErrorContext } from './errors';
+import type { ControlPlaneAddress } from './cluster-access';
 import { checkName } from './validate';
 
 /** GKE cluster metadata through @google-cloud/container. */
@@ -19,16 +20,6 @@ export interface ClusterInfo {
   datapathProvider: string;
   /** How to reach the control plane: what a kubeconfig for this cluster would hold. */
   controlPlane: ControlPlaneAddress;
-}
-
-export interface ControlPlaneAddress {
-  /** The public IP endpoint (`host` or `host:port`). */
-  endpoint: string;
-  privateEndpoint?: string;
-  /** The DNS-based endpoint, when the cluster has one: served with a publicly trusted certificate. */
-  dnsEndpoint?: string;
-  /** The cluster's CA (base64 PEM, as in a kubeconfig's certificate-authority-data) for the IP endpoints. */
-  caCertificate?: string;
 }
 
 export class GkeAdapter {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { actions } from '../actions';
 import { scopeSchema } from '../intake/scope';
-import { parseTrustedKey } from './decision-keys';
+import { parseTrustedKey } from './trusted-key';
 import { parseClusterName } from '../cloud/cluster-access';
 import { iapDefaults } from '../server/auth/identity';
 import { defaultPolicy, defaultTaskQueue, type ActionName } from '../workflows/shared';

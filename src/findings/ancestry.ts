@@ -1,5 +1,5 @@
 import type { Envelope } from './schema';
-import type { FindingNameParts } from './model';
+import type { FindingNameParts } from './vocabulary';
 
 /**
  * Where the finding's resource sits in the resource hierarchy: its organization and folders,

@@ -1,4 +1,4 @@
-import type { Runtime } from './model';
+import type { Runtime } from './vocabulary';
 
 export type PlaybookId =
   | 'launch-code-compiler-tool'

@@ -1,38 +1,9 @@
 import type { Ancestry } from './ancestry';
 import type { PlaybookId } from './categories';
+import type { FindingClass, FindingNameParts, FindingState, Severity } from './vocabulary';
 
-export type Runtime = 'gke' | 'cloud-run';
-
-export const severities = ['SEVERITY_UNSPECIFIED', 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
-export type Severity = (typeof severities)[number];
-
-export const findingStates = ['STATE_UNSPECIFIED', 'ACTIVE', 'INACTIVE'] as const;
-export type FindingState = (typeof findingStates)[number];
-
-export const findingClasses = [
-  'FINDING_CLASS_UNSPECIFIED',
-  'THREAT',
-  'VULNERABILITY',
-  'MISCONFIGURATION',
-  'OBSERVATION',
-  'SCC_ERROR',
-  'POSTURE_VIOLATION',
-  'TOXIC_COMBINATION',
-  'SENSITIVE_DATA_RISK',
-  'CHOKEPOINT',
-] as const;
-export type FindingClass = (typeof findingClasses)[number];
-
-/** The parts of a finding's relative name, v1 (`…/sources/S/findings/F`) or v2 (`…/sources/S/locations/L/findings/F`). */
-export interface FindingNameParts {
-  apiVersion: 'v1' | 'v2';
-  parentType: 'organizations' | 'folders' | 'projects';
-  parentId: string;
-  sourceId: string;
-  /** SCC location of a v2 name (`global`, `eu`, …). */
-  location?: string;
-  findingId: string;
-}
+/** The vocabulary is part of the model's face: most code reads it from here. */
+export { findingClasses, findingStates, severities, type FindingClass, type FindingNameParts, type FindingState, type Runtime, type Severity } from './vocabulary';
 
 export interface GkeSubject {
   runtime: 'gke';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findingClasses, findingStates, severities } from './model';
+import { findingClasses, findingStates, severities } from './vocabulary';
 import { decodeEnum, decodeInt64, decodeTimestamp, type Decoded, type Json } from './wire';
 
 /** Structural schema of a canonicalized (proto3 JSON) finding envelope: types only, no meaning yet. */

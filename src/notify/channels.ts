@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createTransport, type Transporter } from 'nodemailer';
-import type { Notice, Notifier } from '../activities/notifier';
+import type { Notice, Notifier } from './notice';
 import { CloudError, fromHttpStatus, fromUnknown, PermanentCloudError, TransientCloudError, type CloudErrorContext } from '../cloud/errors';
 
 /**

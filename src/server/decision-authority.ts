@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config/config';
-import { configuredKeys, trustedKeyOf } from '../config/decision-keys';
+import { configuredKeys } from '../config/decision-keys';
+import { trustedKeyOf } from '../config/trusted-key';
 import { claimLifetimeMs, signedText, type DecisionClaim, type SignedDecision, type TrustedKey } from '../workflows/signed-decision';
 
 /**

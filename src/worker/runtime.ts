@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { Notifier } from '../activities/notifier';
+import type { Notifier } from '../notify/notice';
 import { ChannelNotifier, EmailChannel, JsonWebhookChannel, SignedWebhookChannel, SlackChannel, type Channel } from '../notify/channels';
 import { VirusTotalLookups } from '../activities/virustotal-lookups';
 import type { ActivityDeps } from '../activities';

@@ -1,5 +1,5 @@
 import type { Subject } from '../findings/model';
-import type { StepName } from './shared';
+import type { StepName } from './case-words';
 
 /**
  * Volatile first: evidence is collected in the order it disappears. A running process and

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PlaybookId, ResponseAction, ResponseStep } from '../findings/categories';
+import type { DecisionKind, StepName } from './case-words';
 import type { EvidenceSource, RetentionDays } from './collection-order';
 import type { SuppressionRule } from './suppression';
 import type { Finding, Severity, Subject } from '../findings/model';
@@ -56,7 +57,7 @@ export interface CaseInput {
   policy: Policy;
 }
 
-export type StepName = 'review' | 'cluster-and-node' | 'pod' | 'cloud-run' | 'logs' | 'capture' | 'research';
+export type { StepName } from './case-words';
 
 /**
  * Something the case could not do, and exactly why: which API refused or failed, the operation,
@@ -175,7 +176,7 @@ export interface Plan {
  * open: a finding that joins makes a new plan). `reject` closes either kind, as a false positive
  * when flagged.
  */
-export type DecisionKind = 'approve' | 'reject' | 'close' | 'watch';
+export type { DecisionKind } from './case-words';
 
 export interface DecisionInput {
   decision: DecisionKind;

@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519';
 import { hexToBytes, utf8ToBytes } from '@noble/curves/utils';
-import type { DecisionKind } from './shared';
+import type { DecisionKind } from './case-words';
 
 /**
  * A decision's proof of who made it. The decision authority (the API server) authenticates the

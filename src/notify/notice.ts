@@ -1,4 +1,4 @@
-/** Where notices go: the channels in src/notify/channels.ts, behind this interface. */
+/** Where notices go: the channels in ./channels.ts, behind this interface. */
 export interface Notice {
   event: string;
   recipients: string[];
