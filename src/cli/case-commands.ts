@@ -13,6 +13,7 @@ import { checkRecordedDecision } from '../cases/decision-audit';
 import { configuredKeys } from '../config/decision-keys';
 import type { CliContext } from './cli-context';
 import { CommandError } from './command-error';
+import { print, type Format } from './output';
 import { callConsole, consoleCaller, type CallerOptions } from './console-caller';
 import type { CliIo } from './finding-check';
 
@@ -64,7 +65,9 @@ async function deliveries(inputs: string[], lines: boolean, io: CliIo): Promise<
  * Starts or joins the case for each finding. A malformed finding is reported on its own line
  * and starts nothing; the valid ones around it are still ingested, and the exit code says 2.
  */
-export async function ingestCommand(context: CliContext, inputs: string[], options: { lines?: boolean }, io: CliIo): Promise<void> {
+export async function ingestCommand(context: CliContext, inputs: string[], options: { lines?: boolean; format?: string }, io: CliIo): Promise<void> {
+  // JSON is one object per line, as findings come: an input of many lines answers as it goes.
+  const json = options.format === 'json';
   let rejected = 0;
   const all = await deliveries(inputs, options.lines ?? false, io);
   for (const { origin, bytes } of all) {
@@ -74,21 +77,26 @@ export async function ingestCommand(context: CliContext, inputs: string[], optio
     } catch (error) {
       if (!(error instanceof FindingError)) throw error;
       rejected++;
+      if (json) io.stdout(`${JSON.stringify({ origin, refused: error.message })}\n`);
       if (all.length === 1) throw new CommandError(`${origin}: ${error.message}`, 2);
       io.stderr(`error: ${origin}: ${error.message}\n`);
       continue;
     }
     const result = await ingestFinding(await context.ingestDeps(), parsed);
     if (result.outOfScope !== undefined) {
-      io.stdout(`${parsed.finding.name}: out of scope, no case started (${result.outOfScope}); the finding is kept\n`);
+      io.stdout(json ? `${JSON.stringify({ origin, finding: parsed.finding.name, outOfScope: result.outOfScope })}\n` : `${parsed.finding.name}: out of scope, no case started (${result.outOfScope}); the finding is kept\n`);
       continue;
     }
-    io.stdout(`${result.caseId} ${result.workflowId}${result.duplicate ? ' (already part of this case)' : ''}\n`);
+    io.stdout(
+      json
+        ? `${JSON.stringify({ origin, finding: parsed.finding.name, caseId: result.caseId, workflowId: result.workflowId, duplicate: result.duplicate })}\n`
+        : `${result.caseId} ${result.workflowId}${result.duplicate ? ' (already part of this case)' : ''}\n`,
+    );
   }
   if (rejected > 0) throw new CommandError(`${rejected} of ${all.length} findings were refused; nothing was started for them`, 2);
 }
 
-export async function statusCommand(context: CliContext, caseId: string, io: CliIo): Promise<void> {
+export async function statusCommand(context: CliContext, caseId: string, io: CliIo, format: Format = 'text'): Promise<void> {
   const row = await findCase(context, caseId);
   const client = await context.client();
   const execution = await executionStatus(client, row.workflow_id, row.run_id);
@@ -101,6 +109,10 @@ export async function statusCommand(context: CliContext, caseId: string, io: Cli
   const s = await snapshotOf(context, row).catch(() => undefined);
   if (!s) {
     const record = (await (await context.store()).getCase(caseId))!;
+    if (format === 'json') {
+      print(io, format, { caseId, status: row.status, outcome: row.outcome ?? null, subjectKey: row.subject_key, temporal: execution, live: null, gaps: caseGaps(record.timeline) }, () => []);
+      return;
+    }
     const lines = [`${caseId} ${row.status}${row.outcome ? ` (${row.outcome})` : ''} — ${row.subject_key} (from the record: the workflow does not answer)`];
     if (temporalLine) lines.push(temporalLine);
     for (const gap of caseGaps(record.timeline)) lines.push(`  GAP ${gap.step.padEnd(13)} ${gap.reason}`);
@@ -110,6 +122,10 @@ export async function statusCommand(context: CliContext, caseId: string, io: Cli
   // A run that ended answers with what it last knew: the record speaks for the case then.
   const running = execution.status === 'RUNNING';
   const [status, outcome] = running ? [s.status, s.outcome] : [row.status, row.outcome ?? s.outcome];
+  if (format === 'json') {
+    print(io, format, { caseId, status, outcome: outcome ?? null, subjectKey: s.subjectKey, temporal: execution, live: s }, () => []);
+    return;
+  }
   const lines = [`${s.caseId} ${status}${outcome ? ` (${outcome})` : ''} — ${s.subjectKey}`];
   if (temporalLine) lines.push(temporalLine);
   if (s.failure) lines.push(`  failed    ${s.failure.reason} (${s.failure.at})`);
@@ -147,7 +163,7 @@ const decided: Record<DecisionKind, string> = {
   watch: 'kept open: a finding that joins makes a new plan',
 };
 
-export async function decideCommand(context: CliContext, caseId: string, decision: DecisionKind, options: CallerOptions & { reason?: string; falsePositive?: boolean }, io: CliIo): Promise<void> {
+export async function decideCommand(context: CliContext, caseId: string, decision: DecisionKind, options: CallerOptions & { reason?: string; falsePositive?: boolean; format?: string }, io: CliIo): Promise<void> {
   if (!/^case-[0-9a-f]{12}$/.test(caseId)) throw new CommandError(`"${caseId}" is not a case ID (case-XXXXXXXXXXXX)`, 2);
   // Through the console, which authenticates the caller and signs the decision for the workflow to check.
   const caller = await consoleCaller(context.config, options);
@@ -161,7 +177,9 @@ export async function decideCommand(context: CliContext, caseId: string, decisio
     if (error instanceof CommandError && error.exitCode === 1) throw new CommandError(`${caseId}: ${error.message}`);
     throw error;
   }
-  io.stdout(result.approvalsNeeded > 0 ? `${caseId}: ${decision} recorded; ${result.approvalsNeeded} more approval(s) needed\n` : `${caseId}: ${decided[decision]} (plan ${pending.planHash.slice(0, 12)})\n`);
+  print(io, options.format ?? 'text', { caseId, decision, planHash: pending.planHash, approvalsNeeded: result.approvalsNeeded }, () => [
+    result.approvalsNeeded > 0 ? `${caseId}: ${decision} recorded; ${result.approvalsNeeded} more approval(s) needed` : `${caseId}: ${decided[decision]} (plan ${pending.planHash.slice(0, 12)})`,
+  ]);
 }
 
 export async function listCommand(context: CliContext, options: { status?: string; format: 'text' | 'json' }, io: CliIo): Promise<void> {
@@ -189,7 +207,7 @@ export async function showCommand(context: CliContext, caseId: string, format: '
   io.stdout(caseToJson(record, raw));
 }
 
-export async function verifyCommand(context: CliContext, caseId: string, io: CliIo): Promise<void> {
+export async function verifyCommand(context: CliContext, caseId: string, io: CliIo, format: Format = 'text'): Promise<void> {
   await findCase(context, caseId);
   const store = await context.store();
   const result = await store.verifyAudit(caseId);
@@ -209,5 +227,10 @@ export async function verifyCommand(context: CliContext, caseId: string, io: Cli
     count('by-policy') > 0 ? `${count('by-policy')} by policy` : '',
     count('unsigned-before-signatures') > 0 ? `${count('unsigned-before-signatures')} unsigned (the case predates signed decisions)` : '',
   ].filter(Boolean);
-  io.stdout(`${caseId}: audit chain intact (${result.entries} entries)${said.length > 0 ? `; decisions: ${said.join(', ')}` : ''}\n`);
+  print(
+    io,
+    format,
+    { caseId, intact: true, entries: result.entries, decisions: { verified: count('verified'), byPolicy: count('by-policy'), unsignedBeforeSignatures: count('unsigned-before-signatures') }, keyIds: [...new Set(checks.flatMap((c) => (c.verdict === 'verified' ? [c.keyId] : [])))] },
+    () => [`${caseId}: audit chain intact (${result.entries} entries)${said.length > 0 ? `; decisions: ${said.join(', ')}` : ''}`],
+  );
 }

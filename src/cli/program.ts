@@ -1,4 +1,6 @@
-import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
 import { findingCheck, type CliIo, type OutputFormat } from './finding-check';
 import { labCommand, type LabCommandOptions } from './lab-command';
 import type { Lab } from '../lab/server';
@@ -12,9 +14,15 @@ import { deadLetterShowCommand, deadLettersListCommand, pollIntakeCommand, pubsu
 import { ConfigError } from '../config/config';
 import { runWorker } from '../worker/main';
 import { writeWorkflowBundle } from '../worker/bundle';
-import { permissionsMarkdown } from '../deploy/permissions';
+import { actionPermissions, adapterPermissions, permissionsMarkdown } from '../deploy/permissions';
+import { formatOption, print, type Format } from './output';
 import { upCommand, type UpOptions } from './up-command';
 import { consolePasswordCommand, serverCommand } from './server-command';
+
+/** From the package.json beside src/ (or dist/), so a build reports the version it was built from. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+}
 
 /** Waits for SIGINT or SIGTERM: how a foreground server is stopped. */
 function untilSignal(): Promise<void> {
@@ -27,6 +35,7 @@ function untilSignal(): Promise<void> {
 export function buildProgram(io: CliIo, setExitCode: (code: number) => void, untilStopped: (lab: Lab) => Promise<void> = untilSignal): Command {
   const program = new Command('scc-responder')
     .description('Durable, human-approved incident response for Security Command Center container threat findings')
+    .version(packageVersion(), '--version', 'the version of scc-responder')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
 
@@ -35,7 +44,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .command('check')
     .description('parse and validate findings (notification, listFindings object or console JSON) and print them normalized')
     .argument('<files...>', 'finding files, or - for standard input')
-    .addOption(new Option('--format <format>', 'output format').choices(['json', 'text']).default('json'))
+    .addOption(formatOption(['json', 'text'], 'json'))
     .action(async (files: string[], options: { format: OutputFormat }) => {
       setExitCode(await findingCheck(files, options.format, io));
     });
@@ -64,78 +73,63 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .description('start (or join) the case for each finding; prints each case ID and workflow ID')
     .argument('<files...>', 'finding files, or - for standard input')
     .option('--lines', 'each line of the input is one finding (JSON lines, as an export writes them)')
-    .action((files: string[], options: { lines?: boolean }) => withContext((context) => ingestCommand(context, files, options, io))());
+    .addOption(formatOption())
+    .action((files: string[], options: { lines?: boolean; format: Format }) => withContext((context) => ingestCommand(context, files, options, io))());
   program
     .command('status')
     .description('the live status of a case: steps, gaps, plan, pending decision')
     .argument('<case>')
-    .action((caseId: string) => withContext((context) => statusCommand(context, caseId, io))());
-  program
-    .command('approve')
-    .description("approve a case's current plan")
-    .argument('<case>')
-    .option('--user <email>', 'in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab\'s file); elsewhere your Google identity is used')
-    .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
-    .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
+    .addOption(formatOption())
+    .action((caseId: string, options: { format: Format }) => withContext((context) => statusCommand(context, caseId, io, options.format))());
+
+  /** A decision goes through the console, which authenticates the caller: the options that say how. */
+  const decisionCommand = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<case>')
+      .option('--user <email>', "in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab's file); elsewhere your Google identity is used")
+      .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
+      .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
+      .addOption(formatOption());
+  type Decided = CallerOptions & { reason?: string; falsePositive?: boolean; format: Format };
+  decisionCommand('approve', "approve a case's current plan")
     .option('--reason <text>', 'why')
-    .action((caseId: string, options: CallerOptions & { reason?: string }) => withContext((context) => decideCommand(context, caseId, 'approve', options, io))());
-  program
-    .command('reject')
-    .description("reject a case's plan: nothing will be changed")
-    .argument('<case>')
-    .option('--user <email>', 'in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab\'s file); elsewhere your Google identity is used')
-    .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
-    .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
+    .action((caseId: string, options: Decided) => withContext((context) => decideCommand(context, caseId, 'approve', options, io))());
+  decisionCommand('reject', "reject a case's plan: nothing will be changed")
     .requiredOption('--reason <text>', 'why')
     .option('--false-positive', 'the finding was a false positive: mute it in SCC')
-    .action((caseId: string, options: CallerOptions & { reason: string; falsePositive?: boolean }) => withContext((context) => decideCommand(context, caseId, 'reject', options, io))());
-  program
-    .command('close')
-    .description('close a case whose plan contains nothing (the subject is gone or out of reach), with a reason')
-    .argument('<case>')
-    .option('--user <email>', 'in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab\'s file); elsewhere your Google identity is used')
-    .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
-    .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
+    .action((caseId: string, options: Decided) => withContext((context) => decideCommand(context, caseId, 'reject', options, io))());
+  decisionCommand('close', 'close a case whose plan contains nothing (the subject is gone or out of reach), with a reason')
     .requiredOption('--reason <text>', 'why')
-    .action((caseId: string, options: CallerOptions & { reason: string }) => withContext((context) => decideCommand(context, caseId, 'close', options, io))());
-  program
-    .command('watch')
-    .description('keep a case whose plan contains nothing open: a finding that joins makes a new plan')
-    .argument('<case>')
-    .option('--user <email>', 'in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab\'s file); elsewhere your Google identity is used')
-    .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
-    .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
+    .action((caseId: string, options: Decided) => withContext((context) => decideCommand(context, caseId, 'close', options, io))());
+  decisionCommand('watch', 'keep a case whose plan contains nothing open: a finding that joins makes a new plan')
     .option('--reason <text>', 'why')
-    .action((caseId: string, options: CallerOptions & { reason?: string }) => withContext((context) => decideCommand(context, caseId, 'watch', options, io))());
-  program
-    .command('revert')
-    .description("undo a closed case's containment (the actions that can be undone), newest first")
-    .argument('<case>')
-    .option('--user <email>', 'in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab\'s file); elsewhere your Google identity is used')
-    .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
-    .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
+    .action((caseId: string, options: Decided) => withContext((context) => decideCommand(context, caseId, 'watch', options, io))());
+  decisionCommand('revert', "undo a closed case's containment (the actions that can be undone), newest first")
     .requiredOption('--reason <text>', 'why')
     .option('--dry-run', 'say exactly what would be undone, change nothing')
-    .action((caseId: string, options: CallerOptions & { reason: string; dryRun?: boolean }) => withContext((context) => revertCommand(context, caseId, options, io))());
+    .action((caseId: string, options: Decided & { reason: string; dryRun?: boolean }) => withContext((context) => revertCommand(context, caseId, options, io))());
   program
     .command('cases')
     .description('cases')
     .command('list')
     .description('list cases, newest first')
     .option('--status <status>', 'only cases with this status')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(formatOption())
     .action((options: { status?: string; format: 'text' | 'json' }) => withContext((context) => listCommand(context, options, io))());
   const caseCommand = program.command('case').description('one case');
   caseCommand
     .command('verify')
     .description("check the case's tamper-evident audit chain; names the first broken entry")
     .argument('<case>')
-    .action((caseId: string) => withContext((context) => verifyCommand(context, caseId, io))());
+    .addOption(formatOption())
+    .action((caseId: string, options: { format: Format }) => withContext((context) => verifyCommand(context, caseId, io, options.format))());
   caseCommand
     .command('show')
     .description('the case record, as JSON (with the raw findings) or Markdown')
     .argument('<case>')
-    .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('json'))
+    .addOption(formatOption(['json', 'md'], 'json'))
     .action((caseId: string, options: { format: 'json' | 'md' }) => withContext((context) => showCommand(context, caseId, options.format, io))());
   caseCommand
     .command('repair')
@@ -143,7 +137,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .argument('<case>')
     .option('--operator <name>', 'who repairs, as they say: kept as given, not verified (a repair needs Temporal access, not an approval)')
     .option('--dry-run', 'say where it would be reset, change nothing')
-    .action((caseId: string, options: { operator?: string; dryRun?: boolean }) => withContext((context) => repairCommand(context, caseId, options, io))());
+    .addOption(formatOption())
+    .action((caseId: string, options: { operator?: string; dryRun?: boolean; format: Format }) => withContext((context) => repairCommand(context, caseId, options, io))());
   const intake = program.command('intake').description('receive findings as SCC delivers them');
   intake
     .command('pubsub')
@@ -170,7 +165,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
   deadLetters
     .command('list')
     .description('the newest dead letters, with why each was refused')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(formatOption())
     .option('--limit <n>', 'how many', '100')
     .action((options: { format: 'text' | 'json'; limit: string }) => withContext((context) => deadLettersListCommand(context, options, io))());
   deadLetters
@@ -197,9 +192,10 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
 
   program
     .command('permissions')
-    .description('the IAM permissions and Kubernetes RBAC each adapter and action needs (Markdown)')
-    .action(() => {
-      io.stdout(`${permissionsMarkdown()}\n`);
+    .description('the IAM permissions and Kubernetes RBAC each adapter and action needs (Markdown, or JSON)')
+    .addOption(formatOption(['md', 'json'], 'md'))
+    .action((options: { format: 'md' | 'json' }) => {
+      print(io, options.format, { adapters: adapterPermissions, actions: actionPermissions() }, () => [permissionsMarkdown()]);
       setExitCode(0);
     });
 
@@ -208,9 +204,10 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .description('write the workflow bundle a worker can start from (SCC_WORKFLOW_BUNDLE; with --tracing, SCC_TRACED_WORKFLOW_BUNDLE)')
     .argument('<out>', 'the file to write')
     .option('--tracing', "include the OpenTelemetry workflow interceptors, for workers that export traces")
-    .action(async (out: string, options: { tracing?: boolean }) => {
+    .addOption(formatOption())
+    .action(async (out: string, options: { tracing?: boolean; format: Format }) => {
       const bytes = await writeWorkflowBundle(out, { tracing: options.tracing ?? false });
-      io.stdout(`${out}: ${bytes} bytes\n`);
+      print(io, options.format, { out, bytes }, () => [`${out}: ${bytes} bytes`]);
       setExitCode(0);
     });
 

@@ -1,5 +1,6 @@
 import { repairCase } from '../worker/repair-case';
 import { CommandError } from './command-error';
+import { print } from './output';
 import type { CliContext } from './cli-context';
 import type { CliIo } from './finding-check';
 
@@ -7,7 +8,7 @@ import type { CliIo } from './finding-check';
  * `case repair CASE [--dry-run]`: the way out for a case whose history no longer replays
  * (TMPRL1100): reset to the last workflow task that does, and the case runs on from there.
  */
-export async function repairCommand(context: CliContext, caseId: string, options: { dryRun?: boolean; operator?: string }, io: CliIo): Promise<void> {
+export async function repairCommand(context: CliContext, caseId: string, options: { dryRun?: boolean; operator?: string; format?: string }, io: CliIo): Promise<void> {
   if (!/^case-[0-9a-f]{12}$/.test(caseId)) throw new CommandError(`"${caseId}" is not a case ID (case-XXXXXXXXXXXX)`, 2);
   const { config } = context;
   const outcome = await repairCase(
@@ -17,15 +18,16 @@ export async function repairCommand(context: CliContext, caseId: string, options
   );
   if (!outcome.repaired) {
     if (/nothing to repair/.test(outcome.reason)) {
-      io.stdout(`${outcome.reason}\n`);
+      print(io, options.format ?? 'text', { caseId, ...outcome }, () => [outcome.reason]);
       return;
     }
     throw new CommandError(outcome.reason);
   }
   const what = `the history does not replay (${outcome.error.split('\n')[0]!.slice(0, 240)})`;
-  io.stdout(
+  print(io, options.format ?? 'text', { caseId, ...outcome }, () => [
+    `${caseId}: ${what}`,
     outcome.dryRun
-      ? `${caseId}: ${what}\n  would reset run ${outcome.fromRunId} to event ${outcome.resetEventId} (the last workflow task that replays); what came after runs again from there, and signals after it are delivered again\n`
-      : `${caseId}: ${what}\n  reset run ${outcome.fromRunId} to event ${outcome.resetEventId}; the case goes on in run ${outcome.toRunId}\n`,
-  );
+      ? `  would reset run ${outcome.fromRunId} to event ${outcome.resetEventId} (the last workflow task that replays); what came after runs again from there, and signals after it are delivered again`
+      : `  reset run ${outcome.fromRunId} to event ${outcome.resetEventId}; the case goes on in run ${outcome.toRunId}`,
+  ]);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
@@ -191,3 +191,30 @@ async function rewriteChain(caseId: string, key: string, change: (detail: Record
     prev = hash;
   }
 }
+
+test('machine-readable answers: --version, and JSON from ingest, status, approve, verify, list and permissions', async () => {
+  const run = (...args: string[]) => harness.process(...args);
+  const version = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+  expect(await run('--version')).toMatchObject({ code: 0, stdout: `${version}\n` });
+  const file = join(mkdtempSync(join(tmpdir(), 'scc-cli-json-')), 'finding.json');
+  writeFileSync(file, rig.finding('Added Binary Executed', 'gke').raw);
+
+  const ingested = await run('ingest', file, '-o', 'json');
+  expect(ingested).toMatchObject({ code: 0, stderr: '' });
+  const started = JSON.parse(ingested.stdout) as { caseId: string; workflowId: string; duplicate: boolean; origin: string };
+  expect(started).toMatchObject({ origin: file, caseId: expect.stringMatching(/^case-[0-9a-f]{12}$/), duplicate: false });
+  await rig.waitForStatus(started.workflowId, '', 'awaiting-decision');
+
+  const status = JSON.parse((await run('status', started.caseId, '--format', 'json')).stdout) as { caseId: string; status: string; live: { plan: { hash: string } } };
+  expect(status).toMatchObject({ caseId: started.caseId, status: 'awaiting-decision', live: { plan: { hash: expect.stringMatching(/^[0-9a-f]{64}$/) } } });
+  const approved = await run('approve', started.caseId, '--user', approvers.lead, '-o', 'json');
+  expect(approved).toMatchObject({ code: 0, stderr: '' });
+  expect(JSON.parse(approved.stdout)).toEqual({ caseId: started.caseId, decision: 'approve', planHash: status.live.plan.hash, approvalsNeeded: 0 });
+  expect(await rig.env.client.workflow.getHandle(started.workflowId).result()).toMatchObject({ outcome: 'contained' });
+
+  expect(JSON.parse((await run('case', 'verify', started.caseId, '-o', 'json')).stdout)).toMatchObject({ caseId: started.caseId, intact: true, decisions: { verified: 1 }, keyIds: [rig.authority.key.id] });
+  expect((JSON.parse((await run('cases', 'list', '-o', 'json')).stdout) as { id: string }[]).map((c) => c.id)).toContain(started.caseId);
+  const permissions = JSON.parse((await run('permissions', '-o', 'json')).stdout) as { adapters: { name: string }[]; actions: { name: string }[] };
+  expect(permissions.adapters.map((a) => a.name)).toContain('Kubernetes');
+  expect(await run('status', started.caseId, '-o', 'yaml')).toMatchObject({ code: 2, stderr: expect.stringContaining("argument 'yaml' is invalid") });
+}, 120_000);

@@ -23,7 +23,7 @@ describe('lab users', () => {
   it('identifies a session it started, until it expires or is ended, wherever the cookie was copied', async () => {
     const now = Date.parse('2026-11-22T10:00:00Z');
     const setCookie = await auth.startSession('secops@acme.example', now);
-    expect(setCookie).toMatch(/HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    expect(setCookie.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Max-Age=43200', 'Path=/', 'SameSite=Strict']);
     const cookie = cookieOf(setCookie);
     expect(await auth.identify(headers({ cookie: `other=1; ${cookie}` }), now + 1000)).toEqual({ identity: { email: 'secops@acme.example', via: 'lab' } });
     expect(await auth.identify(headers({ cookie }), now + 13 * 3600_000)).toMatchObject({ status: 401 });
@@ -44,6 +44,10 @@ describe('lab users', () => {
     expect(await auth.identify(headers({ cookie: `${sessionCookie}=${id}` }))).toMatchObject({ status: 401 });
     const otherSecret = new LocalUsersAuthenticator([{ email: 'secops@acme.example', passwordHash }], { sessionSecret: 'y'.repeat(32), sessions });
     expect(await otherSecret.identify(headers({ cookie: `${sessionCookie}=${value}` }))).toMatchObject({ status: 401 });
+    // Broken escapes and empty values are refused, never thrown at the caller.
+    for (const cookie of [`${sessionCookie}=%E0%A4%A.${signature}`, `${sessionCookie}=`, `${sessionCookie}=.`, `${sessionCookie}=${'%'.repeat(100)}`]) {
+      expect(await auth.identify(headers({ cookie }))).toMatchObject({ status: 401 });
+    }
   });
 
   it('accepts HTTP Basic for scripts, and says what is missing otherwise', async () => {
@@ -51,6 +55,9 @@ describe('lab users', () => {
     expect(await auth.identify(basic('secops@acme.example', 'correct horse battery'))).toEqual({ identity: { email: 'secops@acme.example', via: 'lab' } });
     expect(await auth.identify(basic('secops@acme.example', 'wrong'))).toEqual({ status: 401, reason: 'unknown user or wrong password' });
     expect(await auth.identify(headers({}))).toEqual({ status: 401, reason: 'sign in first' });
+    for (const authorization of ['Basic', 'Basic !!!', 'Basic bm9jb2xvbg==', 'Bearer abc']) {
+      expect(await auth.identify(headers({ authorization }))).toEqual({ status: 401, reason: 'sign in first' });
+    }
   });
 
   it('guessing a user slows down, then locks, and the right password waits too; another user from another address is not held up', async () => {

@@ -1,12 +1,15 @@
-import { createHash, createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { auth as basicAuth } from 'hono/utils/basic-auth';
+import { parseSigned, serialize, serializeSigned, type CookieOptions } from 'hono/utils/cookie';
 import { normalEmail, type Authenticator, type AuthOutcome, type RequestHeaders } from './identity';
 import { SignInGuard } from './sign-in-guard';
 
 /**
  * The lab's identity: local users with scrypt password hashes, and after they sign in a session
- * recorded server-side, whose random ID the cookie carries (signed with HMAC-SHA256). Signing out
- * or expiry ends the record, so a copied cookie ends with it. Scripts may send HTTP Basic instead.
+ * recorded server-side, whose random ID the cookie carries (signed with HMAC-SHA256 by hono's
+ * signed cookies). Signing out or expiry ends the record, so a copied cookie ends with it. Scripts
+ * may send HTTP Basic instead (read by hono's helper).
  */
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, length: number) => Promise<Buffer>;
@@ -33,13 +36,7 @@ export interface LocalUser {
   passwordHash: string;
 }
 
-function cookieValue(header: string | null | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return rest.join('=');
-  }
-  return undefined;
-}
+const cookieOptions: CookieOptions = { path: '/', httpOnly: true, sameSite: 'Strict' };
 
 /** Where sessions are kept: the case store in a deployment; memory for a console of its own. Keyed by the hash of the session ID. */
 export interface SessionRecords {
@@ -115,39 +112,41 @@ export class LocalUsersAuthenticator implements Authenticator {
   async startSession(email: string, now = Date.now(), secure = false): Promise<string> {
     const id = randomBytes(32).toString('base64url');
     await this.sessions.createSession(sha256(id), email, new Date(now), new Date(now + sessionHours * 3600_000));
-    const signature = createHmac('sha256', this.secret).update(id).digest('base64url');
-    return `${sessionCookie}=${id}.${signature}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${sessionHours * 3600}${secure ? '; Secure' : ''}`;
+    return serializeSigned(sessionCookie, id, this.secret, { ...cookieOptions, maxAge: sessionHours * 3600, ...(secure ? { secure: true } : {}) });
   }
 
   /** Ends the session a cookie header carries, if any: the cookie answers nothing afterwards, wherever it was copied. */
   async endSession(cookieHeader: string | null | undefined): Promise<void> {
-    const id = this.sessionId(cookieValue(cookieHeader, sessionCookie));
+    const id = await this.sessionId(cookieHeader);
     if (id) await this.sessions.endSession(sha256(id));
   }
 
   static clearedSession(): string {
-    return `${sessionCookie}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
+    return serialize(sessionCookie, '', { ...cookieOptions, maxAge: 0 });
   }
 
-  private sessionId(value: string | undefined): string | undefined {
-    const [id, signature] = (value ?? '').split('.');
-    if (!id || !signature) return undefined;
-    const expected = createHmac('sha256', this.secret).update(id).digest();
-    const given = Buffer.from(signature, 'base64url');
-    return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
+  /** The session ID a cookie header carries, if its signature holds; whether one was sent at all. */
+  private async sessionId(cookieHeader: string | null | undefined): Promise<string | undefined> {
+    if (!cookieHeader) return undefined;
+    const value = await parseSigned(cookieHeader, this.secret, sessionCookie).then((cookies) => cookies[sessionCookie], () => undefined);
+    return typeof value === 'string' && value ? value : undefined;
+  }
+
+  private static carriesSession(cookieHeader: string | null | undefined): boolean {
+    return (cookieHeader ?? '').split(';').some((part) => part.trim().startsWith(`${sessionCookie}=`));
   }
 
   async identify(headers: RequestHeaders, now = Date.now()): Promise<AuthOutcome> {
-    const session = cookieValue(headers.get('cookie'), sessionCookie);
-    if (session) {
-      const id = this.sessionId(session);
+    const cookies = headers.get('cookie');
+    if (LocalUsersAuthenticator.carriesSession(cookies)) {
+      const id = await this.sessionId(cookies);
       const email = id ? await this.sessions.sessionEmail(sha256(id), new Date(now)) : undefined;
       return email && this.users.has(email) ? { identity: { email, via: 'lab' } } : { status: 401, reason: 'the session has ended or is not valid; sign in again' };
     }
-    const basic = /^Basic\s+(\S+)$/i.exec(headers.get('authorization') ?? '');
+    const authorization = headers.get('authorization');
+    const basic = authorization ? basicAuth(new Request('http://console.invalid/', { headers: { authorization } })) : undefined;
     if (basic) {
-      const [user, ...rest] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':');
-      const result = await this.signIn(user ?? '', rest.join(':'), headers.address, now);
+      const result = await this.signIn(basic.username, basic.password, headers.address, now);
       if ('email' in result) return { identity: { email: result.email, via: 'lab' } };
       return { status: 401, reason: 'refused' in result ? result.refused : result.reason };
     }
