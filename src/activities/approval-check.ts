@@ -22,8 +22,8 @@ export function approvalProblem(record: CaseRow | undefined, action: PlannedActi
   if (!record.decisions_signed) return undefined;
   const plan = record.plan as Plan | null;
   if (!plan || !record.plan_hash) return `case ${record.id} has no plan on record`;
-  const { actions: planned, findings, notes, advice, dryRun, blastRadius, manualSteps } = plan;
-  if (planHash({ actions: planned, findings, notes, advice, dryRun, blastRadius, manualSteps }) !== record.plan_hash || plan.hash !== record.plan_hash) return `the plan on record for case ${record.id} does not match its hash`;
+  const { actions: planned, findings, notes, advice, dryRun, blastRadius, manualSteps, canonicalization } = plan;
+  if (planHash({ actions: planned, findings, notes, advice, dryRun, blastRadius, manualSteps, canonicalization }) !== record.plan_hash || plan.hash !== record.plan_hash) return `the plan on record for case ${record.id} does not match its hash`;
   if (plan.dryRun) return `the plan of case ${record.id} is a dry run`;
   if (!planned.some((p) => canonicalJson(p) === canonicalJson(action))) return `it is not part of the plan approved for case ${record.id}`;
   const decisions = (record.decision ?? []).filter((d) => d.planHash === record.plan_hash && d.decision === 'approve');

@@ -5,7 +5,7 @@ import { playbookFor } from '../findings/categories';
 import type { Finding } from '../findings/model';
 import type { ActionName, Plan, PlannedAction, Policy } from '../workflows/shared';
 import { blastRadius } from './blast-radius';
-import { canonicalJson } from '../util/canonical-json';
+import { canonicalJsonFor, type Canonicalization } from '../util/canonical-json';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 import { manualSteps } from './manual-steps';
@@ -83,7 +83,7 @@ export function planActivities(deps: ActivityDeps) {
         }
         // Nothing contains the threat: the responder gets the runbook's manual steps, and decides to close or keep watching.
         const manual = planned.some((a) => a.destructive) ? {} : { manualSteps: manualSteps(primary, unreachable) };
-        const body = { actions: planned, findings: input.findings.map((f) => f.name), notes, advice: playbook.ifIntended, dryRun: input.dryRun, blastRadius: radius, ...manual };
+        const body = { actions: planned, findings: input.findings.map((f) => f.name), notes, advice: playbook.ifIntended, dryRun: input.dryRun, blastRadius: radius, ...manual, canonicalization };
         return { ...body, createdAt: new Date().toISOString(), hash: planHash(body) };
       });
     },
@@ -98,6 +98,7 @@ export function planActivities(deps: ActivityDeps) {
         advice: playbookFor(primary.category).ifIntended,
         dryRun: input.dryRun,
         manualSteps: manualSteps(primary, [input.reason]),
+        canonicalization,
       };
       return { ...body, createdAt: new Date().toISOString(), hash: planHash(body) };
     },
@@ -111,9 +112,12 @@ function refusalText(error: unknown): string {
   return `${error.message}${permission ? ` (needs ${permission})` : ''}`;
 }
 
-/** SHA-256 over the plan's canonical JSON (sorted keys): what an approval is bound to. */
-export function planHash(body: Pick<Plan, 'actions' | 'findings' | 'notes' | 'advice' | 'dryRun' | 'blastRadius' | 'manualSteps'>): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+/** How plans are hashed now; a plan that names none was hashed with the legacy canonical JSON. */
+const canonicalization: Canonicalization = 'rfc8785';
+
+/** SHA-256 over the plan's canonical JSON (RFC 8785, or what the plan names): what an approval is bound to. */
+export function planHash(body: Pick<Plan, 'actions' | 'findings' | 'notes' | 'advice' | 'dryRun' | 'blastRadius' | 'manualSteps' | 'canonicalization'>): string {
+  return createHash('sha256').update(canonicalJsonFor(body.canonicalization)(body)).digest('hex');
 }
 
 /** What an action needs to know about this subject; undefined when it does not apply to it. */

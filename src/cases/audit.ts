@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../util/canonical-json';
+import { canonicalJsonFor, type Canonicalization } from '../util/canonical-json';
 import type { Database } from './database';
 
 /**
@@ -15,14 +15,18 @@ export interface AuditEntry {
   at: string;
   kind: string;
   content: Record<string, unknown>;
+  /** How the entry is hashed: RFC 8785; absent on entries written before, hashed with the legacy canonical JSON. */
+  canonicalization?: Canonicalization;
 }
 
 export function entryHash(prevHash: string, seq: number, entry: AuditEntry): string {
-  return createHash('sha256').update(`${prevHash}\n${seq}\n${canonicalJson(entry)}`).digest('hex');
+  return createHash('sha256').update(`${prevHash}\n${seq}\n${canonicalJsonFor(entry.canonicalization)(entry)}`).digest('hex');
 }
 
-/** Appends an entry (once per key: a retried write appends nothing). Call inside a transaction. */
-export async function appendAudit(tx: Database, entry: AuditEntry): Promise<void> {
+/** Appends an entry (once per key: a retried write appends nothing), hashed per RFC 8785. Call inside a transaction. */
+export async function appendAudit(tx: Database, given: AuditEntry): Promise<void> {
+  // The entry as it will read back from the database: JSON (a Date its string, undefined left out), then hashed.
+  const entry = { ...(JSON.parse(JSON.stringify(given)) as AuditEntry), canonicalization: 'rfc8785' as const };
   await tx.query('select pg_advisory_xact_lock(hashtext($1))', [entry.caseId]);
   const [exists] = await tx.query('select 1 from audit_log where case_id = $1 and entry_key = $2', [entry.caseId, entry.key]);
   if (exists) return;

@@ -66,6 +66,7 @@ export const PlanBody = z
     notes: z.array(z.string()),
     actions: z.array(z.object({ action: z.string(), effect: z.string(), destructive: z.boolean(), target: z.record(z.string(), z.unknown()), permissions: z.array(z.string()) })),
     blastRadius: z.record(z.string(), z.unknown()).optional().openapi({ description: 'What containment touches beyond the suspect: owners, sibling pods, network policies, traffic.' }),
+    canonicalization: z.enum(['rfc8785']).optional().openapi({ description: 'How the hash was made: SHA-256 over the plan in RFC 8785 canonical JSON; absent on plans hashed before, with the legacy canonical JSON.' }),
   })
   .openapi('Plan');
 

@@ -5,6 +5,7 @@ import type { EvidenceSource, RetentionDays } from './collection-order';
 import type { SuppressionRule } from './suppression';
 import type { Finding, Severity, Subject } from '../findings/model';
 import type { SignedDecision, TrustedKey } from './signed-decision';
+import type { Canonicalization } from '../util/canonical-json';
 
 /**
  * What the case workflow and its clients (CLI, intake, console) share: message definitions and
@@ -166,6 +167,8 @@ export interface Plan {
   advice: string;
   dryRun: boolean;
   createdAt: string;
+  /** How `hash` was made: RFC 8785; absent on plans hashed before, with the legacy canonical JSON. */
+  canonicalization?: Canonicalization;
   /** SHA-256 over the canonical plan: what a decision names. */
   hash: string;
 }
