@@ -1,7 +1,7 @@
 # scc-responder: the worker, the intake (Pub/Sub pull, push, SCC poller), the console and the CLI, in one
 # image. Node 24 on Debian (glibc: the Temporal core bridge ships glibc binaries), non-root.
 #   docker build -t scc-responder .
-#   docker run --rm scc-responder worker          (configure with the variables in the README)
+#   docker run --rm scc-responder worker          (configure with the variables in docs/configuration.md)
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app

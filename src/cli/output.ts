@@ -3,7 +3,7 @@ import type { CliIo } from './finding-check';
 
 /**
  * `--format text|json` (or `-o`): text for people, JSON for scripts. The JSON of each command is
- * a stable interface (docs: the README's command line section); the text is not.
+ * a stable interface (docs/configuration.md); the text is not.
  */
 export type Format = 'text' | 'json';
 

@@ -3,7 +3,7 @@ import { operationPermissionTable, permissionFor } from './operation-permissions
 
 /**
  * A refusal names the permission its operation needs; every IAM permission and RBAC rule named
- * that way is one the permissions table (and so the README and the RBAC manifest) grants.
+ * that way is one the permissions table (and so docs/deployment.md and the RBAC manifest) grants.
  */
 
 const declarations = [...adapterPermissions, ...actionPermissions()].flatMap((use) => use.permissions);

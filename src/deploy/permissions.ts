@@ -43,7 +43,7 @@ export function actionPermissions(): PermissionUse[] {
   return Object.values(actions).map((action) => ({ name: action.name, use: action.description, permissions: action.permissions }));
 }
 
-/** The table in the README, from the declarations. */
+/** The table in docs/deployment.md, from the declarations. */
 export function permissionsMarkdown(): string {
   const row = (use: PermissionUse) => `| ${use.name} | ${use.use} | ${use.permissions.map((p) => `\`${p}\``).join('<br>')} |`;
   return [

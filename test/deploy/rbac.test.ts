@@ -58,8 +58,8 @@ test('the RBAC manifest grants what the actions declare and what a whole case di
   }
 }, 180_000);
 
-test('the README lists the permissions exactly as the adapters and actions declare them', () => {
-  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+test('the deployment guide lists the permissions exactly as the adapters and actions declare them', () => {
+  const readme = readFileSync(join(__dirname, '../../docs/deployment.md'), 'utf8');
   const listed = /<!-- permissions:start -->\n([\s\S]*?)\n<!-- permissions:end -->/.exec(readme)?.[1];
   expect(listed).toBe(permissionsMarkdown());
 });
