@@ -1,4 +1,5 @@
 import { actions } from '.';
+import { responseActions } from '../findings/categories';
 
 test('every action describes itself: name, description, permissions, parameters, preconditions', () => {
   for (const [name, action] of Object.entries(actions)) {
@@ -16,4 +17,8 @@ test('every action describes itself: name, description, permissions, parameters,
 
 test('parameters are checked before an action plans anything', () => {
   expect(() => actions['replace-pod'].parameters.parse({ namespace: 'x' })).toThrow();
+});
+
+test('the registry holds exactly the actions the playbooks can name', () => {
+  expect(Object.keys(actions).sort()).toEqual([...responseActions].sort());
 });

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { actions } from '../actions';
+import { playbookIds, responseActions } from '../findings/categories';
 import { scopeSchema } from '../intake/scope';
 import { parseTrustedKey } from './trusted-key';
 import { parseClusterName } from '../cloud/cluster-access';
 import { iapDefaults } from '../server/auth/identity';
-import { defaultPolicy, defaultTaskQueue, type ActionName } from '../workflows/shared';
+import { defaultPolicy, defaultTaskQueue } from '../workflows/shared';
 
 /**
  * One typed configuration for the worker and the CLI, validated at start: a JSON file
@@ -16,8 +16,8 @@ import { defaultPolicy, defaultTaskQueue, type ActionName } from '../workflows/s
 
 export const defaultCaptureImage = 'docker.io/library/busybox:1.36@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662';
 
-const playbookIds = z.enum(['launch-code-compiler-tool', 'malicious-script-executed', 'added-binary-executed', 'netcat-remote-code-execution', 'generic-container-threat']);
-const actionName = z.enum(Object.keys(actions) as [ActionName, ...ActionName[]]);
+const playbookId = z.enum(playbookIds);
+const actionName = z.enum(responseActions);
 const responseStep = z.union([actionName, z.array(actionName).min(1)]);
 const response = z.strictObject({ gke: z.array(responseStep).optional(), 'cloud-run': z.array(responseStep).optional() });
 const names = z.array(z.string().min(1).max(256)).max(1000).optional();
@@ -38,7 +38,7 @@ const policySchema = z.object({
   fourEyes: z.boolean().default(defaultPolicy.fourEyes),
   autoContain: z
     .object({
-      playbooks: z.array(playbookIds),
+      playbooks: z.array(playbookId),
       severities: z.array(z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'SEVERITY_UNSPECIFIED'])),
     })
     .nullable()
@@ -48,7 +48,7 @@ const policySchema = z.object({
   dryRun: z.boolean().default(false),
   relatedWindowMinutes: z.number().int().positive().default(defaultPolicy.relatedWindowMinutes),
   logWindow: z.object({ beforeMinutes: z.number().int().positive(), afterMinutes: z.number().int().nonnegative(), maxEntries: z.number().int().positive().max(10_000) }).default(defaultPolicy.logWindow),
-  responses: z.partialRecord(playbookIds, response).optional(),
+  responses: z.partialRecord(playbookId, response).optional(),
   suppressions: z.array(suppressionSchema).max(500).optional(),
   retentionDays: z.strictObject({ defaultBucket: z.number().int().positive(), requiredBucket: z.number().int().positive(), findings: z.number().int().positive() }).optional(),
   retry: z.strictObject({ maximumAttempts: z.number().int().min(1).max(100).optional(), initialIntervalMs: z.number().int().min(10).max(600_000).optional(), maximumIntervalMs: z.number().int().min(10).max(3_600_000).optional() }).optional(),

@@ -1,4 +1,4 @@
-import { genericPlaybook, playbookFor, playbooks } from './categories';
+import { genericPlaybook, playbookFor, playbookIds, playbooks } from './categories';
 
 test('the four runbook categories, each with its MITRE techniques as the runbook names them', () => {
   expect(Object.fromEntries(playbooks.map((p) => [p.id, p.mitre.map((t) => t.id)]))).toEqual({
@@ -43,4 +43,8 @@ test('a reverse shell gets the hands-on-keyboard response: preserve the pod wher
   const netcat = playbookFor('Execution: Netcat Remote Code Execution In Container');
   expect(netcat.defaultResponse.gke).toEqual(['notify-owner', ['preserve-then-replace-pod', 'replace-pod'], 'cordon-node']);
   expect(netcat.defaultResponse['cloud-run']).toEqual(['notify-owner', 'shift-traffic-to-previous-revision', 'delete-revision']);
+});
+
+test('the catalog has a playbook for every playbook ID, and no other (the generic one for unknown categories)', () => {
+  expect([...playbooks, genericPlaybook].map((p) => p.id).sort()).toEqual([...playbookIds].sort());
 });

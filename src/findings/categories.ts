@@ -1,11 +1,8 @@
 import type { Runtime } from './vocabulary';
 
-export type PlaybookId =
-  | 'launch-code-compiler-tool'
-  | 'malicious-script-executed'
-  | 'added-binary-executed'
-  | 'netcat-remote-code-execution'
-  | 'generic-container-threat';
+/** Every playbook, by ID: the one list the types, the catalog and the configuration read. */
+export const playbookIds = ['launch-code-compiler-tool', 'malicious-script-executed', 'added-binary-executed', 'netcat-remote-code-execution', 'generic-container-threat'] as const;
+export type PlaybookId = (typeof playbookIds)[number];
 
 export interface MitreTechnique {
   id: string;
@@ -28,17 +25,22 @@ export type EvidenceKind =
   | 'mitre-attack'
   | 'virustotal';
 
-/** The containment and outreach a playbook proposes; nothing here runs without approval. */
-export type ResponseAction =
-  | 'notify-owner'
-  | 'replace-pod'
-  | 'preserve-then-replace-pod'
-  | 'quarantine-pod'
-  | 'scale-workload-to-zero'
-  | 'cordon-node'
-  | 'shift-traffic-to-previous-revision'
-  | 'delete-revision'
-  | 'restrict-ingress';
+/**
+ * The containment and outreach a playbook proposes; nothing here runs without approval. The
+ * action registry (src/actions/index.ts) must hold a module for each: its type says so.
+ */
+export const responseActions = [
+  'notify-owner',
+  'replace-pod',
+  'preserve-then-replace-pod',
+  'quarantine-pod',
+  'scale-workload-to-zero',
+  'cordon-node',
+  'shift-traffic-to-previous-revision',
+  'delete-revision',
+  'restrict-ingress',
+] as const;
+export type ResponseAction = (typeof responseActions)[number];
 
 /** One step of a response: an action, or alternatives of which the first that applies is planned. */
 export type ResponseStep = ResponseAction | readonly ResponseAction[];
