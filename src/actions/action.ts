@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { CloudClients } from '../cloud';
 import type { ActionName, ActionResult, PlannedAction } from '../workflows/shared';
 import type { Notifier } from '../notify/notice';
+import type { ParameterSource } from './parameters';
 
 /**
  * A containment action, self-describing: what it is, the exact permissions it needs, its
@@ -20,6 +21,8 @@ export interface ActionModule<P> {
   permissions: string[];
   destructive: boolean;
   parameters: z.ZodType<P>;
+  /** Its parameters for a case, from the finding and the owner chain; undefined when it does not apply to this kind of subject. */
+  parametersFrom(source: ParameterSource): unknown;
   /** What must hold for it to act; `plan` says when one does not, `apply` refuses when one stopped holding. */
   preconditions: string[];
   /** The planned step, against the current state; undefined with a note when it does not apply. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PermanentCloudError } from '../cloud/errors';
 import type { ActionModule } from './action';
+import { gkeNodeOf } from './parameters';
 
 /** Stops new pods from landing on the node the suspect ran on; what runs there keeps running. */
 
@@ -12,6 +13,7 @@ export const cordonNode: ActionModule<z.infer<typeof parameters>> = {
   permissions: ['kubernetes: get, patch nodes', 'iam: container.nodes.update, container.nodes.get'],
   destructive: true,
   parameters,
+  parametersFrom: gkeNodeOf,
   preconditions: ['the node exists and is schedulable'],
 
   async plan({ clients }, params) {

@@ -1,6 +1,6 @@
 import { PermanentCloudError } from '../cloud/errors';
 import type { ActionModule } from './action';
-import { cloudRunServiceParameters } from './parameters';
+import { cloudRunServiceOf, cloudRunServiceParameters } from './parameters';
 
 /**
  * Removes the suspect Cloud Run revision once no traffic reaches it, so nobody routes to it
@@ -15,6 +15,7 @@ export const deleteRevision: ActionModule<Params> = {
   permissions: ['iam: run.services.get, run.revisions.list, run.revisions.delete'],
   destructive: true,
   parameters: cloudRunServiceParameters,
+  parametersFrom: cloudRunServiceOf,
   preconditions: ['the revision exists', 'at apply: it serves no traffic (a traffic shift earlier in the plan moves it)'],
 
   async plan({ clients }, params) {

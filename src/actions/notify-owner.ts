@@ -12,6 +12,7 @@ export const notifyOwner: ActionModule<z.infer<typeof parameters>> = {
   permissions: ['network: the notification webhook'],
   destructive: false,
   parameters,
+  parametersFrom: ({ owner }) => owner,
   preconditions: ['a notification route is configured'],
 
   async plan({ notifier }, params) {

@@ -2,7 +2,7 @@ import { PermanentCloudError } from '../cloud/errors';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionContext, ActionModule } from './action';
 import { currentPod } from './current-pod';
-import { podParameters } from './parameters';
+import { gkePodOf, podParameters } from './parameters';
 import { podActionTarget, podTarget } from './pod-target';
 import { ensureDenyAllPolicy, isolationRefusal, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy, plannedPod, changedSincePlan } from './pod-isolation';
 
@@ -25,6 +25,7 @@ export const preserveThenReplacePod: ActionModule<Params> = {
   ],
   destructive: true,
   parameters: podParameters,
+  parametersFrom: gkePodOf,
   preconditions: [
     'the pod exists and a ReplicaSet owns it (a Deployment’s pod)',
     'the cluster enforces NetworkPolicy (the addon or Dataplane V2)',

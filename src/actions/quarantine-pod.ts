@@ -1,6 +1,6 @@
 import type { ActionModule } from './action';
 import { currentPod } from './current-pod';
-import { podParameters as parameters } from './parameters';
+import { gkePodOf, podParameters as parameters } from './parameters';
 import { podActionTarget, podTarget } from './pod-target';
 import { ensureDenyAllPolicy, isolationRefusal, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy, plannedPod, changedSincePlan } from './pod-isolation';
 
@@ -17,6 +17,7 @@ export const quarantinePod: ActionModule<typeof parameters._output> = {
   permissions: ['kubernetes: get, patch pods', 'kubernetes: list, create, delete networkpolicies', 'iam: container.pods.update, container.networkPolicies.create, container.networkPolicies.delete, container.clusters.get'],
   destructive: true,
   parameters,
+  parametersFrom: gkePodOf,
   preconditions: ['the pod exists', 'the cluster enforces NetworkPolicy (the addon or Dataplane V2)', 'at apply: it is still the planned pod (same UID and resourceVersion)'],
 
   async plan({ clients }, params) {

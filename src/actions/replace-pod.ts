@@ -1,7 +1,7 @@
 import { PermanentCloudError } from '../cloud/errors';
 import type { ActionModule } from './action';
 import { currentPod } from './current-pod';
-import { podParameters as parameters } from './parameters';
+import { gkePodOf, podParameters as parameters } from './parameters';
 import { podActionTarget, podTarget } from './pod-target';
 
 /** Deletes the compromised pod so its controller replaces it with a fresh one from the image. */
@@ -12,6 +12,7 @@ export const replacePod: ActionModule<typeof parameters._output> = {
   permissions: ['kubernetes: get, delete pods', 'kubernetes: get replicasets, deployments, statefulsets, daemonsets, jobs', 'iam: container.pods.delete, container.pods.get'],
   destructive: true,
   parameters,
+  parametersFrom: gkePodOf,
   preconditions: ['the pod exists', 'at apply: it is still the planned pod (same UID and resourceVersion)'],
 
   async plan({ clients }, params) {

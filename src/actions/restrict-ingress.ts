@@ -2,7 +2,7 @@ import { PermanentCloudError } from '../cloud/errors';
 import type { CloudRunIngress } from '../cloud/cloud-run';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionModule } from './action';
-import { cloudRunServiceParameters } from './parameters';
+import { cloudRunServiceOf, cloudRunServiceParameters } from './parameters';
 
 /** Takes a Cloud Run service off the internet: only callers inside the VPC (and internal load balancers) reach it. */
 
@@ -16,6 +16,7 @@ export const restrictIngress: ActionModule<Params> = {
   permissions: ['iam: run.services.get, run.services.update, iam.serviceAccounts.actAs'],
   destructive: true,
   parameters: cloudRunServiceParameters,
+  parametersFrom: cloudRunServiceOf,
   preconditions: ['the service accepts traffic from outside the VPC', 'at apply: its ingress is still the one planned'],
 
   async plan({ clients }, params) {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionContext, ActionModule } from './action';
 import { currentPod } from './current-pod';
-import { podParameters } from './parameters';
+import { gkePodOf, podParameters } from './parameters';
 
 /**
  * Stops every pod of the suspect's workload, for when the image itself is the problem and a
@@ -26,6 +26,7 @@ export const scaleWorkloadToZero: ActionModule<Params> = {
   ],
   destructive: true,
   parameters,
+  parametersFrom: gkePodOf,
   preconditions: ['the pod belongs to a Deployment, StatefulSet or bare ReplicaSet', 'at apply: the workload is the same object with the replica count planned'],
 
   async plan({ clients }, params) {

@@ -1,6 +1,6 @@
 import { PermanentCloudError } from '../cloud/errors';
 import type { ActionModule } from './action';
-import { cloudRunServiceParameters as parameters } from './parameters';
+import { cloudRunServiceOf, cloudRunServiceParameters as parameters } from './parameters';
 
 /** Moves a Cloud Run service's traffic off the suspect revision to the previous one. */
 
@@ -11,6 +11,7 @@ export const shiftTraffic: ActionModule<typeof parameters._output> = {
   permissions: ['iam: run.services.get, run.services.update, run.revisions.list, iam.serviceAccounts.actAs'],
   destructive: true,
   parameters,
+  parametersFrom: cloudRunServiceOf,
   preconditions: ['the suspect revision serves traffic', 'an older revision exists to take it', 'at apply: the service is unchanged since the plan (same etag)'],
 
   async plan({ clients }, params) {

@@ -36,7 +36,7 @@ export function planActivities(deps: ActivityDeps) {
           const passedOver: string[] = [];
           let chosen: ActionName | undefined;
           for (const actionName of alternatives) {
-            const params = parametersFor(actionName, primary, { ...route, caseId: input.caseId, summary });
+            const params = actions[actionName].parametersFrom({ finding: primary, owner: { ...route, caseId: input.caseId, summary } });
             if (!params) {
               passedOver.push(`${actionName}: does not apply to this subject`);
               continue;
@@ -118,26 +118,4 @@ const canonicalization: Canonicalization = 'rfc8785';
 /** SHA-256 over the plan's canonical JSON (RFC 8785, or what the plan names): what an approval is bound to. */
 export function planHash(body: Pick<Plan, 'actions' | 'findings' | 'notes' | 'advice' | 'dryRun' | 'blastRadius' | 'manualSteps' | 'canonicalization'>): string {
   return createHash('sha256').update(canonicalJsonFor(body.canonicalization)(body)).digest('hex');
-}
-
-/** What an action needs to know about this subject; undefined when it does not apply to it. */
-function parametersFor(action: ActionName, finding: Finding, owner: { recipients: string[]; routedBy: string; caseId: string; summary: string }): unknown {
-  const { subject } = finding;
-  switch (action) {
-    case 'notify-owner':
-      return owner;
-    case 'replace-pod':
-    case 'preserve-then-replace-pod':
-    case 'quarantine-pod':
-    case 'scale-workload-to-zero':
-      return subject.runtime === 'gke' ? { project: subject.projectId, location: subject.location, cluster: subject.cluster, namespace: subject.namespace, pod: subject.pod } : undefined;
-    case 'cordon-node':
-      return subject.runtime === 'gke' && subject.node ? { project: subject.projectId, location: subject.location, cluster: subject.cluster, node: subject.node } : undefined;
-    case 'shift-traffic-to-previous-revision':
-    case 'delete-revision':
-    case 'restrict-ingress':
-      return subject.runtime === 'cloud-run' && subject.service
-        ? { project: subject.projectId, region: subject.region, service: subject.service, ...(subject.revision ? { revision: subject.revision } : {}) }
-        : undefined;
-  }
 }
