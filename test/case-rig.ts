@@ -1,3 +1,4 @@
+import type { ActionRegistry } from '../src/actions/registry';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,6 +87,8 @@ export interface CaseRigOptions {
   /** How the worker reaches clusters, and the credentials its pod would have for its own. */
   clusters?: CloudTarget['clusters'];
   inCluster?: () => KubeConfig | undefined;
+  /** The actions the worker plans and applies; the ones src/actions ships when absent. */
+  actions?: ActionRegistry;
 }
 
 /** Worker limits that take whatever a starter's policy asks: the tests of policies themselves. */
@@ -156,6 +159,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     maxArtifactBytes: 16 * 1024 * 1024,
     captureImage: defaultCaptureImage,
     decisionRules: { keys: [authority.key], ...permissiveWorkerRules, ...options.workerRules },
+    ...(options.actions ? { actions: options.actions } : {}),
   };
   const taskQueue = uniqueTaskQueue('case');
   const fullPolicy: Policy = { ...defaultPolicy, approvers: [approvers.secops, approvers.lead], ...policy };

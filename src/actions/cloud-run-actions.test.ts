@@ -4,7 +4,7 @@ import type { PlannedAction } from '../workflows/shared';
 import type { ActionContext } from './action';
 import { deleteRevision } from './delete-revision';
 import { restrictIngress } from './restrict-ingress';
-import { shiftTraffic } from './shift-traffic';
+import { shiftTraffic } from './shift-traffic-to-previous-revision';
 
 let clients: CloudClients;
 let context: ActionContext;

@@ -1,4 +1,3 @@
-import type { ActionName } from '../workflows/shared';
 import type { ActionModule } from './action';
 import { cordonNode } from './cordon-node';
 import { deleteRevision } from './delete-revision';
@@ -8,19 +7,23 @@ import { scaleWorkloadToZero } from './scale-workload-to-zero';
 import { notifyOwner } from './notify-owner';
 import { quarantinePod } from './quarantine-pod';
 import { replacePod } from './replace-pod';
-import { shiftTraffic } from './shift-traffic';
+import { shiftTraffic } from './shift-traffic-to-previous-revision';
+import { actionRegistry } from './registry';
 
 export type { ActionContext, ActionModule } from './action';
+export { actionRegistry, unknownActionsIn, type ActionRegistry } from './registry';
 
-/** Every action, by name: adding an action is adding one module here. */
-export const actions: Record<ActionName, ActionModule<never>> = {
-  'replace-pod': replacePod as ActionModule<never>,
-  'preserve-then-replace-pod': preserveThenReplacePod as ActionModule<never>,
-  'quarantine-pod': quarantinePod as ActionModule<never>,
-  'scale-workload-to-zero': scaleWorkloadToZero as ActionModule<never>,
-  'cordon-node': cordonNode as ActionModule<never>,
-  'shift-traffic-to-previous-revision': shiftTraffic as ActionModule<never>,
-  'delete-revision': deleteRevision as ActionModule<never>,
-  'restrict-ingress': restrictIngress as ActionModule<never>,
-  'notify-owner': notifyOwner as ActionModule<never>,
-};
+/** The actions this project ships; each module declares its own name, parameters and permissions. */
+export const builtinActions: readonly ActionModule<unknown>[] = [
+  replacePod,
+  preserveThenReplacePod,
+  quarantinePod,
+  scaleWorkloadToZero,
+  cordonNode,
+  shiftTraffic,
+  deleteRevision,
+  restrictIngress,
+  notifyOwner,
+];
+
+export const actions = actionRegistry(builtinActions);

@@ -11,7 +11,7 @@ export function actActivities(deps: ActivityDeps) {
   return {
     async applyAction(input: { caseId: string; action: PlannedAction; dryRun: boolean }): Promise<ActionResult> {
       if (!input.dryRun) {
-        const refused = approvalProblem(await deps.store.caseById(input.caseId), input.action, deps.decisionRules);
+        const refused = approvalProblem(await deps.store.caseById(input.caseId), input.action, deps.decisionRules, deps.actions ?? actions);
         if (refused) throw ApplicationFailure.create({ message: `${input.action.action} refused: ${refused}`, type: 'Unauthorized', nonRetryable: true });
       }
       return classified(async () => {
@@ -23,7 +23,7 @@ export function actActivities(deps: ActivityDeps) {
         try {
           result = input.dryRun
             ? { action: input.action.action, target: JSON.stringify(input.action.target), status: 'dry-run', detail: `would: ${input.action.effect}`, at }
-            : { ...(await actions[input.action.action].apply({ clients: deps.clients, notifier: deps.notifier }, input.action)), at };
+            : { ...(await (deps.actions ?? actions).get(input.action.action).apply({ clients: deps.clients, notifier: deps.notifier }, input.action)), at };
         } finally {
           clearInterval(beat);
         }

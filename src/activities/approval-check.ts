@@ -1,4 +1,4 @@
-import { actions } from '../actions';
+import type { ActionRegistry } from '../actions/registry';
 import type { CaseRow } from '../cases/case-store';
 import type { RecordedDecision } from '../cases/decision-audit';
 import { canonicalJson } from '../util/canonical-json';
@@ -16,8 +16,10 @@ import { planHash } from './plan';
  * authority for that case and plan. Cases recorded before signed decisions keep their rule (the
  * database marks them; a row written since cannot be marked so).
  */
-export function approvalProblem(record: CaseRow | undefined, action: PlannedAction, rules: DecisionRules): string | undefined {
-  if (!actions[action.action]?.destructive) return undefined;
+export function approvalProblem(record: CaseRow | undefined, action: PlannedAction, rules: DecisionRules, registry: ActionRegistry): string | undefined {
+  const module = registry.find(action.action);
+  if (!module) return `this worker has no action named "${action.action}"`;
+  if (!module.destructive) return undefined;
   if (!record) return 'no case record holds an approved plan for it';
   if (!record.decisions_signed) return undefined;
   const plan = record.plan as Plan | null;

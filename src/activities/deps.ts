@@ -4,6 +4,7 @@ import type { CloudClients } from '../cloud';
 import type { DecisionRules } from '../workflows/shared';
 import type { Notifier } from '../notify/notice';
 import type { VirusTotalLookups } from './virustotal-lookups';
+import type { ActionRegistry } from '../actions/registry';
 
 /** What activities work with, built once per worker. */
 export interface ActivityDeps {
@@ -22,4 +23,6 @@ export interface ActivityDeps {
   decisionRules: DecisionRules;
   /** Where a notice links to (the console's base URL), and who gets notices nobody else owns. */
   routing?: { consoleUrl?: string; defaultRecipients: string[] };
+  /** The actions this worker plans and applies; the ones this project ships when absent. */
+  actions?: ActionRegistry;
 }

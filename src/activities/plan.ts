@@ -17,6 +17,7 @@ import { ownersFor } from '../notify/owners';
 /** The containment plan: the playbook's response against the current state, with exact targets. */
 export function planActivities(deps: ActivityDeps) {
   const context: ActionContext = { clients: deps.clients, notifier: deps.notifier };
+  const registry = deps.actions ?? actions;
   return {
     async planContainment(input: { caseId: string; findings: Finding[]; dryRun: boolean; responses?: Policy['responses'] }): Promise<Plan> {
       return classified(async () => {
@@ -36,12 +37,16 @@ export function planActivities(deps: ActivityDeps) {
           const passedOver: string[] = [];
           let chosen: ActionName | undefined;
           for (const actionName of alternatives) {
-            const params = actions[actionName].parametersFrom({ finding: primary, owner: { ...route, caseId: input.caseId, summary } });
+            const module = registry.find(actionName);
+            if (!module) {
+              passedOver.push(`${actionName}: the response names it, but this worker has no action of that name`);
+              continue;
+            }
+            const params = module.parametersFrom({ finding: primary, owner: { ...route, caseId: input.caseId, summary } });
             if (!params) {
               passedOver.push(`${actionName}: does not apply to this subject`);
               continue;
             }
-            const module = actions[actionName];
             let result: PlannedAction | { notApplicable: string };
             try {
               result = await module.plan(context, module.parameters.parse(params) as never);
@@ -66,7 +71,7 @@ export function planActivities(deps: ActivityDeps) {
         if (subject.runtime === 'gke' && !planned.some((a) => a.destructive)) {
           const owner = await workloadStillRunning(deps, input.caseId, subject);
           if (owner) {
-            const result = await actions['scale-workload-to-zero'].plan(context, { project: subject.projectId, location: subject.location, cluster: subject.cluster, namespace: subject.namespace, pod: subject.pod, workload: owner } as never);
+            const result = await registry.get('scale-workload-to-zero').plan(context, { project: subject.projectId, location: subject.location, cluster: subject.cluster, namespace: subject.namespace, pod: subject.pod, workload: owner } as never);
             if ('notApplicable' in result) notes.push(`scale-workload-to-zero: ${result.notApplicable}`);
             else {
               planned.push(result);

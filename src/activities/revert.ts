@@ -45,7 +45,7 @@ export function revertActivities(deps: ActivityDeps) {
       const candidates: RevertCandidates = { revertable: [], irreversible: [] };
       for (const planned of record.case.plan?.actions ?? []) {
         if (!applied.has(canonicalKey(actionKey(planned)))) continue;
-        if (actions[planned.action].revert) candidates.revertable.push(planned);
+        if ((deps.actions ?? actions).find(planned.action)?.revert) candidates.revertable.push(planned);
         else if (planned.action !== 'notify-owner') candidates.irreversible.push({ action: planned.action, target: JSON.stringify(planned.target), reason: `${planned.action} cannot be undone` });
       }
       return candidates;
@@ -57,7 +57,7 @@ export function revertActivities(deps: ActivityDeps) {
         if (refused) throw ApplicationFailure.create({ message: `revert of ${input.action.action} refused: ${refused}`, type: 'Unauthorized', nonRetryable: true });
       }
       return classified(async () => {
-        const module = actions[input.action.action];
+        const module = (deps.actions ?? actions).get(input.action.action);
         if (!module.revert) throw ApplicationFailure.nonRetryable(`${input.action.action} cannot be undone`, 'Irreversible');
         const beat = setInterval(() => Context.current().heartbeat(input.action.action), 2_000);
         const at = new Date().toISOString();

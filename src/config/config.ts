@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { playbookIds, responseActions } from '../findings/categories';
+import { playbookIds } from '../findings/categories';
 import { scopeSchema } from '../intake/scope';
 import { parseTrustedKey } from './trusted-key';
 import { parseClusterName } from '../cloud/cluster-access';
-import { iapDefaults } from '../server/auth/identity';
+import { iapDefaults } from './iap-defaults';
 import { defaultPolicy, defaultTaskQueue } from '../workflows/shared';
 
 /**
@@ -17,7 +17,8 @@ import { defaultPolicy, defaultTaskQueue } from '../workflows/shared';
 export const defaultCaptureImage = 'docker.io/library/busybox:1.36@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662';
 
 const playbookId = z.enum(playbookIds);
-const actionName = z.enum(responseActions);
+// Checked against the worker's action registry when the worker starts (unknownActionsIn): configuration does not load the actions.
+const actionName = z.string().regex(/^[a-z][a-z0-9-]{0,62}[a-z0-9]$/, 'an action name: lower-case words joined by hyphens');
 const responseStep = z.union([actionName, z.array(actionName).min(1)]);
 const response = z.strictObject({ gke: z.array(responseStep).optional(), 'cloud-run': z.array(responseStep).optional() });
 const names = z.array(z.string().min(1).max(256)).max(1000).optional();

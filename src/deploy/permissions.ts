@@ -1,4 +1,4 @@
-import { actions } from '../actions';
+import { actions, type ActionRegistry } from '../actions';
 
 /**
  * What scc-responder needs, written the way the actions declare theirs ("kubernetes: verbs
@@ -39,12 +39,12 @@ export const adapterPermissions: readonly PermissionUse[] = [
   { name: 'Pub/Sub (intake pubsub)', use: 'pulling from the NotificationConfig subscription', permissions: ['iam: pubsub.subscriptions.consume'] },
 ];
 
-export function actionPermissions(): PermissionUse[] {
-  return Object.values(actions).map((action) => ({ name: action.name, use: action.description, permissions: action.permissions }));
+export function actionPermissions(registry: ActionRegistry = actions): PermissionUse[] {
+  return registry.modules.map((action) => ({ name: action.name, use: action.description, permissions: action.permissions }));
 }
 
 /** The table in docs/deployment.md, from the declarations. */
-export function permissionsMarkdown(): string {
+export function permissionsMarkdown(registry: ActionRegistry = actions): string {
   const row = (use: PermissionUse) => `| ${use.name} | ${use.use} | ${use.permissions.map((p) => `\`${p}\``).join('<br>')} |`;
   return [
     '| adapter | for | permissions |',
@@ -53,6 +53,6 @@ export function permissionsMarkdown(): string {
     '',
     '| action | what it does | permissions |',
     '|---|---|---|',
-    ...actionPermissions().map(row),
+    ...actionPermissions(registry).map(row),
   ].join('\n');
 }

@@ -1,3 +1,4 @@
+import { actions, unknownActionsIn } from '../actions';
 import { decisionRulesFor } from '../config/decision-keys';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -66,6 +67,8 @@ export function notifierFor(config: Config): Notifier {
 }
 
 export function buildActivityDeps(config: Config, store: CaseStore, clients: CloudClients = createCloudClients(config.cloud)): ActivityDeps {
+  const unknown = unknownActionsIn(config.policy.responses, actions);
+  if (unknown.length > 0) throw new Error(`policy.responses names actions this worker does not have (${unknown.join('; ')}); it has ${actions.names.join(', ')}`);
   return {
     clients,
     store,

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { PlaybookId, ResponseAction, ResponseStep } from '../findings/categories';
+import type { PlaybookId, ResponseStep } from '../findings/categories';
 import type { DecisionKind, StepName } from './case-words';
 import type { EvidenceSource, RetentionDays } from './collection-order';
 import type { SuppressionRule } from './suppression';
@@ -89,8 +89,8 @@ export interface StepRecord {
   gap?: Omit<Gap, 'step' | 'at'>;
 }
 
-/** Every containment and outreach action (`src/actions`), as playbooks name them. */
-export type ActionName = ResponseAction;
+/** A containment or outreach action, by the name its module in `src/actions` declares. */
+export type ActionName = string;
 
 export type ActionTarget =
   | {
@@ -331,4 +331,17 @@ export function onAddressList(list: readonly string[], email: string): boolean {
     const allowed = entry.trim().toLowerCase();
     return allowed.startsWith('@') ? address.endsWith(allowed) : address === allowed;
   });
+}
+
+/** What a change of a case's status writes beside it in the record. */
+export interface CaseStateFields {
+  readyAt?: string;
+  decidedAt?: string;
+  containedAt?: string;
+  closedAt?: string;
+  plan?: Plan;
+  planHash?: string;
+  decision?: Decision[];
+  outcome?: string;
+  advice?: string;
 }

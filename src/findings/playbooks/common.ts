@@ -1,0 +1,50 @@
+import type { EvidenceKind, ResponsePlaybook } from '../playbook';
+
+/** What several playbooks share: the runbook's evidence lists, its responses, its advice and the MITRE techniques. */
+
+export const gkeEvidence = [
+  'finding',
+  'related-findings',
+  'cluster-and-node',
+  'pod-and-owner',
+  'pod-logs',
+  'cluster-audit-logs',
+  'node-logs',
+  'executed-binary',
+  'mitre-attack',
+  'virustotal',
+] as const satisfies readonly EvidenceKind[];
+
+export const cloudRunEvidence = [
+  'finding',
+  'related-findings',
+  'cloud-run-configuration',
+  'cloud-run-logs',
+  'mitre-attack',
+  'virustotal',
+] as const satisfies readonly EvidenceKind[];
+
+export const defaultResponse: ResponsePlaybook = {
+  gke: ['notify-owner', 'replace-pod'],
+  'cloud-run': ['notify-owner', 'shift-traffic-to-previous-revision'],
+};
+
+/**
+ * A reverse shell is someone at a keyboard: the pod is kept isolated for forensics while a
+ * clean one serves (a plain replacement where that cannot be done), the node takes no new pods
+ * next to a possible escape, and on Cloud Run the revision goes once its traffic moved.
+ */
+export const handsOnKeyboardResponse: ResponsePlaybook = {
+  gke: ['notify-owner', ['preserve-then-replace-pod', 'replace-pod'], 'cordon-node'],
+  'cloud-run': ['notify-owner', 'shift-traffic-to-previous-revision', 'delete-revision'],
+};
+
+export const rebuildAdvice =
+  'If the change was intended, rebuild the image with it instead of changing the running container, so containers stay immutable.';
+
+export const technique = {
+  compileAfterDelivery: { id: 'T1027.004', name: 'Obfuscated Files or Information: Compile After Delivery' },
+  unixShell: { id: 'T1059.004', name: 'Command and Scripting Interpreter: Unix Shell' },
+  ingressToolTransfer: { id: 'T1105', name: 'Ingress Tool Transfer' },
+  nativeApi: { id: 'T1106', name: 'Native API' },
+} as const;
