@@ -1,7 +1,9 @@
 import type { RecordedDecision } from './decision-audit';
 import { createHash } from 'node:crypto';
 import type { Finding, ParsedFinding } from '../findings/model';
-import { openCaseStatuses, type ActionResult, type CaseStatus, type Decision, type Plan } from '../workflows/shared';
+import { openCaseStatuses, type ActionResult, type CaseStateFields, type CaseStatus, type Decision, type Plan } from '../workflows/shared';
+
+export type { CaseStateFields } from '../workflows/shared';
 import type { Database } from './database';
 import { canonicalJson } from '../util/canonical-json';
 import { appendAudit, verifyAudit, type Verification } from './audit';
@@ -118,17 +120,6 @@ export interface TimelineEvent {
   detail: Record<string, unknown>;
 }
 
-export interface CaseStateFields {
-  readyAt?: string;
-  decidedAt?: string;
-  containedAt?: string;
-  closedAt?: string;
-  plan?: Plan;
-  planHash?: string;
-  decision?: Decision[];
-  outcome?: string;
-  advice?: string;
-}
 
 export class CaseStore {
   constructor(readonly db: Database) {}

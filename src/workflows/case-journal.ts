@@ -1,12 +1,11 @@
 import { log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
-import type { CaseStateFields } from '../cases/case-store';
 import { activityProfiles } from './activity-profiles';
 import { caseMetrics, type Milestone } from './case-metrics';
 import type { CaseState } from './case-state';
 import type { JournalEntry } from './journal';
 import { searchAttributes } from './search-attributes';
-import type { CaseStatus, Gap } from './shared';
+import type { CaseStateFields, CaseStatus, Gap } from './shared';
 
 const record = proxyActivities<CaseActivities>(activityProfiles.record);
 

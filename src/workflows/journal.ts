@@ -1,6 +1,5 @@
 import type { Finding } from '../findings/model';
-import type { CaseStateFields } from '../cases/case-store';
-import type { CaseStatus } from './shared';
+import type { CaseStateFields, CaseStatus } from './shared';
 
 /**
  * What the case workflow writes to its record, as one list per write: each write is a single

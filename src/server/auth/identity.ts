@@ -27,9 +27,4 @@ export function mayView(viewers: string[] | undefined, email: string): boolean {
   return !viewers || viewers.length === 0 || onAddressList(viewers, email);
 }
 
-/** What Identity-Aware Proxy signs and where it publishes its keys. */
-export const iapDefaults = {
-  header: 'x-goog-iap-jwt-assertion',
-  issuer: 'https://cloud.google.com/iap',
-  jwksUrl: 'https://www.gstatic.com/iap/verify/public_key-jwk',
-} as const;
+export { iapDefaults } from '../../config/iap-defaults';
