@@ -25,6 +25,18 @@ export async function isolationRefusal(clients: CloudClients, where: { project: 
   return cluster.networkPolicyEnforced ? undefined : `refused: cluster ${where.cluster} does not enforce NetworkPolicy, so a deny-all policy would isolate nothing`;
 }
 
+/** The pod a plan would isolate, when isolation can work: the cluster enforces NetworkPolicy and the pod is there. */
+export async function podToIsolate(
+  clients: CloudClients,
+  params: { project: string; location: string; cluster: string; namespace: string; pod: string },
+): Promise<{ kube: KubernetesAdapter; pod: PodInfo } | { notApplicable: string }> {
+  const refusal = await isolationRefusal(clients, params);
+  if (refusal) return { notApplicable: refusal };
+  const kube = clients.kubernetes({ project: params.project, location: params.location, name: params.cluster });
+  const pod = await currentPod(kube, params.namespace, params.pod);
+  return pod ? { kube, pod } : { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists` };
+}
+
 /** Policies other than ours that select the pod: NetworkPolicies are additive, so they keep what they allow open. */
 export async function policiesStillAdmitting(kube: KubernetesAdapter, pod: PodInfo, ignoring: string, labels: Record<string, string> = pod.labels): Promise<string[]> {
   return (await kube.listNetworkPolicies(pod.namespace))

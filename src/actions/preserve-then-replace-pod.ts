@@ -4,7 +4,7 @@ import type { ActionContext, ActionModule } from './action';
 import { currentPod } from './current-pod';
 import { gkePodOf, podParameters } from './parameters';
 import { podActionTarget, podTarget } from './pod-target';
-import { ensureDenyAllPolicy, isolationRefusal, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy, plannedPod, changedSincePlan } from './pod-isolation';
+import { ensureDenyAllPolicy, podToIsolate, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy, plannedPod, changedSincePlan } from './pod-isolation';
 
 /**
  * Keeps the suspect pod for forensics and still restores service: the pod is isolated, then
@@ -33,11 +33,9 @@ export const preserveThenReplacePod: ActionModule<Params> = {
   ],
 
   async plan({ clients }, params) {
-    const refusal = await isolationRefusal(clients, params);
-    if (refusal) return { notApplicable: refusal };
-    const kube = clients.kubernetes({ project: params.project, location: params.location, name: params.cluster });
-    const pod = await currentPod(kube, params.namespace, params.pod);
-    if (!pod) return { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists` };
+    const found = await podToIsolate(clients, params);
+    if ('notApplicable' in found) return found;
+    const { kube, pod } = found;
     const owners = await kube.ownerChain(pod);
     const replicaSet = owners[0];
     if (replicaSet?.kind !== 'ReplicaSet' || !replicaSet.selector) {

@@ -2,7 +2,7 @@ import type { ActionModule } from './action';
 import { currentPod } from './current-pod';
 import { gkePodOf, podParameters as parameters } from './parameters';
 import { podActionTarget, podTarget } from './pod-target';
-import { ensureDenyAllPolicy, isolationRefusal, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy, plannedPod, changedSincePlan } from './pod-isolation';
+import { ensureDenyAllPolicy, podToIsolate, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy, plannedPod, changedSincePlan } from './pod-isolation';
 
 export { quarantineLabel, quarantineNames } from './pod-isolation';
 
@@ -21,11 +21,9 @@ export const quarantinePod: ActionModule<typeof parameters._output> = {
   preconditions: ['the pod exists', 'the cluster enforces NetworkPolicy (the addon or Dataplane V2)', 'at apply: it is still the planned pod (same UID and resourceVersion)'],
 
   async plan({ clients }, params) {
-    const refusal = await isolationRefusal(clients, params);
-    if (refusal) return { notApplicable: refusal };
-    const kube = clients.kubernetes({ project: params.project, location: params.location, name: params.cluster });
-    const pod = await currentPod(kube, params.namespace, params.pod);
-    if (!pod) return { notApplicable: `pod ${params.namespace}/${params.pod} no longer exists` };
+    const found = await podToIsolate(clients, params);
+    if ('notApplicable' in found) return found;
+    const { kube, pod } = found;
     const names = quarantineNames(pod.uid);
     const stillOpen = await policiesStillAdmitting(kube, pod, names.policy);
     return {
