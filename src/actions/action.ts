@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CloudClients } from '../cloud';
-import type { ActionName, ActionResult, PlannedAction } from '../workflows/shared';
+import type { ActionName, ActionResult, BlastRadius, PlannedAction } from '../workflows/shared';
 import type { Notifier } from '../notify/notice';
 import type { ParameterSource } from './parameters';
 
@@ -28,6 +28,8 @@ export interface ActionModule<P> {
   /** The planned step, against the current state; undefined with a note when it does not apply. */
   plan(context: ActionContext, params: P): Promise<PlannedAction | { notApplicable: string }>;
   apply(context: ActionContext, action: PlannedAction): Promise<Omit<ActionResult, 'at'>>;
+  /** What acting touches beyond the suspect, added to the plan's blast radius; absent when the subject's radius says it all. */
+  blastRadius?(context: ActionContext, action: PlannedAction): Promise<Partial<BlastRadius>>;
   /** Undoes `apply` (idempotent too); absent for actions that cannot be undone (a deleted pod). */
   revert?(context: ActionContext, action: PlannedAction): Promise<Omit<ActionResult, 'at'>>;
 }

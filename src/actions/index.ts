@@ -8,6 +8,8 @@ import { notifyOwner } from './notify-owner';
 import { quarantinePod } from './quarantine-pod';
 import { replacePod } from './replace-pod';
 import { shiftTraffic } from './shift-traffic-to-previous-revision';
+import { revokeWorkloadIdentity } from './revoke-workload-identity';
+import { disableServiceAccount } from './disable-service-account';
 import { actionRegistry } from './registry';
 
 export type { ActionContext, ActionModule } from './action';
@@ -23,6 +25,8 @@ export const builtinActions: readonly ActionModule<unknown>[] = [
   shiftTraffic,
   deleteRevision,
   restrictIngress,
+  revokeWorkloadIdentity,
+  disableServiceAccount,
   notifyOwner,
 ];
 

@@ -12,7 +12,7 @@ import { defaultCaptureImage } from '../config/config';
 import { parseFindingObject } from '../findings/parse';
 import type { Finding, GkeSubject } from '../findings/model';
 import type { Lab } from '../lab/server';
-import { captureActivities } from './capture';
+import { captureActivities, type CaptureResult } from './capture';
 
 let lab: Lab;
 let store: CaseStore;
@@ -62,16 +62,15 @@ async function openCase(caseId: string, finding: Finding) {
 /** What the scenario's distroless /agent holds. */
 const agentBytes = Buffer.from('\x7fELFagent\n'.repeat(20), 'latin1');
 
-type CaptureResult = { summary: string; sha256s: string[] };
 
 test('a distroless container: the binary is read through an ephemeral container, once per case', async () => {
   const finding = findingOn('kube-system', 'node-agent-8xq2v', 'agent', '/agent', 1, agentBytes);
   await openCase('case-0000000000d1', finding);
   const result: CaptureResult = await env.run(capture, { caseId: 'case-0000000000d1', subject: finding.subject as GkeSubject, findings: [finding] });
-  expect(result.summary).toContain('through an ephemeral container');
+  expect(result.summary).toContain('by ephemeral container scc-capture-0000000000d1');
   expect(result.sha256s).toEqual([finding.processes[0]!.binary!.sha256]);
 
-  const [evidence] = (await store.getCase('case-0000000000d1'))!.evidence;
+  const evidence = (await store.getCase('case-0000000000d1'))!.evidence.find((e) => e.kind === 'binary');
   expect(evidence).toMatchObject({ kind: 'binary', hash_check: 'match', collector: 'capture-test' });
   expect(evidence!.source).toMatchObject({ pid: 1, path: '/agent', container: 'agent', method: expect.stringContaining(`${defaultCaptureImage}) reading /proc/1/root`) });
 
@@ -81,12 +80,13 @@ test('a distroless container: the binary is read through an ephemeral container,
   expect(pod.ephemeralContainers.map((c) => [c.name, c.image, c.targetContainerName])).toEqual([['scc-capture-0000000000d1', defaultCaptureImage, 'agent']]);
 });
 
-test('without a pid a distroless file cannot be reached, and that is recorded, not guessed', async () => {
+test('without a pid a distroless file is reached through the process running it, found by its executable, and the custody says how', async () => {
   const finding = findingOn('kube-system', 'node-agent-8xq2v', 'agent', '/agent', undefined, agentBytes);
   await openCase('case-0000000000d2', finding);
   const result: CaptureResult = await env.run(capture, { caseId: 'case-0000000000d2', subject: finding.subject as GkeSubject, findings: [finding] });
-  expect(result).toEqual({ summary: '/agent: no shell in the image and no pid to reach the file through /proc', sha256s: [] });
-  expect((await store.getCase('case-0000000000d2'))!.timeline).toEqual([expect.objectContaining({ kind: 'capture-gap', outcome: 'no-shell' })]);
+  expect(result.sha256s).toEqual([finding.processes[0]!.binary!.sha256]);
+  const evidence = (await store.getCase('case-0000000000d2'))!.evidence.find((e) => e.kind === 'binary');
+  expect(evidence!.source).toMatchObject({ pid: 1, method: expect.stringContaining('reading /proc/1/root/agent; the finding gives no pid: pid 1 found by its executable /agent') });
 });
 
 test('a pod that is gone is recorded as such', async () => {

@@ -86,6 +86,17 @@ export function planActivities(deps: ActivityDeps) {
           // The plan stands without it; the approver is told what could not be assessed, and what it would take.
           radius = { runtime: subject.runtime, notes: [`blast radius not assessed: ${refusalText(error)}`] };
         }
+        for (const action of planned) {
+          const contribute = registry.find(action.action)?.blastRadius;
+          if (!contribute) continue;
+          try {
+            const extra = await contribute(context, action);
+            radius = { ...radius, ...extra, notes: [...radius.notes, ...(extra.notes ?? [])] };
+          } catch (error) {
+            if (!(error instanceof CloudError)) throw error;
+            radius = { ...radius, notes: [...radius.notes, `${action.action}: what else it touches was not assessed: ${refusalText(error)}`] };
+          }
+        }
         // Nothing contains the threat: the responder gets the runbook's manual steps, and decides to close or keep watching.
         const manual = planned.some((a) => a.destructive) ? {} : { manualSteps: manualSteps(primary, unreachable) };
         const body = { actions: planned, findings: input.findings.map((f) => f.name), notes, advice: playbook.ifIntended, dryRun: input.dryRun, blastRadius: radius, ...manual, canonicalization };

@@ -49,3 +49,27 @@ test('unknown is cached as unknown, never as clean; no key means not configured 
   const unconfigured = new VirusTotalLookups(new VirusTotalAdapter('http://127.0.0.1:9', undefined), store, 600);
   expect(await unconfigured.verdict('8'.repeat(64))).toEqual({ status: 'not-configured', sha256: '8'.repeat(64) });
 });
+
+test('IP address and domain reports share the quota, the one-request-per-key rule and the cache with file reports', async () => {
+  const lookups = new VirusTotalLookups(adapter, store, 600);
+  const peer = { kind: 'ip', value: '198.51.100.23' } as const;
+  const answers = await Promise.all(Array.from({ length: 50 }, () => lookups.indicator(peer)));
+  expect(lookups.lookups).toBe(1);
+  expect(answers[0]).toEqual({ status: 'found', kind: 'ip', value: '198.51.100.23', malicious: 14, suspicious: 1, undetected: 40, harmless: 27, owner: 'EXAMPLE-HOSTING-AS', country: 'NL' });
+  expect(await lookups.indicator({ kind: 'domain', value: 'pool.bad.example' })).toMatchObject({ status: 'found', malicious: 9 });
+  expect(await lookups.indicator({ kind: 'ip', value: '192.0.2.200' })).toEqual({ status: 'unknown', kind: 'ip', value: '192.0.2.200' });
+  // A new worker finds them in the case store.
+  const elsewhere = new VirusTotalLookups(adapter, store, 600);
+  await elsewhere.indicator(peer);
+  expect(elsewhere.lookups).toBe(0);
+});
+
+test.each([
+  ['ip', '198.51.100.23/../../files/x'],
+  ['ip', '999.1.1.1'],
+  ['domain', 'evil.example/../files'],
+  ['domain', 'a b.example'],
+  ['domain', '-bad.example'],
+])('a %s that is not one (%j) is refused before any request', async (kind, value) => {
+  await expect(adapter.lookupIndicator({ kind: kind as 'ip' | 'domain', value })).rejects.toThrow(/is not (an IP address|a domain name)/);
+});

@@ -1,14 +1,14 @@
 import { Context } from '@temporalio/activity';
 import type { CaseStore } from '../cases/case-store';
-import type { VirusTotalAdapter, VirusTotalVerdict } from '../cloud/virustotal';
+import type { Indicator, IndicatorVerdict, VirusTotalAdapter, VirusTotalVerdict } from '../cloud/virustotal';
 
 /**
  * VirusTotal lookups shared by every case: a cache in the case store (so the same binary in 500
- * pods is one lookup), one request in flight per hash, and a token bucket that keeps the worker
+ * pods is one lookup), one request in flight per hash, IP address or domain, and a token bucket that keeps the worker
  * under the API's quota. Waiting for a token heartbeats, so a long wait is not a dead worker.
  */
 export class VirusTotalLookups {
-  private readonly inFlight = new Map<string, Promise<VirusTotalVerdict>>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
   private tokens: number;
   private refilledAt = Date.now();
   /** Lookups that reached the API (for benchmarks and tests). */
@@ -24,21 +24,30 @@ export class VirusTotalLookups {
   }
 
   async verdict(sha256: string): Promise<VirusTotalVerdict> {
-    const cached = await this.store.cachedVerdict<VirusTotalVerdict>(sha256);
+    return this.cachedOrFetched(sha256, () => this.adapter.lookup(sha256));
+  }
+
+  /** IP address and domain reports, under the same quota and cache (keyed "ip:…" and "domain:…"). */
+  async indicator(indicator: Indicator): Promise<IndicatorVerdict> {
+    return this.cachedOrFetched(`${indicator.kind}:${indicator.value}`, () => this.adapter.lookupIndicator(indicator));
+  }
+
+  private async cachedOrFetched<T extends { status: string }>(key: string, lookup: () => Promise<T>): Promise<T> {
+    const cached = await this.store.cachedVerdict<T>(key);
     if (cached && cached.ageMs < (cached.verdict.status === 'found' ? this.ttl.foundMs : this.ttl.unknownMs)) return cached.verdict;
-    let pending = this.inFlight.get(sha256);
+    let pending = this.inFlight.get(key) as Promise<T> | undefined;
     if (!pending) {
-      pending = this.fetch(sha256).finally(() => this.inFlight.delete(sha256));
-      this.inFlight.set(sha256, pending);
+      pending = this.fetch(key, lookup).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
     }
     return pending;
   }
 
-  private async fetch(sha256: string): Promise<VirusTotalVerdict> {
+  private async fetch<T extends { status: string }>(key: string, lookup: () => Promise<T>): Promise<T> {
     await this.takeToken();
     this.lookups++;
-    const verdict = await this.adapter.lookup(sha256);
-    if (verdict.status !== 'not-configured') await this.store.cacheVerdict(sha256, verdict);
+    const verdict = await lookup();
+    if (verdict.status !== 'not-configured') await this.store.cacheVerdict(key, verdict);
     return verdict;
   }
 

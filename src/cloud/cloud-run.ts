@@ -30,6 +30,8 @@ export interface RevisionInfo {
   name: string;
   createTime: string;
   image: string;
+  /** The identity its containers run as; the project's default compute account when unset. */
+  serviceAccount?: string;
 }
 
 export class CloudRunAdapter {
@@ -65,6 +67,7 @@ export class CloudRunAdapter {
         name: String(revision.name ?? '').split('/').pop() ?? '',
         createTime: timestampToIso(revision.createTime),
         image: revision.containers?.[0]?.image ?? '',
+        ...(revision.serviceAccount ? { serviceAccount: revision.serviceAccount } : {}),
       }))
       .sort((a, b) => b.createTime.localeCompare(a.createTime));
   }

@@ -4,7 +4,7 @@
  * object, so a case record says exactly what could not be read or done.
  */
 
-export type CloudService = 'scc' | 'resourcemanager' | 'logging' | 'gke' | 'kubernetes' | 'run' | 'virustotal' | 'storage' | 'notify';
+export type CloudService = 'scc' | 'resourcemanager' | 'logging' | 'gke' | 'kubernetes' | 'run' | 'iam' | 'virustotal' | 'storage' | 'notify';
 
 export interface CloudErrorContext {
   service: CloudService;

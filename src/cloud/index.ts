@@ -1,6 +1,7 @@
 import { accessTokenSource, clusterAccessOf, requestTimeoutOf, virusTotalBaseUrl, type CloudTarget } from './config';
 import { CloudRunAdapter } from './cloud-run';
 import { GkeAdapter } from './gke';
+import { IamAdapter } from './iam';
 import type { ClusterAccessDeps } from './cluster-access';
 import { KubernetesAdapter } from './kubernetes';
 import { LoggingAdapter } from './logging';
@@ -16,6 +17,7 @@ export interface CloudClients {
   logging: LoggingAdapter;
   gke: GkeAdapter;
   run: CloudRunAdapter;
+  iam: IamAdapter;
   virusTotal: VirusTotalAdapter;
   kubernetes(cluster: { project: string; location: string; name: string }): KubernetesAdapter;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ export function createCloudClients(target: CloudTarget, options: { inCluster?: C
     logging: new LoggingAdapter(target),
     gke,
     run,
+    iam: new IamAdapter(target),
     virusTotal: new VirusTotalAdapter(virusTotalBaseUrl(target), target.virusTotal?.apiKey, fetch, requestTimeoutOf(target)),
     kubernetes(cluster) {
       const key = `${cluster.project}/${cluster.location}/${cluster.name}`;

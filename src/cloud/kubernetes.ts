@@ -150,6 +150,15 @@ export class KubernetesAdapter {
     return { name, labels: namespace.metadata?.labels ?? {}, annotations: namespace.metadata?.annotations ?? {} };
   }
 
+  /** A Kubernetes service account's annotations: Workload Identity names the Google service account it acts as there. */
+  async getServiceAccount(namespace: string, name: string): Promise<{ namespace: string; name: string; annotations: Record<string, string> }> {
+    const context = this.context('get serviceaccount', `${namespace}/${name}`);
+    checkName('kubernetesLabel', namespace, 'namespace', context);
+    checkName('kubernetesSubdomain', name, 'service account', context);
+    const account = await this.call(context, (api) => api.core.readNamespacedServiceAccount({ namespace, name }));
+    return { namespace, name, annotations: account.metadata?.annotations ?? {} };
+  }
+
   async getPod(namespace: string, name: string): Promise<PodInfo> {
     const context = this.context('get pod', `${namespace}/${name}`);
     this.checkPod(namespace, name, context);

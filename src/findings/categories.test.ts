@@ -41,8 +41,8 @@ test('every playbook collects the script where the category carries one, and the
 
 test('a reverse shell gets the hands-on-keyboard response: preserve the pod where possible, cordon the node, delete the Cloud Run revision after its traffic moved', () => {
   const netcat = playbookFor('Execution: Netcat Remote Code Execution In Container');
-  expect(netcat.defaultResponse.gke).toEqual(['notify-owner', ['preserve-then-replace-pod', 'replace-pod'], 'cordon-node']);
-  expect(netcat.defaultResponse['cloud-run']).toEqual(['notify-owner', 'shift-traffic-to-previous-revision', 'delete-revision']);
+  expect(netcat.defaultResponse.gke).toEqual(['notify-owner', ['preserve-then-replace-pod', 'replace-pod'], 'cordon-node', 'revoke-workload-identity']);
+  expect(netcat.defaultResponse['cloud-run']).toEqual(['notify-owner', 'shift-traffic-to-previous-revision', 'delete-revision', 'disable-service-account']);
 });
 
 test('the catalog has a playbook for every playbook ID, and no other (the generic one for unknown categories)', () => {

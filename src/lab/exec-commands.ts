@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { pack } from 'tar-stream';
 import type { ContainerRuntime } from './kube-cluster';
 import { normalize, type LabFile } from './vfs';
+import { listProc, readProc, readProcLink, type ProcView } from './proc-fs';
 
 /**
  * The commands `exec` can run in a lab container. They read the scenario's virtual filesystem
@@ -21,6 +22,7 @@ const commands: Record<string, (args: string[], context: Context) => Promise<Out
   ls,
   tar,
   ps,
+  readlink,
 };
 
 interface Output {
@@ -53,7 +55,19 @@ function resolve(path: string, context: Context): LabFile | undefined {
     const owner = visible.find((runtime) => runtime?.processes.some((process) => process.pid === pid));
     return owner?.vfs.read(proc[2] ?? '/');
   }
+  if (normalized.startsWith('/proc/')) {
+    const bytes = readProc(normalized, procViews(context));
+    return bytes && { bytes, mode: 0o444 };
+  }
   return context.self.vfs.read(normalized);
+}
+
+/** The processes this container sees, each with the runtime that holds its files (a shared process namespace shows the target's). */
+function procViews(context: Context): ProcView[] {
+  const target = context.self.target ? context.container(context.self.target) : undefined;
+  return [context.self, ...(target ? [target] : [])]
+    .flatMap((runtime) => runtime.processes.map((process) => ({ process, proc: runtime.proc, vfs: runtime.vfs })))
+    .sort((a, b) => a.process.pid - b.process.pid);
 }
 
 function visibleProcesses(context: Context) {
@@ -99,6 +113,11 @@ function ls(args: string[], context: Context): Output {
     const file = resolve(path, context);
     if (file) {
       output.stdout.push(Buffer.from(long ? `${describe(file)} ${path}\n` : `${path}\n`));
+      continue;
+    }
+    const proc = listProc(normalize(path), procViews(context), long);
+    if (proc !== undefined) {
+      output.stdout.push(Buffer.from(proc));
       continue;
     }
     const entries = context.self.vfs.list(path);
@@ -160,4 +179,15 @@ async function tar(args: string[], context: Context): Promise<Output> {
 function ps(_args: string[], context: Context): Output {
   const rows = visibleProcesses(context).map((p) => `${String(p.pid).padStart(5)} ${String(p.ppid).padStart(5)} ${p.args.join(' ')}\n`);
   return { stdout: [Buffer.from(`  PID  PPID CMD\n${rows.join('')}`)], stderr: [], exitCode: 0 };
+}
+
+/** `readlink PATH` (busybox and coreutils alike print the target and a newline). */
+function readlink(args: string[], context: Context): Output {
+  const output: Output = { stdout: [], stderr: [], exitCode: 0 };
+  for (const path of args.filter((arg) => !arg.startsWith('-'))) {
+    const target = readProcLink(normalize(path), procViews(context));
+    if (target !== undefined) output.stdout.push(Buffer.from(`${target}\n`));
+    else output.exitCode = 1;
+  }
+  return output;
 }

@@ -1,6 +1,6 @@
 import type { FaultRule } from './scenario';
 
-export type LabApi = 'scc' | 'resourcemanager' | 'logging' | 'gke' | 'kubernetes' | 'run' | 'virustotal' | 'storage';
+export type LabApi = 'scc' | 'resourcemanager' | 'logging' | 'gke' | 'kubernetes' | 'run' | 'iam' | 'virustotal' | 'storage';
 
 export interface FaultDecision {
   latencyMs: number;

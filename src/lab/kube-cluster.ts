@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { KubeStore, selectorMatches, type KubeObject, type OwnerReference } from './kube-store';
 import type { ScenarioCluster, ScenarioContainer, ScenarioProcess, ScenarioWorkload } from './scenario';
 import { VirtualFs } from './vfs';
+import { procStateFor, type ProcState } from './proc-fs';
 
 /** One GKE cluster's Kubernetes: its objects, its containers' files and processes, its controllers. */
 
@@ -12,6 +13,8 @@ export interface ContainerRuntime {
   processes: ScenarioProcess[];
   /** For an ephemeral container: the container whose process namespace it shares. */
   target?: string;
+  /** What /proc shows beyond the process table: executables kept by running processes, start times, the pod's address. */
+  proc?: ProcState;
 }
 
 interface Template {
@@ -45,6 +48,14 @@ export class KubeCluster {
       this.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } }, status: { phase: 'Active' } }, 'controller');
     }
     for (const node of spec.nodes) this.store.create('nodes', nodeObject(spec, node), 'controller');
+    const accounts = new Map<string, Record<string, string>>();
+    for (const name of namespaces) accounts.set(`${name}/default`, {});
+    for (const workload of spec.workloads) if (!accounts.has(`${workload.namespace}/${workload.serviceAccount}`)) accounts.set(`${workload.namespace}/${workload.serviceAccount}`, {});
+    for (const account of spec.serviceAccounts) accounts.set(`${account.namespace}/${account.name}`, account.annotations);
+    for (const [key, annotations] of accounts) {
+      const [namespace, name] = key.split('/') as [string, string];
+      this.store.create('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, ...(Object.keys(annotations).length ? { annotations } : {}) } }, 'controller');
+    }
     for (const workload of spec.workloads) this.addWorkload(workload);
     for (const policy of spec.networkPolicies) {
       this.store.create(
@@ -193,12 +204,9 @@ export class KubeCluster {
     this.births.set(pod.metadata.uid, this.births.size + 1);
     const runtimes = new Map<string, ContainerRuntime>();
     for (const container of containers) {
-      runtimes.set(container.name, {
-        image: container.image,
-        distroless: container.distroless,
-        vfs: VirtualFs.from(files.get(container.name) ?? {}),
-        processes: processes.filter((p) => p.container === container.name),
-      });
+      const vfs = VirtualFs.from(files.get(container.name) ?? {});
+      const own = processes.filter((p) => p.container === container.name);
+      runtimes.set(container.name, { image: container.image, distroless: container.distroless, vfs, processes: own, proc: procStateFor(own, vfs, started, ip) });
     }
     this.runtimes.set(pod.metadata.uid, runtimes);
     return pod;

@@ -26,7 +26,11 @@ export function operationOf(api: LabApi, method: string, path: string, query?: U
     case 'logging':
       return 'entries.list';
     case 'virustotal':
-      return 'files.get';
+      return path.includes('/ip_addresses/') ? 'ip_addresses.get' : path.includes('/domains/') ? 'domains.get' : 'files.get';
+    case 'iam': {
+      const verb = /:(getIamPolicy|setIamPolicy|disable|enable)$/.exec(path)?.[1];
+      return `serviceAccounts.${verb ?? 'get'}`;
+    }
     case 'storage':
       return method === 'POST' ? 'objects.insert' : 'objects.get';
     case 'resourcemanager':

@@ -27,6 +27,7 @@ export class RunApi {
         createTime: revision.createTime,
         labels: spec.labels,
         containers: [{ name: `${spec.service}-1`, image: revision.image }],
+        ...(revision.serviceAccount ? { serviceAccount: revision.serviceAccount } : {}),
         executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
         conditions: [{ type: 'Ready', state: 'CONDITION_SUCCEEDED' }],
         etag: `"${randomUUID()}"`,

@@ -25,12 +25,26 @@ const container = z.object({
   imageFiles: z.record(z.string(), fileContent).default({}),
 });
 
+const labConnection = z.object({
+  protocol: z.enum(['tcp', 'tcp6']).default('tcp'),
+  /** "ADDRESS:PORT"; the pod's IP and an ephemeral port when absent. */
+  local: z.string().optional(),
+  remote: z.string(),
+  state: z.enum(['ESTABLISHED', 'SYN_SENT', 'LISTEN', 'CLOSE_WAIT', 'TIME_WAIT']).default('ESTABLISHED'),
+});
+
 const labProcess = z.object({
   container: z.string(),
   pid: z.number().int().positive(),
   ppid: z.number().int().nonnegative(),
   exe: z.string(),
   args: z.array(z.string()),
+  /** When it started; the pod's start when absent. */
+  startedAt: z.string().datetime().optional(),
+  /** Its executable was removed after it started: the path is gone, /proc/PID/exe still reads it. */
+  unlinked: z.boolean().optional(),
+  /** Its open sockets, as /proc/PID/net/tcp and /proc/PID/fd show them. */
+  connections: z.array(labConnection).optional(),
 });
 
 const pod = z.object({
@@ -76,6 +90,8 @@ const cluster = z.object({
   nodes: z.array(z.object({ name: z.string(), zone: z.string(), instanceId: z.string().regex(/^[0-9]+$/) })),
   workloads: z.array(workload).default([]),
   networkPolicies: z.array(networkPolicy).default([]),
+  /** Kubernetes service accounts beyond the bare ones the workloads name: their annotations (Workload Identity's iam.gke.io/gcp-service-account). */
+  serviceAccounts: z.array(z.object({ namespace: z.string(), name: z.string(), annotations: labels.default({}) })).default([]),
   /**
    * A cluster whose Kubernetes is a real API server elsewhere: the lab's GKE API hands out its
    * endpoint and CA, and the lab neither simulates its objects nor lists it in its kubeconfig.
@@ -89,7 +105,7 @@ const cloudRunService = z.object({
   service: z.string(),
   labels: labels.default({}),
   ingress: z.string().default('INGRESS_TRAFFIC_ALL'),
-  revisions: z.array(z.object({ name: z.string(), image: z.string(), createTime: z.string() })).min(1),
+  revisions: z.array(z.object({ name: z.string(), image: z.string(), createTime: z.string(), serviceAccount: z.string().optional() })).min(1),
   traffic: z.array(z.object({ revision: z.string(), percent: z.number().int().min(0).max(100) })),
 });
 
@@ -104,8 +120,8 @@ const verdict = z.object({
 
 export const faultRuleSchema = z
   .object({
-    /** Which API: scc, resourcemanager, logging, gke, kubernetes, run, virustotal, storage (or * for all). */
-    api: z.enum(['scc', 'resourcemanager', 'logging', 'gke', 'kubernetes', 'run', 'virustotal', 'storage', '*']),
+    /** Which API: scc, resourcemanager, logging, gke, kubernetes, run, iam, virustotal, storage (or * for all). */
+    api: z.enum(['scc', 'resourcemanager', 'logging', 'gke', 'kubernetes', 'run', 'iam', 'virustotal', 'storage', '*']),
     /** Only this operation, named as the API names it (`clusters.get`, `get pods`: see operations.ts); all when absent. */
     operation: z.string().min(1).optional(),
     /** Only requests whose path, query or body contains this text; all of the API's requests when absent. */
@@ -134,6 +150,12 @@ export const scenarioSchema = z.object({
   /** Log entries as Cloud Logging returns them (proto3 JSON LogEntry). */
   logs: z.array(z.record(z.string(), z.unknown())).default([]),
   virustotal: z.record(z.string().regex(/^[0-9a-f]{64}$/), verdict).default({}),
+  /** Google service accounts (IAM), with the bindings of their own IAM policy. */
+  serviceAccounts: z
+    .array(z.object({ email: z.string().email(), disabled: z.boolean().default(false), bindings: z.array(z.object({ role: z.string(), members: z.array(z.string()) })).default([]) }))
+    .default([]),
+  /** IP address and domain reports, by address or name. */
+  virustotalIndicators: z.record(z.string(), verdict.omit({ names: true, popularThreatLabel: true }).extend({ owner: z.string().optional(), country: z.string().optional() })).default({}),
   faults: z.array(faultRuleSchema).default([]),
 });
 

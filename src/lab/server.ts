@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Faults, type LabApi } from './faults';
+import { IamApi } from './iam-api';
 import { GkeApi } from './gke-api';
 import { HttpError, Router, googleError, json, type LabRequest, type LabResponse } from './http';
 import { KubeCluster } from './kube-cluster';
@@ -47,6 +48,8 @@ export interface Lab {
   scc: SccApi;
   /** Evidence buckets' objects. */
   gcs: GcsApi;
+  /** Google service accounts and their IAM policies. */
+  iam: IamApi;
   /** Requests received per API (including those a fault answered). */
   calls: Record<LabApi, number>;
   /** Requests received per operation, as `API operation` (`kubernetes get pods`, `gke clusters.get`): what faults can target. */
@@ -54,7 +57,7 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-const apis: LabApi[] = ['scc', 'resourcemanager', 'logging', 'gke', 'kubernetes', 'run', 'virustotal', 'storage'];
+const apis: LabApi[] = ['scc', 'resourcemanager', 'logging', 'gke', 'kubernetes', 'run', 'iam', 'virustotal', 'storage'];
 
 function apiOf(path: string): LabApi | undefined {
   if (path.startsWith('/k8s/')) return 'kubernetes';
@@ -65,6 +68,7 @@ function apiOf(path: string): LabApi | undefined {
   if (/^\/v2\/projects\/[^/]+\/locations\/[^/]+\/(services|operations)\b/.test(path)) return 'run';
   if (/^\/v2\/(organizations|folders|projects)\/[^/]+\/sources\//.test(path)) return 'scc';
   if (/^\/v3\/projects\/[^/]+$/.test(path)) return 'resourcemanager';
+  if (/^\/v1\/projects\/[^/]+\/serviceAccounts\//.test(path)) return 'iam';
   return undefined;
 }
 
@@ -92,6 +96,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const gcs = new GcsApi();
   gcs.routes(router);
   new VirusTotalApi(scenario, virusTotalKey).routes(router);
+  const iam = new IamApi(scenario);
+  iam.routes(router);
   router.on('GET', /^\/lab\/calls$/, () => json(200, calls));
   router.on('GET', /^\/lab\/operations$/, () => json(200, operations));
   router.on('GET', /^\/lab\/faults$/, () => json(200, faults.list()));
@@ -211,6 +217,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     clusters,
     scc,
     gcs,
+    iam,
     calls,
     operations,
     stop: () =>

@@ -17,6 +17,10 @@ export class VirtualFs {
     this.files.set(normalize(path), { bytes, mode });
   }
 
+  remove(path: string): void {
+    this.files.delete(normalize(path));
+  }
+
   read(path: string): LabFile | undefined {
     return this.files.get(normalize(path));
   }

@@ -2,7 +2,7 @@ import type { Router} from './http';
 import { json, type LabResponse } from './http';
 import type { Scenario } from './scenario';
 
-/** VirusTotal v3 GET /api/v3/files/{sha256}: a verdict, a 404 for unknown files. */
+/** VirusTotal v3 GET /api/v3/files/{sha256}, ip_addresses/{ip} and domains/{domain}: a report, or a 404 for what it does not know. */
 export class VirusTotalApi {
   constructor(
     private readonly scenario: Scenario,
@@ -26,6 +26,26 @@ export class VirusTotalApi {
             last_analysis_date: 1795000000,
             last_analysis_stats: { ...pick(verdict), timeout: 0, 'confirmed-timeout': 0, failure: 0, 'type-unsupported': 0 },
             ...(verdict.popularThreatLabel ? { popular_threat_classification: { suggested_threat_label: verdict.popularThreatLabel } } : {}),
+          },
+        },
+      });
+    });
+    router.on('GET', /^\/api\/v3\/(ip_addresses|domains)\/([^/]+)$/, (request, [collection, id]) => {
+      if (request.headers['x-apikey'] !== this.apiKey) return virusTotalError(401, 'WrongCredentialsError', 'Wrong API key');
+      const value = decodeURIComponent(id!).toLowerCase();
+      const report = this.scenario.virustotalIndicators[value];
+      const type = collection === 'domains' ? 'domain' : 'ip_address';
+      if (!report) return virusTotalError(404, 'NotFoundError', `Resource "${value}" not found`);
+      return json(200, {
+        data: {
+          id: value,
+          type,
+          links: { self: `https://www.virustotal.com/api/v3/${collection}/${value}` },
+          attributes: {
+            last_analysis_date: 1795000000,
+            last_analysis_stats: { malicious: report.malicious, suspicious: report.suspicious, undetected: report.undetected, harmless: report.harmless, timeout: 0 },
+            ...(report.owner ? { as_owner: report.owner } : {}),
+            ...(report.country ? { country: report.country } : {}),
           },
         },
       });

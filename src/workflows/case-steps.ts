@@ -74,6 +74,7 @@ export function runbookSteps(c: Case): Record<StepName, () => Promise<unknown>> 
   const subject = state.primary.subject;
   let instanceId: string | undefined;
   let captured: string[] = [];
+  let peers: string[] = [];
   return {
     review: () => step(c, 'review', () => c.activities.read.reviewFinding({ caseId, finding: state.primary, windowMinutes: policy.relatedWindowMinutes })),
     'cluster-and-node': async () => {
@@ -83,9 +84,13 @@ export function runbookSteps(c: Case): Record<StepName, () => Promise<unknown>> 
     'cloud-run': async () => subject.runtime === 'cloud-run' && step(c, 'cloud-run', () => c.activities.read.checkCloudRun({ caseId, subject })),
     logs: () => step(c, 'logs', () => c.activities.logs.queryLogs({ caseId, subject, eventTime: state.primary.eventTime, window: policy.logWindow, ...(instanceId ? { instanceId } : {}) })),
     capture: async () => {
-      if (subject.runtime === 'gke') captured = (await step(c, 'capture', () => c.activities.capture.captureEvidence({ caseId, subject, findings: [...state.findings] })))?.sha256s ?? [];
+      if (subject.runtime !== 'gke') return;
+      const result = await step(c, 'capture', () => c.activities.capture.captureEvidence({ caseId, subject, findings: [...state.findings] }));
+      captured = result?.sha256s ?? [];
+      // Histories recorded before the capture read processes carry no peers.
+      peers = result?.remoteAddresses ?? [];
     },
-    research: () => step(c, 'research', () => c.activities.lookup.research({ caseId, findings: [...state.findings], capturedSha256s: captured })),
+    research: () => step(c, 'research', () => c.activities.lookup.research({ caseId, findings: [...state.findings], capturedSha256s: captured, remoteAddresses: peers })),
   };
 }
 

@@ -122,7 +122,18 @@ export type ActionTarget =
   | { kind: 'cloud-run-revision'; project: string; region: string; service: string; revision: string; image: string }
   | { kind: 'cloud-run-ingress'; project: string; region: string; service: string; fromIngress: string; toIngress: string }
   | { kind: 'owner'; recipients: string[] }
-  | { kind: 'node'; project: string; location: string; cluster: string; name: string };
+  | { kind: 'node'; project: string; location: string; cluster: string; name: string }
+  /** One member of one role on a Google service account's own IAM policy, as read at `etag`. */
+  | {
+      kind: 'service-account-binding';
+      serviceAccount: string;
+      role: string;
+      member: string;
+      etag: string;
+      /** The Kubernetes service account the member is, and the suspect pod running as it. */
+      kubernetes: { project: string; location: string; cluster: string; namespace: string; serviceAccount: string; pod: string };
+    }
+  | { kind: 'service-account'; serviceAccount: string };
 
 export interface PlannedAction {
   action: ActionName;
@@ -147,6 +158,16 @@ export interface BlastRadius {
   traffic?: { revision: string; percent: number }[];
   ingress?: string;
   revisions?: number;
+  /** Who else holds the cloud identity an action would cut: absent unless the plan cuts one. */
+  identity?: {
+    serviceAccount: string;
+    /** The Kubernetes service account that acts as it (GKE), and the other pods and workloads running as that account. */
+    kubernetesServiceAccount?: string;
+    podsUsingIt?: string[];
+    workloadsUsingIt?: string[];
+    /** Every other principal the service account's own IAM policy names, as "ROLE MEMBER". */
+    otherPrincipals: string[];
+  };
   notes: string[];
 }
 

@@ -48,7 +48,7 @@ test('an action that fails leaves the case partially contained: the rest applied
   const node = (parsed.finding.subject as { node: string }).node;
   const c = await rig.ingest(parsed);
   const ready = await rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision');
-  expect(ready.plan!.actions.map((a) => a.action)).toEqual(['notify-owner', 'replace-pod', 'cordon-node']);
+  expect(ready.plan!.actions.map((a) => a.action)).toEqual(['notify-owner', 'replace-pod', 'cordon-node', 'revoke-workload-identity']);
   // Only the cordon's write is refused: the re-plan before acting still reads the node.
   rig.lab.faults.set([refusalOf(403, 'kubernetes', 'patch nodes')]);
 
@@ -61,18 +61,20 @@ test('an action that fails leaves the case partially contained: the rest applied
     ['notify-owner', 'applied'],
     ['replace-pod', 'applied'],
     ['cordon-node', 'failed'],
+    ['revoke-workload-identity', 'applied'],
   ]);
   expect((await kube().getNode(node)).unschedulable).toBe(false);
   const gap = closed.gaps!.find((g) => g.step === 'containment')!;
   expect(gap).toMatchObject({ service: 'kubernetes', operation: 'cordon node', status: '403', permission: expect.stringContaining('patch nodes') });
-  expect(closed.actions.at(-1)!.detail).toBe(gap.reason);
+  expect(closed.actions.find((a) => a.action === 'cordon-node')!.detail).toBe(gap.reason);
 
   const record = (await rig.store.getCase(c.caseId))!;
   expect(record.case).toMatchObject({ status: 'failed', outcome: 'partially-contained' });
   expect(record.timeline.filter((t) => t.kind === 'gap').map((t) => t.detail)).toContainEqual(expect.objectContaining({ step: 'containment', permission: gap.permission }));
-  expect(record.actions.map((a) => [a.action, a.status])).toEqual([
+  expect(record.actions.map((a) => [a.action, a.status]).sort()).toEqual([
     ['notify-owner', 'applied'],
     ['replace-pod', 'applied'],
+    ['revoke-workload-identity', 'applied'],
   ]);
   // The last word to the owner is that containment is incomplete, never that it is done.
   expect(eventsOf(c.caseId)).toEqual(['ready-for-decision', 'partially-contained']);

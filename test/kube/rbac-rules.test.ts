@@ -55,6 +55,7 @@ const probes: Record<string, Probe> = {
     cleanup: (b, planned) => cordonNode.revert!(b.context, planned as PlannedAction),
   },
   'get /namespaces': { run: (b) => b.kube.getNamespace('checkout') },
+  'get /serviceaccounts': { run: (b) => b.kube.getServiceAccount('checkout', 'default') },
   'get apps/replicasets': { run: async (b) => b.kube.ownerChain(await b.admin.getPod('checkout', suspect)) },
   'get apps/deployments': { run: async (b) => b.kube.ownerChain(await b.admin.getPod('checkout', suspect)) },
   'get apps/statefulsets': { run: async (b) => b.kube.ownerChain(await b.admin.getPod('checkout', 'ledger-db-0')) },

@@ -23,10 +23,12 @@ export async function loadScenarioCluster(plane: ControlPlane, spec: ScenarioClu
     await create(object);
   }
   // Pods name their service account; the admission plugin refuses a pod whose account does not exist yet.
-  const accounts = new Set(spec.workloads.map((w) => `${w.namespace}/${w.serviceAccount}`));
+  const annotated = new Map(spec.serviceAccounts.map((a) => [`${a.namespace}/${a.name}`, a.annotations]));
+  const accounts = new Set([...spec.workloads.map((w) => `${w.namespace}/${w.serviceAccount}`), ...annotated.keys()]);
   for (const account of accounts) {
     const [namespace, name] = account.split('/') as [string, string];
-    if (name !== 'default') await create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
+    const annotations = annotated.get(account);
+    if (name !== 'default') await create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, ...(annotations && Object.keys(annotations).length ? { annotations } : {}) } });
     await eventually(() => core.readNamespacedServiceAccount({ namespace, name }), timeoutMs, `service account ${account}`);
   }
   for (const policy of spec.networkPolicies) {

@@ -32,11 +32,22 @@ export const defaultResponse: ResponsePlaybook = {
 /**
  * A reverse shell is someone at a keyboard: the pod is kept isolated for forensics while a
  * clean one serves (a plain replacement where that cannot be done), the node takes no new pods
- * next to a possible escape, and on Cloud Run the revision goes once its traffic moved.
+ * next to a possible escape, on Cloud Run the revision goes once its traffic moved, and the
+ * workload's cloud identity is taken back.
  */
 export const handsOnKeyboardResponse: ResponsePlaybook = {
-  gke: ['notify-owner', ['preserve-then-replace-pod', 'replace-pod'], 'cordon-node'],
-  'cloud-run': ['notify-owner', 'shift-traffic-to-previous-revision', 'delete-revision'],
+  gke: ['notify-owner', ['preserve-then-replace-pod', 'replace-pod'], 'cordon-node', 'revoke-workload-identity'],
+  'cloud-run': ['notify-owner', 'shift-traffic-to-previous-revision', 'delete-revision', 'disable-service-account'],
+};
+
+/**
+ * Code that a detector flagged ran with the workload's cloud identity: a clean replacement runs
+ * as the same identity, so the identity is cut too (the Workload Identity binding on GKE, the
+ * revision's service account on Cloud Run), each for the approver to weigh like any action.
+ */
+export const flaggedCodeResponse: ResponsePlaybook = {
+  gke: [...defaultResponse.gke, 'revoke-workload-identity'],
+  'cloud-run': [...defaultResponse['cloud-run'], 'disable-service-account'],
 };
 
 export const rebuildAdvice =

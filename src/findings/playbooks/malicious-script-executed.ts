@@ -1,5 +1,5 @@
 import type { Playbook } from '../playbook';
-import { gkeEvidence, cloudRunEvidence, defaultResponse, rebuildAdvice, technique } from './common';
+import { gkeEvidence, cloudRunEvidence, flaggedCodeResponse, rebuildAdvice, technique } from './common';
 
 export const maliciousScriptExecuted = {
   id: 'malicious-script-executed',
@@ -15,6 +15,6 @@ export const maliciousScriptExecuted = {
     gke: [...gkeEvidence.slice(0, 7), 'executed-binary', 'script', 'mitre-attack', 'virustotal'],
     'cloud-run': [...cloudRunEvidence.slice(0, 4), 'script', 'mitre-attack', 'virustotal'],
   },
-  defaultResponse,
+  defaultResponse: flaggedCodeResponse,
   ifIntended: rebuildAdvice,
 } as const satisfies Playbook;
