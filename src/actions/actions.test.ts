@@ -51,7 +51,7 @@ test('each action takes its parameters from the finding itself, in a shape its o
     }
   }
   expect(applies).toEqual({
-    gke: ['replace-pod', 'preserve-then-replace-pod', 'quarantine-pod', 'scale-workload-to-zero', 'cordon-node', 'notify-owner'],
-    'cloud-run': ['shift-traffic-to-previous-revision', 'delete-revision', 'restrict-ingress', 'notify-owner'],
+    gke: ['replace-pod', 'preserve-then-replace-pod', 'quarantine-pod', 'scale-workload-to-zero', 'cordon-node', 'revoke-workload-identity', 'disable-service-account', 'notify-owner'],
+    'cloud-run': ['shift-traffic-to-previous-revision', 'delete-revision', 'restrict-ingress', 'disable-service-account', 'notify-owner'],
   });
 });

@@ -18,7 +18,7 @@ const parameters = z.discriminatedUnion('runtime', [
 export const disableServiceAccount: ActionModule<z.infer<typeof parameters>> = {
   name: 'disable-service-account',
   description: 'Disable the Google service account the workload runs as (through Workload Identity on GKE, the revision’s own on Cloud Run): nothing can act as it until it is enabled again.',
-  permissions: ['kubernetes: get pods', 'kubernetes: get serviceaccounts', 'iam: iam.serviceAccounts.get, iam.serviceAccounts.getIamPolicy, iam.serviceAccounts.disable, iam.serviceAccounts.enable, run.revisions.list'],
+  permissions: ['kubernetes: get pods', 'kubernetes: get serviceaccounts', 'iam: container.pods.get, container.serviceAccounts.get, iam.serviceAccounts.get, iam.serviceAccounts.getIamPolicy, iam.serviceAccounts.disable, iam.serviceAccounts.enable, run.revisions.list'],
   destructive: true,
   parameters,
   parametersFrom: parametersForIdentity,

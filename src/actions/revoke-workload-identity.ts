@@ -16,7 +16,7 @@ import type { PlannedAction } from '../workflows/shared';
 export const revokeWorkloadIdentity: ActionModule<typeof podParameters._output> = {
   name: 'revoke-workload-identity',
   description: "Remove the pod's Kubernetes service account from the Google service account it acts as (its roles/iam.workloadIdentityUser binding), so no pod running as it gets that identity's tokens.",
-  permissions: ['kubernetes: get pods', 'kubernetes: get serviceaccounts', 'iam: iam.serviceAccounts.getIamPolicy, iam.serviceAccounts.setIamPolicy'],
+  permissions: ['kubernetes: get pods', 'kubernetes: get serviceaccounts', 'iam: container.pods.get, container.serviceAccounts.get, iam.serviceAccounts.getIamPolicy, iam.serviceAccounts.setIamPolicy'],
   destructive: true,
   parameters: podParameters,
   parametersFrom: gkePodOf,
