@@ -4,7 +4,7 @@ import { currentPod } from '../actions/current-pod';
 import type { FileReport, Finding, GkeSubject } from '../findings/model';
 import type { ActivityDeps } from './deps';
 import type { ExecResult } from '../cloud/kubernetes';
-import { CloudError } from '../cloud/errors';
+import { CloudError, TransientCloudError } from '../cloud/errors';
 import { readProcessPicture, type FoundProcess, type ProcessPicture, type WantedProcess } from '../forensics/process-picture';
 import { canonicalJson } from '../util/canonical-json';
 import { classified } from './failures';
@@ -60,7 +60,7 @@ export function captureActivities({ clients, store, evidence, collector, maxArti
         Context.current().heartbeat('process picture');
         let picture: ProcessPicture | undefined;
         try {
-          picture = await readProcessPicture(run, wantedProcesses(input.findings), input.findings[0]!.eventTime);
+          picture = await readProcessPicture(patiently(run), wantedProcesses(input.findings), input.findings[0]!.eventTime);
         } catch (error) {
           if (error instanceof CloudError) throw error;
           const reason = error instanceof Error ? error.message : String(error);
@@ -167,6 +167,24 @@ export function captureActivities({ clients, store, evidence, collector, maxArti
         await store.addEvent(caseId, { key: `capture:${String(detail.path ?? 'pod')}`, at: new Date().toISOString(), kind: 'capture-gap', step: 'capture', outcome: String(detail.outcome), detail });
       }
     },
+  };
+}
+
+/**
+ * The picture is many small reads; one refused stream should not cost all of them (nor the
+ * evidence, while the process still lives): each read is retried a few times, briefly.
+ */
+function patiently(run: (argv: string[]) => Promise<ExecResult>): (argv: string[]) => Promise<ExecResult> {
+  return async (argv) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run(argv);
+      } catch (error) {
+        if (!(error instanceof TransientCloudError) || attempt >= 4) throw error;
+        Context.current().heartbeat(`retrying ${argv[0]} after: ${error.message.slice(0, 80)}`);
+        await new Promise((resolve) => setTimeout(resolve, 150 * attempt));
+      }
+    }
   };
 }
 

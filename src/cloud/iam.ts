@@ -45,12 +45,15 @@ export class IamAdapter {
   async getServiceAccount(email: string): Promise<ServiceAccountInfo> {
     const context = this.context('serviceAccounts.get', email);
     const { data } = await cloudCall(context, this.deadlineMs, () => this.client.projects.serviceAccounts.get({ name: resource(email) }, { timeout: this.deadlineMs }));
+    if (typeof data !== 'object' || data === null || typeof data.email !== 'string') throw notIams(context, data);
     return { email: data.email ?? email, projectId: data.projectId ?? '', uniqueId: data.uniqueId ?? '', disabled: data.disabled === true };
   }
 
   async getPolicy(email: string): Promise<IamPolicy> {
     const context = this.context('serviceAccounts.getIamPolicy', email);
     const { data } = await cloudCall(context, this.deadlineMs, () => this.client.projects.serviceAccounts.getIamPolicy({ resource: resource(email) }, { timeout: this.deadlineMs }));
+    // Without its etag a policy cannot be written back safely: an answer without one is not IAM's.
+    if (typeof data !== 'object' || data === null || typeof data.etag !== 'string') throw notIams(context, data);
     return policyOf(data);
   }
 
@@ -80,6 +83,11 @@ export class IamAdapter {
     checkName('serviceAccountEmail', email, 'the service account', context);
     return context;
   }
+}
+
+/** The client hands back a body it could not parse as text: a failure to retry, never an empty account or policy. */
+function notIams(context: CloudErrorContext, data: unknown): CloudError {
+  return new TransientCloudError(context, undefined, `the answer is not IAM's JSON: ${JSON.stringify(String(typeof data === 'string' ? data : JSON.stringify(data)).slice(0, 80))}`);
 }
 
 /** IAM's REST errors carry their status name (ABORTED for a stale etag) in the body, not the message. */

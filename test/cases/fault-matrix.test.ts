@@ -38,9 +38,12 @@ interface Cell {
 }
 
 const unknownVerdict = (ready: CaseSnapshot) => (ready.steps.find((s) => s.step === 'research')?.summary.includes('without a verdict') ? undefined : 'research does not report the hash as without a verdict');
+const unknownAddress = (ready: CaseSnapshot) => (ready.steps.find((s) => s.step === 'research')?.summary.includes('1 address(es) and domain(s), 0 flagged') ? undefined : 'research does not report the address as looked up and not flagged');
 const deliveredAnyway = (_ready: CaseSnapshot, rig: CaseRig) => (rig.notices.some((n) => n.event === 'ready-for-decision') ? undefined : 'the notice was not delivered');
 
 const cells: Cell[] = [
+  // First: once looked up, the peer's report is in the case store's cache for the cases after it.
+  { call: 'virustotal ip_addresses.get', subject: 'cloud-run', named: 'virustotal get IP address report', designed: { '404': unknownAddress } },
   { call: 'virustotal files.get', subject: 'gke', named: 'virustotal get file report', designed: { '404': unknownVerdict } },
   { call: 'scc findings.list', subject: 'gke', named: 'scc list related findings' },
   { call: 'scc securityMarks.update', subject: 'gke', named: 'scc update security marks' },
@@ -60,6 +63,9 @@ const cells: Cell[] = [
   { call: 'kubernetes get namespaces', subject: 'gke-distroless', named: 'kubernetes get namespace', designed: { '404': deliveredAnyway, '403': deliveredAnyway, '500': deliveredAnyway, timeout: deliveredAnyway, malformed: deliveredAnyway } },
   { call: 'run services.get', subject: 'cloud-run', named: 'run get service' },
   { call: 'run revisions.list', subject: 'cloud-run', named: 'run list revisions' },
+  // Netcat on Cloud Run plans to disable the revision's service account, and looks its peer up.
+  { call: 'iam serviceAccounts.get', subject: 'cloud-run', named: 'iam serviceAccounts.get' },
+  { call: 'iam serviceAccounts.getIamPolicy', subject: 'cloud-run', named: 'iam serviceAccounts.getIamPolicy' },
   { call: 'logging entries.list', subject: 'cloud-run', named: 'logging cloud run logs' },
   { call: 'resourcemanager projects.get', subject: 'gke-by-project-number', named: 'resourcemanager get project' },
   { call: 'notify post notice', subject: 'gke', named: 'notify post notice', designed: { malformed: deliveredAnyway } },
