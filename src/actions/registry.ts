@@ -35,16 +35,24 @@ export function actionRegistry(modules: readonly ActionModule<unknown>[]): Actio
   };
 }
 
+type Steps = readonly (string | readonly string[])[];
+interface StepsByRuntime {
+  gke?: Steps;
+  'cloud-run'?: Steps;
+}
+
 /** Response steps naming actions the registry does not hold, as "playbook runtime: name" (for a startup check). */
-export function unknownActionsIn(
-  responses: Record<string, Partial<Record<string, readonly (string | readonly string[])[]>> | undefined> | undefined,
-  registry: ActionRegistry,
-): string[] {
+export function unknownActionsIn(responses: Record<string, (StepsByRuntime & { whenFlagged?: StepsByRuntime }) | undefined> | undefined, registry: ActionRegistry): string[] {
   const unknown: string[] = [];
-  for (const [playbook, byRuntime] of Object.entries(responses ?? {})) {
+  const check = (where: string, byRuntime: StepsByRuntime | undefined) => {
     for (const [runtime, steps] of Object.entries(byRuntime ?? {})) {
-      for (const name of (steps ?? []).flat()) if (!registry.has(name)) unknown.push(`${playbook} ${runtime}: ${name}`);
+      for (const name of (steps ?? []).flat()) if (!registry.has(name)) unknown.push(`${where} ${runtime}: ${name}`);
     }
+  };
+  for (const [playbook, response] of Object.entries(responses ?? {})) {
+    const { whenFlagged, ...byRuntime } = response ?? {};
+    check(playbook, byRuntime);
+    check(`${playbook} whenFlagged`, whenFlagged);
   }
   return unknown;
 }

@@ -4,6 +4,9 @@ import type { ActionContext } from '../actions/action';
 import { playbookFor } from '../findings/categories';
 import type { Finding } from '../findings/model';
 import type { ActionName, Plan, PlannedAction, Policy } from '../workflows/shared';
+import type { Playbook, ResponseStep } from '../findings/playbook';
+import type { PlaybookId } from '../findings/categories';
+import type { Runtime } from '../findings/vocabulary';
 import { blastRadius } from './blast-radius';
 import { canonicalJsonFor, type Canonicalization } from '../util/canonical-json';
 import type { ActivityDeps } from './deps';
@@ -19,7 +22,7 @@ export function planActivities(deps: ActivityDeps) {
   const context: ActionContext = { clients: deps.clients, notifier: deps.notifier };
   const registry = deps.actions ?? actions;
   return {
-    async planContainment(input: { caseId: string; findings: Finding[]; dryRun: boolean; responses?: Policy['responses'] }): Promise<Plan> {
+    async planContainment(input: { caseId: string; findings: Finding[]; dryRun: boolean; responses?: Policy['responses']; flagged?: string[] }): Promise<Plan> {
       return classified(async () => {
         const primary = input.findings[0]!;
         const { subject } = primary;
@@ -29,7 +32,7 @@ export function planActivities(deps: ActivityDeps) {
         // Told as the case's notices are: the finding's contacts, the owner annotations, the default route.
         const route = await ownersFor(input.findings, deps.clients, deps.routing?.defaultRecipients ?? []);
         const summary = `${primary.category} on ${subject.runtime === 'gke' ? `${subject.namespace}/${subject.pod}` : (subject.revision ?? subject.service ?? subject.job)}`;
-        const response = input.responses?.[playbook.id]?.[subject.runtime] ?? playbook.defaultResponse[subject.runtime];
+        const response = responseFor(playbook, subject.runtime, input.responses, input.flagged ?? [], notes);
         /** Why an action could not be planned at all: the target could not be read (gone, unknown, denied). */
         const unreachable: string[] = [];
         for (const responseStep of response) {
@@ -119,6 +122,20 @@ export function planActivities(deps: ActivityDeps) {
       return { ...body, createdAt: new Date().toISOString(), hash: planHash(body) };
     },
   };
+}
+
+/**
+ * The playbook's response (or the policy's), and when the research flagged what ran, the steps
+ * the playbook adds for that, each once; the plan's notes say why they are there.
+ */
+function responseFor(playbook: Playbook, runtime: Runtime, responses: Policy['responses'], flagged: string[], notes: string[]): readonly ResponseStep[] {
+  const chosen = responses?.[playbook.id as PlaybookId];
+  const response = chosen?.[runtime] ?? playbook.defaultResponse[runtime];
+  if (flagged.length === 0) return response;
+  const named = new Set(response.flat());
+  const added = (chosen?.whenFlagged?.[runtime] ?? playbook.whenFlagged?.[runtime] ?? []).filter((step) => ![step].flat().some((name) => named.has(name)));
+  if (added.length) notes.push(`the research flagged what ran (${flagged.join('; ')}): the response adds ${added.map((s) => [s].flat().join(' or ')).join(', ')}`);
+  return [...response, ...added];
 }
 
 /** An error in words, with the permission it takes when it is a refusal. */

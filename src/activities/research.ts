@@ -12,7 +12,7 @@ import { isRemotePeer } from '../forensics/procfs';
 /** Step 6: MITRE ATT&CK context, and VirusTotal's verdict on every hash, peer address and indicator in the case. */
 export function researchActivities({ store, virusTotal }: ActivityDeps) {
   return {
-    async research(input: { caseId: string; findings: Finding[]; capturedSha256s: string[]; remoteAddresses?: string[] }): Promise<{ summary: string }> {
+    async research(input: { caseId: string; findings: Finding[]; capturedSha256s: string[]; remoteAddresses?: string[] }): Promise<{ summary: string; flagged: string[] }> {
       return classified(async () => {
         const ids = input.findings.flatMap((f) => playbookFor(f.category).mitre.map((t) => t.id));
         const sccNames = input.findings.flatMap((f) => [...(f.mitreAttack?.primaryTechniques ?? []), ...(f.mitreAttack?.additionalTechniques ?? [])]);
@@ -39,6 +39,11 @@ export function researchActivities({ store, virusTotal }: ActivityDeps) {
         const unknown = verdicts.filter((v) => v.status !== 'found');
         const flaggedPeers = indicators.filter((v) => v.status === 'found' && v.malicious > 0);
         return {
+          // What the plan weighs: each hash and address engines called malicious, in words.
+          flagged: [
+            ...flagged.map((v) => `VirusTotal: ${v.status === 'found' ? v.malicious : 0} engine(s) flag sha256 ${v.sha256}`),
+            ...flaggedPeers.map((v) => `VirusTotal: ${v.status === 'found' ? v.malicious : 0} engine(s) flag ${v.kind === 'ip' ? 'address' : 'domain'} ${v.value}`),
+          ],
           summary:
             `MITRE ${mitre.map((t) => t.id).join(', ') || 'none'}; VirusTotal: ${verdicts.length} hash(es), ${flagged.length} flagged malicious` +
             (flagged.length ? ` (${flagged.map((v) => `${v.sha256.slice(0, 12)}… ${v.status === 'found' ? v.malicious : 0} engines`).join(', ')})` : '') +

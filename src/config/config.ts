@@ -20,7 +20,8 @@ const playbookId = z.enum(playbookIds);
 // Checked against the worker's action registry when the worker starts (unknownActionsIn): configuration does not load the actions.
 const actionName = z.string().regex(/^[a-z][a-z0-9-]{0,62}[a-z0-9]$/, 'an action name: lower-case words joined by hyphens');
 const responseStep = z.union([actionName, z.array(actionName).min(1)]);
-const response = z.strictObject({ gke: z.array(responseStep).optional(), 'cloud-run': z.array(responseStep).optional() });
+const byRuntime = { gke: z.array(responseStep).optional(), 'cloud-run': z.array(responseStep).optional() };
+const response = z.strictObject({ ...byRuntime, whenFlagged: z.strictObject(byRuntime).optional() });
 const names = z.array(z.string().min(1).max(256)).max(1000).optional();
 
 const suppressionSchema = z.strictObject({

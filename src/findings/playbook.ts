@@ -52,6 +52,11 @@ export interface Playbook<Id extends string = string> {
   mitre: readonly MitreTechnique[];
   evidence: { gke: readonly EvidenceKind[]; 'cloud-run': readonly EvidenceKind[] };
   defaultResponse: ResponsePlaybook;
+  /**
+   * Steps added to the response when the research flagged what ran (VirusTotal's engines on a
+   * binary, a script or an address it talked to): proof that the code is hostile, not just new.
+   */
+  whenFlagged?: ResponsePlaybook;
   /** The runbook's advice for when the investigation shows the change was intended. */
   ifIntended: string;
 }

@@ -51,6 +51,8 @@ export class CaseState {
   outcome: CaseOutcome | undefined;
   collection: EvidenceSource[] | undefined;
   failure: { reason: string; at: string } | undefined;
+  /** What the research flagged (VirusTotal's malicious verdicts), for the plan to weigh. */
+  readonly flagged: string[] = [];
   /** How many plans were put to a decision: the first, then one per re-plan. */
   plansPresented = 0;
   /** Signalled findings the main flow has not taken in yet. */

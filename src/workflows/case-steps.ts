@@ -90,7 +90,11 @@ export function runbookSteps(c: Case): Record<StepName, () => Promise<unknown>> 
       // Histories recorded before the capture read processes carry no peers.
       peers = result?.remoteAddresses ?? [];
     },
-    research: () => step(c, 'research', () => c.activities.lookup.research({ caseId, findings: [...state.findings], capturedSha256s: captured, remoteAddresses: peers })),
+    research: async () => {
+      const result = await step(c, 'research', () => c.activities.lookup.research({ caseId, findings: [...state.findings], capturedSha256s: captured, remoteAddresses: peers }));
+      // Histories recorded before the research named what it flagged plan as they did.
+      state.flagged.push(...(result?.flagged ?? []));
+    },
   };
 }
 
@@ -101,7 +105,13 @@ export function runbookSteps(c: Case): Record<StepName, () => Promise<unknown>> 
  */
 export async function makePlan(c: Case): Promise<Plan> {
   const { state } = c;
-  const input = { caseId: state.caseId, findings: [...state.findings], dryRun: state.policy.dryRun, ...(state.policy.responses ? { responses: state.policy.responses } : {}) };
+  const input = {
+    caseId: state.caseId,
+    findings: [...state.findings],
+    dryRun: state.policy.dryRun,
+    ...(state.policy.responses ? { responses: state.policy.responses } : {}),
+    ...(state.flagged.length ? { flagged: [...state.flagged] } : {}),
+  };
   const planned = await attempt(c, 'plan', () => c.activities.read.planContainment(input));
   return planned ?? (await c.activities.compute.planWithoutActions({ ...input, reason: state.gaps.at(-1)?.reason ?? 'the plan could not be made' }));
 }

@@ -14,6 +14,11 @@ import type { Canonicalization } from '../util/canonical-json';
 
 export const defaultTaskQueue = 'scc-responder';
 
+export interface ResponsesByRuntime {
+  gke?: ResponseStep[];
+  'cloud-run'?: ResponseStep[];
+}
+
 export interface Policy {
   /** Who may decide: exact e-mail addresses, or "@example.com" for a whole domain. */
   approvers: string[];
@@ -27,8 +32,11 @@ export interface Policy {
   expireAfterMs: number;
   /** Run every step and plan exactly, apply nothing. */
   dryRun: boolean;
-  /** Per playbook and runtime, the response to plan instead of the playbook's own. */
-  responses?: Partial<Record<PlaybookId, { gke?: ResponseStep[]; 'cloud-run'?: ResponseStep[] }>>;
+  /**
+   * Per playbook and runtime, the response to plan instead of the playbook's own; `whenFlagged`
+   * replaces the steps the playbook adds when the research flagged what ran (empty: add none).
+   */
+  responses?: Partial<Record<PlaybookId, ResponsesByRuntime & { whenFlagged?: ResponsesByRuntime }>>;
   /** Expected changes: a matching case closes as an intended change, nothing collected or contained. */
   suppressions?: SuppressionRule[];
   /** How long evidence sources keep what the case collects; the defaults are Google Cloud's. */

@@ -68,7 +68,8 @@ test('a response naming an action no module declares is a note in the plan, not 
   try {
     const { workflowId, runId } = await rig.ingest(rig.finding('Added Binary Executed', 'gke'));
     const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
-    expect(ready.plan!.actions.map((a) => a.action)).toEqual(['notify-owner', 'replace-pod']);
+    // The lab's binary is one VirusTotal flags: the playbook adds the identity cut after the policy's response.
+    expect(ready.plan!.actions.map((a) => a.action)).toEqual(['notify-owner', 'replace-pod', 'revoke-workload-identity']);
     expect(ready.plan!.notes).toContain('label-pod-under-investigation: the response names it, but this worker has no action of that name (replace-pod planned instead)');
   } finally {
     await rig.stop();

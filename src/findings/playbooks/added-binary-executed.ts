@@ -1,5 +1,5 @@
 import type { Playbook } from '../playbook';
-import { gkeEvidence, cloudRunEvidence, defaultResponse, rebuildAdvice, technique } from './common';
+import { gkeEvidence, cloudRunEvidence, defaultResponse, rebuildAdvice, technique, identityWhenFlagged } from './common';
 
 export const addedBinaryExecuted = {
   id: 'added-binary-executed',
@@ -13,5 +13,6 @@ export const addedBinaryExecuted = {
   mitre: [technique.ingressToolTransfer, technique.nativeApi],
   evidence: { gke: gkeEvidence, 'cloud-run': cloudRunEvidence },
   defaultResponse,
+  whenFlagged: identityWhenFlagged,
   ifIntended: rebuildAdvice,
 } as const satisfies Playbook;

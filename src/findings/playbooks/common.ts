@@ -50,6 +50,15 @@ export const flaggedCodeResponse: ResponsePlaybook = {
   'cloud-run': [...defaultResponse['cloud-run'], 'disable-service-account'],
 };
 
+/**
+ * What a flagged binary adds where the category alone does not say the code is hostile: the
+ * identity it ran with is cut, as for code a detector flagged (flaggedCodeResponse).
+ */
+export const identityWhenFlagged: ResponsePlaybook = {
+  gke: ['revoke-workload-identity'],
+  'cloud-run': ['disable-service-account'],
+};
+
 export const rebuildAdvice =
   'If the change was intended, rebuild the image with it instead of changing the running container, so containers stay immutable.';
 

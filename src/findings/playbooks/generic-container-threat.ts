@@ -1,5 +1,5 @@
 import type { Playbook } from '../playbook';
-import { gkeEvidence, cloudRunEvidence, rebuildAdvice } from './common';
+import { gkeEvidence, cloudRunEvidence, rebuildAdvice, identityWhenFlagged } from './common';
 
 /** The fallback for a category none of the others knows: the common container runbook. */
 export const genericContainerThreat = {
@@ -13,5 +13,6 @@ export const genericContainerThreat = {
   mitre: [],
   evidence: { gke: gkeEvidence, 'cloud-run': cloudRunEvidence },
   defaultResponse: { gke: ['notify-owner'], 'cloud-run': ['notify-owner'] },
+  whenFlagged: identityWhenFlagged,
   ifIntended: rebuildAdvice,
 } as const satisfies Playbook;
