@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Router } from './http';
 import { HttpError, googleError, json, readJson } from './http';
 import type { Scenario } from './scenario';
@@ -15,6 +15,8 @@ interface StoredAccount {
   uniqueId: string;
   disabled: boolean;
   bindings: { role: string; members: string[] }[];
+  /** Writes so far: the etag follows it, so a lab started again on the same scenario serves the same etags. */
+  version: number;
   etag: string;
 }
 
@@ -29,7 +31,8 @@ export class IamApi {
         uniqueId: BigInt(`0x${createHash('sha256').update(account.email).digest('hex').slice(0, 15)}`).toString(),
         disabled: account.disabled,
         bindings: account.bindings.map((b) => ({ role: b.role, members: [...b.members] })),
-        etag: etag(),
+        version: 0,
+        etag: etag(account.email, 0),
       });
     }
   }
@@ -48,7 +51,8 @@ export class IamApi {
         throw new HttpError(googleError(409, 'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.'));
       }
       stored.bindings = (policy.bindings ?? []).filter((b) => b.role && (b.members ?? []).length > 0).map((b) => ({ role: b.role!, members: [...new Set(b.members!)] }));
-      stored.etag = etag();
+      stored.version += 1;
+      stored.etag = etag(stored.email, stored.version);
       return json(200, policyOf(stored));
     });
     for (const verb of ['disable', 'enable'] as const) {
@@ -85,6 +89,6 @@ function policyOf(stored: StoredAccount) {
   return { version: 1, etag: stored.etag, ...(stored.bindings.length ? { bindings: stored.bindings } : {}) };
 }
 
-function etag(): string {
-  return Buffer.from(randomUUID().slice(0, 8)).toString('base64');
+function etag(email: string, version: number): string {
+  return Buffer.from(createHash('sha256').update(`${email}#${version}`).digest('hex').slice(0, 8)).toString('base64');
 }

@@ -49,6 +49,8 @@ test('a worker configured by file: notices on the JSON webhook, Slack, the signe
     expect(closed.actions.map((a) => [a.action, a.status])).toEqual([
       ['notify-owner', 'applied'],
       ['replace-pod', 'applied'],
+      // The lab's binary is one VirusTotal flags, so the identity it ran with is cut too.
+      ['revoke-workload-identity', 'applied'],
     ]);
 
     // The case's notices and the owner notice the plan named, on every channel, to the route the plan said.
