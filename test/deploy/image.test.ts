@@ -20,6 +20,11 @@ test('the image build step `scc-responder bundle` writes a bundle a worker loads
   expect(dockerfile).toContain('node bin/scc-responder.js bundle --tracing dist/workflow-bundle-traced.js');
   expect(dockerfile).toMatch(/^\s*SCC_TRACED_WORKFLOW_BUNDLE=\/app\/dist\/workflow-bundle-traced\.js/m);
   expect(dockerfile).toMatch(/^USER node$/m);
+  // The image runs the Node the suite runs on: the major in .nvmrc, on both stages.
+  const major = readFileSync(join(root, '.nvmrc'), 'utf8').trim().split('.')[0];
+  const bases = [...dockerfile.matchAll(/^FROM node:(\d+)-/gm)].map((m) => m[1]);
+  expect(bases).toEqual([major, major]);
+  expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(Number(major));
 
   const out = join(mkdtempSync(join(tmpdir(), 'scc-bundle-')), 'workflow-bundle.js');
   const stdout: string[] = [];
