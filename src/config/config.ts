@@ -6,6 +6,7 @@ import { scopeSchema } from '../intake/scope';
 import { parseTrustedKey } from './trusted-key';
 import { parseClusterName } from '../cloud/cluster-access';
 import { iapDefaults } from './iap-defaults';
+import { resolveTemporalSection, TemporalConnectionError, temporalTlsSchema } from './temporal-connection';
 import { defaultPolicy, defaultTaskQueue } from '../workflows/shared';
 
 /**
@@ -79,7 +80,9 @@ const configSchema = z.object({
       taskQueue: z.string().default(defaultTaskQueue),
       workflowIdPrefix: z.string().regex(/^[A-Za-z0-9._-]+$/).default('scc-case'),
       apiKey: z.string().optional(),
-      tls: z.object({ certPath: z.string(), keyPath: z.string(), caPath: z.string().optional(), serverName: z.string().optional() }).optional(),
+      /** Resolved by `resolveTemporalSection`: Temporal's own TLS shape, paths or inline data. */
+      tls: temporalTlsSchema.optional(),
+      grpcMeta: z.record(z.string(), z.string()).optional(),
       uiUrl: z.string().optional(),
     })
     .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: defaultTaskQueue, workflowIdPrefix: 'scc-case' }),
@@ -223,12 +226,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
       throw new ConfigError(`cannot read the configuration file ${file}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const temporal = { ...(base.temporal as object | undefined) } as Record<string, unknown>;
-  if (env.TEMPORAL_ADDRESS) temporal.address = env.TEMPORAL_ADDRESS;
-  if (env.TEMPORAL_NAMESPACE) temporal.namespace = env.TEMPORAL_NAMESPACE;
+  let temporal: Record<string, unknown>;
+  try {
+    temporal = resolveTemporalSection({ ...(base.temporal as object | undefined) }, env);
+  } catch (error) {
+    if (error instanceof TemporalConnectionError) throw new ConfigError(error.message);
+    throw error;
+  }
   if (env.TEMPORAL_TASK_QUEUE) temporal.taskQueue = env.TEMPORAL_TASK_QUEUE;
-  if (env.TEMPORAL_API_KEY) temporal.apiKey = env.TEMPORAL_API_KEY;
-  if (env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY) temporal.tls = { certPath: env.TEMPORAL_TLS_CERT, keyPath: env.TEMPORAL_TLS_KEY, ...(env.TEMPORAL_TLS_CA ? { caPath: env.TEMPORAL_TLS_CA } : {}) };
   const policy = { ...(base.policy as object | undefined) } as Record<string, unknown>;
   if (env.SCC_APPROVERS) policy.approvers = env.SCC_APPROVERS.split(',').map((a) => a.trim()).filter(Boolean);
   if (env.SCC_DRY_RUN) policy.dryRun = env.SCC_DRY_RUN === 'true' || env.SCC_DRY_RUN === '1';

@@ -1,6 +1,5 @@
 import { actions, unknownActionsIn } from '../actions';
 import { decisionRulesFor } from '../config/decision-keys';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
@@ -17,36 +16,17 @@ import { createCloudClients, type CloudClients } from '../cloud';
 import { virusTotalBaseUrl } from '../cloud/config';
 import { VirusTotalAdapter } from '../cloud/virustotal';
 import type { Config } from '../config/config';
+import { temporalConnectOptions } from '../config/temporal-connection';
 
 /** Connections and stores built from the configuration: shared by the worker, the CLI and the dev stack. */
 
-function tlsOptions(config: Config) {
-  const tls = config.temporal.tls;
-  if (!tls) return config.temporal.apiKey ? { tls: true as const } : {};
-  return {
-    tls: {
-      clientCertPair: { crt: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) },
-      ...(tls.caPath ? { serverRootCACertificate: readFileSync(tls.caPath) } : {}),
-      ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
-    },
-  };
-}
-
 export async function connectClient(config: Config, interceptors?: ClientInterceptors): Promise<Client> {
-  const connection = await Connection.connect({
-    address: config.temporal.address,
-    ...tlsOptions(config),
-    ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
-  });
+  const connection = await Connection.connect(temporalConnectOptions(config.temporal));
   return new Client({ connection, namespace: config.temporal.namespace, ...(interceptors ? { interceptors } : {}) });
 }
 
 export function connectWorker(config: Config): Promise<NativeConnection> {
-  return NativeConnection.connect({
-    address: config.temporal.address,
-    ...tlsOptions(config),
-    ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
-  });
+  return NativeConnection.connect(temporalConnectOptions(config.temporal));
 }
 
 export async function openCaseStore(config: Config): Promise<CaseStore> {
