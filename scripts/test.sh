@@ -21,6 +21,11 @@ started=$(date +%s)
 SCC_KUBE_ASSETS=$(bash scripts/kube-control-plane.sh) || { echo 'error: the Kubernetes control plane for test/kube could not be built (scripts/kube-control-plane.sh)' >&2; exit 1; }
 export SCC_KUBE_ASSETS
 echo "control plane in $SCC_KUBE_ASSETS ($(($(date +%s) - started)) s)"
+# Helm for the chart's tests (helm lint, helm template), built the same way once per machine.
+echo '== helm'
+SCC_HELM=$(bash scripts/helm.sh) || { echo 'error: Helm for the chart tests could not be built (scripts/helm.sh)' >&2; exit 1; }
+export SCC_HELM
+echo "helm at $SCC_HELM"
 echo '== tests'
 # The case store is tested against a real PostgreSQL as well as the embedded one. In CI a
 # missing server is a failure; elsewhere the tests say they ran against the embedded one only.
