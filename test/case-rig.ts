@@ -9,7 +9,7 @@ import type { Worker } from '@temporalio/worker';
 import type { CaseIngested } from '../src/intake/ingest';
 import { VirusTotalLookups } from '../src/activities/virustotal-lookups';
 import type { Notice } from '../src/notify/notice';
-import { ChannelNotifier, JsonWebhookChannel } from '../src/notify/channels';
+import { ChannelNotifier, JsonWebhookChannel, type Channel } from '../src/notify/channels';
 import type { ActivityDeps } from '../src/activities';
 import { CaseStore } from '../src/cases/case-store';
 import { EmbeddedDatabase } from '../src/cases/database';
@@ -89,6 +89,8 @@ export interface CaseRigOptions {
   inCluster?: () => KubeConfig | undefined;
   /** The actions the worker plans and applies; the ones src/actions ships when absent. */
   actions?: ActionRegistry;
+  /** Notice channels beside the rig's own webhook (a Slack app in the lab). */
+  channels?: (lab: Lab, store: CaseStore) => Channel[];
 }
 
 /** Worker limits that take whatever a starter's policy asks: the tests of policies themselves. */
@@ -154,7 +156,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     store,
     evidence: options.evidenceBucket ? new GcsEvidenceStore(target, options.evidenceBucket) : new LocalEvidenceStore(mkdtempSync(join(tmpdir(), 'scc-evidence-'))),
     virusTotal: new VirusTotalLookups(new VirusTotalAdapter(virusTotalBaseUrl(target), target.virusTotal.apiKey), store, 600),
-    notifier: new ChannelNotifier([new JsonWebhookChannel(`http://127.0.0.1:${(webhook.address() as AddressInfo).port}/notices`, options.requestTimeoutMs)]),
+    notifier: new ChannelNotifier([new JsonWebhookChannel(`http://127.0.0.1:${(webhook.address() as AddressInfo).port}/notices`, options.requestTimeoutMs), ...(options.channels?.(lab, store) ?? [])]),
     collector: 'test-worker',
     maxArtifactBytes: 16 * 1024 * 1024,
     captureImage: defaultCaptureImage,

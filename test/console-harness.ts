@@ -1,10 +1,11 @@
 import { hashPassword, LocalUsersAuthenticator } from '../src/server/auth/local-users';
 import { startConsoleServer, type ConsoleServer } from '../src/server/console-server';
 import type { DecisionAuthority } from '../src/server/decision-authority';
+import type { ApiDeps } from '../src/server/api';
 import type { CaseRig } from './case-rig';
 
 /** The console and API over a rig's store and client, with lab users who share one password. */
-export async function startRigConsole(rig: CaseRig, users: string[], password: string, viewers?: string[], authority: DecisionAuthority = rig.authority): Promise<ConsoleServer> {
+export async function startRigConsole(rig: CaseRig, users: string[], password: string, viewers?: string[], authority: DecisionAuthority = rig.authority, extra: Partial<ApiDeps> = {}): Promise<ConsoleServer> {
   const passwordHash = await hashPassword(password);
   return startConsoleServer({
     host: '127.0.0.1',
@@ -16,5 +17,6 @@ export async function startRigConsole(rig: CaseRig, users: string[], password: s
     authority,
     temporal: { taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix },
     ...(viewers ? { viewers } : {}),
+    ...extra,
   });
 }

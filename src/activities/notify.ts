@@ -40,6 +40,8 @@ export async function sendCaseNotice({ notifier, store, clients, routing }: Pick
       ? ` Plan ${input.plan.hash.slice(0, 12)}: ${input.plan.actions.map((a) => a.effect).join(' ')} Approve: scc-responder approve ${input.caseId}`
       : '') +
     (input.detail ? ` ${input.detail}` : '');
+  const waiting = input.event === 'ready-for-decision' || input.event === 'escalated';
+  const decidedBy = waiting ? [] : [...new Set(((await store.caseById(input.caseId))?.decision ?? []).map((d) => d.approver))];
   const sent = await notifier.send({
     id: `${input.caseId}:${input.event}`,
     event: input.event,
@@ -50,6 +52,8 @@ export async function sendCaseNotice({ notifier, store, clients, routing }: Pick
     caseId: input.caseId,
     ...(routing?.consoleUrl ? { consoleUrl: `${routing.consoleUrl.replace(/\/+$/, '')}/cases/${input.caseId}` } : {}),
     command: commandFor(input.caseId, input.event),
+    ...(waiting && input.plan ? { planHash: input.plan.hash } : {}),
+    ...(decidedBy.length > 0 ? { decidedBy } : {}),
   });
   await store.addEvent(input.caseId, { key: `notice:${input.event}`, at: new Date().toISOString(), kind: 'notice', outcome: sent ? 'sent' : 'no-route', detail: { event: input.event, recipients: route.recipients, routedBy: route.routedBy } });
   return { summary: sent ? `notice "${input.event}" sent to ${route.recipients.join(', ') || 'the channels'} (${route.routedBy})` : `notice "${input.event}": no route configured` };

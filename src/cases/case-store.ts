@@ -362,6 +362,21 @@ export class CaseStore {
     );
   }
 
+  /** A Slack message with a case's decision buttons, once posted. */
+  async recordSlackMessage(message: { channel: string; ts: string; caseId: string; planHash: string }): Promise<void> {
+    await this.db.query('insert into slack_messages (channel, ts, case_id, plan_hash, posted_at) values ($1, $2, $3, $4, now()) on conflict (channel, ts) do nothing', [message.channel, message.ts, message.caseId, message.planHash]);
+  }
+
+  /** The case's messages whose buttons are still live. */
+  async openSlackMessages(caseId: string): Promise<{ channel: string; ts: string; planHash: string }[]> {
+    const rows = await this.db.query<{ channel: string; ts: string; plan_hash: string }>('select channel, ts, plan_hash from slack_messages where case_id = $1 and closed_at is null order by posted_at', [caseId]);
+    return rows.map((r) => ({ channel: r.channel, ts: r.ts, planHash: r.plan_hash }));
+  }
+
+  async closeSlackMessage(channel: string, ts: string): Promise<void> {
+    await this.db.query('update slack_messages set closed_at = now() where channel = $1 and ts = $2 and closed_at is null', [channel, ts]);
+  }
+
   /** A console session, by the hash of its ID (the ID itself is only ever in the user's cookie). Expired ones are cleared on the way. */
   async createSession(idSha256: string, email: string, createdAt: Date, expiresAt: Date): Promise<void> {
     await this.db.query('delete from console_sessions where expires_at < $1', [createdAt.toISOString()]);

@@ -187,6 +187,22 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       alter table cases alter column decisions_signed set default true;
     `,
   },
+  {
+    id: 10,
+    name: 'the Slack messages that carry a case\'s decision buttons, so that any decision can close them',
+    sql: `
+      create table slack_messages (
+        channel text not null,
+        ts text not null,
+        case_id text not null,
+        plan_hash text not null,
+        posted_at timestamptz not null,
+        closed_at timestamptz,
+        primary key (channel, ts)
+      );
+      create index slack_messages_case on slack_messages (case_id);
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

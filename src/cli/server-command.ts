@@ -5,6 +5,7 @@ import { consoleAuthority } from '../server/decision-authority';
 import { CommandError } from './command-error';
 import type { CliContext } from './cli-context';
 import type { CliIo } from './finding-check';
+import { slackInteractionsFor } from '../server/slack-interactions';
 
 /** `scc-responder server`: the API and console until stopped. */
 export async function serverCommand(context: CliContext, io: CliIo, until: () => Promise<void>): Promise<void> {
@@ -25,6 +26,7 @@ export async function serverCommand(context: CliContext, io: CliIo, until: () =>
     secureCookies: settings.secureCookies,
     ...consoleAuthority(context.config),
     ...(settings.viewers ? { viewers: settings.viewers } : {}),
+    ...slackInteractionsFor(context.config),
   });
   io.stderr(`${JSON.stringify({ level: 'info', message: `console and API at ${server.url} (OpenAPI: ${server.url}/api/openapi.json), ${settings.auth.mode} authentication` })}\n`);
   await until();

@@ -104,6 +104,22 @@ const configSchema = z.object({
       consoleUrl: z.string().url().optional(),
       defaultRecipients: z.array(z.string().regex(/^[^\s@]+@[a-z0-9.-]+$/i, 'an e-mail address')).max(50).default([]),
       slackWebhookUrl: z.string().url().optional(),
+      /**
+       * A Slack app: notices through its bot token, decisions from its buttons. The worker needs the
+       * token and channel; the console the token (users.info) and the signing secret.
+       */
+      slackApp: z
+        .strictObject({
+          botToken: z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, 'a bot token (xoxb-…)'),
+          signingSecret: z.string().min(16, 'at least 16 characters'),
+          channel: z.string().regex(/^[CGD][A-Z0-9]{6,20}$/, 'a channel ID (C…)'),
+          /** The workspace the app is installed in: interactions from any other are refused. */
+          teamId: z.string().regex(/^T[A-Z0-9]{6,20}$/, 'a team ID (T…)'),
+          apiUrl: z.string().url().default('https://slack.com/api'),
+          /** Where Slack's response_url may point: nowhere else is ever sent a request. */
+          responseUrlPrefix: z.string().url().default('https://hooks.slack.com/'),
+        })
+        .optional(),
       webhook: z.strictObject({ url: z.string().url(), secret: z.string().min(16, 'at least 16 characters') }).optional(),
       smtp: z
         .strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535), secure: z.boolean().optional(), user: z.string().optional(), password: z.string().optional(), from: z.string().min(3) })
@@ -207,6 +223,13 @@ function serverFromEnv(base: Record<string, unknown> | undefined, env: NodeJS.Pr
   };
 }
 
+function slackSecretsFromEnv(notifications: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const slackApp = { ...(notifications?.slackApp as object | undefined) } as Record<string, unknown>;
+  if (env.SCC_SLACK_BOT_TOKEN) slackApp.botToken = env.SCC_SLACK_BOT_TOKEN;
+  if (env.SCC_SLACK_SIGNING_SECRET) slackApp.signingSecret = env.SCC_SLACK_SIGNING_SECRET;
+  return { ...notifications, slackApp };
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -255,6 +278,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     ...(env.SCC_WORKFLOW_BUNDLE ? { workflowBundlePath: env.SCC_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_TRACED_WORKFLOW_BUNDLE ? { tracedWorkflowBundlePath: env.SCC_TRACED_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),
+    // The Slack app's secrets come from the environment (a Secret), its channel and workspace from the file.
+    ...(env.SCC_SLACK_BOT_TOKEN || env.SCC_SLACK_SIGNING_SECRET ? { notifications: slackSecretsFromEnv(base.notifications as Record<string, unknown> | undefined, env) } : {}),
     ...(env.SCC_EVIDENCE_BUCKET ? { evidence: { ...(base.evidence as object | undefined), bucket: env.SCC_EVIDENCE_BUCKET } } : {}),
     ...(env.VIRUSTOTAL_API_KEY && (base.cloud as { mode?: string } | undefined)?.mode !== 'lab' ? { cloud: { mode: 'google', ...(base.cloud as object), virusTotal: { apiKey: env.VIRUSTOTAL_API_KEY } } } : {}),
     ...overrides,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Faults, type LabApi } from './faults';
 import { IamApi } from './iam-api';
+import { SlackApi } from './slack-api';
 import { GkeApi } from './gke-api';
 import { HttpError, Router, googleError, json, type LabRequest, type LabResponse } from './http';
 import { KubeCluster } from './kube-cluster';
@@ -50,6 +51,8 @@ export interface Lab {
   gcs: GcsApi;
   /** Google service accounts and their IAM policies. */
   iam: IamApi;
+  /** A Slack workspace with the app installed: its Web API, and its side of a click. */
+  slack: SlackApi;
   /** Requests received per API (including those a fault answered). */
   calls: Record<LabApi, number>;
   /** Requests received per operation, as `API operation` (`kubernetes get pods`, `gke clusters.get`): what faults can target. */
@@ -98,6 +101,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   new VirusTotalApi(scenario, virusTotalKey).routes(router);
   const iam = new IamApi(scenario);
   iam.routes(router);
+  const slack = new SlackApi(() => baseUrl);
+  slack.routes(router);
   router.on('GET', /^\/lab\/calls$/, () => json(200, calls));
   router.on('GET', /^\/lab\/operations$/, () => json(200, operations));
   router.on('GET', /^\/lab\/faults$/, () => json(200, faults.list()));
@@ -116,6 +121,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   // insecure port on loopback would: anonymous requests pass, a wrong token is refused.
   const authorized = (request: IncomingMessage, api: LabApi | undefined) =>
     api === 'virustotal' ||
+    // Slack checks its own bot token, and answers as Slack does (200, ok: false).
+    (request.url ?? '').startsWith('/slack/') ||
     request.headers.authorization === `Bearer ${token}` ||
     (api === 'kubernetes' && request.headers.authorization === undefined);
 
@@ -218,6 +225,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     scc,
     gcs,
     iam,
+    slack,
     calls,
     operations,
     stop: () =>

@@ -12,6 +12,10 @@ export interface Notice {
   consoleUrl?: string;
   /** The CLI command that acts on it. */
   command?: string;
+  /** The plan a decision would name, while the case waits for one. */
+  planHash?: string;
+  /** Who decided, once someone has. */
+  decidedBy?: string[];
 }
 
 export interface Notifier {

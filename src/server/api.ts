@@ -16,6 +16,7 @@ import type { DecisionAuthority } from './decision-authority';
 import { mayView, type Authenticator, type Identity } from './auth/identity';
 import { LocalUsersAuthenticator } from './auth/local-users';
 import { boundedBodies, originHost, withSecurityHeaders } from './response-guards';
+import { slackInteractions, type DecideAs, type DecidingIdentity, type SlackInteractionsDeps } from './slack-interactions';
 
 /** The JSON API under /api: cases, evidence metadata and decisions, for the console and for scripts. */
 
@@ -35,6 +36,8 @@ export interface ApiDeps {
   secureCookies?: boolean;
   /** How long to wait for a workflow to answer a status query before showing the record alone. */
   queryTimeoutMs?: number;
+  /** Decisions from a Slack app's buttons, at POST /slack/interactions. */
+  slack?: SlackInteractionsDeps;
 }
 
 type Env = { Variables: { identity: Identity } };
@@ -284,7 +287,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
   });
 
   /** The case and the signer for what an approver asks, or why not: no such case, not an approver, no key to sign with. */
-  const approverAsks = async (caseId: string, identity: Identity, what: string) => {
+  const approverAsks = async (caseId: string, identity: DecidingIdentity, what: string): Promise<{ status: 403 | 404 | 503; error: string } | { row: CaseRow; authority: DecisionAuthority; temporal: { taskQueue: string; workflowIdPrefix: string } }> => {
     const row = await deps.store.caseById(caseId);
     if (!row) return { status: 404 as const, error: notFound(caseId).error };
     if (!isApprover(deps.policy, identity.email)) return { status: 403 as const, error: `${identity.email} is not on the approvers list` };
@@ -293,16 +296,13 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     return { row, authority, temporal };
   };
 
-  app.openapi(routes.decide, async (c) => {
-    const { caseId } = c.req.valid('param');
-    const body = c.req.valid('json');
-    const identity = c.get('identity');
+  /** A decision by someone this server authenticated (a console session, or a verified Slack click), signed and sent to the case. */
+  const decideAs: DecideAs = async (caseId, identity, fields) => {
     const asked = await approverAsks(caseId, identity, 'a decision');
-    if ('error' in asked) return c.json({ error: asked.error }, asked.status);
+    if ('error' in asked) return { status: asked.status, error: asked.error };
     const { row, authority } = asked;
     const handle = deps.client.workflow.getHandle<typeof investigateCase>(row.workflow_id, row.run_id);
-    const fields = { decision: body.decision, planHash: body.planHash, ...(body.reason ? { reason: body.reason } : {}), ...(body.falsePositive ? { falsePositive: true } : {}) };
-    // The approver is who signed in, never a name from the body; the workflow checks the signature.
+    // The approver is who was authenticated, never a name from a body; the workflow checks the signature.
     const signed = authority.sign({ purpose: 'decision', caseId, workflowId: row.workflow_id, runId: row.run_id, ...fields, approver: identity.email, authenticatedVia: identity.via });
     const send = () => handle.executeUpdate(decideUpdate, { args: [{ ...fields, approver: identity.email, signed }] });
     try {
@@ -314,15 +314,26 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
         if (!(error instanceof WorkflowUpdateFailedError && untrustedKey(error, signed.keyId) && (await caseTrustsKey(handle, signed.keyId)))) throw error;
         result = await send();
       }
-      return c.json({ caseId, status: result.status, approvalsNeeded: result.approvalsNeeded }, 200);
+      return { status: 200, result: { caseId, status: result.status, approvalsNeeded: result.approvalsNeeded } };
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) return c.json({ error: `refused: ${(error.cause as Error | undefined)?.message ?? error.message}` }, 409);
+      if (error instanceof WorkflowUpdateFailedError) return { status: 409, error: `refused: ${(error.cause as Error | undefined)?.message ?? error.message}` };
       if (error instanceof Error && /workflow execution already completed|not found/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)) {
-        return c.json({ error: `${caseId} is not waiting for a decision (its workflow has closed)` }, 409);
+        return { status: 409, error: `${caseId} is not waiting for a decision (its workflow has closed)` };
       }
       throw error;
     }
+  };
+
+  app.openapi(routes.decide, async (c) => {
+    const { caseId } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const fields = { decision: body.decision, planHash: body.planHash, ...(body.reason ? { reason: body.reason } : {}), ...(body.falsePositive ? { falsePositive: true } : {}) };
+    const outcome = await decideAs(caseId, c.get('identity'), fields);
+    if ('error' in outcome) return c.json({ error: outcome.error }, outcome.status);
+    return c.json(outcome.result, 200);
   });
+
+  if (deps.slack) slackInteractions(app, deps.slack, decideAs);
 
   app.openapi(routes.revert, async (c) => {
     const { caseId } = c.req.valid('param');

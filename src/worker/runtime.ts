@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Notifier } from '../notify/notice';
+import { SlackAppChannel, type SlackMessageLedger } from '../notify/slack-app';
+import { SlackWebApi } from '../notify/slack-web-api';
 import { ChannelNotifier, EmailChannel, JsonWebhookChannel, SignedWebhookChannel, SlackChannel, type Channel } from '../notify/channels';
 import { VirusTotalLookups } from '../activities/virustotal-lookups';
 import type { ActivityDeps } from '../activities';
@@ -36,11 +38,12 @@ export async function openCaseStore(config: Config): Promise<CaseStore> {
 }
 
 /** The channels the configuration names: the plain JSON webhook, Slack, the signed webhook, e-mail. */
-export function notifierFor(config: Config): Notifier {
+export function notifierFor(config: Config, store: SlackMessageLedger): Notifier {
   const { notifications } = config;
   const channels: Channel[] = [];
   if (config.notifyWebhookUrl) channels.push(new JsonWebhookChannel(config.notifyWebhookUrl));
   if (notifications.slackWebhookUrl) channels.push(new SlackChannel(notifications.slackWebhookUrl));
+  if (notifications.slackApp) channels.push(new SlackAppChannel(new SlackWebApi(notifications.slackApp.apiUrl, notifications.slackApp.botToken), notifications.slackApp.channel, store));
   if (notifications.webhook) channels.push(new SignedWebhookChannel(notifications.webhook.url, notifications.webhook.secret));
   if (notifications.smtp) channels.push(new EmailChannel(notifications.smtp));
   return new ChannelNotifier(channels);
@@ -54,7 +57,7 @@ export function buildActivityDeps(config: Config, store: CaseStore, clients: Clo
     store,
     evidence: config.evidence.bucket ? new GcsEvidenceStore(config.cloud, config.evidence.bucket, config.evidence.prefix) : new LocalEvidenceStore(join(config.dataDir, 'evidence')),
     virusTotal: new VirusTotalLookups(new VirusTotalAdapter(virusTotalBaseUrl(config.cloud), config.cloud.virusTotal?.apiKey), store, config.virusTotalPerMinute),
-    notifier: notifierFor(config),
+    notifier: notifierFor(config, store),
     routing: { defaultRecipients: config.notifications.defaultRecipients, ...(config.notifications.consoleUrl ? { consoleUrl: config.notifications.consoleUrl } : {}) },
     collector: `scc-responder worker on ${hostname()} (pid ${process.pid})`,
     maxArtifactBytes: config.maxArtifactBytes,

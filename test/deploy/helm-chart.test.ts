@@ -127,7 +127,7 @@ test('what the chart sets is what the processes read: each one’s environment a
   const dir = mkdtempSync(join(tmpdir(), 'scc-chart-config-'));
   const configMap = find(objects, 'ConfigMap', 'scc-scc-responder') as unknown as { data: { 'config.json': string } };
   writeFileSync(join(dir, 'config.json'), configMap.data['config.json']);
-  const secrets: Record<string, string> = { 'temporal-cloud-api-key': 'an-api-key', 'scc-case-store': 'postgres://scc@10.0.0.5:5432/scc', virustotal: 'a-vt-key' };
+  const secrets: Record<string, string> = { 'temporal-cloud-api-key': 'an-api-key', 'scc-case-store': 'postgres://scc@10.0.0.5:5432/scc', virustotal: 'a-vt-key', 'scc-slack-app': 'xoxb-1234-5678-abcdef' };
   const configOf = (component: string) => {
     const container = podSpec(find(objects, 'Deployment', `scc-scc-responder-${component}`)).containers[0]!;
     const env: NodeJS.ProcessEnv = { TEMPORAL_CONFIG_FILE: join(dir, 'absent.toml') };
@@ -143,6 +143,8 @@ test('what the chart sets is what the processes read: each one’s environment a
     expect(config.policy).toMatchObject({ approvers: ['@acme.example'], dryRun: false });
     expect(config.decisionAuthority.keys).toHaveLength(1);
     expect(config.server).toMatchObject({ auth: { mode: 'iap', audience: '/projects/123456789012/global/backendServices/4567890123456789012' }, viewers: ['@acme.example'] });
+    // The Slack app: its secrets from the Secret, its channel and workspace from the file.
+    expect(config.notifications.slackApp).toMatchObject({ botToken: 'xoxb-1234-5678-abcdef', channel: 'C0SECOPS01', teamId: 'T0ACME0001' });
   }
   expect(configOf('worker').notifications).toMatchObject({ consoleUrl: 'https://scc.acme.example/', defaultRecipients: ['secops@acme.example'] });
   expect(configOf('worker').metricsAddress).toBe('0.0.0.0:9464');

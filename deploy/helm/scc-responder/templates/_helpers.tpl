@@ -101,6 +101,14 @@ app.kubernetes.io/component: {{ .component }}
   valueFrom:
     secretKeyRef: { name: {{ . | quote }}, key: {{ $.Values.virusTotal.key | quote }} }
 {{- end }}
+{{- with .Values.slack.existingSecret }}
+- name: SCC_SLACK_BOT_TOKEN
+  valueFrom:
+    secretKeyRef: { name: {{ . | quote }}, key: {{ $.Values.slack.botTokenKey | quote }} }
+- name: SCC_SLACK_SIGNING_SECRET
+  valueFrom:
+    secretKeyRef: { name: {{ . | quote }}, key: {{ $.Values.slack.signingSecretKey | quote }} }
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
