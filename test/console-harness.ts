@@ -17,6 +17,7 @@ export async function startRigConsole(rig: CaseRig, users: string[], password: s
     authority,
     temporal: { taskQueue: rig.taskQueue, workflowIdPrefix: rig.workflowIdPrefix },
     ...(viewers ? { viewers } : {}),
+    evidence: rig.deps.evidence,
     ...extra,
   });
 }

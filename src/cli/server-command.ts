@@ -6,6 +6,7 @@ import { CommandError } from './command-error';
 import type { CliContext } from './cli-context';
 import type { CliIo } from './finding-check';
 import { slackInteractionsFor } from '../server/slack-interactions';
+import { evidenceStoreFor } from '../worker/runtime';
 
 /** `scc-responder server`: the API and console until stopped. */
 export async function serverCommand(context: CliContext, io: CliIo, until: () => Promise<void>): Promise<void> {
@@ -27,6 +28,7 @@ export async function serverCommand(context: CliContext, io: CliIo, until: () =>
     ...consoleAuthority(context.config),
     ...(settings.viewers ? { viewers: settings.viewers } : {}),
     ...slackInteractionsFor(context.config),
+    evidence: evidenceStoreFor(context.config),
   });
   io.stderr(`${JSON.stringify({ level: 'info', message: `console and API at ${server.url} (OpenAPI: ${server.url}/api/openapi.json), ${settings.auth.mode} authentication` })}\n`);
   await until();

@@ -113,6 +113,8 @@ export const EvidenceBody = z
         hashCheck: z.string(),
         findingSha256: z.string().nullable(),
         parentSha256: z.string().nullable(),
+        /** Everyone who downloaded the artifact from the console, in order: the rest of its chain of custody. */
+        downloads: z.array(z.object({ by: z.string(), via: z.string(), at: z.string() })),
       }),
     ),
     virusTotal: z.array(z.record(z.string(), z.unknown())).openapi({ description: 'One verdict per hash: found (with engine counts), unknown, or not-configured.' }),
@@ -149,3 +151,32 @@ export const DecisionResult = z.object({ caseId: z.string(), status: z.string(),
 export const Me = z.object({ email: z.string(), via: z.enum(['iap', 'oidc', 'lab']), approver: z.boolean() }).openapi('Me');
 
 export const SignInRequest = z.object({ email: z.string().max(320), password: z.string().max(1024) }).strict().openapi('SignInRequest');
+
+export const EvidenceParam = z.object({
+  caseId: z.string().regex(/^case-[0-9a-f]{12}$/).openapi({ param: { name: 'caseId', in: 'path' }, example: 'case-0123456789ab' }),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).openapi({ param: { name: 'sha256', in: 'path' } }),
+});
+
+export const LogsBody = z
+  .object({
+    collections: z.array(
+      z.object({
+        sha256: z.string(),
+        window: z.object({ from: z.string(), to: z.string(), maxEntries: z.number() }),
+        queries: z.array(
+          z.object({
+            name: z.string(),
+            /** The filter as sent: paste it into Logs Explorer. */
+            filter: z.string(),
+            logsExplorerUrl: z.string().nullable(),
+            total: z.number(),
+            truncated: z.boolean(),
+            entries: z.array(z.object({ timestamp: z.string(), severity: z.string(), logName: z.string(), text: z.string() })),
+          }),
+        ),
+      }),
+    ),
+    /** Entries shown per query at most; the evidence artifact holds them all. */
+    shownPerQuery: z.number(),
+  })
+  .openapi('Logs');

@@ -1,4 +1,4 @@
-import { OpenAPIHono, createRoute, type z } from '@hono/zod-openapi';
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -11,7 +11,9 @@ import type { investigateCase } from '../workflows/investigate-case';
 import { revertCase } from '../workflows/revert-case';
 import { causesOf } from '../util/cause-chain';
 import { decideUpdate, isApprover, refreshDecisionKeysSignal, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
-import { CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, Me, RevertRequest, RevertResult, SignInRequest } from './api-schemas';
+import { CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, EvidenceParam, LogsBody, Me, RevertRequest, RevertResult, SignInRequest } from './api-schemas';
+import type { EvidenceStore } from '../cases/evidence-store';
+import type { LogQueryResult, LogWindow } from '../cloud/logging';
 import type { DecisionAuthority } from './decision-authority';
 import { mayView, type Authenticator, type Identity } from './auth/identity';
 import { LocalUsersAuthenticator } from './auth/local-users';
@@ -36,6 +38,8 @@ export interface ApiDeps {
   secureCookies?: boolean;
   /** How long to wait for a workflow to answer a status query before showing the record alone. */
   queryTimeoutMs?: number;
+  /** Where the evidence is read back (checked against its hash) for downloads and log entries. */
+  evidence?: Pick<EvidenceStore, 'get'>;
   /** Decisions from a Slack app's buttons, at POST /slack/interactions. */
   slack?: SlackInteractionsDeps;
 }
@@ -113,6 +117,21 @@ const routes = {
   }),
   getCase: readCaseRoute('/api/cases/{caseId}', 'One case: findings, timeline with gaps, plan with blast radius, decisions, actions and live status', CaseDetail, 'The case'),
   getEvidence: readCaseRoute('/api/cases/{caseId}/evidence', 'Evidence metadata: artifacts with their hashes and chain of custody, VirusTotal verdicts, MITRE ATT&CK context', EvidenceBody, 'The evidence'),
+  getLogs: readCaseRoute('/api/cases/{caseId}/logs', 'The log entries step 4 collected, per query, with the filter that produced them (bounded: the artifact holds them all)', LogsBody, 'The log entries'),
+  downloadEvidence: createRoute({
+    method: 'get',
+    path: '/api/cases/{caseId}/evidence/{sha256}',
+    tags: ['cases'],
+    summary: "One artifact's bytes, checked against its hash; each download is recorded in the artifact's chain of custody",
+    security: secured,
+    request: { params: EvidenceParam },
+    responses: {
+      200: { description: 'The artifact, as collected', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+      ...caseProblems,
+      409: problem('The stored bytes no longer match the hash: the artifact was altered'),
+      503: problem('This server cannot read the evidence store'),
+    },
+  }),
   decide: createRoute({
     method: 'post',
     path: '/api/cases/{caseId}/decision',
@@ -149,6 +168,15 @@ const routes = {
     },
   }),
 };
+
+/** Entries shown per query: enough to read what happened; the artifact holds them all. */
+const shownPerQuery = 50;
+
+/** A link that opens the same filter over the same window in Logs Explorer; every part encoded, so nothing from a finding shapes the URL. */
+export function logsExplorerUrl(project: string, filter: string, window: Pick<LogWindow, 'from' | 'to'>): string | null {
+  if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project)) return null;
+  return `https://console.cloud.google.com/logs/query;query=${encodeURIComponent(filter)};timeRange=${encodeURIComponent(`${window.from}/${window.to}`)}?project=${encodeURIComponent(project)}`;
+}
 
 /** The methods a path answers to, for a 405 that says which (empty: no such path). */
 export function allowedMethods(path: string): string[] {
@@ -278,12 +306,65 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
           hashCheck: e.hash_check,
           findingSha256: e.finding_sha256,
           parentSha256: e.parent_sha256 ?? null,
+          downloads: record.timeline
+            .filter((t) => t.kind === 'evidence-download' && (t.detail as { sha256?: string }).sha256 === e.sha256)
+            .map((t) => ({ by: String((t.detail as { by?: string }).by), via: String((t.detail as { via?: string }).via), at: t.at })),
         })),
         virusTotal: research?.virusTotal ?? [],
         mitre: (research?.mitre ?? []).map((t) => ({ id: t.id, name: t.name, tactic: t.tactic, meaning: t.meaning })),
       },
       200,
     );
+  });
+
+  app.openapi(routes.getLogs, async (c) => {
+    const { caseId } = c.req.valid('param');
+    const record = await deps.store.getCase(caseId);
+    if (!record) return c.json(notFound(caseId), 404);
+    const collections = [];
+    for (const artifact of record.evidence.filter((e) => e.kind === 'logs')) {
+      const stored = deps.evidence ? await deps.evidence.get(artifact.sha256).catch(() => undefined) : undefined;
+      const content = stored ? (JSON.parse(stored.toString('utf8')) as { window: LogWindow; results: Record<string, LogQueryResult> }) : undefined;
+      const source = artifact.source as { window: LogWindow; queries: Record<string, { entries: number; truncated: boolean; query: string }> };
+      collections.push({
+        sha256: artifact.sha256,
+        window: source.window,
+        queries: Object.entries(source.queries).map(([name, q]) => ({
+          name,
+          filter: q.query,
+          logsExplorerUrl: logsExplorerUrl(record.case.project, q.query, source.window),
+          total: q.entries,
+          truncated: q.truncated,
+          entries: (content?.results[name]?.entries ?? []).slice(0, shownPerQuery).map((e) => ({ timestamp: e.timestamp, severity: e.severity, logName: e.logName, text: e.text })),
+        })),
+      });
+    }
+    return c.json({ collections, shownPerQuery }, 200);
+  });
+
+  app.openapi(routes.downloadEvidence, async (c) => {
+    const { caseId, sha256 } = c.req.valid('param');
+    const record = await deps.store.getCase(caseId);
+    if (!record) return c.json(notFound(caseId), 404);
+    const artifact = record.evidence.find((e) => e.sha256 === sha256);
+    if (!artifact) return c.json({ error: `case ${caseId} holds no artifact ${sha256}` }, 404);
+    if (!deps.evidence) return c.json({ error: 'this server has no evidence store configured' }, 503);
+    let bytes: Buffer;
+    try {
+      bytes = await deps.evidence.get(sha256);
+    } catch (error) {
+      return c.json({ error: error instanceof Error ? error.message : String(error) }, /altered/.test(String(error)) ? 409 : 503);
+    }
+    const identity = c.get('identity');
+    const at = new Date().toISOString();
+    // Recorded before a byte leaves: a download the record does not show did not happen.
+    await deps.store.addEvent(caseId, { key: `evidence-download:${sha256}:${at}:${identity.email}`, at, kind: 'evidence-download', outcome: 'ok', detail: { sha256, kind: artifact.kind, by: identity.email, via: identity.via } });
+    return c.body(new Uint8Array(bytes), 200, {
+      'content-type': 'application/octet-stream',
+      'content-disposition': `attachment; filename="${caseId}-${artifact.kind}-${sha256.slice(0, 16)}.bin"`,
+      'x-content-type-options': 'nosniff',
+      'x-scc-sha256': sha256,
+    }) as never;
   });
 
   /** The case and the signer for what an approver asks, or why not: no such case, not an approver, no key to sign with. */

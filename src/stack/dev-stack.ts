@@ -15,7 +15,7 @@ import { hashPassword } from '../server/auth/local-users';
 import { startConsoleServer } from '../server/console-server';
 import { consoleAuthority, keptAuthorityKey } from '../server/decision-authority';
 import { createWorker } from '../worker/create-worker';
-import { buildActivityDeps, connectClient, connectWorker } from '../worker/runtime';
+import { buildActivityDeps, connectClient, connectWorker, evidenceStoreFor } from '../worker/runtime';
 import { startDevServer } from './temporal-dev-server';
 import { resolveTemporalCli } from './temporal-cli';
 
@@ -156,6 +156,7 @@ export async function startStack(options: StackOptions, log: (line: string) => v
       policy: config.policy,
       authenticator: authenticatorFor(config.server!.auth, store),
       ...consoleAuthority(config),
+      evidence: evidenceStoreFor(config),
     });
     stops.push(() => server.close());
     log(`console on ${server.url} (sign in as ${options.approvers[0]}; each user's password is in ${consoleLogin.file})`);

@@ -12,7 +12,7 @@ import { VirusTotalLookups } from '../activities/virustotal-lookups';
 import type { ActivityDeps } from '../activities';
 import { CaseStore } from '../cases/case-store';
 import { openDatabase } from '../cases/database';
-import { LocalEvidenceStore } from '../cases/evidence-store';
+import { LocalEvidenceStore, type EvidenceStore } from '../cases/evidence-store';
 import { GcsEvidenceStore } from '../cloud/gcs-evidence';
 import { createCloudClients, type CloudClients } from '../cloud';
 import { virusTotalBaseUrl } from '../cloud/config';
@@ -49,13 +49,18 @@ export function notifierFor(config: Config, store: SlackMessageLedger): Notifier
   return new ChannelNotifier(channels);
 }
 
+/** Where artifacts are kept: the named Cloud Storage bucket, else <dataDir>/evidence. The worker writes there, the console reads. */
+export function evidenceStoreFor(config: Pick<Config, 'evidence' | 'cloud' | 'dataDir'>): EvidenceStore {
+  return config.evidence.bucket ? new GcsEvidenceStore(config.cloud, config.evidence.bucket, config.evidence.prefix) : new LocalEvidenceStore(join(config.dataDir, 'evidence'));
+}
+
 export function buildActivityDeps(config: Config, store: CaseStore, clients: CloudClients = createCloudClients(config.cloud)): ActivityDeps {
   const unknown = unknownActionsIn(config.policy.responses, actions);
   if (unknown.length > 0) throw new Error(`policy.responses names actions this worker does not have (${unknown.join('; ')}); it has ${actions.names.join(', ')}`);
   return {
     clients,
     store,
-    evidence: config.evidence.bucket ? new GcsEvidenceStore(config.cloud, config.evidence.bucket, config.evidence.prefix) : new LocalEvidenceStore(join(config.dataDir, 'evidence')),
+    evidence: evidenceStoreFor(config),
     virusTotal: new VirusTotalLookups(new VirusTotalAdapter(virusTotalBaseUrl(config.cloud), config.cloud.virusTotal?.apiKey), store, config.virusTotalPerMinute),
     notifier: notifierFor(config, store),
     routing: { defaultRecipients: config.notifications.defaultRecipients, ...(config.notifications.consoleUrl ? { consoleUrl: config.notifications.consoleUrl } : {}) },

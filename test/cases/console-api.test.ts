@@ -115,6 +115,8 @@ test('the OpenAPI document describes every route the API answers', async () => {
     '/api/cases': ['get'],
     '/api/cases/{caseId}': ['get'],
     '/api/cases/{caseId}/evidence': ['get'],
+    '/api/cases/{caseId}/evidence/{sha256}': ['get'],
+    '/api/cases/{caseId}/logs': ['get'],
     '/api/cases/{caseId}/decision': ['post'],
     '/api/cases/{caseId}/revert': ['post'],
   });

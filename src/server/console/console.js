@@ -221,7 +221,7 @@
     let lastStatus;
     let keptDecision;
     async function load() {
-      const [detail, evidence] = await Promise.all([api(`/api/cases/${caseId}`), api(`/api/cases/${caseId}/evidence`)]);
+      const [detail, evidence, logs] = await Promise.all([api(`/api/cases/${caseId}`), api(`/api/cases/${caseId}/evidence`), api(`/api/cases/${caseId}/logs`)]);
       const c = detail.case;
       const steps = stepsOf(detail);
       const decisionNode = lastStatus === c.status && keptDecision ? keptDecision : decisionForm(detail, () => load().catch(failure));
@@ -250,13 +250,45 @@
           el(
             'table',
             {},
-            el('thead', {}, el('tr', {}, ['kind', 'sha256', 'bytes', 'check against the finding', 'source'].map((h) => el('th', { text: h })))),
-            el('tbody', {}, evidence.artifacts.map((a) => el('tr', { 'data-testid': 'artifact' }, el('td', { text: a.kind }), el('td', { class: 'mono', text: a.sha256 }), el('td', { text: a.size }), el('td', { text: a.hashCheck }), el('td', { class: 'mono', text: a.source.path ? `${a.source.pod}/${a.source.container}:${a.source.path}` : 'queries' })))),
+            el('thead', {}, el('tr', {}, ['kind', 'sha256', 'bytes', 'check against the finding', 'source', 'download (recorded)'].map((h) => el('th', { text: h })))),
+            el(
+              'tbody',
+              {},
+              evidence.artifacts.map((a) =>
+                el(
+                  'tr',
+                  { 'data-testid': 'artifact' },
+                  el('td', { text: a.kind }),
+                  el('td', { class: 'mono', text: a.sha256 }),
+                  el('td', { text: a.size }),
+                  el('td', { text: a.hashCheck }),
+                  el('td', { class: 'mono', text: a.source.path ? `${a.source.pod}/${a.source.container}:${a.source.path}` : 'queries' }),
+                  el('td', {}, el('a', { href: `/api/cases/${caseId}/evidence/${a.sha256}`, download: true, 'data-testid': 'download', text: 'download' }), a.downloads.length ? el('div', { class: 'muted', text: `by ${a.downloads.map((d) => `${d.by} ${when(d.at)}`).join(', ')}` }) : null),
+                ),
+              ),
+            ),
           ),
           el('h3', { text: 'VirusTotal' }),
           el('ul', { 'data-testid': 'virustotal' }, evidence.virusTotal.map((v) => el('li', { class: 'mono', text: v.status === 'found' ? `${v.sha256}: ${v.malicious} malicious, ${v.suspicious} suspicious, ${v.undetected} undetected${v.names && v.names.length ? ` (${v.names.join(', ')})` : ''}` : `${v.sha256}: ${v.status === 'unknown' ? 'unknown (not seen: unknown is not clean)' : 'not configured'}` }))),
           el('h3', { text: 'MITRE ATT&CK' }),
           el('ul', { 'data-testid': 'mitre' }, evidence.mitre.map((t) => el('li', {}, el('strong', { text: `${t.id} ${t.name}` }), ` (${t.tactic}): ${t.meaning}`))),
+        ),
+        section(
+          'Log entries',
+          'logs',
+          logs.collections.length === 0 ? el('p', { class: 'muted', text: 'No logs collected.' }) : null,
+          logs.collections.flatMap((collection) =>
+            collection.queries.map((q) =>
+              el(
+                'div',
+                { 'data-testid': 'log-query', 'data-query': q.name },
+                el('h3', { text: `${q.name}: ${q.total}${q.truncated ? '+' : ''} entries${q.total > q.entries.length ? ` (first ${q.entries.length} shown; the artifact holds them all)` : ''}` }),
+                el('pre', { class: 'mono', 'data-testid': 'log-filter', text: q.filter }),
+                q.logsExplorerUrl ? el('p', {}, el('a', { href: q.logsExplorerUrl, target: '_blank', rel: 'noopener noreferrer', text: 'Open in Logs Explorer' })) : null,
+                el('ol', { class: 'log-entries' }, q.entries.map((e) => el('li', { class: 'mono', 'data-testid': 'log-entry', text: `${e.timestamp} ${e.severity} ${e.text}` }))),
+              ),
+            ),
+          ),
         ),
         planSection(detail),
         decisionNode,
