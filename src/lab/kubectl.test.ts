@@ -25,7 +25,7 @@ beforeAll(async () => {
       return { stdout: failed.stdout ?? '', stderr: failed.stderr ?? '', code: Number(failed.code) };
     }
   };
-});
+}, 180_000);
 
 afterAll(async () => {
   await lab?.stop();

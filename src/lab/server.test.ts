@@ -6,7 +6,7 @@ let lab: Lab;
 beforeAll(async () => {
   const scenario = loadScenario();
   lab = await startLab({ port: 0, scenario: { ...scenario, faults: [{ api: 'gke', operation: 'clusters.get', pathContains: '/clusters/payments-prod', latencyMs: 0, transientRate: 0, permanentStatus: 403 }] } });
-});
+}, 180_000);
 
 afterAll(async () => {
   await lab?.stop();

@@ -10,7 +10,7 @@ import { SlackWebApi } from './slack-web-api';
 let lab: Lab;
 beforeAll(async () => {
   lab = await startLab();
-});
+}, 180_000);
 afterAll(async () => {
   await lab?.stop();
 });

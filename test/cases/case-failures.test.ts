@@ -31,7 +31,7 @@ beforeAll(async () => {
   await rig.startWorker({ activityOverrides: storeRefusesPlan(rig.store) });
   harness = await cliOnRig(rig);
   server = await startRigConsole(rig, [approvers.lead], password);
-});
+}, 180_000);
 
 afterAll(async () => {
   await server?.close();

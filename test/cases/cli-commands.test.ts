@@ -14,7 +14,7 @@ beforeAll(async () => {
   rig = await startCaseRig();
   await rig.startWorker();
   harness = await cliOnRig(rig);
-});
+}, 180_000);
 
 afterAll(async () => {
   await harness?.stop();

@@ -40,7 +40,7 @@ afterAll(async () => {
   await console?.close();
   await harness?.stop();
   await rig?.stop();
-});
+}, 180_000);
 
 test('approve with the user\'s ID token: the console verifies it and signs the decision for that address', async () => {
   const { workflowId, runId, caseId } = await rig.ingest(rig.finding('Malicious Script Executed', 'gke'));

@@ -16,7 +16,7 @@ beforeAll(async () => {
   rig = await startCaseRig();
   await rig.startWorker();
   server = await startRigConsole(rig, [approvers.secops, approvers.lead, viewer, 'outsider@elsewhere.example'], password, ['@acme.example']);
-});
+}, 180_000);
 
 afterAll(async () => {
   await server?.close();

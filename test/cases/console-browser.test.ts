@@ -20,7 +20,7 @@ beforeAll(async () => {
   server = await startRigConsole(rig, [approvers.secops, viewer], password);
   // Running as root in CI containers, Chromium's sandbox cannot start.
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-});
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();

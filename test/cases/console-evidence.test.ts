@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await rig?.stop();
-});
+}, 180_000);
 
 async function signIn(email: string): Promise<string> {
   const response = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });

@@ -8,7 +8,7 @@ let rig: CaseRig;
 beforeAll(async () => {
   rig = await startCaseRig();
   await rig.startWorker();
-});
+}, 180_000);
 
 afterAll(async () => {
   await rig?.stop();

@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rig?.stop();
-});
+}, 180_000);
 
 /** The plan a finding gets; the case is then rejected, so the next finding on the same subject opens its own. */
 async function planFor(category: string, runtime: 'gke' | 'cloud-run'): Promise<NonNullable<CaseSnapshot['plan']>> {

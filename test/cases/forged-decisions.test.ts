@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rig?.stop();
-});
+}, 180_000);
 
 const run = promisify(execFile);
 

@@ -6,7 +6,7 @@ let rig: CaseRig;
 beforeAll(async () => {
   rig = await startCaseRig();
   await rig.startWorker();
-});
+}, 180_000);
 
 afterAll(async () => {
   await rig?.stop();

@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await console?.close();
   await rig?.stop();
-});
+}, 180_000);
 
 /** A worker configuration change is a worker restart with the new keys. */
 async function workersTrust(keys: typeof rig.deps.decisionRules.keys): Promise<void> {

@@ -13,7 +13,7 @@ const receivers = noticeReceivers();
 beforeAll(async () => {
   rig = await startCaseRig();
   await rig.startWorker();
-});
+}, 180_000);
 
 afterAll(async () => {
   await receivers.close();

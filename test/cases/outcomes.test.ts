@@ -23,7 +23,7 @@ const eventsOf = (caseId: string) => rig.notices.filter((n) => n.caseId === case
 beforeAll(async () => {
   rig = await startCaseRig();
   await rig.startWorker();
-});
+}, 180_000);
 
 afterEach(() => rig.lab.faults.set([]));
 

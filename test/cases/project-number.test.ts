@@ -12,7 +12,7 @@ let rig: CaseRig;
 beforeAll(async () => {
   rig = await startCaseRig({ retry: { maximumAttempts: 2, initialIntervalMs: 100, maximumIntervalMs: 200 } });
   await rig.startWorker();
-});
+}, 180_000);
 
 afterAll(async () => {
   await rig?.stop();

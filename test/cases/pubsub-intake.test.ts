@@ -26,7 +26,7 @@ afterAll(async () => {
   await rig?.stop();
   await pubsub?.close();
   await emulator?.stop();
-});
+}, 180_000);
 
 /** A subscription as production should have one: with a dead-letter policy, so Pub/Sub counts each message's deliveries. */
 async function subscriptionFor(name: string): Promise<string> {

@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rig?.stop();
-});
+}, 180_000);
 
 test('containment asked for by a workflow of somebody else is refused by the workers, unless the case holds signed approvals', async () => {
   const parsed = rig.finding('Netcat Remote Code Execution In Container', 'gke');

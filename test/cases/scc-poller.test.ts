@@ -12,7 +12,7 @@ let rig: CaseRig;
 beforeAll(async () => {
   rig = await startCaseRig();
   // No worker: the cases stay as intake started them, so the test sees exactly what the poller did.
-});
+}, 180_000);
 
 afterAll(async () => {
   await rig?.stop();

@@ -11,7 +11,7 @@ const clientWrites = () => rig.lab.clusters.get(clusterPath)!.store.mutations.fi
 beforeAll(async () => {
   rig = await startCaseRig();
   await rig.startWorker();
-});
+}, 180_000);
 
 afterAll(async () => {
   await rig?.stop();

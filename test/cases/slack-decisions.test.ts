@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await rig?.stop();
-});
+}, 180_000);
 
 async function caseWaiting(category: string, runtime: 'gke' | 'cloud-run') {
   const c = await rig.ingest(rig.finding(category, runtime));

@@ -47,7 +47,7 @@ beforeAll(async () => {
   tracing = startTracing({ otlpEndpoint: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, serviceName: 'scc-responder-test' });
   rig = await startCaseRig({}, { tracing });
   await rig.startWorker();
-});
+}, 180_000);
 
 afterAll(async () => {
   await rig?.stop();

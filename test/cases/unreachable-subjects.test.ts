@@ -59,7 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rig?.stop();
-});
+}, 180_000);
 
 const of = (kind: Kind) => started.filter((s) => s.kind === kind).map((s) => ({ ...s, ready: ready.get(s.caseId)! }));
 const destructive = (snapshot: CaseSnapshot) => snapshot.plan!.actions.filter((a) => a.destructive);

@@ -48,7 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([own?.stop(), findings?.stop()]);
-});
+}, 180_000);
 
 test('a finding from another cluster is investigated and contained there, and its twin pod on the worker’s own cluster is never touched', async () => {
   const before = await own.admin.makeApiClient((await import('@kubernetes/client-node')).CoreV1Api).readNamespacedPod({ namespace: 'checkout', name: suspect });
