@@ -65,8 +65,7 @@ export class SlackChannel implements Channel {
   constructor(private readonly url: string) {}
 
   async deliver(notice: Notice): Promise<void> {
-    // Slack reads <, > and & as markup: escape them in text that quotes findings.
-    const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const escape = slackEscape;
     const blocks = [
       { type: 'section', text: { type: 'mrkdwn', text: `*${escape(notice.subject ?? notice.event)}*\n${escape(notice.text)}` } },
       ...(notice.recipients.length > 0 ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `For ${escape(notice.recipients.join(', '))}` }] }] : []),
@@ -75,6 +74,11 @@ export class SlackChannel implements Channel {
     ];
     await post(this.url, JSON.stringify({ text: escape(noticeText(notice)), blocks }), {}, 'the Slack webhook');
   }
+}
+
+/** Slack reads <, > and & as markup: escape them in text that quotes findings. */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export const signatureHeader = 'x-scc-responder-signature';

@@ -1,4 +1,6 @@
-import type { Channel } from './channels';
+import { slackEscape, type Channel } from './channels';
+
+export { slackEscape };
 import type { Notice } from './notice';
 import type { SlackWebApi } from './slack-web-api';
 
@@ -22,10 +24,6 @@ export interface SlackMessageLedger {
 const waiting = new Set(['ready-for-decision', 'escalated']);
 const closing = new Set(['decided', 'contained', 'partially-contained', 'expired', 'failed']);
 
-/** Slack reads <, > and & as markup: escape them in text that quotes findings. */
-export function slackEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 export function buttonValue(caseId: string, planHash: string): string {
   return JSON.stringify({ caseId, planHash });
