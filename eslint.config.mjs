@@ -56,7 +56,7 @@ export default tseslint.config(
     files: ['src/server/console/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', fetch: 'readonly', FormData: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', encodeURIComponent: 'readonly' },
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', fetch: 'readonly', FormData: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', EventSource: 'readonly', encodeURIComponent: 'readonly' },
     },
   },
   {

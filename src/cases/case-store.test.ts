@@ -31,6 +31,12 @@ if (postgresUrl) backends.push(['postgres', freshPostgres]);
 else test.skip('case store on postgres: TEST_DATABASE_URL is not set (npm test starts a PostgreSQL), so only the embedded store was tested', () => undefined);
 
 const parsed = (category = allCategories[0]!) => parseFinding(JSON.stringify(notificationFor(category, 'gke')));
+/** A finding no other test uses: the same notification under its own ID. */
+const named = (id: string) => {
+  const notification = notificationFor(allCategories[0]!, 'gke') as { finding: { name: string } };
+  notification.finding.name = notification.finding.name.replace(/[^/]+$/, id);
+  return parseFinding(JSON.stringify(notification));
+};
 
 describe.each(backends)('case store on %s', (_kind, open) => {
   let db: Database;
@@ -54,6 +60,45 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     await Promise.all([store.migrate(), new CaseStore(db).migrate()]);
     const rows = await db.query<{ id: number }>('select id from schema_migrations order by id');
     expect(rows.map((r) => r.id)).toEqual(migrations.map((m) => m.id));
+  });
+
+  test("the database moves a case's change mark on every write a reader sees, and only that case's", async () => {
+    await opened('case-c0000000000a');
+    await opened('case-c0000000000b');
+    const marks = async () => store.changeMarks(['case-c0000000000a', 'case-c0000000000b', 'case-nonexistent']);
+    let before = await marks();
+    expect([...before.keys()].sort()).toEqual(['case-c0000000000a', 'case-c0000000000b']);
+    const writes: [string, () => Promise<unknown>][] = [
+      ['a timeline event', () => store.addEvent('case-c0000000000a', { key: 'mark-test', at: '2026-11-20T10:01:00Z', kind: 'note', detail: {} })],
+      ['a new status', () => store.setState('case-c0000000000a', 'awaiting-decision', { readyAt: '2026-11-20T10:02:00Z' })],
+      ['a finding joining', () => store.joinFinding('case-c0000000000a', named('markjoin0001').finding, '2026-11-20T10:03:00Z')],
+      ['an action', () => store.recordAction('case-c0000000000a', 'mark-action', { action: 'annotate-finding', target: 't', status: 'applied', detail: 'd', at: '2026-11-20T10:04:00Z' }, false)],
+    ];
+    for (const [what, write] of writes) {
+      const latest = await store.latestChangeMark();
+      await write();
+      const after = await marks();
+      expect([what, BigInt(after.get('case-c0000000000a')!) > BigInt(before.get('case-c0000000000a')!), after.get('case-c0000000000b')]).toEqual([what, true, before.get('case-c0000000000b')]);
+      expect(BigInt(await store.latestChangeMark())).toBeGreaterThan(BigInt(latest));
+      before = after;
+    }
+    // A write that changes nothing (a retried event) leaves the mark where it was.
+    await store.addEvent('case-c0000000000a', { key: 'mark-test', at: '2026-11-20T10:01:00Z', kind: 'note', detail: {} });
+    expect((await marks()).get('case-c0000000000a')).toBe(before.get('case-c0000000000a'));
+  });
+
+  test("a related finding's fate: the case it joined, intake's disposition, or nothing", async () => {
+    const joined = named('fatejoined01');
+    const setAside = named('fateaside001');
+    await opened('case-c0000000000c');
+    await store.recordIntake(joined);
+    await store.joinFinding('case-c0000000000c', joined.finding, '2026-11-20T10:05:00Z');
+    await store.recordIntake(setAside);
+    await store.setIntakeDisposition(setAside.finding.name, 'out of scope: project not watched');
+    const fates = await store.fatesOfFindings([joined.finding.name, setAside.finding.name, 'organizations/1/sources/2/findings/never-arrived']);
+    expect(fates.get(joined.finding.name)).toEqual({ caseId: 'case-c0000000000c', caseStatus: 'investigating', disposition: null });
+    expect(fates.get(setAside.finding.name)).toEqual({ caseId: null, caseStatus: null, disposition: 'out of scope: project not watched' });
+    expect(fates.has('organizations/1/sources/2/findings/never-arrived')).toBe(false);
   });
 
   test('intake keeps the first raw text; a finding belongs to one case only', async () => {

@@ -247,6 +247,43 @@ export class CaseStore {
     return row;
   }
 
+  /**
+   * What became of each named finding here: the case it joined, or what intake decided
+   * (out of scope, muted), or absent when it never arrived.
+   */
+  async fatesOfFindings(findingNames: string[]): Promise<Map<string, { caseId: string | null; caseStatus: CaseStatus | null; disposition: string | null }>> {
+    if (findingNames.length === 0) return new Map();
+    const rows = await this.db.query<{ finding_name: string; case_id: string | null; status: CaseStatus | null; disposition: string | null }>(
+      `select i.finding_name, f.case_id, c.status, i.disposition
+         from intake i left join case_findings f using (finding_name) left join cases c on c.id = f.case_id
+        where i.finding_name = any($1)`,
+      [findingNames],
+    );
+    return new Map(rows.map((r) => [r.finding_name, { caseId: r.case_id, caseStatus: r.status, disposition: r.disposition }]));
+  }
+
+  /** The subject's other cases, newest first: what happened to this container before, or since. */
+  async otherCasesForSubject(subjectKey: string, exceptCaseId: string, limit = 20): Promise<Pick<CaseRow, 'id' | 'status' | 'category' | 'opened_at'>[]> {
+    const rows = await this.db.query<Pick<CaseRow, 'id' | 'status' | 'category' | 'opened_at'>>(
+      'select id, status, category, opened_at from cases where subject_key = $1 and id <> $2 order by opened_at desc, id limit $3',
+      [subjectKey, exceptCaseId, limit],
+    );
+    return rows.map((r) => ({ ...r, opened_at: iso(r.opened_at) }));
+  }
+
+  /** Each case's change mark (moved by the database on every write to the case), for those that exist. */
+  async changeMarks(caseIds: string[]): Promise<Map<string, string>> {
+    if (caseIds.length === 0) return new Map();
+    const rows = await this.db.query<{ id: string; mark: string }>('select id, change_seq::text as mark from cases where id = any($1)', [caseIds]);
+    return new Map(rows.map((r) => [r.id, r.mark]));
+  }
+
+  /** The newest change mark of any case: it moves whenever any case is opened or changes. */
+  async latestChangeMark(): Promise<string> {
+    const [row] = await this.db.query<{ mark: string }>('select coalesce(max(change_seq), 0)::text as mark from cases');
+    return row?.mark ?? '0';
+  }
+
   async openCase(input: { caseId: string; workflowId: string; runId: string; subjectKey: string; finding: Finding; dryRun: boolean; openedAt: string }): Promise<void> {
     const { subject } = input.finding;
     await this.db.query(

@@ -203,6 +203,30 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       create index slack_messages_case on slack_messages (case_id);
     `,
   },
+  {
+    id: 11,
+    name: 'every change to a case moves its change mark, so that the console can follow cases without asking each one',
+    // The database moves the mark, not the writers: a write that forgets cannot leave a page stale.
+    // Everything a reader sees of a case is either its row or an audit entry, or a finding joining.
+    sql: `
+      create sequence case_change_seq;
+      alter table cases add column change_seq bigint not null default nextval('case_change_seq');
+      create index cases_change on cases (change_seq);
+      create function case_changed_row() returns trigger language plpgsql as $$
+      begin
+        new.change_seq := nextval('case_change_seq');
+        return new;
+      end $$;
+      create trigger cases_change_mark before update on cases for each row execute function case_changed_row();
+      create function case_changed_by() returns trigger language plpgsql as $$
+      begin
+        update cases set change_seq = change_seq where id = new.case_id;
+        return null;
+      end $$;
+      create trigger audit_change_mark after insert on audit_log for each row execute function case_changed_by();
+      create trigger finding_change_mark after insert on case_findings for each row execute function case_changed_by();
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

@@ -76,6 +76,10 @@ export const CaseDetail = z
   .object({
     case: CaseSummary,
     findings: z.array(z.object({ name: z.string(), category: z.string(), severity: z.string(), eventTime: z.string(), joinedAt: z.string() })),
+    related: z
+      .array(z.object({ name: z.string(), category: z.string(), severity: z.string(), eventTime: z.string(), caseId: z.string().nullable(), caseStatus: z.string().nullable(), here: z.boolean(), disposition: z.string().nullable() }))
+      .openapi({ description: 'Other findings step 1 found for the same container at a similar time, each with the case it joined here (null: it never arrived, or intake set it aside as `disposition` says).' }),
+    otherCases: z.array(z.object({ id: z.string(), status: z.string(), category: z.string(), openedAt: z.string() })).openapi({ description: "The same subject's other cases, newest first (up to 20)." }),
     timeline: z.array(z.object({ key: z.string(), at: z.string(), kind: z.string(), step: z.string().nullable(), outcome: z.string().nullable(), detail: z.record(z.string(), z.unknown()) })),
     gaps: z.array(z.object({ step: z.string(), reason: z.string() })),
     plan: PlanBody.nullable(),

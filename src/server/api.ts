@@ -19,6 +19,8 @@ import { mayView, type Authenticator, type Identity } from './auth/identity';
 import { LocalUsersAuthenticator } from './auth/local-users';
 import { boundedBodies, originHost, withSecurityHeaders } from './response-guards';
 import { slackInteractions, type DecideAs, type DecidingIdentity, type SlackInteractionsDeps } from './slack-interactions';
+import { CaseStreams, type StreamSettings } from './case-streams';
+import { relatedOf } from './related-cases';
 
 /** The JSON API under /api: cases, evidence metadata and decisions, for the console and for scripts. */
 
@@ -42,6 +44,8 @@ export interface ApiDeps {
   evidence?: Pick<EvidenceStore, 'get'>;
   /** Decisions from a Slack app's buttons, at POST /slack/interactions. */
   slack?: SlackInteractionsDeps;
+  /** How the console's live streams are bounded (defaults suit a security team's browsers). */
+  streams?: StreamSettings;
 }
 
 type Env = { Variables: { identity: Identity } };
@@ -131,6 +135,25 @@ const routes = {
       409: problem('The stored bytes no longer match the hash: the artifact was altered'),
       503: problem('This server cannot read the evidence store'),
     },
+  }),
+  caseEvents: createRoute({
+    method: 'get',
+    path: '/api/cases/{caseId}/events',
+    tags: ['cases'],
+    summary: 'Server-sent events: the case (as GET /api/cases/{caseId} has it) at once, then again whenever it changes',
+    description: 'Event `case` carries the case; `signed-out` ends a stream whose credentials stopped being valid; `gone` a case that is no longer there. A stream ends after a few minutes and the browser reconnects.',
+    security: secured,
+    request: { params: CaseIdParam },
+    responses: { 200: { description: 'The stream', content: { 'text/event-stream': { schema: z.string() } } }, ...caseProblems, 429: problem('Too many streams for this viewer'), 503: problem('Too many streams on this server') },
+  }),
+  listEvents: createRoute({
+    method: 'get',
+    path: '/api/case-events',
+    tags: ['cases'],
+    summary: 'Server-sent events: the case list (as GET /api/cases has it, same filters) at once, then again whenever it changes',
+    security: secured,
+    request: { query: CaseListQuery },
+    responses: { 200: { description: 'The stream', content: { 'text/event-stream': { schema: z.string() } } }, 400: problem('A filter is not valid'), 401: problem('Not signed in'), 403: problem('Not a viewer'), 429: problem('Too many streams for this viewer'), 503: problem('Too many streams on this server') },
   }),
   decide: createRoute({
     method: 'post',
@@ -249,11 +272,11 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     return c.json({ cases: rows.map(summaryOf) }, 200);
   });
 
-  app.openapi(routes.getCase, async (c) => {
-    const { caseId } = c.req.valid('param');
+  /** Everything the case page shows, as the caller may see it; undefined when there is no such case. */
+  const caseDetail = async (caseId: string, identity: Identity): Promise<z.infer<typeof CaseDetail> | undefined> => {
     const row = await deps.store.caseById(caseId);
     const record = row && (await deps.store.getCase(caseId));
-    if (!row || !record) return c.json(notFound(caseId), 404);
+    if (!row || !record) return undefined;
     const execution = await executionStatus(deps.client, row.workflow_id, row.run_id).catch(() => undefined);
     const differs = execution && differsFromRecord(execution, row.status);
     const { currentRunId: _current, ...temporalStatus } = execution ?? { status: '' };
@@ -267,25 +290,48 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     } catch (error) {
       liveError = `the workflow did not answer: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300);
     }
-    const identity = c.get('identity');
     const plan = live?.plan ?? row.plan ?? null;
+    const { related, otherCases } = await relatedOf(deps.store, row, record);
+    return {
+      case: summaryOf(live && running ? { ...row, status: live.status } : row),
+      findings: record.findings.map((f) => ({ name: f.finding_name, category: f.finding.category, severity: f.finding.severity, eventTime: f.finding.eventTime, joinedAt: f.joined_at })),
+      related,
+      otherCases,
+      timeline: record.timeline.map((t) => ({ key: t.event_key, at: t.at, kind: t.kind, step: t.step, outcome: t.outcome, detail: t.detail })),
+      gaps: caseGaps(record.timeline),
+      plan,
+      decisions: live?.decisions ?? row.decision ?? [],
+      actions: record.actions.map((a) => ({ action: a.action, target: a.target, status: a.status, detail: a.detail, at: a.at, dryRun: a.dry_run })),
+      live: live ? { status: live.status, steps: live.steps, pending: running ? (live.pending ?? null) : null, refused: live.refused.map((r) => ({ at: r.at, approver: r.approver, reason: r.reason })) } : null,
+      ...(liveError ? { liveError } : {}),
+      ...(differs ? { temporal: temporalStatus } : {}),
+      canDecide: running && Boolean(live?.pending) && isApprover(deps.policy, identity.email),
+    } as z.infer<typeof CaseDetail>;
+  };
 
-    return c.json(
-      {
-        case: summaryOf(live && running ? { ...row, status: live.status } : row),
-        findings: record.findings.map((f) => ({ name: f.finding_name, category: f.finding.category, severity: f.finding.severity, eventTime: f.finding.eventTime, joinedAt: f.joined_at })),
-        timeline: record.timeline.map((t) => ({ key: t.event_key, at: t.at, kind: t.kind, step: t.step, outcome: t.outcome, detail: t.detail })),
-        gaps: caseGaps(record.timeline),
-        plan,
-        decisions: live?.decisions ?? row.decision ?? [],
-        actions: record.actions.map((a) => ({ action: a.action, target: a.target, status: a.status, detail: a.detail, at: a.at, dryRun: a.dry_run })),
-        live: live ? { status: live.status, steps: live.steps, pending: running ? (live.pending ?? null) : null, refused: live.refused.map((r) => ({ at: r.at, approver: r.approver, reason: r.reason })) } : null,
-        ...(liveError ? { liveError } : {}),
-        ...(differs ? { temporal: temporalStatus } : {}),
-        canDecide: running && Boolean(live?.pending) && isApprover(deps.policy, identity.email),
-      },
-      200,
-    );
+  app.openapi(routes.getCase, async (c) => {
+    const { caseId } = c.req.valid('param');
+    const detail = await caseDetail(caseId, c.get('identity'));
+    if (!detail) return c.json(notFound(caseId), 404);
+    return c.json(detail, 200);
+  });
+
+  const streams = new CaseStreams(deps.store, deps.streams);
+  app.openapi(routes.caseEvents, async (c) => {
+    const { caseId } = c.req.valid('param');
+    if (!(await deps.store.caseById(caseId))) return c.json(notFound(caseId), 404);
+    const identity = c.get('identity');
+    return streams.follow(c, { kind: 'case', caseId }, identity, deps.authenticator, deps.viewers, async () => {
+      const detail = await caseDetail(caseId, identity);
+      return detail ? { event: 'case', data: detail } : { event: 'gone', data: notFound(caseId) };
+    }) as never;
+  });
+
+  app.openapi(routes.listEvents, async (c) => {
+    const query = c.req.valid('query');
+    const filter = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
+    const identity = c.get('identity');
+    return streams.follow(c, { kind: 'all' }, identity, deps.authenticator, deps.viewers, async () => ({ event: 'cases', data: { cases: (await deps.store.listCases(filter)).map(summaryOf) } })) as never;
   });
 
   app.openapi(routes.getEvidence, async (c) => {

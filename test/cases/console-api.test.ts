@@ -117,6 +117,8 @@ test('the OpenAPI document describes every route the API answers', async () => {
     '/api/cases/{caseId}/evidence': ['get'],
     '/api/cases/{caseId}/evidence/{sha256}': ['get'],
     '/api/cases/{caseId}/logs': ['get'],
+    '/api/cases/{caseId}/events': ['get'],
+    '/api/case-events': ['get'],
     '/api/cases/{caseId}/decision': ['post'],
     '/api/cases/{caseId}/revert': ['post'],
   });

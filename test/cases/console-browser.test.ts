@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import type { ConsoleServer } from '../../src/server/console-server';
@@ -28,6 +29,12 @@ afterAll(async () => {
   await rig?.stop();
 });
 
+/** Pages as a person sees them, kept for reading (SCC_SCREENSHOTS names the folder). */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const folder = process.env.SCC_SCREENSHOTS;
+  if (folder) await page.screenshot({ path: join(folder, `${name}.png`), fullPage: true });
+}
+
 async function signedIn(email: string, path: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   const problems: string[] = [];
@@ -55,6 +62,11 @@ test('an approver opens a case in the console, approves it, and sees the contain
   const row = page.locator(`[data-testid="case-row"][data-case="${caseId}"]`);
   await row.waitFor();
   expect(await row.getByTestId('case-status').textContent()).toBe('awaiting-decision');
+  // The page follows the case over its event stream: it never asks for the case again.
+  const asked: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === `/api/cases/${caseId}`) asked.push(request.url());
+  });
   await row.getByRole('link', { name: caseId }).click();
   await page.waitForURL(`**/cases/${caseId}`);
 
@@ -69,6 +81,11 @@ test('an approver opens a case in the console, approves it, and sees the contain
   expect(await page.getByTestId('plan-action').count()).toBe(record.case.plan?.actions.length ?? -1);
   expect((await page.getByTestId('blast-radius').textContent())?.length).toBeGreaterThan(0);
 
+  // What step 1 found beside the finding, each saying what became of it here.
+  expect(await page.getByTestId('related-finding').count()).toBeGreaterThan(0);
+  expect(await page.getByTestId('related').textContent()).toMatch(/not received here|joined this case|in case-/);
+  await screenshot(page, 'case-awaiting-decision');
+
   await page.getByTestId('decision-reason').fill('dropped binary, not in the image');
   await page.getByTestId('approve').click();
   // Live status: the page follows the workflow until it is contained, without a reload.
@@ -76,6 +93,8 @@ test('an approver opens a case in the console, approves it, and sees the contain
   await page.locator('[data-testid="action"][data-status="applied"]').first().waitFor();
   expect(await page.getByTestId('decision-entry').textContent()).toMatch(new RegExp(`^approve by ${approvers.secops.replace('.', '\\.')} at .*: dropped binary, not in the image$`));
   expect(await page.getByTestId('decision-form').count()).toBe(0);
+  await screenshot(page, 'case-contained');
+  expect(asked).toEqual([]);
 
   const closed = (await rig.store.getCase(caseId))!;
   expect(closed.case).toMatchObject({ status: 'contained', outcome: 'contained' });

@@ -5,7 +5,31 @@
 (function () {
   const app = document.getElementById('app');
   const terminal = new Set(['contained', 'rejected', 'closed', 'expired', 'failed', 'intended-change']);
-  let timer;
+  // The page's one live stream (server-sent events): the server sends what changed, the page never polls.
+  let stream;
+
+  function follow(url, event, onData) {
+    const source = new EventSource(url, { withCredentials: true });
+    stream = source;
+    let chain = Promise.resolve();
+    source.addEventListener(event, (message) => {
+      const data = JSON.parse(message.data);
+      chain = chain.then(() => (stream === source ? onData(data) : undefined)).catch(failure);
+    });
+    // Credentials that stopped being valid, or a case that is gone: the page says so instead of reconnecting.
+    source.addEventListener('signed-out', () => {
+      source.close();
+      route();
+    });
+    source.addEventListener('gone', (message) => {
+      source.close();
+      failure(new Error(JSON.parse(message.data).error));
+    });
+    source.addEventListener('error', () => {
+      // A stream that ended is reopened by the browser; one that was refused (401, 403, 429) is closed for good.
+      if (source.readyState === EventSource.CLOSED && stream === source) api('/api/me').then(() => failure(new Error('the live view was refused: reload the page')), failure);
+    });
+  }
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -117,8 +141,7 @@
     const table = el('table', { class: 'cases', 'data-testid': 'case-list' }, el('thead', {}, el('tr', {}, ['case', 'status', 'severity', 'category', 'cluster / service', 'opened'].map((h) => el('th', { text: h })))), body);
     show(el('h1', { text: 'Cases' }), filters, table);
     const query = new URLSearchParams([...params].filter(([key, value]) => value && ['status', 'severity', 'category', 'cluster', 'service'].includes(key)));
-    async function refresh() {
-      const { cases } = await api(`/api/cases?${query}`);
+    follow(`/api/case-events?${query}`, 'cases', ({ cases }) =>
       body.replaceChildren(
         ...(cases.length === 0
           ? [el('tr', {}, el('td', { colspan: 6, class: 'muted', text: 'No cases match.' }))]
@@ -134,10 +157,8 @@
                 el('td', { text: when(c.openedAt) }),
               ),
             )),
-      );
-    }
-    await refresh();
-    timer = setInterval(() => refresh().catch(failure), 5000);
+      ),
+    );
   }
 
   // ---- case page -----------------------------------------------------------------------
@@ -181,7 +202,31 @@
     );
   }
 
-  function decisionForm(detail, reload) {
+  function caseLink(id) {
+    return /^case-[0-9a-f]{12}$/.test(id) ? el('a', { href: `/cases/${id}`, 'data-testid': 'case-link', text: id }) : el('span', { class: 'mono', text: id });
+  }
+
+  /** What became of a related finding here. */
+  function fateOf(related) {
+    if (related.here) return el('span', { class: 'muted', text: 'joined this case' });
+    if (related.caseId) return el('span', {}, 'in ', caseLink(related.caseId), ` (${related.caseStatus})`);
+    if (related.disposition) return el('span', { class: 'muted', text: `set aside at intake: ${related.disposition}` });
+    return el('span', { class: 'muted', text: 'not received here' });
+  }
+
+  function relatedSection(detail) {
+    return section(
+      'Related findings',
+      'related',
+      detail.related.length === 0
+        ? el('p', { class: 'muted', text: 'None: step 1 found no other finding for this container near this time.' })
+        : el('ul', {}, detail.related.map((r) => el('li', { 'data-testid': 'related-finding' }, el('span', { class: 'mono', text: r.name }), ` ${r.category} [${r.severity}] ${when(r.eventTime)}: `, fateOf(r)))),
+      detail.otherCases.length ? el('h3', { text: 'Other cases for this subject' }) : null,
+      detail.otherCases.length ? el('ul', {}, detail.otherCases.map((o) => el('li', { 'data-testid': 'other-case' }, caseLink(o.id), ` ${o.status} · ${o.category} · opened ${when(o.openedAt)}`))) : null,
+    );
+  }
+
+  function decisionForm(detail) {
     if (!detail.canDecide) return null;
     const pending = detail.live.pending;
     const reason = el('textarea', { name: 'reason', rows: 2, placeholder: 'reason (recorded in the case)', 'data-testid': 'decision-reason' });
@@ -200,7 +245,6 @@
         message.textContent = error.message;
         for (const button of form.querySelectorAll('button')) button.disabled = false;
       }
-      reload();
     };
     const form = el(
       'form',
@@ -220,11 +264,18 @@
   async function casePage(caseId) {
     let lastStatus;
     let keptDecision;
-    async function load() {
-      const [detail, evidence, logs] = await Promise.all([api(`/api/cases/${caseId}`), api(`/api/cases/${caseId}/evidence`), api(`/api/cases/${caseId}/logs`)]);
+    let evidence;
+    let logs;
+    let timelineLength = -1;
+    async function render(detail) {
+      // Evidence and log entries only change with the timeline: read them again when it grows.
+      if (detail.timeline.length !== timelineLength) {
+        [evidence, logs] = await Promise.all([api(`/api/cases/${caseId}/evidence`), api(`/api/cases/${caseId}/logs`)]);
+        timelineLength = detail.timeline.length;
+      }
       const c = detail.case;
       const steps = stepsOf(detail);
-      const decisionNode = lastStatus === c.status && keptDecision ? keptDecision : decisionForm(detail, () => load().catch(failure));
+      const decisionNode = lastStatus === c.status && keptDecision ? keptDecision : decisionForm(detail);
       keptDecision = decisionNode;
       lastStatus = c.status;
       show(
@@ -237,6 +288,7 @@
           ? el('p', { class: 'warning', 'data-testid': 'temporal-status', text: detail.temporal.stuck ? `Temporal: the run is stuck: ${detail.temporal.stuck}. The way out: scc-responder case repair ${c.id}` : `Temporal: the run is ${detail.temporal.status}${detail.temporal.closedAt ? ` since ${when(detail.temporal.closedAt)}` : ''}${detail.temporal.reason ? ` (${detail.temporal.reason})` : ''}, while the record says ${c.status}.` })
           : null,
         section('Findings', 'findings', el('ul', {}, detail.findings.map((f) => el('li', {}, el('span', { class: 'mono', text: f.name }), ` ${f.category} [${f.severity}] ${when(f.eventTime)}`)))),
+        relatedSection(detail),
         section(
           'Investigation',
           'timeline',
@@ -295,22 +347,13 @@
         section('Decisions', 'decisions', detail.decisions.length === 0 ? el('p', { class: 'muted', text: 'None yet.' }) : el('ul', {}, detail.decisions.map((d) => el('li', { 'data-testid': 'decision-entry', text: `${d.decision} by ${d.approver} at ${when(d.at)}${d.reason ? `: ${d.reason}` : ''}` })))),
         section('Actions', 'actions', detail.actions.length === 0 ? el('p', { class: 'muted', text: 'None yet.' }) : el('ul', {}, detail.actions.map((a) => el('li', { 'data-testid': 'action', 'data-status': a.status }, el('strong', { text: a.action }), ` on ${a.target}: ${a.status}${a.dryRun ? ' (dry run)' : ''} — ${a.detail}`)))),
       );
-      return c.status;
     }
-    const status = await load();
-    if (!terminal.has(status)) {
-      timer = setInterval(async () => {
-        try {
-          if (terminal.has(await load())) clearInterval(timer);
-        } catch (error) {
-          failure(error);
-        }
-      }, 2000);
-    }
+    follow(`/api/cases/${caseId}/events`, 'case', render);
   }
 
   async function route() {
-    clearInterval(timer);
+    if (stream) stream.close();
+    stream = undefined;
     const path = location.pathname;
     if (path === '/login') return loginPage();
     try {
