@@ -102,6 +102,25 @@ test('an approver opens a case in the console, approves it, and sees the contain
   expect((page as Page & { problems: string[] }).problems).toEqual([]);
 });
 
+test('a related finding links to the case it joined, and the link opens that case', async () => {
+  // After the first test, the container's Added Binary case is contained: the compiler finding opens a new one.
+  const contained = (await rig.store.caseForFinding(rig.finding('Added Binary Executed', 'gke').finding.name))!;
+  const { caseId, workflowId, runId } = await rig.ingest(rig.finding('Launch Code Compiler Tool In Container', 'gke'));
+  expect(caseId).not.toBe(contained.id);
+  await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+  const page = await signedIn(viewer, `/cases/${caseId}`);
+  const related = page.getByTestId('related-finding').filter({ hasText: 'Added Binary Executed' });
+  await related.waitFor();
+  expect(await related.textContent()).toContain(`in ${contained.id} (contained)`);
+  expect(await page.getByTestId('other-case').textContent()).toMatch(new RegExp(`^${contained.id} contained`));
+  await screenshot(page, 'case-related-findings');
+  await related.getByTestId('case-link').click();
+  await page.waitForURL(`**/cases/${contained.id}`);
+  await page.locator('h1 [data-testid="case-status"]', { hasText: 'contained' }).waitFor();
+  expect((page as Page & { problems: string[] }).problems).toEqual([]);
+  await rig.env.client.workflow.getHandle(workflowId, runId).terminate('test over');
+});
+
 test('a viewer reads a waiting case but is offered no decision', async () => {
   const { caseId, workflowId, runId } = await rig.ingest(rig.finding('Netcat Remote Code Execution In Container', 'gke'));
   await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
