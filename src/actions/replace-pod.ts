@@ -44,6 +44,8 @@ export const replacePod: ActionModule<typeof parameters._output> = {
     const current = await currentPod(kube, target.namespace, target.name);
     if (!current) return { action: 'replace-pod', target: label, status: 'already-done', detail: `pod uid ${target.uid} is gone` };
     if (current.uid !== target.uid) return { action: 'replace-pod', target: label, status: 'already-done', detail: `pod uid ${target.uid} is gone; ${current.uid} now has the name` };
+    // A delete already accepted (this one, retried, or anyone's) moves the resourceVersion as it marks the pod: that is done, not changed.
+    if (current.deletionTimestamp) return { action: 'replace-pod', target: label, status: 'already-done', detail: `pod uid ${target.uid} is being deleted (since ${current.deletionTimestamp})` };
     if (current.resourceVersion !== target.resourceVersion) {
       return { action: 'replace-pod', target: label, status: 'refused', detail: `the pod changed since the plan was approved (resourceVersion ${target.resourceVersion} → ${current.resourceVersion}): a new decision is needed` };
     }

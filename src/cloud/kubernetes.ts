@@ -36,6 +36,8 @@ export interface PodInfo {
   namespace: string;
   name: string;
   phase?: string;
+  /** Set once a delete was accepted: the pod stays, with a newer resourceVersion, until its kubelet and finalizers let it go. */
+  deletionTimestamp?: string;
   nodeName?: string;
   serviceAccount?: string;
   labels: Record<string, string>;
@@ -482,6 +484,7 @@ function podInfo(pod: V1Pod): PodInfo {
     namespace: pod.metadata?.namespace ?? '',
     name: pod.metadata?.name ?? '',
     ...optional('phase', pod.status?.phase),
+    ...optional('deletionTimestamp', pod.metadata?.deletionTimestamp ? new Date(pod.metadata.deletionTimestamp).toISOString() : undefined),
     ...optional('nodeName', pod.spec?.nodeName),
     ...optional('serviceAccount', pod.spec?.serviceAccountName),
     labels: pod.metadata?.labels ?? {},
