@@ -99,7 +99,11 @@ test('a case page is sent the case at once and again when it changes, without as
   caseStream.close();
   listStream.close();
 
-  // The next finding on the same container opens a new case (the first is closed): each case links to the other.
+  // The page shows "rejected" as soon as the workflow decides; a finding that arrives while the run is still closing
+  // joins it, as it should. Once the run has ended, the next finding on the container opens a new case.
+  const firstRun = rig.env.client.workflow.getHandle(first.workflowId, first.runId);
+  while ((await firstRun.describe()).status.name === 'RUNNING') await new Promise((resolve) => setTimeout(resolve, 100));
+  // Each case then links to the other.
   const second = await rig.ingest(rig.finding('Added Binary Executed', 'gke'));
   expect(second.caseId).not.toBe(first.caseId);
   await rig.waitForStatus(second.workflowId, second.runId, 'awaiting-decision', 120_000);
