@@ -21,3 +21,10 @@ export async function startRigConsole(rig: CaseRig, users: string[], password: s
     ...extra,
   });
 }
+
+/** Signs a lab user in through the API, as the console's sign-in page does; the session cookie to send. */
+export async function signInCookie(server: ConsoleServer, email: string, password: string): Promise<string> {
+  const response = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  if (response.status !== 200) throw new Error(`sign-in as ${email} answered ${response.status}: ${await response.text()}`);
+  return response.headers.get('set-cookie')!.split(';')[0]!;
+}

@@ -1,6 +1,6 @@
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import type { ConsoleServer } from '../../src/server/console-server';
-import { startRigConsole } from '../console-harness';
+import { signInCookie, startRigConsole } from '../console-harness';
 import { answerBeforeBody } from '../unsent-body';
 
 /** The HTTP API on a real listener, over a real case: reading, filtering, deciding, refusing. */
@@ -23,11 +23,7 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-async function signIn(email: string): Promise<string> {
-  const response = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  expect(response.status).toBe(200);
-  return response.headers.get('set-cookie')!.split(';')[0]!;
-}
+const signIn = (email: string) => signInCookie(server, email, password);
 
 async function call(path: string, cookie: string | undefined, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${server.url}${path}`, { ...init, headers: { ...(cookie ? { cookie } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string> | undefined) } });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { LocalEvidenceStore } from '../../src/cases/evidence-store';
 import type { ConsoleServer } from '../../src/server/console-server';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
-import { startRigConsole } from '../console-harness';
+import { signInCookie, startRigConsole } from '../console-harness';
 
 /**
  * What an analyst reads in the console beyond the summary: the log entries of each query with
@@ -31,11 +31,7 @@ afterAll(async () => {
   await rig?.stop();
 }, 180_000);
 
-async function signIn(email: string): Promise<string> {
-  const response = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  expect(response.status).toBe(200);
-  return response.headers.get('set-cookie')!.split(';')[0]!;
-}
+const signIn = (email: string) => signInCookie(server, email, password);
 
 interface LogsBody { collections: { sha256: string; queries: { name: string; filter: string; logsExplorerUrl: string | null; total: number; truncated: boolean; entries: { timestamp: string; text: string }[] }[] }[]; shownPerQuery: number }
 interface EvidenceBody { artifacts: { sha256: string; kind: string; downloads: { by: string; via: string; at: string }[] }[] }

@@ -1,6 +1,6 @@
 import type { ConsoleServer } from '../../src/server/console-server';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
-import { startRigConsole } from '../console-harness';
+import { signInCookie, startRigConsole } from '../console-harness';
 
 /**
  * The console follows cases as they change, over server-sent events, and links what step 1
@@ -23,11 +23,7 @@ afterAll(async () => {
   await rig?.stop();
 }, 180_000);
 
-async function signIn(email: string): Promise<string> {
-  const response = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  expect(response.status).toBe(200);
-  return response.headers.get('set-cookie')!.split(';')[0]!;
-}
+const signIn = (email: string) => signInCookie(server, email, password);
 
 interface ServerEvent { event: string; data: unknown }
 
