@@ -60,6 +60,41 @@ test('a policy changed since the plan (another etag) is refused, and the other c
   expect(members(ledger, 'roles/iam.serviceAccountUser')).toEqual(['user:oncall@acme.example']);
 });
 
+/** A context whose IAM reads run `between` once, after the read and before the action writes: the race two cases on one account run. */
+function racing(between: () => Promise<void>): ActionContext {
+  let raced = false;
+  const iam = Object.create(clients.iam) as CloudClients['iam'];
+  iam.getPolicy = async (serviceAccount) => {
+    const policy = await clients.iam.getPolicy(serviceAccount);
+    if (!raced) {
+      raced = true;
+      await between();
+    }
+    return policy;
+  };
+  return { ...context, clients: { ...clients, iam } as CloudClients };
+}
+
+test('two cases revoking the same binding at once: the one IAM turns away finds it gone and is already done, not refused', async () => {
+  const planned = await plan(revokeWorkloadIdentity, { ...where, pod: 'ledger-db-0' });
+  const other = await plan(revokeWorkloadIdentity, { ...where, pod: 'ledger-db-0' });
+  const result = await revokeWorkloadIdentity.apply(racing(async () => void (await revokeWorkloadIdentity.apply(context, other))), planned);
+  expect(result).toMatchObject({ status: 'already-done', detail: expect.stringContaining('removed from roles/iam.workloadIdentityUser by a concurrent change') });
+  expect(members(ledger)).not.toContain(ledgerMember);
+  await revokeWorkloadIdentity.revert!(context, planned);
+});
+
+test('a concurrent write that left the binding in place is still refused', async () => {
+  const planned = await plan(revokeWorkloadIdentity, { ...where, pod: 'ledger-db-0' });
+  const addOncall = async () => {
+    const policy = await clients.iam.getPolicy(ledger);
+    await clients.iam.setPolicy(ledger, { ...policy, bindings: [...policy.bindings, { role: 'roles/iam.serviceAccountAdmin', members: ['user:oncall@acme.example'] }] });
+  };
+  const result = await revokeWorkloadIdentity.apply(racing(addOncall), planned);
+  expect(result).toMatchObject({ status: 'refused', detail: expect.stringContaining('a concurrent change') });
+  expect(members(ledger)).toContain(ledgerMember);
+});
+
 test('IAM itself refuses a write from a stale read: the adapter sends the etag it read', async () => {
   const stale = await clients.iam.getPolicy(checkoutApi);
   await clients.iam.setPolicy(checkoutApi, stale);

@@ -73,9 +73,13 @@ export const revokeWorkloadIdentity: ActionModule<typeof podParameters._output> 
     try {
       await clients.iam.setPolicy(target.serviceAccount, without);
     } catch (error) {
-      // Somebody wrote the policy between our read and our write: IAM refuses, and so do we.
-      if (error instanceof PermanentCloudError && error.status === 'ABORTED') return { action: action.action, target: target.serviceAccount, status: 'refused', detail: policyChanged(target.etag, 'a concurrent change') };
-      throw error;
+      if (!(error instanceof PermanentCloudError && error.status === 'ABORTED')) throw error;
+      // Somebody wrote the policy between our read and our write, and IAM refused ours. When that
+      // write took the same member out (another case on a pod of the same account), the end state
+      // this plan asked for holds; any other change needs a new decision.
+      const after = await clients.iam.getPolicy(target.serviceAccount);
+      if (!bound(after, target.member, target.role)) return { action: action.action, target: target.serviceAccount, status: 'already-done', detail: `${target.member} was removed from ${target.role} by a concurrent change (etag ${after.etag})` };
+      return { action: action.action, target: target.serviceAccount, status: 'refused', detail: policyChanged(target.etag, 'a concurrent change') };
     }
     return { action: action.action, target: target.serviceAccount, status: 'applied', detail: `${target.member} removed from ${target.role}` };
   },
