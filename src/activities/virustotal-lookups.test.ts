@@ -73,3 +73,42 @@ test.each([
 ])('a %s that is not one (%j) is refused before any request', async (kind, value) => {
   await expect(adapter.lookupIndicator({ kind: kind as 'ip' | 'domain', value })).rejects.toThrow(/is not (an IP address|a domain name)/);
 });
+
+describe('several workers, one API key', () => {
+  /** Hashes no other test looked up: each one reaches VirusTotal (as "unknown") unless another worker already asked. */
+  const fresh = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`.padEnd(64, 'e'));
+
+  test('three workers asking for the same hashes look each one up once, and stay within the quota together', async () => {
+    const windowMs = 1_500;
+    const perWindow = 2;
+    // The store's window has a margin over the one VirusTotal (here, the lab) counts in: a request arrives a moment after it takes its place.
+    const workers = Array.from({ length: 3 }, () => new VirusTotalLookups(adapter, store, perWindow, { windowMs: windowMs + 500, pollMs: 50 }));
+    const hashes = fresh(6, 'a1');
+    const requestsBefore = lab.virusTotalQuota.requests;
+    const startedAt = Date.now();
+    const answers = await Promise.all(workers.flatMap((worker) => hashes.map((hash) => worker.verdict(hash))));
+    expect(answers.every((a) => a.status === 'unknown')).toBe(true);
+    expect(lab.virusTotalQuota.requests - requestsBefore).toBe(hashes.length);
+    expect(workers.reduce((n, w) => n + w.lookups, 0)).toBe(hashes.length);
+    expect(lab.virusTotalQuota.peakPerMinute(windowMs, startedAt)).toBeLessThanOrEqual(perWindow);
+  }, 30_000);
+
+  test('a worker that claimed a lookup and died holds it only until its lease runs out; then another does it', async () => {
+    const [hash] = fresh(1, 'b2');
+    expect(await store.claimVirusTotalLookup(hash!, 'a worker that died', 300)).toBe(true);
+    const survivor = new VirusTotalLookups(adapter, store, 600, { pollMs: 50 });
+    expect(await survivor.verdict(hash!)).toEqual({ status: 'unknown', sha256: hash });
+    expect(survivor.lookups).toBe(1);
+  });
+
+  test('the lab refuses what VirusTotal would: one request over the key’s quota is 429 QuotaExceededError, retryable', async () => {
+    const quota = lab.virusTotalQuota;
+    try {
+      // Exactly full: as many as the last minute already carried.
+      quota.perMinute = quota.peakPerMinute(60_000, Date.now() - 60_000);
+      await expect(adapter.lookup(fresh(1, 'c3')[0]!)).rejects.toMatchObject({ status: '429', retryable: true });
+    } finally {
+      quota.perMinute = undefined;
+    }
+  });
+});

@@ -222,4 +222,26 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     const markdown = caseToMarkdown((await store.getCase('case-000000000004'))!);
     expect(markdown).toContain('Added \\| Binary Executed');
   });
+  test('the VirusTotal quota is one for every store on the database: concurrent takers get exactly the room the window has', async () => {
+    const elsewhere = new CaseStore(db);
+    const waits = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? store : elsewhere).takeVirusTotalRequest(3, 60_000)));
+    expect(waits.filter((w) => w === 0)).toHaveLength(3);
+    // The rest are told to wait until the oldest request leaves the minute, not longer.
+    for (const wait of waits.filter((w) => w > 0)) expect(wait).toBeLessThanOrEqual(60_000);
+    await db.query('delete from virustotal_requests');
+  });
+
+  test('one VirusTotal lookup per key: a claim is held until released or its lease runs out, and renewed by its holder', async () => {
+    expect(await store.claimVirusTotalLookup('sha:a', 'worker-1', 60_000)).toBe(true);
+    expect(await store.claimVirusTotalLookup('sha:a', 'worker-2', 60_000)).toBe(false);
+    expect(await store.claimVirusTotalLookup('sha:a', 'worker-1', 60_000)).toBe(true);
+    await store.releaseVirusTotalLookup('sha:a', 'worker-2');
+    expect(await store.claimVirusTotalLookup('sha:a', 'worker-2', 60_000)).toBe(false);
+    await store.releaseVirusTotalLookup('sha:a', 'worker-1');
+    expect(await store.claimVirusTotalLookup('sha:a', 'worker-2', 60_000)).toBe(true);
+    // A holder that died: its lease lapses and the next worker takes the lookup over.
+    expect(await store.claimVirusTotalLookup('sha:b', 'dead-worker', 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await store.claimVirusTotalLookup('sha:b', 'worker-2', 60_000)).toBe(true);
+  });
 });

@@ -9,6 +9,9 @@ import { canonicalJson } from '../util/canonical-json';
 import { appendAudit, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
 
+/** The advisory lock VirusTotal quota takers queue on (any constant no other lock uses). */
+const virusTotalQuotaLock = 7_462_118_041;
+
 /** Cases and everything recorded about them. Every write is idempotent: activities may run twice. */
 
 export interface CaseRow {
@@ -397,6 +400,43 @@ export class CaseStore {
       'insert into virustotal_cache (sha256, verdict, fetched_at) values ($1, $2, now()) on conflict (sha256) do update set verdict = excluded.verdict, fetched_at = excluded.fetched_at',
       [sha256, JSON.stringify(verdict)],
     );
+  }
+
+  /**
+   * One request against the VirusTotal quota shared by every worker: granted (0) when fewer than
+   * `perMinute` requests went out in the last `windowMs`, else how long until the oldest leaves
+   * the window. Takers queue on one advisory lock, and the database's clock is the only clock.
+   */
+  async takeVirusTotalRequest(perMinute: number, windowMs = 60_000): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`select pg_advisory_xact_lock(${virusTotalQuotaLock})`);
+      await tx.query("delete from virustotal_requests where at < clock_timestamp() - $1 * interval '1 millisecond'", [windowMs]);
+      const [window] = await tx.query<{ n: number; wait_ms: number | null }>(
+        "select count(*)::int as n, ceil(extract(epoch from (min(at) + $1 * interval '1 millisecond' - clock_timestamp())) * 1000)::int as wait_ms from virustotal_requests",
+        [windowMs],
+      );
+      if (window!.n < perMinute) {
+        await tx.query('insert into virustotal_requests (at) values (clock_timestamp())');
+        return 0;
+      }
+      return Math.max(1, window!.wait_ms ?? 1);
+    });
+  }
+
+  /** Claims the one lookup of `key` for `holder` (or renews its claim) unless another holds an unexpired one. */
+  async claimVirusTotalLookup(key: string, holder: string, leaseMs: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `insert into virustotal_leases (key, holder, until) values ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+       on conflict (key) do update set holder = excluded.holder, until = excluded.until
+       where virustotal_leases.until < clock_timestamp() or virustotal_leases.holder = excluded.holder
+       returning key`,
+      [key, holder, leaseMs],
+    );
+    return rows.length === 1;
+  }
+
+  async releaseVirusTotalLookup(key: string, holder: string): Promise<void> {
+    await this.db.query('delete from virustotal_leases where key = $1 and holder = $2', [key, holder]);
   }
 
   /** A Slack message with a case's decision buttons, once posted. */

@@ -227,6 +227,24 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       create trigger finding_change_mark after insert on case_findings for each row execute function case_changed_by();
     `,
   },
+  {
+    id: 12,
+    name: 'VirusTotal quota and one lookup per key across every worker that shares the store',
+    // Every worker process counts against one API key's quota: the requests of the last minute
+    // and who is looking a key up live here, not in one process's memory.
+    sql: `
+      create table virustotal_requests (
+        id bigserial primary key,
+        at timestamptz not null
+      );
+      create index virustotal_requests_at on virustotal_requests (at);
+      create table virustotal_leases (
+        key text primary key,
+        holder text not null,
+        until timestamptz not null
+      );
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

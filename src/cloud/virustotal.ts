@@ -47,6 +47,11 @@ export class VirusTotalAdapter {
     private readonly deadlineMs = defaultRequestTimeoutMs,
   ) {}
 
+  /** Whether lookups reach the API at all (without a key every verdict is "not-configured"). */
+  get configured(): boolean {
+    return Boolean(this.apiKey);
+  }
+
   async lookup(sha256: string): Promise<VirusTotalVerdict> {
     const context: CloudErrorContext = { service: 'virustotal', operation: 'get file report', target: sha256 };
     checkName('sha256', sha256, 'SHA-256', context);

@@ -22,7 +22,7 @@ import { operationOf } from './operations';
 import { ResourceManagerApi } from './resource-manager-api';
 import { SccApi } from './scc-api';
 import { faultRuleSchema, loadScenario, type Scenario } from './scenario';
-import { VirusTotalApi, virusTotalError } from './virustotal-api';
+import { VirusTotalApi, VirusTotalQuota, virusTotalError } from './virustotal-api';
 
 export interface LabOptions {
   scenario?: Scenario;
@@ -33,6 +33,8 @@ export interface LabOptions {
   dataDir?: string;
   token?: string;
   virusTotalKey?: string;
+  /** VirusTotal's per-minute quota for the lab's key (requests are counted either way). */
+  virusTotalPerMinute?: number;
 }
 
 export interface Lab {
@@ -42,6 +44,8 @@ export interface Lab {
   port: number;
   token: string;
   virusTotalKey: string;
+  /** Every VirusTotal request the key made, by the minute; set `perMinute` to enforce a quota. */
+  virusTotalQuota: VirusTotalQuota;
   kubeconfigPath: string;
   scenario: Scenario;
   faults: Faults;
@@ -98,7 +102,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   new ResourceManagerApi(scenario).routes(router);
   const gcs = new GcsApi();
   gcs.routes(router);
-  new VirusTotalApi(scenario, virusTotalKey).routes(router);
+  const virusTotalQuota = new VirusTotalQuota(options.virusTotalPerMinute);
+  new VirusTotalApi(scenario, virusTotalKey, virusTotalQuota).routes(router);
   const iam = new IamApi(scenario);
   iam.routes(router);
   const slack = new SlackApi(() => baseUrl);
@@ -218,6 +223,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     port,
     token,
     virusTotalKey,
+    virusTotalQuota,
     kubeconfigPath,
     scenario,
     faults,
