@@ -25,7 +25,7 @@ test('every action a playbook names has a module, and every module is named by a
   const named = [...playbooks, genericPlaybook].flatMap((p) => [...p.defaultResponse.gke, ...p.defaultResponse['cloud-run']].flat());
   expect(named.filter((name) => !actions.has(name))).toEqual([]);
   // Actions no default playbook proposes are still offered to policies; the list says which, so a forgotten one shows.
-  expect(actions.names.filter((name) => !named.includes(name)).sort()).toEqual(['quarantine-pod', 'restrict-ingress', 'scale-workload-to-zero']);
+  expect(actions.names.filter((name) => !named.includes(name)).sort()).toEqual(['quarantine-pod', 'restrict-ingress', 'rollback-workload', 'scale-workload-to-zero']);
 });
 
 test('the registry refuses two modules of one name, and says what it knows for a name it lacks', () => {
@@ -51,7 +51,7 @@ test('each action takes its parameters from the finding itself, in a shape its o
     }
   }
   expect(applies).toEqual({
-    gke: ['replace-pod', 'preserve-then-replace-pod', 'quarantine-pod', 'scale-workload-to-zero', 'cordon-node', 'revoke-workload-identity', 'disable-service-account', 'notify-owner'],
+    gke: ['replace-pod', 'preserve-then-replace-pod', 'quarantine-pod', 'scale-workload-to-zero', 'rollback-workload', 'cordon-node', 'revoke-workload-identity', 'disable-service-account', 'notify-owner'],
     'cloud-run': ['shift-traffic-to-previous-revision', 'delete-revision', 'restrict-ingress', 'disable-service-account', 'notify-owner'],
   });
 });

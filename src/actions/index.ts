@@ -4,6 +4,7 @@ import { deleteRevision } from './delete-revision';
 import { preserveThenReplacePod } from './preserve-then-replace-pod';
 import { restrictIngress } from './restrict-ingress';
 import { scaleWorkloadToZero } from './scale-workload-to-zero';
+import { rollbackWorkload } from './rollback-workload';
 import { notifyOwner } from './notify-owner';
 import { quarantinePod } from './quarantine-pod';
 import { replacePod } from './replace-pod';
@@ -21,6 +22,7 @@ export const builtinActions: readonly ActionModule<unknown>[] = [
   preserveThenReplacePod,
   quarantinePod,
   scaleWorkloadToZero,
+  rollbackWorkload,
   cordonNode,
   shiftTraffic,
   deleteRevision,

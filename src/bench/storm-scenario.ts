@@ -46,6 +46,8 @@ export function stormScenario(base: Scenario, options: { findings: number; pods:
     serviceAccount: 'default',
     podTemplateHash: replicaSetHash,
     containers: [{ name: 'app', image: `us-docker.pkg.dev/${project.id}/apps/storm-api:1.0.0`, imageDigest: `sha256:${'5'.repeat(64)}`, distroless: false, imageFiles: {} }],
+    // The release before the bad one: what a rollback of the workload returns to.
+    previousRevisions: [{ podTemplateHash: '4e5a6b7c8', containers: [{ name: 'app', image: `us-docker.pkg.dev/${project.id}/apps/storm-api:0.9.0`, imageDigest: `sha256:${'4'.repeat(64)}`, distroless: false, imageFiles: {} }] }],
     pods: Array.from({ length: options.pods }, (_, i) => ({
       name: podName(i),
       node: baseCluster.nodes[i % baseCluster.nodes.length]!.name,

@@ -11,6 +11,7 @@ import {
   setHeaderOptions,
   type V1NetworkPolicy,
   type V1Pod,
+  type V1PodTemplateSpec,
   type V1Status,
 } from '@kubernetes/client-node';
 import { cloudCall, defaultRequestTimeoutMs } from './call';
@@ -56,6 +57,33 @@ export interface Owner {
 }
 
 export type ScalableKind = 'Deployment' | 'StatefulSet' | 'ReplicaSet';
+
+/** A Deployment's pod template, as the API holds it: what a rollback puts back. */
+export type PodTemplate = V1PodTemplateSpec;
+
+export interface DeploymentInfo {
+  namespace: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  /** Moves with every change of the spec (not of the status). */
+  generation: number;
+  /** `deployment.kubernetes.io/revision`: the revision its pods come from. */
+  revision: number;
+  replicas: number;
+  selector: Record<string, string>;
+  template: PodTemplate;
+}
+
+export interface ReplicaSetRevision {
+  name: string;
+  uid: string;
+  revision: number;
+  replicas: number;
+  template: PodTemplate;
+}
+
+const revisionAnnotation = 'deployment.kubernetes.io/revision';
 
 export interface ScaleInfo {
   kind: ScalableKind;
@@ -339,6 +367,53 @@ export class KubernetesAdapter {
           : api.apps.patchNamespacedReplicaSetScale(request, options),
     );
     return { kind, namespace, name, uid: scale.metadata?.uid ?? '', replicas: scale.spec?.replicas ?? 0, resourceVersion: scale.metadata?.resourceVersion ?? '' };
+  }
+
+  async getDeployment(namespace: string, name: string): Promise<DeploymentInfo> {
+    const context = this.context('get deployment', `${namespace}/${name}`);
+    this.checkWorkload(namespace, name, context);
+    const deployment = await this.call(context, (api) => api.apps.readNamespacedDeployment({ namespace, name }));
+    return {
+      namespace,
+      name,
+      uid: deployment.metadata?.uid ?? '',
+      resourceVersion: deployment.metadata?.resourceVersion ?? '',
+      generation: deployment.metadata?.generation ?? 0,
+      revision: Number(deployment.metadata?.annotations?.[revisionAnnotation] ?? 0),
+      replicas: deployment.spec?.replicas ?? 0,
+      selector: deployment.spec?.selector?.matchLabels ?? {},
+      template: deployment.spec?.template ?? {},
+    };
+  }
+
+  /** The ReplicaSets a Deployment owns, newest revision first: its rollout history. */
+  async deploymentRevisions(deployment: Pick<DeploymentInfo, 'namespace' | 'uid' | 'selector'>): Promise<ReplicaSetRevision[]> {
+    const { namespace } = deployment;
+    const context = this.context('list replicasets', namespace);
+    checkName('kubernetesLabel', namespace, 'namespace', context);
+    const labelSelector = Object.entries(deployment.selector).map(([key, value]) => `${key}=${value}`).join(',');
+    const list = await this.call(context, (api) => api.apps.listNamespacedReplicaSet({ namespace, ...(labelSelector ? { labelSelector } : {}) }));
+    return list.items
+      .filter((rs) => rs.metadata?.ownerReferences?.some((ref) => ref.controller && ref.uid === deployment.uid))
+      .map((rs) => ({ name: rs.metadata?.name ?? '', uid: rs.metadata?.uid ?? '', revision: Number(rs.metadata?.annotations?.[revisionAnnotation] ?? 0), replicas: rs.spec?.replicas ?? 0, template: rs.spec?.template ?? {} }))
+      .sort((a, b) => b.revision - a.revision);
+  }
+
+  /**
+   * Replaces a Deployment's pod template, only while it is the object read with the spec read
+   * (uid and generation tested in the same JSON Patch; a status update does not count as a
+   * change): its controller then rolls the pods over.
+   */
+  async setDeploymentTemplate(namespace: string, name: string, template: PodTemplate, expected: { uid: string; generation: number }): Promise<DeploymentInfo> {
+    const context = this.context('patch deployment', `${namespace}/${name}`);
+    this.checkWorkload(namespace, name, context);
+    const body = [
+      { op: 'test', path: '/metadata/uid', value: expected.uid },
+      { op: 'test', path: '/metadata/generation', value: expected.generation },
+      { op: 'replace', path: '/spec/template', value: template },
+    ];
+    await this.call(context, (api) => api.apps.patchNamespacedDeployment({ namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)));
+    return this.getDeployment(namespace, name);
   }
 
   /** Cordons (or uncordons) a node: running pods stay, new ones are not scheduled there. */

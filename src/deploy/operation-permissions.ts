@@ -24,6 +24,8 @@ const table: Record<string, string> = {
   'kubernetes list pods': 'kubernetes: list pods (iam: container.pods.list)',
   'kubernetes get replicaset': 'kubernetes: get replicasets (iam: container.replicaSets.get)',
   'kubernetes get deployment': 'kubernetes: get deployments (iam: container.deployments.get)',
+  'kubernetes list replicasets': 'kubernetes: list replicasets (iam: container.replicaSets.list)',
+  'kubernetes patch deployment': 'kubernetes: patch deployments (iam: container.deployments.update)',
   'kubernetes get statefulset': 'kubernetes: get statefulsets (iam: container.statefulSets.get)',
   'kubernetes get daemonset': 'kubernetes: get daemonsets (iam: container.daemonSets.get)',
   'kubernetes get job': 'kubernetes: get jobs (iam: container.jobs.get)',

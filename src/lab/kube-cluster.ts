@@ -72,6 +72,45 @@ export class KubeCluster {
     this.store.mutations.length = 0;
   }
 
+  private createReplicaSet(deployment: KubeObject, workload: ScenarioWorkload, hash: string, containers: ScenarioContainer[], revision: number, replicas: number): KubeObject {
+    const podLabels = { ...workload.labels, 'pod-template-hash': hash };
+    return this.store.create('replicasets', {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: `${workload.name}-${hash}`, namespace: workload.namespace, labels: podLabels, annotations: { 'deployment.kubernetes.io/revision': String(revision) }, ownerReferences: [ownerRef(deployment)] },
+      spec: { replicas, selector: { matchLabels: podLabels }, template: { metadata: { labels: podLabels }, spec: { serviceAccountName: workload.serviceAccount, containers: containers.map(containerSpec) } } },
+      status: { replicas, readyReplicas: replicas, availableReplicas: replicas, fullyLabeledReplicas: replicas },
+    }, 'controller');
+  }
+
+  /**
+   * The Deployment controller after its pod template changed (a rollout, or a rollback): the
+   * ReplicaSet whose template runs the same images takes every replica and the next revision
+   * number, the others go to zero. A template no ReplicaSet has gets a new one, started from the
+   * images the lab knows by name.
+   */
+  private rollOut(deployment: KubeObject, owned: KubeObject[]): void {
+    const wanted = imagesOf((deployment.spec as { template: PodTemplate }).template);
+    const current = newest(owned);
+    if (!current || imagesOf((current.spec as { template: PodTemplate }).template) === wanted) return;
+    const next = revisionOf(current) + 1;
+    let target = owned.find((rs) => imagesOf((rs.spec as { template: PodTemplate }).template) === wanted);
+    if (!target) {
+      const known = this.templates.get(current.metadata.uid)!;
+      const images = new Map(((deployment.spec as { template: PodTemplate }).template.spec.containers ?? []).map((c) => [c.name, c.image]));
+      const containers = known.containers.map((c) => ({ ...c, image: images.get(c.name) ?? c.image }));
+      const hash = randomSuffix(9);
+      target = this.createReplicaSet(deployment, known.workload, hash, containers, next, 0);
+      this.templates.set(target.metadata.uid, { ...known, containers, labels: { ...known.workload.labels, 'pod-template-hash': hash }, owner: ownerRef(target) });
+    }
+    for (const rs of owned) {
+      if (rs.metadata.uid === target.metadata.uid || (rs.spec as { replicas: number }).replicas === 0) continue;
+      this.store.replace('replicasets', { ...rs, spec: { ...(rs.spec as object), replicas: 0 }, status: { replicas: 0 } }, 'patch', 'controller');
+    }
+    this.store.replace('replicasets', { ...target, metadata: { ...target.metadata, annotations: { ...target.metadata.annotations, 'deployment.kubernetes.io/revision': String(next) } } }, 'patch', 'controller');
+    this.store.replace('deployments', { ...deployment, metadata: { ...deployment.metadata, annotations: { ...deployment.metadata.annotations, 'deployment.kubernetes.io/revision': String(next) } } }, 'patch', 'controller');
+  }
+
   runtime(podUid: string, container: string): ContainerRuntime | undefined {
     return this.runtimes.get(podUid)?.get(container);
   }
@@ -95,15 +134,14 @@ export class KubeCluster {
           spec: { replicas, selector, template, strategy: { type: 'RollingUpdate' } },
           status: { replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas, observedGeneration: 1 },
         }, 'controller');
+        workload.previousRevisions.forEach((earlier, i) => {
+          const old = this.createReplicaSet(deployment, workload, earlier.podTemplateHash, earlier.containers, i + 1, 0);
+          this.templates.set(old.metadata.uid, { workload, containers: earlier.containers, labels: { ...labels, 'pod-template-hash': earlier.podTemplateHash }, owner: ownerRef(old), baseProcesses: workload.pods[0]?.processes.filter((p) => p.ppid === 0) ?? [] });
+        });
+        const revision = workload.previousRevisions.length + 1;
+        this.store.replace('deployments', { ...deployment, metadata: { ...deployment.metadata, annotations: { ...deployment.metadata.annotations, 'deployment.kubernetes.io/revision': String(revision) } } }, 'patch', 'controller');
         podLabels = { ...labels, 'pod-template-hash': hash };
-        const replicaSet = this.store.create('replicasets', {
-          apiVersion: 'apps/v1',
-          kind: 'ReplicaSet',
-          metadata: { name: `${workload.name}-${hash}`, namespace, labels: podLabels, annotations: { 'deployment.kubernetes.io/revision': '1' }, ownerReferences: [ownerRef(deployment)] },
-          spec: { replicas, selector: { matchLabels: podLabels }, template: { ...template, metadata: { labels: podLabels } } },
-          status: { replicas, readyReplicas: replicas, availableReplicas: replicas, fullyLabeledReplicas: replicas },
-        }, 'controller');
-        owner = ownerRef(replicaSet);
+        owner = ownerRef(this.createReplicaSet(deployment, workload, hash, workload.containers, revision, replicas));
         break;
       }
       case 'StatefulSet':
@@ -271,8 +309,10 @@ export class KubeCluster {
   reconcileWorkloads(namespace: string): void {
     for (const deployment of this.store.list('deployments', namespace)) {
       const replicas = (deployment.spec as { replicas: number }).replicas;
-      for (const replicaSet of this.store.list('replicasets', namespace)) {
-        if (!replicaSet.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid)) continue;
+      const ownedBy = () => this.store.list('replicasets', namespace).filter((rs) => rs.metadata.ownerReferences?.some((ref) => ref.uid === deployment.metadata.uid));
+      this.rollOut(deployment, ownedBy());
+      // Every replica belongs to the newest revision; a rollout left the older ones at zero.
+      for (const replicaSet of [newest(ownedBy())].filter((rs) => rs !== undefined)) {
         const spec = replicaSet.spec as { replicas: number };
         if (spec.replicas === replicas) continue;
         this.store.replace('replicasets', { ...replicaSet, spec: { ...spec, replicas }, status: { ...(replicaSet.status as object), replicas, readyReplicas: replicas, availableReplicas: replicas } }, 'patch', 'controller');
@@ -339,6 +379,23 @@ export class KubeCluster {
 
 export function containerSpec(container: ScenarioContainer) {
   return { name: container.name, image: container.image, imagePullPolicy: 'IfNotPresent', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' };
+}
+
+interface PodTemplate {
+  spec: { containers?: { name: string; image: string }[] };
+}
+
+function revisionOf(object: KubeObject): number {
+  return Number(object.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+}
+
+function newest(replicaSets: KubeObject[]): KubeObject | undefined {
+  return [...replicaSets].sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+}
+
+/** What tells two pod templates apart for a rollout here: each container's name and image. */
+function imagesOf(template: PodTemplate): string {
+  return (template.spec.containers ?? []).map((c) => `${c.name}=${c.image}`).join(',');
 }
 
 function ownerRef(object: KubeObject): OwnerReference {

@@ -74,6 +74,8 @@ export function apiVersionOf(type: ResourceType): string {
   return type.group ? `${type.group}/${type.version}` : type.version;
 }
 
+const generational = new Set(['deployments', 'replicasets', 'statefulsets', 'daemonsets']);
+
 export class KubeError extends Error {
   constructor(
     readonly code: number,
@@ -139,6 +141,7 @@ export class KubeStore {
       metadata: {
         ...object.metadata,
         uid: object.metadata.uid ?? randomUUID(),
+        ...(generational.has(plural) ? { generation: object.metadata.generation ?? 1 } : {}),
         resourceVersion: this.nextVersion(),
         creationTimestamp: object.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       },
@@ -150,7 +153,10 @@ export class KubeStore {
 
   /** Stores a changed object under a new resourceVersion. */
   replace(plural: string, object: KubeObject, verb: 'patch' | 'update', by: Mutation['by'] = 'client'): KubeObject {
-    const stored: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: this.nextVersion() } };
+    // As the API server keeps it for workloads: the generation moves with the spec, not the status.
+    const before = generational.has(plural) ? this.get(plural, object.metadata.namespace, object.metadata.name) : undefined;
+    const generation = before && JSON.stringify(before.spec) !== JSON.stringify(object.spec) ? { generation: (before.metadata.generation ?? 1) + 1 } : {};
+    const stored: KubeObject = { ...object, metadata: { ...object.metadata, ...generation, resourceVersion: this.nextVersion() } };
     this.bucket(plural).set(key(object.metadata.namespace, object.metadata.name), stored);
     this.mutations.push({ verb, resource: plural, ...ns(object.metadata.namespace), name: object.metadata.name, by });
     return stored;

@@ -68,6 +68,8 @@ const workload = z.object({
   podTemplateHash: z.string().optional(),
   containers: z.array(container).min(1),
   pods: z.array(pod).default([]),
+  /** A Deployment's earlier revisions, oldest first: each a ReplicaSet scaled to zero, as a rollout leaves them. */
+  previousRevisions: z.array(z.object({ podTemplateHash: z.string(), containers: z.array(container).min(1) })).default([]),
 });
 
 const networkPolicy = z.object({

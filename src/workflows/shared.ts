@@ -141,7 +141,22 @@ export type ActionTarget =
       /** The Kubernetes service account the member is, and the suspect pod running as it. */
       kubernetes: { project: string; location: string; cluster: string; namespace: string; serviceAccount: string; pod: string };
     }
-  | { kind: 'service-account'; serviceAccount: string };
+  | { kind: 'service-account'; serviceAccount: string }
+  /** A Deployment rolled back from one revision's pod template to an earlier one's, at the generation the plan read. */
+  | {
+      kind: 'deployment-rollback';
+      project: string;
+      location: string;
+      cluster: string;
+      namespace: string;
+      name: string;
+      uid: string;
+      generation: number;
+      replicas: number;
+      container: string;
+      from: { revision: number; image: string; template: Record<string, unknown> };
+      to: { revision: number; image: string; replicaSet: string; template: Record<string, unknown> };
+    };
 
 export interface PlannedAction {
   action: ActionName;

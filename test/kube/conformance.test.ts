@@ -3,6 +3,7 @@ import { cordonNode } from '../../src/actions/cordon-node';
 import { quarantineLabel, quarantineNames, quarantinePod } from '../../src/actions/quarantine-pod';
 import { replacePod } from '../../src/actions/replace-pod';
 import { scaleWorkloadToZero } from '../../src/actions/scale-workload-to-zero';
+import { rollbackWorkload } from '../../src/actions/rollback-workload';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { actActivities } from '../../src/activities/act';
 import { blastRadius } from '../../src/activities/blast-radius';
@@ -210,6 +211,35 @@ describe.each(backends)('against the %s API server', (_name, start) => {
       await eventually(async () => {
         if ((await checkoutApi(b)).length !== 2) throw new Error('not yet');
       }, 30_000, 'the Deployment to come back');
+    }));
+
+  test('rollback: a Deployment rolled out to a bad image goes back to the revision before it, and revert rolls it forward again', () =>
+    withBackend(start, async (b) => {
+      const good = 'us-docker.pkg.dev/acme-payments-prod/apps/checkout-api:1.14.2';
+      const bad = 'us-docker.pkg.dev/acme-payments-prod/apps/checkout-api:1.15.0-rc1';
+      const running = (image: string) => async () => {
+        const pods = await checkoutApi(b);
+        if (pods.length !== 2 || pods.some((p) => p.containers[0]!.image !== image)) throw new Error(`pods run ${pods.map((p) => p.containers[0]!.image).join(', ')}`);
+      };
+      // Somebody rolls out the bad image: revision 2.
+      const before = await b.admin.getDeployment('checkout', 'checkout-api');
+      const spec = before.template.spec!;
+      await b.admin.setDeploymentTemplate('checkout', 'checkout-api', { ...before.template, spec: { ...spec, containers: spec.containers.map((c) => ({ ...c, image: bad })) } }, before);
+      await eventually(running(bad), 60_000, 'the bad rollout');
+      const suspectPod = (await checkoutApi(b))[0]!;
+
+      const planned = await plan(b, rollbackWorkload, { ...where, namespace: 'checkout', pod: suspectPod.name, container: 'api' });
+      expect(planned.target).toMatchObject({ kind: 'deployment-rollback', name: 'checkout-api', from: { image: bad }, to: { image: good, revision: 1 } });
+      expect(await rollbackWorkload.apply(b.context, planned)).toMatchObject({ status: 'applied' });
+      await eventually(running(good), 60_000, 'the rollback');
+      expect(await rollbackWorkload.apply(b.context, planned)).toMatchObject({ status: 'already-done' });
+      // The controller took the earlier ReplicaSet back (the same template), under the next revision.
+      expect((await b.admin.getDeployment('checkout', 'checkout-api')).revision).toBe(3);
+
+      expect(await rollbackWorkload.revert!(b.context, planned)).toMatchObject({ status: 'applied' });
+      await eventually(running(bad), 60_000, 'the revert');
+      // A write from a stale read is refused by the server itself (the patch tests the generation), not only by the action.
+      await expect(b.kube.setDeploymentTemplate('checkout', 'checkout-api', before.template, before)).rejects.toMatchObject({ status: '422', retryable: false });
     }));
 
   test('dry-run says what each action would do and writes nothing', () =>

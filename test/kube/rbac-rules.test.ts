@@ -3,6 +3,8 @@ import { cordonNode } from '../../src/actions/cordon-node';
 import { quarantinePod } from '../../src/actions/quarantine-pod';
 import { replacePod } from '../../src/actions/replace-pod';
 import { scaleWorkloadToZero } from '../../src/actions/scale-workload-to-zero';
+import { rollbackWorkload } from '../../src/actions/rollback-workload';
+import type { DeploymentInfo } from '../../src/cloud/kubernetes';
 import { blastRadius } from '../../src/activities/blast-radius';
 import { PermanentCloudError } from '../../src/cloud';
 import type { PlannedAction } from '../../src/workflows/shared';
@@ -58,6 +60,9 @@ const probes: Record<string, Probe> = {
   'get /serviceaccounts': { run: (b) => b.kube.getServiceAccount('checkout', 'default') },
   'get apps/replicasets': { run: async (b) => b.kube.ownerChain(await b.admin.getPod('checkout', suspect)) },
   'get apps/deployments': { run: async (b) => b.kube.ownerChain(await b.admin.getPod('checkout', suspect)) },
+  'list apps/replicasets': { run: (b) => rollbackWorkload.plan(b.context, { ...where, namespace: 'checkout', pod: suspect, container: 'api' }) },
+  // The same template again: a write the API server authorizes, and a rollout of nothing.
+  'patch apps/deployments': { prepare: (b) => b.admin.getDeployment('checkout', 'checkout-api'), run: (b, d) => b.kube.setDeploymentTemplate('checkout', 'checkout-api', (d as DeploymentInfo).template, d as DeploymentInfo) },
   'get apps/statefulsets': { run: async (b) => b.kube.ownerChain(await b.admin.getPod('checkout', 'ledger-db-0')) },
   'get apps/daemonsets': { run: async (b) => b.kube.ownerChain(await podOf(b, 'kube-system', 'app=node-agent')) },
   'get batch/jobs': { run: async (b) => b.kube.ownerChain(await podOf(b, 'checkout', 'job-name=nightly-reconcile')) },
