@@ -1,4 +1,5 @@
 import { startActionLab } from '../../test/lab-harness';
+import { loadScenario } from '../lab/scenario';
 import type { CloudClients } from '../cloud';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionContext } from './action';
@@ -69,5 +70,32 @@ test('shift traffic reverts to the split it found', async () => {
     expect(await shiftTraffic.revert!(ctx, shift)).toMatchObject({ status: 'already-done' });
   } finally {
     await fresh.stop();
+  }
+});
+
+test('shift traffic passes over older revisions that run the suspect image: only settings changed there', async () => {
+  const scenario = loadScenario();
+  const run = scenario.cloudRun.find((s) => s.service === 'storefront')!;
+  const image = (tag: string) => `europe-docker.pkg.dev/acme-web-prod/web/storefront:${tag}`;
+  run.revisions = [
+    { ...run.revisions[0]!, name: 'storefront-00040-abc', image: image('2026.11.1'), createTime: '2026-11-10T10:00:00Z' },
+    { ...run.revisions[0]!, image: image('2026.11.3') },
+    ...run.revisions.slice(1),
+  ];
+  const lab = await startActionLab({ scenario });
+  try {
+    const shift = (await shiftTraffic.plan(lab.context, { ...storefront, revision: suspect })) as PlannedAction;
+    expect(shift.target).toMatchObject({ fromRevision: suspect, toRevision: 'storefront-00040-abc' });
+    expect(shift.effect).toContain(`(image ${image('2026.11.1')})`);
+
+    run.revisions = run.revisions.filter((r) => r.name !== 'storefront-00040-abc');
+    const sameImage = await startActionLab({ scenario });
+    try {
+      expect(await shiftTraffic.plan(sameImage.context, { ...storefront, revision: suspect })).toEqual({ notApplicable: `every revision of service storefront older than ${suspect} runs its image ${image('2026.11.3')} too: no clean revision to move traffic to` });
+    } finally {
+      await sameImage.stop();
+    }
+  } finally {
+    await lab.stop();
   }
 });

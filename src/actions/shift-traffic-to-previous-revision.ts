@@ -2,17 +2,17 @@ import { PermanentCloudError } from '../cloud/errors';
 import type { ActionModule } from './action';
 import { cloudRunServiceOf, cloudRunServiceParameters as parameters } from './parameters';
 
-/** Moves a Cloud Run service's traffic off the suspect revision to the previous one. */
+/** Moves a Cloud Run service's traffic off the suspect revision to the newest older one that runs another image. */
 
 
 export const shiftTraffic: ActionModule<typeof parameters._output> = {
   name: 'shift-traffic-to-previous-revision',
-  description: 'Send all of a Cloud Run service’s traffic to the revision before the suspect one.',
+  description: 'Send all of a Cloud Run service’s traffic to the newest revision before the suspect one that runs another image.',
   permissions: ['iam: run.services.get, run.services.update, run.revisions.list, iam.serviceAccounts.actAs'],
   destructive: true,
   parameters,
   parametersFrom: cloudRunServiceOf,
-  preconditions: ['the suspect revision serves traffic', 'an older revision exists to take it', 'at apply: the service is unchanged since the plan (same etag)'],
+  preconditions: ['the suspect revision serves traffic', 'an older revision that runs another image exists to take it', 'at apply: the service is unchanged since the plan (same etag)'],
 
   async plan({ clients }, params) {
     const service = await clients.run.getService(params.project, params.region, params.service);
@@ -20,9 +20,14 @@ export const shiftTraffic: ActionModule<typeof parameters._output> = {
     const share = service.traffic.filter((t) => t.revision === suspect).reduce((sum, t) => sum + t.percent, 0);
     if (share === 0) return { notApplicable: `revision ${suspect} serves no traffic of service ${params.service}` };
     const revisions = await clients.run.listRevisions(params.project, params.region, params.service);
-    const suspectCreated = revisions.find((r) => r.name === suspect)?.createTime ?? '';
-    const previous = revisions.find((r) => r.name !== suspect && (!suspectCreated || r.createTime < suspectCreated));
-    if (!previous) return { notApplicable: `service ${params.service} has no revision older than ${suspect} to move traffic to` };
+    const suspectRevision = revisions.find((r) => r.name === suspect);
+    const suspectCreated = suspectRevision?.createTime ?? '';
+    const older = revisions.filter((r) => r.name !== suspect && (!suspectCreated || r.createTime < suspectCreated));
+    // The newest older revision that runs another image: one that only changed settings runs the suspect code too.
+    const previous = older.find((r) => !suspectRevision?.image || r.image !== suspectRevision.image);
+    if (!previous) {
+      return { notApplicable: older.length ? `every revision of service ${params.service} older than ${suspect} runs its image ${suspectRevision?.image ?? ''} too: no clean revision to move traffic to` : `service ${params.service} has no revision older than ${suspect} to move traffic to` };
+    }
     return {
       action: 'shift-traffic-to-previous-revision',
       target: { kind: 'cloud-run-service', project: params.project, region: params.region, service: params.service, fromRevision: suspect, toRevision: previous.name, etag: service.etag, previousTraffic: service.traffic },
