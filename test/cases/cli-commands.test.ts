@@ -217,4 +217,5 @@ test('machine-readable answers: --version, and JSON from ingest, status, approve
   const permissions = JSON.parse((await run('permissions', '-o', 'json')).stdout) as { adapters: { name: string }[]; actions: { name: string }[] };
   expect(permissions.adapters.map((a) => a.name)).toContain('Kubernetes');
   expect(await run('status', started.caseId, '-o', 'yaml')).toMatchObject({ code: 2, stderr: expect.stringContaining("argument 'yaml' is invalid") });
-}, 120_000);
+  // Nine CLI processes and a whole case: each process loads the build, which a loaded machine makes slow.
+}, 240_000);
