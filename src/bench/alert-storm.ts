@@ -35,6 +35,10 @@ export interface RunResult extends StormSize {
   /** Requests per lab API (the real case only). */
   calls?: Record<LabApi, number>;
   distinctHashes: number;
+  /** Worker processes on the task queue (RSS is their sum). */
+  workers: number;
+  /** What reached VirusTotal, and its busiest minute (the real case only). */
+  virusTotal?: { requests: number; peakPerMinute: number };
 }
 
 const root = join(__dirname, '../..');
@@ -54,12 +58,13 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
-async function waitForPoller(client: Client, taskQueue: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
+async function waitForPollers(client: Client, taskQueue: string, children: ChildProcess[], timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the worker for ${taskQueue} exited with ${child.exitCode}`);
+    const exited = children.find((child) => child.exitCode !== null);
+    if (exited) throw new Error(`a worker for ${taskQueue} exited with ${exited.exitCode}`);
     const described = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
-    if ((described.pollers ?? []).length > 0) return;
+    if (new Set((described.pollers ?? []).map((p) => p.identity)).size >= children.length) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`no worker polled ${taskQueue} within ${timeoutMs / 1000} s`);
@@ -94,7 +99,8 @@ async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   return url.toString();
 }
 
-export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number; workers?: number; maxCachedWorkflows?: number } = {}): Promise<RunResult> {
+  const workerCount = pipeline === 'case' ? Math.max(1, options.workers ?? 1) : 1;
   const runTag = Date.now().toString(36);
   const storm = stormScenario(loadScenario(), { ...size, runTag });
   const work = mkdtempSync(join(tmpdir(), `scc-bench-${pipeline}-`));
@@ -105,9 +111,10 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
   const lab = await startLab({ port: 0, scenario: storm.scenario, dataDir: work });
   let database: Database | undefined;
   let socket: PGLiteSocketServer | undefined;
-  let worker: ChildProcess | undefined;
+  const workers: ChildProcess[] = [];
+  const rss = () => workers.reduce((sum, w) => sum + rssMb(w.pid), 0);
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(worker?.pid))), 250);
+  const sampler = setInterval(() => (peak = Math.max(peak, rss())), 250);
   try {
     let store: CaseStore | undefined;
     if (pipeline === 'case') {
@@ -130,12 +137,15 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
         cloud: { mode: 'lab', url: lab.url, token: lab.token, kubeconfigPath: lab.kubeconfigPath, virusTotal: { apiKey: lab.virusTotalKey } },
         policy: { approvers: ['secops@acme.example'] },
         virusTotalPerMinute: 600,
+        ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
       }));
-      worker = spawn(process.execPath, [join(root, 'bin/scc-responder.js'), 'worker'], { env: { ...process.env, SCC_CONFIG: config, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] });
+      for (let i = 0; i < workerCount; i++) {
+        workers.push(spawn(process.execPath, [join(root, 'bin/scc-responder.js'), 'worker'], { env: { ...process.env, SCC_CONFIG: config, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] }));
+      }
     } else {
-      worker = spawn(process.execPath, [join(root, 'dist/bench/floor-worker.js'), temporalAddress, taskQueue], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] });
+      workers.push(spawn(process.execPath, [join(root, 'dist/bench/floor-worker.js'), temporalAddress, taskQueue], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] }));
     }
-    await waitForPoller(client, taskQueue, worker);
+    await waitForPollers(client, taskQueue, workers);
 
     const firstIngest = new Map<string, number>();
     const started = Date.now();
@@ -158,7 +168,8 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
     const readyAt = new Map<string, number>();
     while (readyAt.size < firstIngest.size) {
       if (Date.now() > deadline) throw new Error(`${pipeline}: only ${readyAt.size} of ${firstIngest.size} cases ready in time`);
-      if (worker.exitCode !== null) throw new Error(`${pipeline}: the worker exited with ${worker.exitCode}`);
+      const exited = workers.find((w) => w.exitCode !== null);
+      if (exited) throw new Error(`${pipeline}: a worker exited with ${exited.exitCode}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
       if (store) {
         const rows = await database!.query<{ workflow_id: string; ready_at: Date | string }>('select workflow_id, ready_at from cases where workflow_id like $1 and ready_at is not null', [`${prefix}/%`]);
@@ -175,7 +186,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
     const wallMs = Math.max(...readyAt.values()) - started;
     // Parked: every case waits for a decision; what the worker holds for them.
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const parked = rssMb(worker.pid);
+    const parked = rss();
     const latencies = [...firstIngest].map(([id, at]) => readyAt.get(id)! - at).sort((a, b) => a - b);
     return {
       pipeline,
@@ -186,12 +197,13 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       msPerFinding: Math.round((wallMs / size.findings) * 100) / 100,
       timeToReadyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
       workerRssMb: { peak: Math.max(peak, parked), parked },
-      ...(pipeline === 'case' ? { calls: { ...lab.calls } } : {}),
+      ...(pipeline === 'case' ? { calls: { ...lab.calls }, virusTotal: { requests: lab.virusTotalQuota.requests, peakPerMinute: lab.virusTotalQuota.peakPerMinute() } } : {}),
       distinctHashes: storm.distinctHashes,
+      workers: workerCount,
     };
   } finally {
     clearInterval(sampler);
-    if (worker) await stopChild(worker);
+    await Promise.all(workers.map(stopChild));
     await socket?.stop();
     await database?.close();
     await lab.stop();

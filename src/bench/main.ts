@@ -13,6 +13,8 @@ import { costPlot } from './plot';
  *
  *   --sizes 100,1000,5000   findings per storm (pods = half, 3 binaries)
  *   --parked 10000          also park this many cases and report the worker's memory
+ *   --max-cached 500        the case worker's maxCachedWorkflows for the parked run (the SDK's default otherwise)
+ *   --workers 3             also run the case on this many worker processes sharing one store, against one worker
  *   --out DIR               where the JSON and the SVG go (default .data/bench)
  */
 
@@ -30,6 +32,8 @@ async function main(): Promise<void> {
     .filter((n) => Number.isInteger(n) && n > 0 && n <= 100_000)
     .map((findings) => ({ findings, pods: Math.max(1, Math.floor(findings / 2)), binaries: 3 }));
   const parked = Number(option('parked', '0'));
+  const workers = Math.min(8, Math.max(1, Number(option('workers', '1')) || 1));
+  const maxCached = option('max-cached', '') === '' ? undefined : Number(option('max-cached', ''));
   const out = resolve(option('out', '.data/bench'));
   mkdirSync(out, { recursive: true });
   const databaseUrl = process.env.DATABASE_URL;
@@ -46,11 +50,20 @@ async function main(): Promise<void> {
         log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, time to ready p50 ${result.timeToReadyMs.p50} ms p95 ${result.timeToReadyMs.p95} ms p99 ${result.timeToReadyMs.p99} ms, worker RSS peak ${result.workerRssMb.peak} MB`);
       }
     }
+    const sharedRuns: RunResult[] = [];
+    if (workers > 1) {
+      for (const size of sizes) {
+        log(`· case on ${workers} workers: ${size.findings} findings`);
+        const result = await runStorm('case', size, server.address, { ...(databaseUrl ? { databaseUrl } : {}), workers });
+        sharedRuns.push(result);
+        log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, VirusTotal ${result.virusTotal?.requests} request(s) for ${result.distinctHashes} hashes, busiest minute ${result.virusTotal?.peakPerMinute}`);
+      }
+    }
     const parkedRuns: RunResult[] = [];
     if (parked > 0) {
       for (const pipeline of ['floor', 'case'] as const) {
         log(`· parked: ${parked} ${pipeline} cases awaiting a decision`);
-        parkedRuns.push(await runStorm(pipeline, { findings: parked, pods: parked, binaries: 3 }, server.address, { ...(databaseUrl ? { databaseUrl } : {}), timeoutMs: 4 * 60 * 60_000 }));
+        parkedRuns.push(await runStorm(pipeline, { findings: parked, pods: parked, binaries: 3 }, server.address, { ...(databaseUrl ? { databaseUrl } : {}), ...(maxCached !== undefined ? { maxCachedWorkflows: maxCached } : {}), timeoutMs: 4 * 60 * 60_000 }));
         log(`  worker RSS with ${parked} parked: ${parkedRuns.at(-1)!.workerRssMb.parked} MB`);
       }
     }
@@ -68,12 +81,25 @@ async function main(): Promise<void> {
         callsPerFinding: Object.fromEntries(Object.entries(real.calls ?? {}).map(([api, n]) => [api, Math.round((n / size.findings) * 100) / 100])),
       };
     });
+    const severalWorkers = sharedRuns.map((shared) => {
+      const one = runs.find((r) => r.pipeline === 'case' && r.findings === shared.findings)!;
+      return {
+        findings: shared.findings,
+        workers: shared.workers,
+        throughputVsOneWorker: ratio(shared.findingsPerSecond, one.findingsPerSecond),
+        timeToReadyP99VsOneWorker: ratio(shared.timeToReadyMs.p99, one.timeToReadyMs.p99),
+        rssVsOneWorker: ratio(shared.workerRssMb.peak, one.workerRssMb.peak),
+        virusTotal: shared.virusTotal,
+        distinctHashes: shared.distinctHashes,
+      };
+    });
     const report = {
       at: new Date().toISOString(),
       machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, store: databaseUrl ? 'postgresql' : 'pglite' },
       runs,
       comparisons,
-      ...(parkedRuns.length > 0 ? { parked: { cases: parked, workerRssMb: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.workerRssMb.parked])) } } : {}),
+      ...(severalWorkers.length > 0 ? { severalWorkers, sharedRuns } : {}),
+      ...(parkedRuns.length > 0 ? { parked: { cases: parked, maxCachedWorkflows: maxCached ?? 'sdk default', workerRssMb: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.workerRssMb.parked])), wallMs: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.wallMs])) } } : {}),
     };
     writeFileSync(join(out, 'alert-storm.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(
@@ -89,6 +115,9 @@ async function main(): Promise<void> {
     );
     for (const c of comparisons) {
       log(`N=${c.findings}: throughput ${c.throughputRatio}× the floor; time to ready p50 ${c.timeToReadyRatio.p50}×, p95 ${c.timeToReadyRatio.p95}×, p99 ${c.timeToReadyRatio.p99}×; worker RSS ${c.workerRssRatio}×; VirusTotal lookups ${c.virusTotalLookups} for ${c.distinctHashes} distinct hashes`);
+    }
+    for (const c of severalWorkers) {
+      log(`N=${c.findings} on ${c.workers} workers: throughput ${c.throughputVsOneWorker}× one worker's; p99 time to ready ${c.timeToReadyP99VsOneWorker}×; RSS (all workers) ${c.rssVsOneWorker}×; VirusTotal ${c.virusTotal?.requests} request(s) for ${c.distinctHashes} hashes`);
     }
     log(`results: ${join(out, 'alert-storm.json')}, plot: ${join(out, 'cost-vs-n.svg')}`);
   } finally {

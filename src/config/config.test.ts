@@ -42,3 +42,14 @@ describe('cluster access', () => {
     expect(() => loadConfig(base, { cloud: { mode: 'google', clusters: { endpoint: 'internal' } } })).toThrow(/cloud\.clusters\.endpoint/);
   });
 });
+
+describe('worker configuration', () => {
+  const base = { SCC_DATA_DIR: '/nonexistent-scc-data' };
+
+  it('takes the workflow cache size from SCC_MAX_CACHED_WORKFLOWS, leaves it to the SDK without, and refuses what is not a count', () => {
+    expect(loadConfig({ ...base, SCC_MAX_CACHED_WORKFLOWS: '500' }).maxCachedWorkflows).toBe(500);
+    expect(loadConfig(base).maxCachedWorkflows).toBeUndefined();
+    expect(() => loadConfig({ ...base, SCC_MAX_CACHED_WORKFLOWS: 'lots' })).toThrow(/maxCachedWorkflows/);
+    expect(() => loadConfig({ ...base, SCC_MAX_CACHED_WORKFLOWS: '-1' })).toThrow(/maxCachedWorkflows/);
+  });
+});

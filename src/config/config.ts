@@ -194,6 +194,12 @@ const configSchema = z.object({
   metricsAddress: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').optional(),
   /** How often the worker holds the cases its record keeps open against Temporal (a run terminated, timed out or gone); 0 turns it off. */
   reconcileIntervalMs: z.number().int().min(0).max(86_400_000).default(60_000),
+  /**
+   * How many cases' workflows a worker keeps in memory between their tasks; the SDK sizes it
+   * from the heap when absent. A case beyond it is replayed from its history when its next
+   * event (a decision, a finding) comes: slower for that one task, never wrong.
+   */
+  maxCachedWorkflows: z.number().int().min(0).max(100_000).optional(),
   /** A workflow bundle built ahead of time (an image build step), so a worker starts in a second instead of bundling. */
   workflowBundlePath: z.string().optional(),
   /** The same with the tracing interceptors (`bundle --tracing`), used when traces are exported. */
@@ -276,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     ...(env.SCC_IAP_AUDIENCE || env.SCC_CONSOLE_USERS || env.SCC_SERVER_ADDRESS ? { server: serverFromEnv(base.server as Record<string, unknown> | undefined, env) } : {}),
     ...(env.SCC_METRICS_ADDRESS ? { metricsAddress: env.SCC_METRICS_ADDRESS } : {}),
     ...(env.SCC_WORKFLOW_BUNDLE ? { workflowBundlePath: env.SCC_WORKFLOW_BUNDLE } : {}),
+    ...(env.SCC_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.SCC_MAX_CACHED_WORKFLOWS) } : {}),
     ...(env.SCC_TRACED_WORKFLOW_BUNDLE ? { tracedWorkflowBundlePath: env.SCC_TRACED_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),
     // The Slack app's secrets come from the environment (a Secret), its channel and workspace from the file.

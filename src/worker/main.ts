@@ -36,6 +36,7 @@ export async function runWorker(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     deps,
     tracing,
+    ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
     ...workflowBundleFor(config, tracing.enabled),
   });
   const stop = () => worker.shutdown();
