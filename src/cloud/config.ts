@@ -16,6 +16,8 @@ export type CloudTarget =
       virusTotal?: { apiKey?: string; baseUrl?: string };
       /** How long one request may go unanswered (default 30 s): then it counts as failed and is retried. */
       requestTimeoutMs?: number;
+      /** How long a cluster's GKE metadata is shared by the cases that read it (default 30 s; 0 reads it for each). */
+      clusterReadTtlMs?: number;
     }
   | {
       mode: 'lab';
@@ -26,6 +28,7 @@ export type CloudTarget =
       clusters?: Omit<ClusterAccess, 'kubeconfigPath'>;
       virusTotal: { apiKey: string };
       requestTimeoutMs?: number;
+      clusterReadTtlMs?: number;
     };
 
 /** Options for the Google client libraries' constructors. */

@@ -25,17 +25,41 @@ export interface ClusterInfo {
 export class GkeAdapter {
   private readonly client: ClusterManagerClient;
   private readonly deadlineMs: number;
+  private readonly ttlMs: number;
+  /** Reads of a cluster in the last `ttlMs`, and the one in flight: a storm in one cluster reads it once, not once a case. */
+  private readonly recent = new Map<string, { at: number; read: Promise<ClusterInfo> }>();
 
   constructor(target: CloudTarget) {
     this.deadlineMs = requestTimeoutOf(target);
+    this.ttlMs = target.clusterReadTtlMs ?? 30_000;
     this.client = new ClusterManagerClient(googleClientOptions(target) as ConstructorParameters<typeof ClusterManagerClient>[0]);
   }
 
+  /**
+   * A cluster's metadata. What it holds (status, labels, NetworkPolicy enforcement, endpoints)
+   * changes over minutes, not seconds, so cases reading it within `clusterReadTtlMs` share one
+   * read; a failed read is not kept.
+   */
   async getCluster(project: string, location: string, cluster: string): Promise<ClusterInfo> {
     const context: CloudErrorContext = { service: 'gke', operation: 'get cluster', target: `${project}/${location}/${cluster}` };
     checkName('projectId', project, 'project ID', context);
     checkName('location', location, 'location', context);
     checkName('gkeCluster', cluster, 'cluster name', context);
+    if (this.ttlMs === 0) return this.readCluster(context, project, location, cluster);
+    const key = `${project}/${location}/${cluster}`;
+    const now = Date.now();
+    const kept = this.recent.get(key);
+    if (kept && now - kept.at < this.ttlMs) return kept.read;
+    for (const [k, v] of this.recent) if (now - v.at >= this.ttlMs) this.recent.delete(k);
+    const read = this.readCluster(context, project, location, cluster);
+    this.recent.set(key, { at: now, read });
+    read.catch(() => {
+      if (this.recent.get(key)?.read === read) this.recent.delete(key);
+    });
+    return read;
+  }
+
+  private async readCluster(context: CloudErrorContext, project: string, location: string, cluster: string): Promise<ClusterInfo> {
     const [found] = await cloudCall(context, this.deadlineMs, () => this.client.getCluster({ name: `projects/${project}/locations/${location}/clusters/${cluster}` }));
     {
       const datapath = String(found.networkConfig?.datapathProvider ?? 'DATAPATH_PROVIDER_UNSPECIFIED');
