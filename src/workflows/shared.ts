@@ -100,21 +100,25 @@ export interface StepRecord {
 /** A containment or outreach action, by the name its module in `src/actions` declares. */
 export type ActionName = string;
 
+/** An object in one namespace of one GKE cluster, as an action's target names it. */
+interface InCluster {
+  project: string;
+  location: string;
+  cluster: string;
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
 export type ActionTarget =
-  | {
+  | (InCluster & {
       kind: 'pod';
-      project: string;
-      location: string;
-      cluster: string;
-      namespace: string;
-      name: string;
-      uid: string;
       resourceVersion: string;
       owner?: string;
       /** Preserve-then-replace: the ReplicaSet that lets the pod go, and the selector labels it loses. */
       replicaSet?: string;
       releasedLabels?: Record<string, string>;
-    }
+    })
   | { kind: 'workload'; project: string; location: string; cluster: string; namespace: string; workloadKind: 'Deployment' | 'StatefulSet' | 'ReplicaSet'; name: string; uid: string; replicas: number }
   | {
       kind: 'cloud-run-service';
@@ -143,20 +147,14 @@ export type ActionTarget =
     }
   | { kind: 'service-account'; serviceAccount: string }
   /** A Deployment rolled back from one revision's pod template to an earlier one's, at the generation the plan read. */
-  | {
+  | (InCluster & {
       kind: 'deployment-rollback';
-      project: string;
-      location: string;
-      cluster: string;
-      namespace: string;
-      name: string;
-      uid: string;
       generation: number;
       replicas: number;
       container: string;
       from: { revision: number; image: string; template: Record<string, unknown> };
       to: { revision: number; image: string; replicaSet: string; template: Record<string, unknown> };
-    };
+    });
 
 export interface PlannedAction {
   action: ActionName;
