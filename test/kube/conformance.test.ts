@@ -4,6 +4,8 @@ import { quarantineLabel, quarantineNames, quarantinePod } from '../../src/actio
 import { replacePod } from '../../src/actions/replace-pod';
 import { scaleWorkloadToZero } from '../../src/actions/scale-workload-to-zero';
 import { rollbackWorkload } from '../../src/actions/rollback-workload';
+import { revokeWorkloadIdentity } from '../../src/actions/revoke-workload-identity';
+import { loadScenario } from '../../src/lab/scenario';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { actActivities } from '../../src/activities/act';
 import { blastRadius } from '../../src/activities/blast-radius';
@@ -17,7 +19,8 @@ import { backends, paymentsSubject, paymentsWhere, withBackend, type KubeBackend
 import { eventually } from './scenario-cluster';
 
 /**
- * The same tests of the containment actions, the blast radius and the owner chain against the
+ * The same tests of the containment actions, the blast radius, the owner chain and the Workload
+ * Identity a pod holds (its service account and annotation as the cluster stores them) against the
  * lab's Kubernetes and against a real API server with its real controllers (kwok in place of
  * kubelets). Where they differ the real one is right. Against the real one the worker holds
  * exactly what deploy/kubernetes/rbac.yaml grants, so each test also proves the manifest enough.
@@ -241,6 +244,61 @@ describe.each(backends)('against the %s API server', (_name, start) => {
       // A write from a stale read is refused by the server itself (the patch tests the generation), not only by the action.
       await expect(b.kube.setDeploymentTemplate('checkout', 'checkout-api', before.template, before)).rejects.toMatchObject({ status: '422', retryable: false });
     }));
+
+  test('Workload Identity: the account and its annotation come from the cluster, the binding is cut at the planned etag and put back, and the cluster is not written', () =>
+    withBackend(start, async (b) => {
+      const ledger = 'ledger-db@acme-payments-prod.iam.gserviceaccount.com';
+      const member = 'serviceAccount:acme-payments-prod.svc.id.goog[checkout/ledger-db]';
+      const members = () => b.lab.iam.accounts.get(ledger)!.bindings.find((x) => x.role === 'roles/iam.workloadIdentityUser')?.members ?? [];
+      const writes = await writesDuring(b, async () => {
+        const planned = await plan(b, revokeWorkloadIdentity, { ...where, namespace: 'checkout', pod: 'ledger-db-0' });
+        expect(planned.target).toMatchObject({ kind: 'service-account-binding', serviceAccount: ledger, member, etag: b.lab.iam.accounts.get(ledger)!.etag, kubernetes: { namespace: 'checkout', serviceAccount: 'ledger-db' } });
+        expect(await revokeWorkloadIdentity.apply(b.context, planned)).toMatchObject({ status: 'applied' });
+        expect(members()).not.toContain(member);
+        expect(await revokeWorkloadIdentity.apply(b.context, planned)).toMatchObject({ status: 'already-done' });
+        expect(await revokeWorkloadIdentity.revert!(b.context, planned)).toMatchObject({ status: 'applied' });
+        expect(members()).toContain(member);
+
+        // The policy moves after the next plan: the cut is refused and the other change kept.
+        const again = await plan(b, revokeWorkloadIdentity, { ...where, namespace: 'checkout', pod: 'ledger-db-0' });
+        const policy = await b.clients.iam.getPolicy(ledger);
+        await b.clients.iam.setPolicy(ledger, { ...policy, bindings: [...policy.bindings, { role: 'roles/iam.serviceAccountUser', members: ['user:oncall@acme.example'] }] });
+        expect(await revokeWorkloadIdentity.apply(b.context, again)).toMatchObject({ status: 'refused', detail: expect.stringContaining('changed since the plan was approved') });
+        expect(members()).toContain(member);
+      });
+      // Identity lives in IAM: the cluster is read (pod, service account), never written.
+      expect(writes).toEqual([]);
+      expect(await revokeWorkloadIdentity.plan(b.context, { ...where, namespace: 'default', pod: 'debug-shell' })).toEqual({
+        notApplicable: 'service account default/default is not bound to a Google service account (no iam.gke.io/gcp-service-account annotation)',
+      });
+    }));
+
+  test('Workload Identity: the blast radius of a shared account names the pods and workload the cluster runs as it', () =>
+    withBackend(start, async (b) => {
+      const planned = await plan(b, revokeWorkloadIdentity, { ...where, namespace: 'checkout', pod: suspect });
+      const radius = await revokeWorkloadIdentity.blastRadius!(b.context, planned);
+      expect(radius.identity).toEqual({
+        serviceAccount: 'checkout-api@acme-payments-prod.iam.gserviceaccount.com',
+        kubernetesServiceAccount: 'checkout/checkout-api',
+        podsUsingIt: [sibling],
+        workloadsUsingIt: ['Deployment checkout-api'],
+        otherPrincipals: ['roles/iam.serviceAccountTokenCreator user:release-bot@acme.example'],
+      });
+    }));
+
+  test('Workload Identity: a hostile annotation stored in the cluster reaches no IAM URL', () => {
+    const scenario = loadScenario();
+    const hostile = 'x@evil.example/../../v1/projects/-/serviceAccounts/y@z.iam.gserviceaccount.com';
+    const clusters = scenario.clusters.map((c) => ({ ...c, serviceAccounts: c.serviceAccounts.map((a) => (a.name === 'ledger-db' ? { ...a, annotations: { 'iam.gke.io/gcp-service-account': hostile } } : a)) }));
+    return withBackend(
+      start,
+      async (b) => {
+        expect((await b.kube.getServiceAccount('checkout', 'ledger-db')).annotations['iam.gke.io/gcp-service-account']).toBe(hostile);
+        await expect(revokeWorkloadIdentity.plan(b.context, { ...where, namespace: 'checkout', pod: 'ledger-db-0' })).rejects.toThrow(/is not a Google service account e-mail/);
+      },
+      { ...scenario, clusters },
+    );
+  });
 
   test('dry-run says what each action would do and writes nothing', () =>
     withBackend(start, async (b) => {
