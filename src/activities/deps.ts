@@ -23,6 +23,8 @@ export interface ActivityDeps {
   decisionRules: DecisionRules;
   /** Where a notice links to (the console's base URL), and who gets notices nobody else owns. */
   routing?: { consoleUrl?: string; defaultRecipients: string[] };
+  /** How long a campaign waits for its next case before the indicator's next case starts a new one. */
+  campaignWindowMinutes?: number;
   /** The actions this worker plans and applies; the ones this project ships when absent. */
   actions?: ActionRegistry;
 }

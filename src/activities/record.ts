@@ -5,14 +5,14 @@ import type { JournalEntry } from '../workflows/journal';
 import type { ActivityDeps } from './deps';
 
 /** Writes to the case record; each one idempotent (keyed), since a retried activity runs twice. */
-export function recordActivities({ store, decisionRules }: ActivityDeps) {
+export function recordActivities({ store, decisionRules, campaignWindowMinutes }: ActivityDeps) {
   const write = {
     async recordCaseOpened(input: { caseId: string; workflowId: string; runId: string; subjectKey: string; finding: Finding; dryRun: boolean; openedAt: string }): Promise<void> {
       await store.openCase(input);
       await store.addEvent(input.caseId, { key: 'opened', at: input.openedAt, kind: 'opened', detail: { workflowId: input.workflowId, runId: input.runId, subjectKey: input.subjectKey, dryRun: input.dryRun } });
     },
     async recordFindingJoined(input: { caseId: string; finding: Finding; at: string }): Promise<void> {
-      await store.joinFinding(input.caseId, input.finding, input.at);
+      await store.joinFinding(input.caseId, input.finding, input.at, campaignWindowMinutes);
       await store.addEvent(input.caseId, {
         key: `finding:${input.finding.name}`,
         at: input.at,

@@ -8,6 +8,7 @@ import type { Database } from './database';
 import { canonicalJson } from '../util/canonical-json';
 import { appendAudit, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
+import { campaignById, campaignsOfCase, defaultCampaignWindowMinutes, joinCampaign, listCampaigns, type CampaignDetail, type CampaignRow } from './campaigns';
 
 /** The advisory lock VirusTotal quota takers queue on (any constant no other lock uses). */
 const virusTotalQuotaLock = 7_462_118_041;
@@ -309,8 +310,11 @@ export class CaseStore {
     );
   }
 
-  /** Links a finding to its case. A finding belongs to one case only: a second link is ignored. */
-  async joinFinding(caseId: string, finding: Finding, at: string): Promise<void> {
+  /**
+   * Links a finding to its case, and the case to the campaign the finding's indicator names. A
+   * finding belongs to one case only: a second link is ignored.
+   */
+  async joinFinding(caseId: string, finding: Finding, at: string, campaignWindowMinutes = defaultCampaignWindowMinutes): Promise<void> {
     await this.db.transaction(async (tx) => {
       // A finding that reached the workflow without going through intake is kept as normalized.
       await tx.query(
@@ -318,7 +322,20 @@ export class CaseStore {
         [finding.name, JSON.stringify(finding), finding.intake.rawSha256, JSON.stringify(finding)],
       );
       await tx.query('insert into case_findings (case_id, finding_name, joined_at) values ($1, $2, $3) on conflict do nothing', [caseId, finding.name, at]);
+      await joinCampaign(tx, caseId, finding, at, campaignWindowMinutes);
     });
+  }
+
+  async listCampaigns(options: { limit?: number; minCases?: number } = {}): Promise<CampaignRow[]> {
+    return listCampaigns(this.db, options);
+  }
+
+  async campaignsOfCase(caseId: string): Promise<CampaignRow[]> {
+    return campaignsOfCase(this.db, caseId);
+  }
+
+  async campaign(id: string, limit?: number): Promise<CampaignDetail | undefined> {
+    return campaignById(this.db, id, limit);
   }
 
   async addEvent(caseId: string, entry: TimelineEvent): Promise<void> {

@@ -245,6 +245,38 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    id: 13,
+    name: 'Campaigns: the cases of one incident across pods, by the script, binary or image they share',
+    sql: `
+      create table campaigns (
+        id text primary key,
+        key text not null,
+        kind text not null,
+        indicator text not null,
+        category text,
+        first_case_at timestamptz not null,
+        last_case_at timestamptz not null
+      );
+      create index campaigns_key on campaigns (key, last_case_at desc);
+      create table campaign_cases (
+        campaign_id text not null references campaigns (id),
+        case_id text not null,
+        finding_name text not null,
+        joined_at timestamptz not null,
+        project text not null,
+        runtime text not null,
+        cluster text,
+        namespace text,
+        pod text,
+        service text,
+        revision text,
+        image text,
+        primary key (campaign_id, case_id)
+      );
+      create index campaign_cases_case on campaign_cases (case_id);
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

@@ -200,6 +200,12 @@ const configSchema = z.object({
    * event (a decision, a finding) comes: slower for that one task, never wrong.
    */
   maxCachedWorkflows: z.number().int().min(0).max(100_000).optional(),
+  /**
+   * Cases whose findings share a script, a binary or an image (with the category) form one
+   * campaign while each comes within this long of the last; after a quiet window the next starts
+   * a new one.
+   */
+  campaignWindowMinutes: z.number().int().min(1).max(43_200).default(1_440),
   /** A workflow bundle built ahead of time (an image build step), so a worker starts in a second instead of bundling. */
   workflowBundlePath: z.string().optional(),
   /** The same with the tracing interceptors (`bundle --tracing`), used when traces are exported. */
@@ -283,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     ...(env.SCC_METRICS_ADDRESS ? { metricsAddress: env.SCC_METRICS_ADDRESS } : {}),
     ...(env.SCC_WORKFLOW_BUNDLE ? { workflowBundlePath: env.SCC_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.SCC_MAX_CACHED_WORKFLOWS) } : {}),
+    ...(env.SCC_CAMPAIGN_WINDOW_MINUTES ? { campaignWindowMinutes: Number(env.SCC_CAMPAIGN_WINDOW_MINUTES) } : {}),
     ...(env.SCC_TRACED_WORKFLOW_BUNDLE ? { tracedWorkflowBundlePath: env.SCC_TRACED_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),
     // The Slack app's secrets come from the environment (a Secret), its channel and workspace from the file.

@@ -15,6 +15,8 @@ export interface GkeSubject {
   pod: string;
   container: string;
   imageUri?: string;
+  /** The image's content digest (`sha256:…`): what ran, whatever tag named it. */
+  imageDigest?: string;
   /** `VM_Instance_Name`: the node the pod ran on. */
   node?: string;
   /** Full resource name of the cluster, as in the finding. */
@@ -32,6 +34,8 @@ export interface CloudRunSubject {
   execution?: string;
   container?: string;
   imageUri?: string;
+  /** The image's content digest (`sha256:…`): what ran, whatever tag named it. */
+  imageDigest?: string;
   resourceName: string;
 }
 

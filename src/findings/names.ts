@@ -41,6 +41,7 @@ export const nameRules = {
   cloudRunJob: rule('a Cloud Run job name (lowercase letters, digits and "-", at most 63 characters)', /^[a-z]([-a-z0-9]*[a-z0-9])?$/, 63),
   cloudRunExecution: rule('a Cloud Run execution name (lowercase letters, digits and "-", at most 63 characters)', /^[a-z]([-a-z0-9]*[a-z0-9])?$/, 63),
   sha256: rule('a SHA-256 digest (64 hexadecimal digits)', /^[0-9a-f]{64}$/, 64),
+  imageDigest: rule('an image digest (sha256: and 64 hexadecimal digits)', /^sha256:[0-9a-f]{64}$/, 71),
   serviceAccountEmail: rule('a Google service account e-mail (NAME@PROJECT.iam.gserviceaccount.com or another gserviceaccount.com domain)', /^[a-z0-9][a-z0-9-]{0,62}@[a-z0-9][a-z0-9.-]{0,100}\.gserviceaccount\.com$/, 180),
   /**
    * An OCI image reference: [registry[:port]/]repository[:tag][@digest]. Deliberately strict:

@@ -87,6 +87,8 @@ describe('every category on every runtime in every shape', () => {
         revision: runSubject.revision,
         container: runSubject.container,
         imageUri: runSubject.image,
+        // The digest pinned in the URI is what ran.
+        imageDigest: runSubject.image.slice(runSubject.image.indexOf('@') + 1),
         resourceName: finding.resourceName,
       });
     }

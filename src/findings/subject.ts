@@ -60,6 +60,7 @@ class SubjectContext {
       pod: this.required(podName, 'Pod_Name', nameRules.kubernetesSubdomain),
       container: this.required(container, 'Container_Name', nameRules.kubernetesLabel),
       ...optional('imageUri', imageUri && this.check(imageUri.value, imageUri.path, nameRules.imageUri)),
+      ...optional('imageDigest', this.imageDigest(imageUri, pod?.imageId ? [pod.imageId] : [], this.containerFromList('imageId'))),
       ...optional('node', node && this.check(node.value, node.path, nameRules.kubernetesSubdomain)),
       clusterResourceName: resourceName.value,
     };
@@ -81,6 +82,7 @@ class SubjectContext {
       ...optional('execution', execution && this.check(execution, at, nameRules.cloudRunExecution, 'execution')),
       ...optional('container', container && this.check(container.value, container.path, nameRules.kubernetesLabel)),
       ...optional('imageUri', imageUri && this.check(imageUri.value, imageUri.path, nameRules.imageUri)),
+      ...optional('imageDigest', this.imageDigest(imageUri, this.containerFromList('imageId'))),
       resourceName: resourceName.value,
     };
   }
@@ -159,7 +161,7 @@ class SubjectContext {
   }
 
   private kubernetesPod():
-    | { namespace?: Located<string>; name?: Located<string>; container?: Located<string>; image?: Located<string> }
+    | { namespace?: Located<string>; name?: Located<string>; container?: Located<string>; image?: Located<string>; imageId?: Located<string> }
     | undefined {
     const pod = this.envelope.finding.kubernetes?.pods?.[0];
     if (!pod) return undefined;
@@ -170,6 +172,7 @@ class SubjectContext {
       ...optional('name', pod.name !== undefined ? { value: pod.name, path: [...base, 'name'] } : undefined),
       ...optional('container', container?.name !== undefined ? { value: container.name, path: [...base, 'containers', 0, 'name'] } : undefined),
       ...optional('image', container?.uri !== undefined ? { value: container.uri, path: [...base, 'containers', 0, 'uri'] } : undefined),
+      ...optional('imageId', container?.imageId !== undefined ? { value: container.imageId, path: [...base, 'containers', 0, 'imageId'] } : undefined),
     };
   }
 
@@ -178,7 +181,19 @@ class SubjectContext {
     return name === undefined ? [] : [{ value: name, path: ['finding', 'kubernetes', 'nodes', 0, 'name'] }];
   }
 
-  private containerFromList(field: 'name' | 'uri'): Located<string>[] {
+  /**
+   * The digest of what ran: the container's image ID, else the digest pinned in its URI. An ID
+   * that is not a SHA-256 digest is only noted: it groups nothing, and the finding stands.
+   */
+  private imageDigest(imageUri: Located<string> | undefined, ...ids: Located<string>[][]): string | undefined {
+    for (const id of ids.flat()) {
+      if (nameRules.imageDigest.test(id.value)) return id.value;
+      this.notes.push(`${this.spell(id.path)} ${JSON.stringify(id.value.slice(0, 80))} is not ${nameRules.imageDigest.description}: not used`);
+    }
+    return /@(sha256:[0-9a-f]{64})$/.exec(imageUri?.value ?? '')?.[1];
+  }
+
+  private containerFromList(field: 'name' | 'uri' | 'imageId'): Located<string>[] {
     const value = this.envelope.finding.containers?.[0]?.[field];
     return value === undefined ? [] : [{ value, path: ['finding', 'containers', 0, field] }];
   }

@@ -68,5 +68,6 @@ export function buildActivityDeps(config: Config, store: CaseStore, clients: Clo
     maxArtifactBytes: config.maxArtifactBytes,
     captureImage: config.captureImage,
     decisionRules: decisionRulesFor(config),
+    campaignWindowMinutes: config.campaignWindowMinutes,
   };
 }

@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { campaignKeyOf, type CampaignIndicatorKind } from '../findings/campaign-key';
+import type { Finding } from '../findings/model';
+import type { CaseStatus } from '../workflows/shared';
+import type { Database } from './database';
+
+/**
+ * Campaigns: the cases whose findings share what makes them one incident (campaignKeyOf), while
+ * the indicator keeps turning up. A campaign stays open as long as a new case joins it within
+ * the window of the last one; after a quiet window the next case starts a new one. Joining runs
+ * in the transaction that links the finding to its case, under a lock per key, so workers that
+ * open cases of one storm together build one campaign.
+ */
+
+/** Advisory locks of campaign joins: the first key of the pair (any constant no other lock uses). */
+const campaignLock = 746_211_804;
+
+export interface CampaignRow {
+  id: string;
+  kind: CampaignIndicatorKind;
+  indicator: string;
+  category: string | null;
+  firstCaseAt: string;
+  lastCaseAt: string;
+  cases: number;
+  pods: number;
+  clusters: number;
+  projects: number;
+  byStatus: Record<string, number>;
+}
+
+export interface CampaignMember {
+  caseId: string;
+  status: CaseStatus;
+  category: string;
+  joinedAt: string;
+  findingName: string;
+  project: string;
+  runtime: 'gke' | 'cloud-run';
+  /** `location/cluster` on GKE. */
+  cluster: string | null;
+  namespace: string | null;
+  pod: string | null;
+  /** The Cloud Run service or job. */
+  service: string | null;
+  revision: string | null;
+  image: string | null;
+  /** What the case's step 3 found owns the pod, topmost (e.g. `Deployment checkout-api`); null before it ran or when nothing owns it. */
+  workload: string | null;
+}
+
+export interface CampaignDetail extends CampaignRow {
+  members: CampaignMember[];
+  /** Distinct workloads and where they run: what a response at the level of the cause acts on. */
+  workloads: string[];
+}
+
+export const defaultCampaignWindowMinutes = 24 * 60;
+
+/** Puts the case in the campaign its finding names, once; a finding without an indicator joins none. */
+export async function joinCampaign(tx: Database, caseId: string, finding: Finding, at: string, windowMinutes = defaultCampaignWindowMinutes): Promise<string | undefined> {
+  const key = campaignKeyOf(finding);
+  if (!key) return undefined;
+  await tx.query(`select pg_advisory_xact_lock(${campaignLock}, hashtext($1))`, [key.key]);
+  const [already] = await tx.query<{ id: string }>('select c.id from campaign_cases m join campaigns c on c.id = m.campaign_id where m.case_id = $1 and c.key = $2', [caseId, key.key]);
+  if (already) return already.id;
+  const [open] = await tx.query<{ id: string }>(
+    "select id from campaigns where key = $1 and last_case_at >= $2::timestamptz - $3 * interval '1 minute' order by last_case_at desc limit 1",
+    [key.key, at, windowMinutes],
+  );
+  let id = open?.id;
+  if (id) {
+    await tx.query('update campaigns set last_case_at = greatest(last_case_at, $2::timestamptz), first_case_at = least(first_case_at, $2::timestamptz) where id = $1', [id, at]);
+  } else {
+    id = `campaign-${createHash('sha256').update(`${key.key}\n${caseId}\n${at}`).digest('hex').slice(0, 12)}`;
+    await tx.query('insert into campaigns (id, key, kind, indicator, category, first_case_at, last_case_at) values ($1, $2, $3, $4, $5, $6, $6)', [id, key.key, key.kind, key.indicator, key.category ?? null, at]);
+  }
+  const { subject } = finding;
+  const gke = subject.runtime === 'gke';
+  await tx.query(
+    `insert into campaign_cases (campaign_id, case_id, finding_name, joined_at, project, runtime, cluster, namespace, pod, service, revision, image)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict do nothing`,
+    [
+      id,
+      caseId,
+      finding.name,
+      at,
+      subject.projectId,
+      subject.runtime,
+      gke ? `${subject.location}/${subject.cluster}` : null,
+      gke ? subject.namespace : null,
+      gke ? subject.pod : null,
+      gke ? null : (subject.service ?? subject.job ?? null),
+      gke ? null : (subject.revision ?? subject.execution ?? null),
+      subject.imageDigest ?? subject.imageUri ?? null,
+    ],
+  );
+  return id;
+}
+
+const summaryColumns = `c.id, c.kind, c.indicator, c.category, c.first_case_at, c.last_case_at,
+  count(*)::int as cases,
+  count(distinct coalesce(m.cluster || '/' || m.namespace || '/' || m.pod, m.service || '/' || coalesce(m.revision, '')))::int as pods,
+  count(distinct coalesce(m.cluster, m.service))::int as clusters,
+  count(distinct m.project)::int as projects`;
+
+type SummaryRow = { id: string; kind: CampaignIndicatorKind; indicator: string; category: string | null; first_case_at: unknown; last_case_at: unknown; cases: number; pods: number; clusters: number; projects: number };
+
+async function withStatuses(db: Database, rows: SummaryRow[]): Promise<CampaignRow[]> {
+  if (rows.length === 0) return [];
+  const counts = await db.query<{ campaign_id: string; status: string; n: number }>(
+    'select m.campaign_id, k.status, count(*)::int as n from campaign_cases m join cases k on k.id = m.case_id where m.campaign_id = any($1) group by m.campaign_id, k.status',
+    [rows.map((r) => r.id)],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    indicator: r.indicator,
+    category: r.category,
+    firstCaseAt: iso(r.first_case_at),
+    lastCaseAt: iso(r.last_case_at),
+    cases: r.cases,
+    pods: r.pods,
+    clusters: r.clusters,
+    projects: r.projects,
+    byStatus: Object.fromEntries(counts.filter((c) => c.campaign_id === r.id).map((c) => [c.status, c.n])),
+  }));
+}
+
+/** Campaigns of at least `minCases` cases (one case alone is no campaign), most recently active first. */
+export async function listCampaigns(db: Database, options: { limit?: number; minCases?: number } = {}): Promise<CampaignRow[]> {
+  const rows = await db.query<SummaryRow>(
+    `select ${summaryColumns} from campaigns c join campaign_cases m on m.campaign_id = c.id
+      group by c.id having count(*) >= $1 order by c.last_case_at desc, c.id limit $2`,
+    [options.minCases ?? 2, options.limit ?? 100],
+  );
+  return withStatuses(db, rows);
+}
+
+/** The campaigns a case is in, whatever their size. */
+export async function campaignsOfCase(db: Database, caseId: string): Promise<CampaignRow[]> {
+  const rows = await db.query<SummaryRow>(
+    `select ${summaryColumns} from campaigns c join campaign_cases m on m.campaign_id = c.id
+      where c.id in (select campaign_id from campaign_cases where case_id = $1) group by c.id order by c.first_case_at, c.id`,
+    [caseId],
+  );
+  return withStatuses(db, rows);
+}
+
+/** One campaign with its cases (first `limit` by arrival), and the workloads their pods belong to. */
+export async function campaignById(db: Database, id: string, limit = 1_000): Promise<CampaignDetail | undefined> {
+  const [summary] = await withStatuses(
+    db,
+    await db.query<SummaryRow>(`select ${summaryColumns} from campaigns c join campaign_cases m on m.campaign_id = c.id where c.id = $1 group by c.id`, [id]),
+  );
+  if (!summary) return undefined;
+  const rows = await db.query<{
+    case_id: string;
+    status: CaseStatus;
+    category: string;
+    joined_at: unknown;
+    finding_name: string;
+    project: string;
+    runtime: 'gke' | 'cloud-run';
+    cluster: string | null;
+    namespace: string | null;
+    pod: string | null;
+    service: string | null;
+    revision: string | null;
+    image: string | null;
+    owners: { kind?: string; name?: string }[] | null;
+  }>(
+    `select m.*, k.status, k.category, t.detail -> 'owners' as owners
+       from campaign_cases m join cases k on k.id = m.case_id
+       left join timeline t on t.case_id = m.case_id and t.event_key = 'evidence:pod'
+      where m.campaign_id = $1 order by m.joined_at, m.case_id limit $2`,
+    [id, limit],
+  );
+  const members = rows.map((r): CampaignMember => {
+    const top = Array.isArray(r.owners) ? r.owners.at(-1) : undefined;
+    return {
+      caseId: r.case_id,
+      status: r.status,
+      category: r.category,
+      joinedAt: iso(r.joined_at),
+      findingName: r.finding_name,
+      project: r.project,
+      runtime: r.runtime,
+      cluster: r.cluster,
+      namespace: r.namespace,
+      pod: r.pod,
+      service: r.service,
+      revision: r.revision,
+      image: r.image,
+      workload: top?.kind && top.name ? `${top.kind} ${top.name}` : null,
+    };
+  });
+  const workloads = [...new Set(members.map((m) => (m.runtime === 'gke' ? (m.workload ? `${m.project} ${m.cluster} ${m.namespace}/${m.workload}` : null) : `${m.project} Cloud Run ${m.service}`)).filter((w): w is string => w !== null))].sort();
+  return { ...summary, members, workloads };
+}
+
+function iso(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+}
