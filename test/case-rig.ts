@@ -59,6 +59,8 @@ export interface CaseRig {
   startWorker(options?: Pick<CreateWorkerOptions, 'maxCachedWorkflows' | 'activityOverrides' | 'workflowBundle'>): Promise<Worker>;
   stopWorker(): Promise<void>;
   finding(category: string, runtime: 'gke' | 'cloud-run'): ParsedFinding;
+  /** The scenario's GKE finding of `category`, as SCC would raise it on another pod (and its node), under the finding ID given. */
+  findingOnPod(category: string, pod: string, findingId: string): ParsedFinding;
   /** Ingests a finding that must start or join a case. */
   ingest(parsed: ParsedFinding, policy?: Partial<Policy>): Promise<CaseIngested>;
   /** Ingests every active finding of the scenario (related ones join) and waits until each case awaits a decision with all its findings. */
@@ -209,6 +211,17 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     finding(category, runtime) {
       const entry = lab.scenario.findings.find((f) => String(f.finding.category).endsWith(category) && String(f.finding.resourceName).includes(runtime === 'gke' ? 'container.googleapis.com' : 'run.googleapis.com') && f.finding.state === 'ACTIVE');
       if (!entry) throw new Error(`no ${category} finding on ${runtime} in the scenario`);
+      return parseFindingObject(entry);
+    },
+    findingOnPod(category, pod, findingId) {
+      const entry = structuredClone(lab.scenario.findings.find((f) => String(f.finding.category).endsWith(category) && String(f.finding.resourceName).includes('container.googleapis.com') && f.finding.state === 'ACTIVE'));
+      const node = lab.scenario.clusters.flatMap((c) => c.workloads.flatMap((w) => w.pods)).find((p) => p.name === pod)?.node;
+      if (!entry || !node) throw new Error(`no ${category} finding on GKE, or no pod ${pod}, in the scenario`);
+      const finding = entry.finding as { name: string; sourceProperties?: Record<string, unknown>; kubernetes?: { pods?: { name?: string }[]; nodes?: { name?: string }[] } };
+      finding.name = finding.name.replace(/[^/]+$/, findingId);
+      if (finding.sourceProperties) Object.assign(finding.sourceProperties, { Pod_Name: pod, VM_Instance_Name: node });
+      for (const p of finding.kubernetes?.pods ?? []) p.name = pod;
+      for (const n of finding.kubernetes?.nodes ?? []) n.name = node;
       return parseFindingObject(entry);
     },
     async ingest(parsed, override = {}) {

@@ -65,7 +65,7 @@ export function caseToMarkdown(record: CaseRecord): string {
   if (c.plan) {
     lines.push('', `## Plan ${markdownCode(c.plan.hash)}`, '');
     for (const a of c.plan.actions) lines.push(`- **${cell(a.action)}**${a.destructive ? ' (destructive)' : ''}: ${cell(a.effect)}`);
-    for (const note of c.plan.notes) lines.push(`- _not planned:_ ${cell(note)}`);
+    for (const note of c.plan.notes) lines.push(`- _note:_ ${cell(note)}`);
     const radius = c.plan.blastRadius;
     if (radius) {
       lines.push('', '### Blast radius', '');

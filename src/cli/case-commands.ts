@@ -135,7 +135,7 @@ export async function statusCommand(context: CliContext, caseId: string, io: Cli
   if (s.plan) {
     lines.push(`  plan ${s.plan.hash}${s.plan.dryRun ? ' (dry run)' : ''}`);
     for (const a of s.plan.actions) lines.push(`    - ${a.action}: ${a.effect}`);
-    for (const n of s.plan.notes) lines.push(`    (not planned) ${n}`);
+    for (const n of s.plan.notes) lines.push(`    (note) ${n}`);
     for (const n of s.plan.blastRadius?.notes ?? []) lines.push(`    blast radius: ${n}`);
     for (const m of s.plan.manualSteps ?? []) lines.push(`    by hand: ${m}`);
   }

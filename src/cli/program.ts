@@ -16,6 +16,7 @@ import { runWorker } from '../worker/main';
 import { writeWorkflowBundle } from '../worker/bundle';
 import { actionPermissions, adapterPermissions, permissionsMarkdown } from '../deploy/permissions';
 import { formatOption, print, type Format } from './output';
+import { campaignListCommand, campaignShowCommand } from './campaign-commands';
 import { upCommand, type UpOptions } from './up-command';
 import { consolePasswordCommand, serverCommand } from './server-command';
 
@@ -118,6 +119,20 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .option('--status <status>', 'only cases with this status')
     .addOption(formatOption())
     .action((options: { status?: string; format: 'text' | 'json' }) => withContext((context) => listCommand(context, options, io))());
+  const campaigns = program.command('campaigns').description('campaigns: cases whose findings share a script, a binary or an image');
+  campaigns
+    .command('list')
+    .description('campaigns of two cases or more, most recently active first')
+    .addOption(formatOption())
+    .action((options: { format: Format }) => withContext((context) => campaignListCommand(context, options, io))());
+  program
+    .command('campaign')
+    .description('one campaign')
+    .command('show')
+    .description('its cases, and the pods, workloads, clusters and projects they run in')
+    .argument('<campaign>')
+    .addOption(formatOption())
+    .action((campaignId: string, options: { format: Format }) => withContext((context) => campaignShowCommand(context, campaignId, options, io))());
   const caseCommand = program.command('case').description('one case');
   caseCommand
     .command('verify')

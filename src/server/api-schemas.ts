@@ -72,6 +72,53 @@ export const PlanBody = z
 
 const DecisionBody = z.object({ decision: z.enum(['approve', 'reject']), approver: z.string(), at: z.string(), via: z.string(), reason: z.string().optional(), planHash: z.string(), falsePositive: z.boolean().optional() });
 
+export const CampaignIdParam = z.object({
+  campaignId: z
+    .string()
+    .regex(/^campaign-[0-9a-f]{12}$/, 'a campaign ID (campaign-XXXXXXXXXXXX)')
+    .openapi({ param: { name: 'campaignId', in: 'path' }, example: 'campaign-5b1e0c9d2a7f' }),
+});
+
+export const CampaignSummary = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['script-sha256', 'binary-sha256', 'image-digest']).openapi({ description: 'What its cases share: the script, the binary (SHA-256), or the image digest with the category.' }),
+    indicator: z.string(),
+    category: z.string().nullable().openapi({ description: 'Set for an image: the same image running something else is another incident.' }),
+    firstCaseAt: z.string(),
+    lastCaseAt: z.string(),
+    cases: z.number(),
+    pods: z.number(),
+    clusters: z.number(),
+    projects: z.number(),
+    byStatus: z.record(z.string(), z.number()),
+  })
+  .openapi('CampaignSummary');
+
+export const CampaignList = z.object({ campaigns: z.array(CampaignSummary) }).openapi('CampaignList');
+
+export const CampaignDetail = CampaignSummary.extend({
+  members: z.array(
+    z.object({
+      caseId: z.string(),
+      status: z.string(),
+      category: z.string(),
+      joinedAt: z.string(),
+      findingName: z.string(),
+      project: z.string(),
+      runtime: z.enum(['gke', 'cloud-run']),
+      cluster: z.string().nullable(),
+      namespace: z.string().nullable(),
+      pod: z.string().nullable(),
+      service: z.string().nullable(),
+      revision: z.string().nullable(),
+      image: z.string().nullable(),
+      workload: z.string().nullable().openapi({ description: 'The topmost owner of the pod as step 3 found it; null before that step ran, or for a bare pod.' }),
+    }),
+  ),
+  workloads: z.array(z.string()).openapi({ description: 'Each workload (or Cloud Run service) the cases run in, with its project and cluster.' }),
+}).openapi('CampaignDetail');
+
 export const CaseDetail = z
   .object({
     case: CaseSummary,
@@ -80,6 +127,7 @@ export const CaseDetail = z
       .array(z.object({ name: z.string(), category: z.string(), severity: z.string(), eventTime: z.string(), caseId: z.string().nullable(), caseStatus: z.string().nullable(), here: z.boolean(), disposition: z.string().nullable() }))
       .openapi({ description: 'Other findings step 1 found for the same container at a similar time, each with the case it joined here (null: it never arrived, or intake set it aside as `disposition` says).' }),
     otherCases: z.array(z.object({ id: z.string(), status: z.string(), category: z.string(), openedAt: z.string() })).openapi({ description: "The same subject's other cases, newest first (up to 20)." }),
+    campaigns: z.array(CampaignSummary).openapi({ description: 'The campaigns this case is in: other cases whose findings share its script, binary or image (one case alone is a campaign of one).' }),
     timeline: z.array(z.object({ key: z.string(), at: z.string(), kind: z.string(), step: z.string().nullable(), outcome: z.string().nullable(), detail: z.record(z.string(), z.unknown()) })),
     gaps: z.array(z.object({ step: z.string(), reason: z.string() })),
     plan: PlanBody.nullable(),

@@ -11,7 +11,7 @@ import type { investigateCase } from '../workflows/investigate-case';
 import { revertCase } from '../workflows/revert-case';
 import { causesOf } from '../util/cause-chain';
 import { decideUpdate, isApprover, refreshDecisionKeysSignal, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
-import { CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, EvidenceParam, LogsBody, Me, RevertRequest, RevertResult, SignInRequest } from './api-schemas';
+import { CampaignDetail, CampaignIdParam, CampaignList, CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, EvidenceParam, LogsBody, Me, RevertRequest, RevertResult, SignInRequest } from './api-schemas';
 import type { EvidenceStore } from '../cases/evidence-store';
 import type { LogQueryResult, LogWindow } from '../cloud/logging';
 import type { DecisionAuthority } from './decision-authority';
@@ -155,6 +155,32 @@ const routes = {
     request: { query: CaseListQuery },
     responses: { 200: { description: 'The stream', content: { 'text/event-stream': { schema: z.string() } } }, 400: problem('A filter is not valid'), 401: problem('Not signed in'), 403: problem('Not a viewer'), 429: problem('Too many streams for this viewer'), 503: problem('Too many streams on this server') },
   }),
+  listCampaigns: createRoute({
+    method: 'get',
+    path: '/api/campaigns',
+    tags: ['campaigns'],
+    summary: 'Campaigns of two cases or more, most recently active first: cases whose findings share a script, a binary or an image',
+    security: secured,
+    responses: { 200: json(CampaignList, 'The campaigns'), 401: problem('Not signed in'), 403: problem('Not a viewer') },
+  }),
+  getCampaign: createRoute({
+    method: 'get',
+    path: '/api/campaigns/{campaignId}',
+    tags: ['campaigns'],
+    summary: 'One campaign: its cases, and the pods, workloads, clusters and projects they run in',
+    security: secured,
+    request: { params: CampaignIdParam },
+    responses: { 200: json(CampaignDetail, 'The campaign'), 400: problem('Not a campaign ID'), 401: problem('Not signed in'), 403: problem('Not a viewer'), 404: problem('No such campaign') },
+  }),
+  campaignEvents: createRoute({
+    method: 'get',
+    path: '/api/campaigns/{campaignId}/events',
+    tags: ['campaigns'],
+    summary: 'Server-sent events: the campaign (as GET /api/campaigns/{campaignId} has it) at once, then again whenever one of its cases changes or another joins',
+    security: secured,
+    request: { params: CampaignIdParam },
+    responses: { 200: { description: 'The stream', content: { 'text/event-stream': { schema: z.string() } } }, 400: problem('Not a campaign ID'), 401: problem('Not signed in'), 403: problem('Not a viewer'), 404: problem('No such campaign'), 429: problem('Too many streams for this viewer'), 503: problem('Too many streams on this server') },
+  }),
   decide: createRoute({
     method: 'post',
     path: '/api/cases/{caseId}/decision',
@@ -291,12 +317,13 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
       liveError = `the workflow did not answer: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300);
     }
     const plan = live?.plan ?? row.plan ?? null;
-    const { related, otherCases } = await relatedOf(deps.store, row, record);
+    const [{ related, otherCases }, campaigns] = await Promise.all([relatedOf(deps.store, row, record), deps.store.campaignsOfCase(caseId)]);
     return {
       case: summaryOf(live && running ? { ...row, status: live.status } : row),
       findings: record.findings.map((f) => ({ name: f.finding_name, category: f.finding.category, severity: f.finding.severity, eventTime: f.finding.eventTime, joinedAt: f.joined_at })),
       related,
       otherCases,
+      campaigns,
       timeline: record.timeline.map((t) => ({ key: t.event_key, at: t.at, kind: t.kind, step: t.step, outcome: t.outcome, detail: t.detail })),
       gaps: caseGaps(record.timeline),
       plan,
@@ -332,6 +359,25 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     const filter = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
     const identity = c.get('identity');
     return streams.follow(c, { kind: 'all' }, identity, deps.authenticator, deps.viewers, async () => ({ event: 'cases', data: { cases: (await deps.store.listCases(filter)).map(summaryOf) } })) as never;
+  });
+
+  app.openapi(routes.listCampaigns, async (c) => c.json({ campaigns: await deps.store.listCampaigns() }, 200));
+
+  app.openapi(routes.getCampaign, async (c) => {
+    const { campaignId } = c.req.valid('param');
+    const campaign = await deps.store.campaign(campaignId);
+    if (!campaign) return c.json({ error: `no campaign ${campaignId}` }, 404);
+    return c.json(campaign, 200);
+  });
+
+  app.openapi(routes.campaignEvents, async (c) => {
+    const { campaignId } = c.req.valid('param');
+    if (!(await deps.store.campaign(campaignId, 1))) return c.json({ error: `no campaign ${campaignId}` }, 404);
+    // Any case may join the campaign, so the stream follows every case and sends only what changed the campaign.
+    return streams.follow(c, { kind: 'all' }, c.get('identity'), deps.authenticator, deps.viewers, async () => {
+      const campaign = await deps.store.campaign(campaignId);
+      return campaign ? { event: 'campaign', data: campaign } : { event: 'gone', data: { error: `no campaign ${campaignId}` } };
+    }) as never;
   });
 
   app.openapi(routes.getEvidence, async (c) => {

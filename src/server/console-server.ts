@@ -33,7 +33,7 @@ export async function startConsoleServer(deps: ApiDeps & { host: string; port: n
 
   for (const [path, asset] of Object.entries(files)) app.get(path, (c) => c.body(asset.body, 200, { 'content-type': asset.type }));
   app.get('/favicon.ico', (c) => c.body(null, 204));
-  for (const path of ['/', '/login', '/cases/:caseId{case-[0-9a-f]{12}}']) app.get(path, (c) => c.body(page, 200, { 'content-type': 'text/html; charset=utf-8' }));
+  for (const path of ['/', '/login', '/cases/:caseId{case-[0-9a-f]{12}}', '/campaigns', '/campaigns/:campaignId{campaign-[0-9a-f]{12}}']) app.get(path, (c) => c.body(page, 200, { 'content-type': 'text/html; charset=utf-8' }));
   app.notFound((c) => {
     if (!c.req.path.startsWith('/api/')) return c.text('not found', 404);
     const allowed = c.req.path === '/api/openapi.json' ? ['GET'] : allowedMethods(c.req.path);

@@ -100,6 +100,34 @@ test('a case through the API: listed and filtered, read with evidence and plan, 
   expect(await decide(secops, { decision: 'approve', planHash })).toMatchObject({ status: 409 });
 });
 
+test('a campaign through the API: the case names it, the list and the campaign say where its cases run, and bad or unknown IDs are refused', async () => {
+  const first = await rig.ingest(rig.findingOnPod('Added Binary Executed', 'checkout-api-7d9f8b6c5-lq4zp', 'c4mpa1gnap10000000000000000000a1'));
+  const second = await rig.ingest(rig.findingOnPod('Added Binary Executed', 'checkout-api-7d9f8b6c5-lq4zp', 'c4mpa1gnap10000000000000000000b2'));
+  // The same pod's second finding joins its case; the earlier case of the other pod is in the campaign too.
+  expect(second.caseId).toBe(first.caseId);
+  await rig.waitForStatus(first.workflowId, first.runId, 'awaiting-decision');
+  const analyst = await signIn(viewer);
+  try {
+    const detail = (await call(`/api/cases/${first.caseId}`, analyst)).body as { campaigns: { id: string; cases: number; kind: string }[] };
+    expect(detail.campaigns).toEqual([expect.objectContaining({ kind: 'binary-sha256', indicator: 'e60ea92d751901dbd5426b6a16aa0588eed6f77a7dc4cd05bbc86db39a9ff619' })]);
+    const id = detail.campaigns[0]!.id;
+    expect(((await call('/api/campaigns', analyst)).body.campaigns as { id: string }[]).map((c) => c.id)).toContain(id);
+    const campaign = (await call(`/api/campaigns/${id}`, analyst)).body as { members: { caseId: string; pod: string; workload: string | null }[]; workloads: string[]; clusters: number; projects: number };
+    expect(campaign.members.map((m) => m.caseId)).toContain(first.caseId);
+    expect(campaign.members.filter((m) => m.caseId === first.caseId)).toEqual([expect.objectContaining({ pod: 'checkout-api-7d9f8b6c5-lq4zp', workload: 'Deployment checkout-api' })]);
+    expect(new Set(campaign.members.map((m) => m.pod)).size).toBeGreaterThan(1);
+    expect(campaign.workloads).toEqual(['acme-payments-prod us-central1/payments-prod checkout/Deployment checkout-api']);
+    expect(campaign).toMatchObject({ clusters: 1, projects: 1 });
+
+    expect(await call('/api/campaigns/..%2fcases', analyst)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/campaignId: a campaign ID/) } });
+    expect(await call('/api/campaigns/campaign-000000000000', analyst)).toEqual({ status: 404, body: { error: 'no campaign campaign-000000000000' } });
+    expect((await call(`/api/campaigns/${id}`, undefined)).status).toBe(401);
+    expect((await call(`/api/campaigns/${id}`, await signIn('outsider@elsewhere.example'))).status).toBe(403);
+  } finally {
+    await rig.env.client.workflow.getHandle(first.workflowId, first.runId).terminate('test over');
+  }
+});
+
 test('the OpenAPI document describes every route the API answers', async () => {
   const response = await fetch(`${server.url}/api/openapi.json`);
   expect(response.status).toBe(200);
@@ -117,6 +145,9 @@ test('the OpenAPI document describes every route the API answers', async () => {
     '/api/case-events': ['get'],
     '/api/cases/{caseId}/decision': ['post'],
     '/api/cases/{caseId}/revert': ['post'],
+    '/api/campaigns': ['get'],
+    '/api/campaigns/{campaignId}': ['get'],
+    '/api/campaigns/{campaignId}/events': ['get'],
   });
   expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['bearer', 'iap', 'session']);
   const page = await fetch(`${server.url}/cases/case-0123456789ab`);

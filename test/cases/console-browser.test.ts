@@ -132,6 +132,45 @@ test('a viewer reads a waiting case but is offered no decision', async () => {
   await rig.env.client.workflow.getHandle(workflowId, runId).terminate('test over');
 });
 
+test('cases of one binary on two pods form a campaign: each case links to it, and its page lists the cases, pods, workload, cluster and project, linking back', async () => {
+  const cases = [];
+  for (const [pod, id] of [['checkout-api-7d9f8b6c5-x2k8q', 'c4mpa1gn0000000000000000000000a1'], ['checkout-api-7d9f8b6c5-lq4zp', 'c4mpa1gn0000000000000000000000b2']] as const) {
+    const ingested = await rig.ingest(rig.findingOnPod('Added Binary Executed', pod, id));
+    await rig.waitForStatus(ingested.workflowId, ingested.runId, 'awaiting-decision');
+    cases.push(ingested);
+  }
+  const [campaign] = await rig.store.campaignsOfCase(cases[1]!.caseId);
+  expect(campaign).toMatchObject({ kind: 'binary-sha256', indicator: 'e60ea92d751901dbd5426b6a16aa0588eed6f77a7dc4cd05bbc86db39a9ff619' });
+
+  const page = await signedIn(viewer, `/cases/${cases[0]!.caseId}`);
+  const link = page.getByTestId('case-campaign').getByTestId('campaign-link');
+  await link.waitFor();
+  expect(await link.textContent()).toBe(campaign!.id);
+  await link.click();
+  await page.waitForURL(`**/campaigns/${campaign!.id}`);
+  for (const { caseId } of cases) await page.locator(`[data-testid="campaign-case"][data-case="${caseId}"]`).waitFor();
+  const row = (caseId: string) => page.locator(`[data-testid="campaign-case"][data-case="${caseId}"]`).textContent();
+  expect(await row(cases[0]!.caseId)).toContain('us-central1/payments-prod checkout/checkout-api-7d9f8b6c5-x2k8q');
+  expect(await row(cases[1]!.caseId)).toContain('checkout/checkout-api-7d9f8b6c5-lq4zp');
+  expect(await row(cases[1]!.caseId)).toContain('acme-payments-prod');
+  await page.getByTestId('campaign-workload').filter({ hasText: 'acme-payments-prod us-central1/payments-prod checkout/Deployment checkout-api' }).waitFor();
+  expect(await page.getByTestId('campaign-indicator').textContent()).toBe('binary e60ea92d751901dbd5426b6a16aa0588eed6f77a7dc4cd05bbc86db39a9ff619');
+  expect(await page.getByTestId('campaign-facts').textContent()).toMatch(/\d+ cases\d+ pods1 workloads1 clusters1 projects/);
+  await screenshot(page, 'campaign');
+
+  // The list of campaigns leads to the same page, and the page back to each case.
+  await page.getByTestId('nav-campaigns').click();
+  await page.waitForURL('**/campaigns');
+  await page.locator(`[data-testid="campaign-row"][data-campaign="${campaign!.id}"]`).waitFor();
+  await screenshot(page, 'campaign-list');
+  await page.locator(`[data-testid="campaign-row"][data-campaign="${campaign!.id}"]`).getByTestId('campaign-link').click();
+  await page.locator(`[data-testid="campaign-case"][data-case="${cases[1]!.caseId}"]`).getByTestId('case-link').click();
+  await page.waitForURL(`**/cases/${cases[1]!.caseId}`);
+  await page.getByTestId('case-campaign').waitFor();
+  expect((page as Page & { problems: string[] }).problems).toEqual([]);
+  for (const { workflowId, runId } of cases) await rig.env.client.workflow.getHandle(workflowId, runId).terminate('test over');
+});
+
 test('after sign-in the console goes only to a path on its own origin, however "next" is spelled', async () => {
   const origin = new URL(server.url).origin;
   for (const next of ['/%5C127.0.0.1:8191/', '/%09/127.0.0.1:8191/', '//evil.example/', 'https://evil.example/', '/%5C%5Cevil.example', 'javascript:alert(1)']) {

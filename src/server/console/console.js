@@ -193,7 +193,8 @@
       'plan',
       el('p', { class: 'mono' }, `plan ${plan.hash.slice(0, 16)}…`, plan.dryRun ? el('strong', { text: ' dry run: nothing will be changed' }) : null),
       el('ul', {}, plan.actions.map((a) => el('li', { 'data-testid': 'plan-action' }, el('strong', { text: a.action }), a.destructive ? el('span', { class: 'destructive', text: ' destructive' }) : null, `: ${a.effect}`))),
-      plan.notes.length ? el('ul', { class: 'muted' }, plan.notes.map((n) => el('li', { text: `not planned: ${n}` }))) : null,
+      // Notes say what was passed over and why, and what the research added: not all of them are omissions.
+      plan.notes.length ? el('ul', { class: 'muted', 'data-testid': 'plan-notes' }, plan.notes.map((n) => el('li', { text: `note: ${n}` }))) : null,
       el('h3', { text: 'Blast radius' }),
       el('ul', { 'data-testid': 'blast-radius' }, facts.map((f) => el('li', { text: f }))),
       plan.manualSteps && plan.manualSteps.length ? el('h3', { text: 'By hand' }) : null,
@@ -212,6 +213,31 @@
     if (related.caseId) return el('span', {}, 'in ', caseLink(related.caseId), ` (${related.caseStatus})`);
     if (related.disposition) return el('span', { class: 'muted', text: `set aside at intake: ${related.disposition}` });
     return el('span', { class: 'muted', text: 'not received here' });
+  }
+
+  function campaignLink(id) {
+    return /^campaign-[0-9a-f]{12}$/.test(id) ? el('a', { href: `/campaigns/${id}`, 'data-testid': 'campaign-link', text: id }) : el('span', { class: 'mono', text: id });
+  }
+
+  const indicatorKinds = { 'script-sha256': 'script', 'binary-sha256': 'binary', 'image-digest': 'image' };
+
+  function indicatorOf(campaign) {
+    return `${indicatorKinds[campaign.kind] || campaign.kind} ${campaign.indicator}${campaign.category ? ` running ${campaign.category}` : ''}`;
+  }
+
+  function statusCounts(byStatus) {
+    return Object.entries(byStatus).sort((a, b) => b[1] - a[1]).map(([status, n]) => `${n} ${status}`).join(', ');
+  }
+
+  /** The case's campaigns: a campaign of one is the case alone, and says so. */
+  function campaignSection(detail) {
+    const campaigns = detail.campaigns || [];
+    if (campaigns.length === 0) return null;
+    return section(
+      'Campaign',
+      'campaigns',
+      el('ul', {}, campaigns.map((c) => el('li', { 'data-testid': 'case-campaign' }, campaignLink(c.id), c.cases > 1 ? `: ${c.cases} cases on ${c.pods} pods in ${c.clusters} cluster(s) share the ${indicatorOf(c)}` : `: no other case shares the ${indicatorOf(c)} yet`))),
+    );
   }
 
   function relatedSection(detail) {
@@ -289,6 +315,7 @@
           : null,
         section('Findings', 'findings', el('ul', {}, detail.findings.map((f) => el('li', {}, el('span', { class: 'mono', text: f.name }), ` ${f.category} [${f.severity}] ${when(f.eventTime)}`)))),
         relatedSection(detail),
+        campaignSection(detail),
         section(
           'Investigation',
           'timeline',
@@ -351,6 +378,82 @@
     follow(`/api/cases/${caseId}/events`, 'case', render);
   }
 
+  // ---- campaigns -----------------------------------------------------------------------
+  async function campaignListPage() {
+    const body = el('tbody');
+    show(
+      el('h1', { text: 'Campaigns' }),
+      el('p', { class: 'muted', text: 'Cases whose findings share a script, a binary, or an image with the category, while they keep coming.' }),
+      el('table', { 'data-testid': 'campaign-list' }, el('thead', {}, el('tr', {}, ['campaign', 'shared', 'cases', 'pods', 'clusters', 'projects', 'cases by status', 'last case'].map((h) => el('th', { text: h })))), body),
+    );
+    const { campaigns } = await api('/api/campaigns');
+    body.replaceChildren(
+      ...(campaigns.length === 0
+        ? [el('tr', {}, el('td', { colspan: 8, class: 'muted', text: 'No campaign: no two cases share a script, binary or image.' }))]
+        : campaigns.map((c) =>
+            el(
+              'tr',
+              { 'data-testid': 'campaign-row', 'data-campaign': c.id },
+              el('td', {}, campaignLink(c.id)),
+              el('td', { class: 'mono', text: indicatorOf(c) }),
+              el('td', { text: c.cases }),
+              el('td', { text: c.pods }),
+              el('td', { text: c.clusters }),
+              el('td', { text: c.projects }),
+              el('td', { text: statusCounts(c.byStatus) }),
+              el('td', { text: when(c.lastCaseAt) }),
+            ),
+          )),
+    );
+  }
+
+  async function campaignPage(campaignId) {
+    follow(`/api/campaigns/${campaignId}/events`, 'campaign', (c) => {
+      const where = (m) => (m.runtime === 'gke' ? `${m.cluster} ${m.namespace}/${m.pod}` : `${m.service}${m.revision ? ` ${m.revision}` : ''}`);
+      show(
+        el('p', {}, el('a', { href: '/campaigns', text: '← all campaigns' })),
+        el('h1', { text: c.id }),
+        el('p', { class: 'mono', 'data-testid': 'campaign-indicator', text: indicatorOf(c) }),
+        el('ul', { class: 'facts', 'data-testid': 'campaign-facts' }, [
+          el('li', {}, el('strong', { text: c.cases }), ' cases'),
+          el('li', {}, el('strong', { text: c.pods }), ' pods'),
+          el('li', {}, el('strong', { text: c.workloads.length }), ' workloads'),
+          el('li', {}, el('strong', { text: c.clusters }), ' clusters'),
+          el('li', {}, el('strong', { text: c.projects }), ' projects'),
+        ]),
+        el('p', {}, `${statusCounts(c.byStatus)} · first case ${when(c.firstCaseAt)} · last ${when(c.lastCaseAt)}`),
+        section('Workloads', 'campaign-workloads', c.workloads.length ? el('ul', {}, c.workloads.map((w) => el('li', { class: 'mono', 'data-testid': 'campaign-workload', text: w }))) : el('p', { class: 'muted', text: 'None known yet: each comes from its case’s pod step.' })),
+        section(
+          'Cases',
+          'campaign-cases',
+          el(
+            'table',
+            {},
+            el('thead', {}, el('tr', {}, ['case', 'status', 'project', 'where', 'workload', 'image', 'joined'].map((h) => el('th', { text: h })))),
+            el(
+              'tbody',
+              {},
+              c.members.map((m) =>
+                el(
+                  'tr',
+                  { 'data-testid': 'campaign-case', 'data-case': m.caseId },
+                  el('td', {}, caseLink(m.caseId)),
+                  el('td', {}, badge(m.status)),
+                  el('td', { text: m.project }),
+                  el('td', { class: 'mono', text: where(m) }),
+                  el('td', { text: m.workload || '—' }),
+                  el('td', { class: 'mono', text: m.image || '—' }),
+                  el('td', { text: when(m.joinedAt) }),
+                ),
+              ),
+            ),
+          ),
+          c.members.length < c.cases ? el('p', { class: 'muted', text: `The first ${c.members.length} of ${c.cases} cases are shown.` }) : null,
+        ),
+      );
+    });
+  }
+
   async function route() {
     if (stream) stream.close();
     stream = undefined;
@@ -360,7 +463,10 @@
       const me = await api('/api/me');
       document.getElementById('who').replaceChildren(el('span', { 'data-testid': 'who', text: `${me.email}${me.approver ? ' (approver)' : ''}` }), me.via === 'lab' ? el('button', { type: 'button', class: 'link', text: 'sign out', onclick: async () => { await api('/api/session', { method: 'DELETE' }); location.assign('/login'); } }) : null);
       const match = /^\/cases\/(case-[0-9a-f]{12})$/.exec(path);
+      const campaign = /^\/campaigns\/(campaign-[0-9a-f]{12})$/.exec(path);
       if (match) await casePage(match[1]);
+      else if (campaign) await campaignPage(campaign[1]);
+      else if (path === '/campaigns') await campaignListPage();
       else await listPage();
     } catch (error) {
       failure(error);
