@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { notificationFor, type CategoryKey, type RuntimeKey } from '../../test/fixtures/findings';
 import { campaignKeyOf } from '../findings/campaign-key';
 import type { Finding } from '../findings/model';
 import { parseFinding } from '../findings/parse';
 import { CaseStore } from './case-store';
-import { EmbeddedDatabase, PostgresDatabase, type Database } from './database';
+import type { Database } from './database';
+import { postgresConfigured, storeBackends } from '../../test/store-backends';
 
 /**
  * Campaigns in the case store: which findings are one incident, that a storm's cases form one
@@ -13,22 +13,8 @@ import { EmbeddedDatabase, PostgresDatabase, type Database } from './database';
  * where its cases run. On the embedded default and on PostgreSQL.
  */
 
-const postgresUrl = process.env.TEST_DATABASE_URL;
-
-async function freshPostgres(): Promise<Database> {
-  const name = `scc_test_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(postgresUrl!);
-  url.pathname = `/${name}`;
-  return new PostgresDatabase(url.toString());
-}
-
-const backends: [string, () => Promise<Database>][] = [['embedded', () => EmbeddedDatabase.open()]];
-if (postgresUrl) backends.push(['postgres', freshPostgres]);
-else test.skip('campaigns on postgres: TEST_DATABASE_URL is not set, so only the embedded store was tested', () => undefined);
+const backends = storeBackends;
+if (!postgresConfigured) test.skip('campaigns on postgres: TEST_DATABASE_URL is not set, so only the embedded store was tested', () => undefined);
 
 type Json = Record<string, unknown>;
 

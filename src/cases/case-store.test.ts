@@ -1,34 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { allCategories, notificationFor } from '../../test/fixtures/findings';
 import { parseFinding } from '../findings/parse';
 import { CaseStore } from './case-store';
-import { EmbeddedDatabase, PostgresDatabase, type Database } from './database';
+import type { Database } from './database';
+import { postgresConfigured, storeBackends } from '../../test/store-backends';
 import { caseToJson, caseToMarkdown } from './export';
 import { migrations } from './migrations';
 
 /** The same store, the same schema and migrations, on the embedded default and on PostgreSQL. */
 
-const postgresUrl = process.env.TEST_DATABASE_URL;
-if (process.env.CI === 'true' && !postgresUrl) {
-  throw new Error('TEST_DATABASE_URL is not set: CI runs the case store tests against PostgreSQL too (scripts/test.sh starts one)');
-}
-
-async function freshPostgres(): Promise<Database> {
-  const name = `scc_test_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(postgresUrl!);
-  url.pathname = `/${name}`;
-  return new PostgresDatabase(url.toString());
-}
-
-const backends: [string, () => Promise<Database>][] = [['embedded', () => EmbeddedDatabase.open()]];
-if (postgresUrl) backends.push(['postgres', freshPostgres]);
+const backends = storeBackends;
 // Said in the output, not silently dropped: jest lists this as skipped.
-else test.skip('case store on postgres: TEST_DATABASE_URL is not set (npm test starts a PostgreSQL), so only the embedded store was tested', () => undefined);
+if (!postgresConfigured) test.skip('case store on postgres: TEST_DATABASE_URL is not set (npm test starts a PostgreSQL), so only the embedded store was tested', () => undefined);
 
 const parsed = (category = allCategories[0]!) => parseFinding(JSON.stringify(notificationFor(category, 'gke')));
 /** A finding no other test uses: the same notification under its own ID. */
