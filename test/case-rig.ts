@@ -93,6 +93,8 @@ export interface CaseRigOptions {
   inCluster?: () => KubeConfig | undefined;
   /** The actions the worker plans and applies; the ones src/actions ships when absent. */
   actions?: ActionRegistry;
+  /** How many cases of a campaign collect pod-level evidence (the worker's campaignSampleSize); every case does when absent. */
+  campaignSampleSize?: number;
   /** Notice channels beside the rig's own webhook (a Slack app in the lab). */
   channels?: (lab: Lab, store: CaseStore) => Channel[];
 }
@@ -166,6 +168,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     captureImage: defaultCaptureImage,
     decisionRules: { keys: [authority.key], ...permissiveWorkerRules, ...options.workerRules },
     ...(options.actions ? { actions: options.actions } : {}),
+    ...(options.campaignSampleSize ? { campaignSampleSize: options.campaignSampleSize } : {}),
   };
   const taskQueue = uniqueTaskQueue('case');
   const fullPolicy: Policy = { ...defaultPolicy, approvers: [approvers.secops, approvers.lead], ...policy };

@@ -25,6 +25,8 @@ export interface ActivityDeps {
   routing?: { consoleUrl?: string; defaultRecipients: string[] };
   /** How long a campaign waits for its next case before the indicator's next case starts a new one. */
   campaignWindowMinutes?: number;
+  /** How many cases of a campaign collect pod-level evidence; absent or 0, every case does. */
+  campaignSampleSize?: number;
   /** The actions this worker plans and applies; the ones this project ships when absent. */
   actions?: ActionRegistry;
 }

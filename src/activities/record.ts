@@ -1,11 +1,12 @@
 import type { Finding } from '../findings/model';
 import type { CaseStatus, DecisionRules } from '../workflows/shared';
 import type { CaseStateFields } from '../cases/case-store';
+import type { RecordedWrite } from '../workflows/journal';
 import type { JournalEntry } from '../workflows/journal';
 import type { ActivityDeps } from './deps';
 
 /** Writes to the case record; each one idempotent (keyed), since a retried activity runs twice. */
-export function recordActivities({ store, decisionRules, campaignWindowMinutes }: ActivityDeps) {
+export function recordActivities({ store, decisionRules, campaignWindowMinutes, campaignSampleSize }: ActivityDeps) {
   const write = {
     async recordCaseOpened(input: { caseId: string; workflowId: string; runId: string; subjectKey: string; finding: Finding; dryRun: boolean; openedAt: string }): Promise<void> {
       await store.openCase(input);
@@ -34,13 +35,18 @@ export function recordActivities({ store, decisionRules, campaignWindowMinutes }
       return decisionRules;
     },
     /** One write of the case workflow: its entries in order (the workflow's only record activity since `main-flow-records`). */
-    async recordCase(input: { caseId: string; entries: JournalEntry[] }): Promise<void> {
+    async recordCase(input: { caseId: string; entries: JournalEntry[] }): Promise<RecordedWrite | undefined> {
       for (const entry of input.entries) {
         if (entry.type === 'opened') await write.recordCaseOpened({ caseId: input.caseId, ...entry });
         else if (entry.type === 'finding') await write.recordFindingJoined({ caseId: input.caseId, finding: entry.finding, at: entry.at });
         else if (entry.type === 'event') await write.recordEvent({ caseId: input.caseId, ...entry });
         else await write.recordCaseState({ caseId: input.caseId, status: entry.status, at: entry.at, fields: entry.fields });
       }
+      // The write that opens the case joins its first finding to its campaign: the same write says the case's part in it.
+      const opened = input.entries.find((entry) => entry.type === 'opened');
+      if (!campaignSampleSize || !opened) return undefined;
+      const campaignSampling = await store.campaignSampling(input.caseId, campaignSampleSize, opened.finding.name);
+      return campaignSampling ? { campaignSampling } : undefined;
     },
   };
 }

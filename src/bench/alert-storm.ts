@@ -37,6 +37,8 @@ export interface RunResult extends StormSize {
   distinctHashes: number;
   /** Worker processes on the task queue (RSS is their sum). */
   workers: number;
+  /** How many cases of each campaign collected pod-level evidence (0: every case did). */
+  campaignSampleSize?: number;
   /** What reached VirusTotal, and its busiest minute (the real case only). */
   virusTotal?: { requests: number; peakPerMinute: number };
 }
@@ -99,7 +101,7 @@ async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   return url.toString();
 }
 
-export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number; workers?: number; maxCachedWorkflows?: number } = {}): Promise<RunResult> {
+export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number; workers?: number; maxCachedWorkflows?: number; campaignSampleSize?: number } = {}): Promise<RunResult> {
   const workerCount = pipeline === 'case' ? Math.max(1, options.workers ?? 1) : 1;
   const runTag = Date.now().toString(36);
   const storm = stormScenario(loadScenario(), { ...size, runTag });
@@ -138,6 +140,8 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
         policy: { approvers: ['secops@acme.example'] },
         virusTotalPerMinute: 600,
         ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+        // The storm's pods share three binaries: off, every case is investigated on its own (the floor comparison).
+        campaignSampleSize: options.campaignSampleSize ?? 0,
       }));
       for (let i = 0; i < workerCount; i++) {
         workers.push(spawn(process.execPath, [join(root, 'bin/scc-responder.js'), 'worker'], { env: { ...process.env, SCC_CONFIG: config, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] }));
@@ -200,6 +204,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       ...(pipeline === 'case' ? { calls: { ...lab.calls }, virusTotal: { requests: lab.virusTotalQuota.requests, peakPerMinute: lab.virusTotalQuota.peakPerMinute() } } : {}),
       distinctHashes: storm.distinctHashes,
       workers: workerCount,
+      ...(pipeline === 'case' ? { campaignSampleSize: options.campaignSampleSize ?? 0 } : {}),
     };
   } finally {
     clearInterval(sampler);

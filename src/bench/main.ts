@@ -15,6 +15,7 @@ import { costPlot } from './plot';
  *   --parked 10000          also park this many cases and report the worker's memory
  *   --max-cached 500        the case worker's maxCachedWorkflows for the parked run (the SDK's default otherwise)
  *   --workers 3             also run the case on this many worker processes sharing one store, against one worker
+ *   --sampling 3            also run the case with campaign sampling (this many cases per binary collect), against the case without
  *   --out DIR               where the JSON and the SVG go (default .data/bench)
  */
 
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   const parked = Number(option('parked', '0'));
   const workers = Math.min(8, Math.max(1, Number(option('workers', '1')) || 1));
   const maxCached = option('max-cached', '') === '' ? undefined : Number(option('max-cached', ''));
+  const sampling = Math.min(1_000, Math.max(0, Number(option('sampling', '0')) || 0));
   const out = resolve(option('out', '.data/bench'));
   mkdirSync(out, { recursive: true });
   const databaseUrl = process.env.DATABASE_URL;
@@ -57,6 +59,15 @@ async function main(): Promise<void> {
         const result = await runStorm('case', size, server.address, { ...(databaseUrl ? { databaseUrl } : {}), workers });
         sharedRuns.push(result);
         log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, VirusTotal ${result.virusTotal?.requests} request(s) for ${result.distinctHashes} hashes, busiest minute ${result.virusTotal?.peakPerMinute}`);
+      }
+    }
+    const sampledRuns: RunResult[] = [];
+    if (sampling > 0) {
+      for (const size of sizes) {
+        log(`· case with campaign sampling (${sampling} cases per campaign collect): ${size.findings} findings`);
+        const result = await runStorm('case', size, server.address, { ...(databaseUrl ? { databaseUrl } : {}), campaignSampleSize: sampling });
+        sampledRuns.push(result);
+        log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, time to ready p99 ${result.timeToReadyMs.p99} ms`);
       }
     }
     const parkedRuns: RunResult[] = [];
@@ -93,12 +104,26 @@ async function main(): Promise<void> {
         distinctHashes: shared.distinctHashes,
       };
     });
+    const callsPer = (r: RunResult) => Object.values(r.calls ?? {}).reduce((sum, n) => sum + n, 0) / r.findings;
+    const campaignSampling = sampledRuns.map((sampled) => {
+      const all = runs.find((r) => r.pipeline === 'case' && r.findings === sampled.findings)!;
+      return {
+        findings: sampled.findings,
+        sampleSize: sampled.campaignSampleSize,
+        apiCallsPerFinding: { sampled: Math.round(callsPer(sampled) * 100) / 100, everyCase: Math.round(callsPer(all) * 100) / 100 },
+        apiCallsVsEveryCase: ratio(callsPer(sampled), callsPer(all)),
+        throughputVsEveryCase: ratio(sampled.findingsPerSecond, all.findingsPerSecond),
+        timeToReadyP99VsEveryCase: ratio(sampled.timeToReadyMs.p99, all.timeToReadyMs.p99),
+        callsPerFinding: Object.fromEntries(Object.entries(sampled.calls ?? {}).map(([api, n]) => [api, Math.round((n / sampled.findings) * 100) / 100])),
+      };
+    });
     const report = {
       at: new Date().toISOString(),
       machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, store: databaseUrl ? 'postgresql' : 'pglite' },
       runs,
       comparisons,
       ...(severalWorkers.length > 0 ? { severalWorkers, sharedRuns } : {}),
+      ...(campaignSampling.length > 0 ? { campaignSampling, sampledRuns } : {}),
       ...(parkedRuns.length > 0 ? { parked: { cases: parked, maxCachedWorkflows: maxCached ?? 'sdk default', workerRssMb: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.workerRssMb.parked])), wallMs: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.wallMs])) } } : {}),
     };
     writeFileSync(join(out, 'alert-storm.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -118,6 +143,9 @@ async function main(): Promise<void> {
     }
     for (const c of severalWorkers) {
       log(`N=${c.findings} on ${c.workers} workers: throughput ${c.throughputVsOneWorker}× one worker's; p99 time to ready ${c.timeToReadyP99VsOneWorker}×; RSS (all workers) ${c.rssVsOneWorker}×; VirusTotal ${c.virusTotal?.requests} request(s) for ${c.distinctHashes} hashes`);
+    }
+    for (const c of campaignSampling) {
+      log(`N=${c.findings} with campaign sampling ${c.sampleSize}: API calls per finding ${c.apiCallsPerFinding.sampled} against ${c.apiCallsPerFinding.everyCase} (${c.apiCallsVsEveryCase}×); throughput ${c.throughputVsEveryCase}×, p99 time to ready ${c.timeToReadyP99VsEveryCase}× the case without sampling`);
     }
     log(`results: ${join(out, 'alert-storm.json')}, plot: ${join(out, 'cost-vs-n.svg')}`);
   } finally {

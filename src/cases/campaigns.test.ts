@@ -119,6 +119,31 @@ describe.each(backends)('campaigns on %s', (_kind, open) => {
     expect(await store.campaignsOfCase(bare)).toEqual([]);
   });
 
+  test('cases recorded at once are numbered without a gap or a repeat, and the first ones collect for the campaign', async () => {
+    const edit = (f: Json) => void ((f.processes as Json[])[0]!.binary = { path: '/tmp/s', sha256: '5'.repeat(64) });
+    const findings = Array.from({ length: 12 }, (_, i) => findingOn(`batch-7d9f-${i}`, 'binary', edit));
+    const ids = await Promise.all(findings.map((f) => caseFor(f, '2026-11-23T10:00:00Z')));
+    const roles = await Promise.all(ids.map((id, i) => store.campaignSampling(id, 3, findings[i]!.name)));
+    expect(roles.map((r) => r!.ordinal).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const collecting = roles.filter((r) => r!.collects);
+    expect(collecting.map((r) => r!.ordinal).sort()).toEqual([1, 2, 3]);
+    for (const role of roles) expect(role!.sample).toEqual([...collecting].sort((a, b) => a!.ordinal - b!.ordinal).map((r) => ids[roles.indexOf(r)]));
+    expect(new Set(roles.map((r) => r!.campaignId)).size).toBe(1);
+    const detail = (await store.campaign(roles[0]!.campaignId))!;
+    expect(detail.members.map((m) => m.evidence)).toEqual([...Array(3).fill('collected'), ...Array(9).fill('sampled')]);
+  });
+
+  test('a case keeps the part it was given: a retry with another sample size changes nothing', async () => {
+    const edit = (f: Json) => void ((f.processes as Json[])[0]!.binary = { path: '/tmp/k', sha256: '6'.repeat(64) });
+    const first = await caseFor(findingOn('keep-1', 'binary', edit), '2026-11-23T11:00:00Z');
+    const second = await caseFor(findingOn('keep-2', 'binary', edit), '2026-11-23T11:00:01Z');
+    expect(await store.campaignSampling(second, 1)).toMatchObject({ ordinal: 2, collects: false, sample: [first] });
+    expect(await store.campaignSampling(second, 5)).toMatchObject({ ordinal: 2, collects: false });
+    expect(await store.campaignSampling(first, 5)).toMatchObject({ ordinal: 1, collects: true, sample: [first] });
+    const bare = await caseFor(findingOn('keep-3', 'compiler', withoutHashes), '2026-11-23T11:00:02Z');
+    expect(await store.campaignSampling(bare, 3)).toBeUndefined();
+  });
+
   test('the workload comes from what step 3 found owns each pod', async () => {
     const edit = (f: Json) => void ((f.processes as Json[])[0]!.binary = { path: '/tmp/z', sha256: 'f'.repeat(64) });
     const one = await caseFor(findingOn('web-1', 'binary', edit), '2026-11-22T10:00:00Z');

@@ -47,6 +47,8 @@ export interface CampaignMember {
   image: string | null;
   /** What the case's step 3 found owns the pod, topmost (e.g. `Deployment checkout-api`); null before it ran or when nothing owns it. */
   workload: string | null;
+  /** Whether the case collected pod-level evidence for the campaign or was sampled; null before its investigation began, or for cases without sampling. */
+  evidence: 'collected' | 'sampled' | null;
 }
 
 export interface CampaignDetail extends CampaignRow {
@@ -78,8 +80,8 @@ export async function joinCampaign(tx: Database, caseId: string, finding: Findin
   const { subject } = finding;
   const gke = subject.runtime === 'gke';
   await tx.query(
-    `insert into campaign_cases (campaign_id, case_id, finding_name, joined_at, project, runtime, cluster, namespace, pod, service, revision, image)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict do nothing`,
+    `insert into campaign_cases (campaign_id, case_id, finding_name, joined_at, project, runtime, cluster, namespace, pod, service, revision, image, ordinal)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, (select coalesce(max(ordinal), 0) + 1 from campaign_cases where campaign_id = $1)) on conflict do nothing`,
     [
       id,
       caseId,
@@ -96,6 +98,36 @@ export async function joinCampaign(tx: Database, caseId: string, finding: Findin
     ],
   );
   return id;
+}
+
+/** Whether a case of a campaign collects the pod-level evidence itself or relies on the campaign's sample. */
+export interface CampaignSampling {
+  campaignId: string;
+  /** The case's place in the campaign: 1 for the case that started it. */
+  ordinal: number;
+  sampleSize: number;
+  /** True for the campaign's first `sampleSize` cases: they collect; the rest record that they were sampled. */
+  collects: boolean;
+  /** The cases that collect for the campaign, in the order they joined. */
+  sample: string[];
+}
+
+/**
+ * The sampling role of a case in the campaign its first finding (`findingName`) joined, else its
+ * earliest. Decided once: a retry, or a later change of the sample size, gets the role already recorded.
+ */
+export async function samplingFor(db: Database, caseId: string, sampleSize: number, findingName?: string): Promise<CampaignSampling | undefined> {
+  const [member] = await db.query<{ campaign_id: string; ordinal: number }>(
+    'select campaign_id, ordinal from campaign_cases where case_id = $1 order by finding_name = $2 desc, joined_at, campaign_id limit 1',
+    [caseId, findingName ?? ''],
+  );
+  if (!member) return undefined;
+  const [{ evidence }] = (await db.query<{ evidence: 'collected' | 'sampled' }>(
+    'update campaign_cases set evidence = coalesce(evidence, $3) where campaign_id = $1 and case_id = $2 returning evidence',
+    [member.campaign_id, caseId, member.ordinal <= sampleSize ? 'collected' : 'sampled'],
+  )) as [{ evidence: 'collected' | 'sampled' }];
+  const sample = await db.query<{ case_id: string }>("select case_id from campaign_cases where campaign_id = $1 and ordinal <= $2 and coalesce(evidence, 'collected') = 'collected' order by ordinal", [member.campaign_id, sampleSize]);
+  return { campaignId: member.campaign_id, ordinal: member.ordinal, sampleSize, collects: evidence === 'collected', sample: sample.map((r) => r.case_id) };
 }
 
 const summaryColumns = `c.id, c.kind, c.indicator, c.category, c.first_case_at, c.last_case_at,
@@ -168,12 +200,13 @@ export async function campaignById(db: Database, id: string, limit = 1_000): Pro
     service: string | null;
     revision: string | null;
     image: string | null;
+    evidence: 'collected' | 'sampled' | null;
     owners: { kind?: string; name?: string }[] | null;
   }>(
     `select m.*, k.status, k.category, t.detail -> 'owners' as owners
        from campaign_cases m join cases k on k.id = m.case_id
        left join timeline t on t.case_id = m.case_id and t.event_key = 'evidence:pod'
-      where m.campaign_id = $1 order by m.joined_at, m.case_id limit $2`,
+      where m.campaign_id = $1 order by m.ordinal, m.case_id limit $2`,
     [id, limit],
   );
   const members = rows.map((r): CampaignMember => {
@@ -193,6 +226,7 @@ export async function campaignById(db: Database, id: string, limit = 1_000): Pro
       revision: r.revision,
       image: r.image,
       workload: top?.kind && top.name ? `${top.kind} ${top.name}` : null,
+      evidence: r.evidence ?? null,
     };
   });
   const workloads = [...new Set(members.map((m) => (m.runtime === 'gke' ? (m.workload ? `${m.project} ${m.cluster} ${m.namespace}/${m.workload}` : null) : `${m.project} Cloud Run ${m.service}`)).filter((w): w is string => w !== null))].sort();

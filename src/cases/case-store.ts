@@ -8,7 +8,7 @@ import type { Database } from './database';
 import { canonicalJson } from '../util/canonical-json';
 import { appendAudit, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
-import { campaignById, campaignsOfCase, defaultCampaignWindowMinutes, joinCampaign, listCampaigns, type CampaignDetail, type CampaignRow } from './campaigns';
+import { campaignById, campaignsOfCase, defaultCampaignWindowMinutes, joinCampaign, listCampaigns, samplingFor, type CampaignDetail, type CampaignRow, type CampaignSampling } from './campaigns';
 
 /** The advisory lock VirusTotal quota takers queue on (any constant no other lock uses). */
 const virusTotalQuotaLock = 7_462_118_041;
@@ -332,6 +332,11 @@ export class CaseStore {
 
   async campaignsOfCase(caseId: string): Promise<CampaignRow[]> {
     return campaignsOfCase(this.db, caseId);
+  }
+
+  /** Whether the case collects pod-level evidence for its campaign, decided once (see samplingFor). */
+  async campaignSampling(caseId: string, sampleSize: number, findingName?: string): Promise<CampaignSampling | undefined> {
+    return this.db.transaction((tx) => samplingFor(tx, caseId, sampleSize, findingName));
   }
 
   async campaign(id: string, limit?: number): Promise<CampaignDetail | undefined> {

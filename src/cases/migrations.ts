@@ -277,6 +277,18 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       create index campaign_cases_case on campaign_cases (case_id);
     `,
   },
+  {
+    id: 14,
+    name: 'Campaign members numbered in the order they joined, and whether each collected evidence or was sampled',
+    sql: `
+      alter table campaign_cases add column ordinal integer;
+      alter table campaign_cases add column evidence text;
+      update campaign_cases m set ordinal = n.ordinal
+        from (select campaign_id, case_id, row_number() over (partition by campaign_id order by joined_at, case_id) as ordinal from campaign_cases) n
+       where n.campaign_id = m.campaign_id and n.case_id = m.case_id;
+      create unique index campaign_cases_ordinal on campaign_cases (campaign_id, ordinal);
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

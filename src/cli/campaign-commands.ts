@@ -33,7 +33,7 @@ export async function campaignShowCommand(context: CliContext, campaignId: strin
     'workloads:',
     ...(campaign.workloads.length ? campaign.workloads.map((w) => `  ${w}`) : ['  none known yet (each comes from its case’s pod step)']),
     'cases:',
-    ...campaign.members.map((m) => `  ${m.caseId}  ${m.status.padEnd(17)} ${m.project}  ${m.runtime === 'gke' ? `${m.cluster} ${m.namespace}/${m.pod}` : `${m.service ?? ''} ${m.revision ?? ''}`}  ${m.workload ?? '—'}`),
+    ...campaign.members.map((m) => `  ${m.caseId}  ${m.status.padEnd(17)} ${m.project}  ${m.runtime === 'gke' ? `${m.cluster} ${m.namespace}/${m.pod}` : `${m.service ?? ''} ${m.revision ?? ''}`}  ${m.workload ?? '—'}${m.evidence === 'sampled' ? '  (sampled)' : ''}`),
     ...(campaign.members.length < campaign.cases ? [`  … the first ${campaign.members.length} of ${campaign.cases}`] : []),
   ]);
 }

@@ -206,6 +206,12 @@ const configSchema = z.object({
    * a new one.
    */
   campaignWindowMinutes: z.number().int().min(1).max(43_200).default(1_440),
+  /**
+   * How many cases of a campaign collect the pod-level evidence (the finding review, the logs,
+   * the binary from the container); the rest record that the campaign's sample did. 0 has every
+   * case collect.
+   */
+  campaignSampleSize: z.number().int().min(0).max(1_000).default(3),
   /** A workflow bundle built ahead of time (an image build step), so a worker starts in a second instead of bundling. */
   workflowBundlePath: z.string().optional(),
   /** The same with the tracing interceptors (`bundle --tracing`), used when traces are exported. */
@@ -290,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     ...(env.SCC_WORKFLOW_BUNDLE ? { workflowBundlePath: env.SCC_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.SCC_MAX_CACHED_WORKFLOWS) } : {}),
     ...(env.SCC_CAMPAIGN_WINDOW_MINUTES ? { campaignWindowMinutes: Number(env.SCC_CAMPAIGN_WINDOW_MINUTES) } : {}),
+    ...(env.SCC_CAMPAIGN_SAMPLE_SIZE ? { campaignSampleSize: Number(env.SCC_CAMPAIGN_SAMPLE_SIZE) } : {}),
     ...(env.SCC_TRACED_WORKFLOW_BUNDLE ? { tracedWorkflowBundlePath: env.SCC_TRACED_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),
     // The Slack app's secrets come from the environment (a Secret), its channel and workspace from the file.

@@ -55,7 +55,7 @@ export const CaseSummary = z
 
 export const CaseList = z.object({ cases: z.array(CaseSummary) }).openapi('CaseList');
 
-const Step = z.object({ step: z.string(), outcome: z.enum(['ok', 'gap']), startedAt: z.string().optional(), endedAt: z.string().optional(), summary: z.string(), gap: z.object({ reason: z.string(), errorType: z.string().optional() }).optional() });
+const Step = z.object({ step: z.string(), outcome: z.enum(['ok', 'gap', 'sampled']), startedAt: z.string().optional(), endedAt: z.string().optional(), summary: z.string(), gap: z.object({ reason: z.string(), errorType: z.string().optional() }).optional() });
 
 export const PlanBody = z
   .object({
@@ -114,6 +114,7 @@ export const CampaignDetail = CampaignSummary.extend({
       revision: z.string().nullable(),
       image: z.string().nullable(),
       workload: z.string().nullable().openapi({ description: 'The topmost owner of the pod as step 3 found it; null before that step ran, or for a bare pod.' }),
+      evidence: z.enum(['collected', 'sampled']).nullable().openapi({ description: "Whether the case collected the pod-level evidence for the campaign, or left it to the campaign's sample; null before its investigation began, or when sampling is off." }),
     }),
   ),
   workloads: z.array(z.string()).openapi({ description: 'Each workload (or Cloud Run service) the cases run in, with its project and cluster.' }),

@@ -69,5 +69,6 @@ export function buildActivityDeps(config: Config, store: CaseStore, clients: Clo
     captureImage: config.captureImage,
     decisionRules: decisionRulesFor(config),
     campaignWindowMinutes: config.campaignWindowMinutes,
+    campaignSampleSize: config.campaignSampleSize,
   };
 }

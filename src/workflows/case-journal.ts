@@ -3,7 +3,7 @@ import type { CaseActivities } from '../activities';
 import { activityProfiles } from './activity-profiles';
 import { caseMetrics, type Milestone } from './case-metrics';
 import type { CaseState } from './case-state';
-import type { JournalEntry } from './journal';
+import type { JournalEntry, RecordedWrite } from './journal';
 import { searchAttributes } from './search-attributes';
 import type { CaseStateFields, CaseStatus, Gap } from './shared';
 
@@ -23,19 +23,21 @@ export class CaseJournal {
 
   constructor(private readonly state: CaseState) {}
 
-  async write(entries: JournalEntry[] = []): Promise<void> {
+  async write(entries: JournalEntry[] = []): Promise<RecordedWrite | undefined> {
     // Keys first: a decision signed with a key the workers just started trusting is judged with it.
     if (this.state.keysRefreshDue()) return this.trustWorkerKeys(entries);
     const all = [...entries, ...this.takeNews()];
-    if (all.length > 0) await record.recordCase({ caseId: this.state.caseId, entries: all });
+    // Histories written before writes answered anything hold no result: those cases go on as they began.
+    if (all.length > 0) return (await record.recordCase({ caseId: this.state.caseId, entries: all })) ?? undefined;
+    return undefined;
   }
 
   /** Reads the workers' decision keys and limits (again, after a rotation), and records which keys the case now trusts. */
-  async trustWorkerKeys(entries: JournalEntry[] = []): Promise<void> {
+  async trustWorkerKeys(entries: JournalEntry[] = []): Promise<RecordedWrite | undefined> {
     const rules = await record.decisionRules();
     this.state.trust(rules);
     this.keyReads++;
-    await this.write([...entries, { type: 'event', key: `decision-keys:${this.keyReads}`, at: new Date().toISOString(), kind: 'decision-keys', detail: { keys: rules.keys.map((k) => k.id), fourEyes: rules.fourEyes, autoContain: rules.autoContain } }]);
+    return this.write([...entries, { type: 'event', key: `decision-keys:${this.keyReads}`, at: new Date().toISOString(), kind: 'decision-keys', detail: { keys: rules.keys.map((k) => k.id), fourEyes: rules.fourEyes, autoContain: rules.autoContain } }]);
   }
 
   /** A new status, on the record and in the search attributes, with whatever else goes with it. */

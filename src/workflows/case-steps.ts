@@ -9,6 +9,8 @@ import type { Verdict } from './case-gate';
 import { gapFrom } from './gaps';
 import type { SuppressionRule } from './suppression';
 import type { CaseOutcome, CaseStatus, Plan, Policy, StepName, StepRecord } from './shared';
+import type { CampaignSampling } from '../cases/campaigns';
+import type { JournalEntry } from './journal';
 
 /** The activities a case calls, each kind with its timeouts and the policy's retry budget. */
 export function caseActivities(policy: Policy) {
@@ -96,6 +98,30 @@ export function runbookSteps(c: Case): Record<StepName, () => Promise<unknown>> 
       state.flagged.push(...(result?.flagged ?? []));
     },
   };
+}
+
+/**
+ * The runbook steps whose evidence comes from the pod itself and repeats across a campaign's pods
+ * (the same indicator, by definition): the campaign's sample collects them. The pod check stays
+ * with every case, since its plan targets that pod and its owner.
+ */
+export const sampledSteps: readonly StepName[] = ['review', 'logs', 'capture'];
+
+/** Entries that say which steps a case beyond its campaign's sample left to the sample, and why. */
+export function sampledRecords(c: Case, sampling: CampaignSampling, collection: readonly { step: StepName }[]): JournalEntry[] {
+  const at = now();
+  const event: JournalEntry = { type: 'event', key: 'campaign-sampling', at, kind: 'campaign-sampling', detail: { ...sampling } };
+  if (sampling.collects) return [event];
+  const sample = sampling.sample.length > 0 ? `cases ${sampling.sample.join(', ')}` : 'its first cases';
+  const skipped = collection.filter((source) => sampledSteps.includes(source.step));
+  return [
+    event,
+    ...skipped.map(({ step }): JournalEntry => {
+      const entry: StepRecord = { step, startedAt: at, endedAt: at, outcome: 'sampled', summary: `sampled: campaign ${sampling.campaignId} collects this from ${sample}; this is its case ${sampling.ordinal}` };
+      c.state.steps.push(entry);
+      return { type: 'event', key: `step:${step}`, at, kind: 'step', step, outcome: 'sampled', detail: { ...entry } };
+    }),
+  ];
 }
 
 /**

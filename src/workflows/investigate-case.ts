@@ -2,7 +2,7 @@ import { condition, patched } from '@temporalio/workflow';
 import { decide } from './case-decision';
 import { CaseJournal } from './case-journal';
 import { CaseState } from './case-state';
-import { caseActivities, closeAsIntended, closeWithout, contain, failed, makePlan, presentPlan, runbookSteps, writeBack, type Case } from './case-steps';
+import { caseActivities, closeAsIntended, closeWithout, contain, failed, makePlan, presentPlan, runbookSteps, sampledRecords, sampledSteps, writeBack, type Case } from './case-steps';
 import { collectionOrder } from './collection-order';
 import { investigateCaseBeforeMainFlowRecords } from './investigate-case-before-main-flow-records';
 import { suppressionFor } from './suppression';
@@ -29,7 +29,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     await condition(() => state.firstArrival() !== undefined);
     const first = state.firstArrival()!;
     const collection = collectionOrder(first.subject, first.eventTime, input.policy.retentionDays);
-    await c.journal.write([{ type: 'opened', workflowId: state.workflowId, runId: state.runId, subjectKey: input.subjectKey, finding: first, dryRun: input.policy.dryRun, openedAt: new Date().toISOString() }]);
+    const opened = await c.journal.write([{ type: 'opened', workflowId: state.workflowId, runId: state.runId, subjectKey: input.subjectKey, finding: first, dryRun: input.policy.dryRun, openedAt: new Date().toISOString() }]);
     if (signed) await c.journal.trustWorkerKeys();
     // Named by number only, and intake could not learn its ID: the case goes on with the number.
     for (const note of first.intake.notes.filter((n) => n.startsWith(unresolvedProjectNote))) await c.journal.gap({ step: 'project', reason: note, errorType: 'ProjectIdUnresolved', at: new Date().toISOString() });
@@ -41,11 +41,16 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
       return await finish(c);
     }
 
+    // In a campaign, its first cases collect what repeats across its pods; the rest say they were sampled.
+    // No patch marker: the opening write answers only since sampling exists, and an empty answer runs every step, as before.
+    const sampling = opened?.campaignSampling;
+    const sampled = sampling ? sampledRecords(c, sampling, collection) : [];
+
     // Steps 1-6 of the runbook, the evidence that disappears first collected first.
     state.collection = collection;
-    await c.journal.write([{ type: 'event', key: 'collection-order', at: new Date().toISOString(), kind: 'collection-order', detail: { sources: collection } }]);
+    await c.journal.write([{ type: 'event', key: 'collection-order', at: new Date().toISOString(), kind: 'collection-order', detail: { sources: collection } }, ...sampled]);
     const steps = runbookSteps(c);
-    for (const source of collection) await steps[source.step]();
+    for (const source of collection) if (!(sampling && !sampling.collects && sampledSteps.includes(source.step))) await steps[source.step]();
 
     // The plan, bound to exact targets, and the human decision on it (made again before acting).
     const proposed = await makePlan(c);

@@ -1,4 +1,5 @@
 import type { Finding } from '../findings/model';
+import type { CampaignSampling } from '../cases/campaigns';
 import type { CaseStateFields, CaseStatus } from './shared';
 
 /**
@@ -11,3 +12,8 @@ export type JournalEntry =
   | { type: 'finding'; finding: Finding; at: string }
   | { type: 'event'; key: string; at: string; kind: string; step?: string; outcome?: string; detail: Record<string, unknown> }
   | { type: 'state'; status: CaseStatus; at: string; fields: CaseStateFields };
+
+/** What a write tells the case back: the write that opens it says its part in its campaign, when it has one. */
+export interface RecordedWrite {
+  campaignSampling?: CampaignSampling;
+}

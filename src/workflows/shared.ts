@@ -91,7 +91,8 @@ export interface StepRecord {
   step: StepName;
   startedAt: string;
   endedAt: string;
-  outcome: 'ok' | 'gap';
+  /** "sampled": the case's campaign collected this from the pods of its sample, not from this one. */
+  outcome: 'ok' | 'gap' | 'sampled';
   summary: string;
   /** Why the runbook step could not be done, when outcome is "gap". */
   gap?: Omit<Gap, 'step' | 'at'>;

@@ -319,7 +319,7 @@
         section(
           'Investigation',
           'timeline',
-          el('ol', { class: 'steps' }, steps.map((s) => el('li', { class: s.outcome === 'gap' ? 'gap' : 'ok', 'data-testid': 'step', 'data-step': s.step }, el('strong', { text: s.step }), s.outcome === 'gap' ? el('span', { class: 'gap-label', text: ' GAP' }) : null, ` ${s.summary}`, s.gap ? el('div', { class: 'muted', text: s.gap.reason }) : null))),
+          el('ol', { class: 'steps' }, steps.map((s) => el('li', { class: s.outcome === 'gap' || s.outcome === 'sampled' ? s.outcome : 'ok', 'data-testid': 'step', 'data-step': s.step, 'data-outcome': s.outcome }, el('strong', { text: s.step }), s.outcome === 'gap' ? el('span', { class: 'gap-label', text: ' GAP' }) : s.outcome === 'sampled' ? el('span', { class: 'sampled-label', text: ' SAMPLED' }) : null, ` ${s.summary}`, s.gap ? el('div', { class: 'muted', text: s.gap.reason }) : null))),
           terminal.has(c.status) || detail.plan ? null : el('p', { class: 'muted', text: 'Steps are running; this page follows them.' }),
           detail.gaps.length ? el('ul', { class: 'gaps', 'data-testid': 'gaps' }, detail.gaps.map((g) => el('li', { text: `${g.step}: ${g.reason}` }))) : null,
         ),
@@ -429,7 +429,7 @@
           el(
             'table',
             {},
-            el('thead', {}, el('tr', {}, ['case', 'status', 'project', 'where', 'workload', 'image', 'joined'].map((h) => el('th', { text: h })))),
+            el('thead', {}, el('tr', {}, ['case', 'status', 'project', 'where', 'workload', 'image', 'evidence', 'joined'].map((h) => el('th', { text: h })))),
             el(
               'tbody',
               {},
@@ -443,6 +443,7 @@
                   el('td', { class: 'mono', text: where(m) }),
                   el('td', { text: m.workload || '—' }),
                   el('td', { class: 'mono', text: m.image || '—' }),
+                  el('td', { 'data-testid': 'campaign-evidence', text: m.evidence === 'sampled' ? 'sampled' : m.evidence === 'collected' ? 'collected' : '—' }),
                   el('td', { text: when(m.joinedAt) }),
                 ),
               ),
