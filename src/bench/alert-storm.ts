@@ -10,11 +10,11 @@ import { openDatabase, PostgresDatabase, type Database, type EmbeddedDatabase } 
 import { parseFindingObject } from '../findings/parse';
 import { ingestFinding } from '../intake/ingest';
 import type { LabApi } from '../lab/faults';
-import { loadScenario } from '../lab/scenario';
-import { startLab } from '../lab/server';
+import { loadScenario, type Scenario } from '../lab/scenario';
 import { defaultPolicy, findingSignal, subjectKeyOf } from '../workflows/shared';
 import { floorCase, floorStatusQuery } from './floor-workflow';
 import { stormScenario } from './storm-scenario';
+import { postmasterPids, treeCpuMs } from './process-cpu';
 
 /** One pipeline (the real case, or the floor) through one storm, to "ready for decision". */
 
@@ -39,11 +39,80 @@ export interface RunResult extends StormSize {
   workers: number;
   /** How many cases of each campaign collected pod-level evidence (0: every case did). */
   campaignSampleSize?: number;
+  /**
+   * CPU time per finding of each process from the first finding to the last case ready: the
+   * workers, the lab (its own process), the Temporal server, PostgreSQL (every server on the
+   * machine; none with the embedded store), and the bench itself (intake, and the embedded store).
+   */
+  cpuMsPerFinding: Record<'worker' | 'lab' | 'temporal' | 'postgres' | 'bench', number>;
+  /** Latency the lab added to every call, when the run asked for it. */
+  latencyMs?: { min: number; max: number };
+  /** History events per case workflow, from a sample of the run's. */
+  historyEventsPerCase: { mean: number; max: number; sampled: number };
   /** What reached VirusTotal, and its busiest minute (the real case only). */
   virusTotal?: { requests: number; peakPerMinute: number };
 }
 
 const root = join(__dirname, '../..');
+
+interface LabProcess {
+  url: string;
+  token: string;
+  kubeconfigPath: string;
+  virusTotalKey: string;
+  pid: number | undefined;
+  /** Stops it, with what it served. */
+  stop(): Promise<{ calls: Record<LabApi, number>; virusTotal: { requests: number; peakPerMinute: number } } | undefined>;
+}
+
+/** The storm's lab in a process of its own (dist/bench/lab-process.js), so its CPU time is measured apart. */
+async function startLabProcess(scenario: Scenario, work: string): Promise<LabProcess> {
+  const scenarioPath = join(work, 'scenario.json');
+  writeFileSync(scenarioPath, JSON.stringify(scenario));
+  const child = spawn(process.execPath, [join(root, 'dist/bench/lab-process.js'), scenarioPath, work], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let buffered = '';
+  const arrived: (() => void)[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    lines.push(...parts.filter((l) => l.trim() !== ''));
+    arrived.splice(0).forEach((wake) => wake());
+  });
+  const nextLine = async (index: number, timeoutMs: number): Promise<string> => {
+    const deadline = Date.now() + timeoutMs;
+    while (lines.length <= index) {
+      if (child.exitCode !== null && lines.length <= index) throw new Error(`the bench lab exited with ${child.exitCode} before it said where it serves`);
+      if (Date.now() > deadline) throw new Error(`the bench lab said nothing within ${timeoutMs / 1000} s`);
+      await new Promise<void>((resolve) => {
+        arrived.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+    return lines[index]!;
+  };
+  const where = JSON.parse(await nextLine(0, 60_000)) as Omit<LabProcess, 'pid' | 'stop'>;
+  return {
+    ...where,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode !== null) return undefined;
+      child.kill('SIGTERM');
+      const served = await nextLine(1, 10_000).catch(() => undefined);
+      await stopChild(child);
+      return served ? (JSON.parse(served) as Awaited<ReturnType<LabProcess['stop']>>) : undefined;
+    },
+  };
+}
+
+/** History events of up to `sample` of the run's workflows: what a case costs the server, against the floor's. */
+async function historyEvents(client: Client, workflowIds: string[], sample = 20): Promise<{ mean: number; max: number; sampled: number }> {
+  const step = Math.max(1, Math.floor(workflowIds.length / sample));
+  const picked = workflowIds.filter((_, i) => i % step === 0).slice(0, sample);
+  const counts = await Promise.all(picked.map(async (id) => (await client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0));
+  return { mean: Math.round((counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length)) * 10) / 10, max: Math.max(0, ...counts), sampled: counts.length };
+}
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -101,7 +170,7 @@ async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   return url.toString();
 }
 
-export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number; workers?: number; maxCachedWorkflows?: number; campaignSampleSize?: number } = {}): Promise<RunResult> {
+export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number; workers?: number; maxCachedWorkflows?: number; campaignSampleSize?: number; temporalPid?: number; latencyMs?: { min: number; max: number } } = {}): Promise<RunResult> {
   const workerCount = pipeline === 'case' ? Math.max(1, options.workers ?? 1) : 1;
   const runTag = Date.now().toString(36);
   const storm = stormScenario(loadScenario(), { ...size, runTag });
@@ -110,7 +179,9 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
   const prefix = `bench-${Date.now().toString(36)}-${pipeline}`;
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
-  const lab = await startLab({ port: 0, scenario: storm.scenario, dataDir: work });
+  // A cloud's latency on every call the lab serves, when asked: where reads that overlap pay.
+  const latency = options.latencyMs ? [{ api: '*' as const, latencyMs: options.latencyMs.min, latencyJitterMs: options.latencyMs.max - options.latencyMs.min, transientRate: 0 }] : [];
+  const lab = await startLabProcess({ ...storm.scenario, faults: [...storm.scenario.faults, ...latency] }, work);
   let database: Database | undefined;
   let socket: PGLiteSocketServer | undefined;
   const workers: ChildProcess[] = [];
@@ -151,6 +222,8 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
     }
     await waitForPollers(client, taskQueue, workers);
 
+    const cpuNow = () => ({ ...treeCpuMs({ worker: workers.flatMap((w) => w.pid ?? []), lab: lab.pid, temporal: options.temporalPid, postgres: postmasterPids() }), bench: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 });
+    const cpuBefore = cpuNow();
     const firstIngest = new Map<string, number>();
     const started = Date.now();
     await bounded(storm.findings, 16, async (raw) => {
@@ -188,9 +261,14 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       }
     }
     const wallMs = Math.max(...readyAt.values()) - started;
+    const cpuAfter = cpuNow();
+    const cpuMsPerFinding = Object.fromEntries(Object.entries(cpuAfter).map(([name, ms]) => [name, Math.round(((ms - cpuBefore[name as keyof typeof cpuBefore]) / size.findings) * 100) / 100])) as RunResult['cpuMsPerFinding'];
+    const events = await historyEvents(client, [...firstIngest.keys()]);
     // Parked: every case waits for a decision; what the worker holds for them.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const parked = rss();
+    await Promise.all(workers.map(stopChild));
+    const served = await lab.stop();
     const latencies = [...firstIngest].map(([id, at]) => readyAt.get(id)! - at).sort((a, b) => a - b);
     return {
       pipeline,
@@ -201,10 +279,13 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       msPerFinding: Math.round((wallMs / size.findings) * 100) / 100,
       timeToReadyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
       workerRssMb: { peak: Math.max(peak, parked), parked },
-      ...(pipeline === 'case' ? { calls: { ...lab.calls }, virusTotal: { requests: lab.virusTotalQuota.requests, peakPerMinute: lab.virusTotalQuota.peakPerMinute() } } : {}),
+      ...(pipeline === 'case' && served ? { calls: served.calls, virusTotal: served.virusTotal } : {}),
+      cpuMsPerFinding,
+      historyEventsPerCase: events,
       distinctHashes: storm.distinctHashes,
       workers: workerCount,
       ...(pipeline === 'case' ? { campaignSampleSize: options.campaignSampleSize ?? 0 } : {}),
+      ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
     };
   } finally {
     clearInterval(sampler);

@@ -15,6 +15,7 @@ import { costPlot } from './plot';
  *   --parked 10000          also park this many cases and report the worker's memory
  *   --max-cached 500        the case worker's maxCachedWorkflows for the parked run (the SDK's default otherwise)
  *   --workers 3             also run the case on this many worker processes sharing one store, against one worker
+ *   --latency 50-200        also run the case with this much latency (ms, spread evenly) on every lab call, against the case without
  *   --sampling 3            also run the case with campaign sampling (this many cases per binary collect), against the case without
  *   --out DIR               where the JSON and the SVG go (default .data/bench)
  */
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   const parked = Number(option('parked', '0'));
   const workers = Math.min(8, Math.max(1, Number(option('workers', '1')) || 1));
   const maxCached = option('max-cached', '') === '' ? undefined : Number(option('max-cached', ''));
+  const latencyOption = /^(\d{1,5})-(\d{1,5})$/.exec(option('latency', ''));
+  const latency = latencyOption ? { min: Number(latencyOption[1]), max: Math.max(Number(latencyOption[1]), Number(latencyOption[2])) } : undefined;
   const sampling = Math.min(1_000, Math.max(0, Number(option('sampling', '0')) || 0));
   const out = resolve(option('out', '.data/bench'));
   mkdirSync(out, { recursive: true });
@@ -42,12 +45,13 @@ async function main(): Promise<void> {
   const port = await freePort();
   const server = await startDevServer({ cliPath: resolveTemporalCli(), dbFile: join(mkdtempSync(join(tmpdir(), 'scc-bench-temporal-')), 'temporal.db'), port, uiPort: await freePort() });
   const runs: RunResult[] = [];
+  const each = { ...(databaseUrl ? { databaseUrl } : {}), ...(server.pid ? { temporalPid: server.pid } : {}) };
   const log = (line: string) => process.stdout.write(`${line}\n`);
   try {
     for (const size of sizes) {
       for (const pipeline of ['floor', 'case'] as const) {
         log(`· ${pipeline}: ${size.findings} findings over ${size.pods} pods sharing ${size.binaries} binaries`);
-        const result = await runStorm(pipeline, size, server.address, databaseUrl ? { databaseUrl } : {});
+        const result = await runStorm(pipeline, size, server.address, each);
         runs.push(result);
         log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, time to ready p50 ${result.timeToReadyMs.p50} ms p95 ${result.timeToReadyMs.p95} ms p99 ${result.timeToReadyMs.p99} ms, worker RSS peak ${result.workerRssMb.peak} MB`);
       }
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
     if (workers > 1) {
       for (const size of sizes) {
         log(`· case on ${workers} workers: ${size.findings} findings`);
-        const result = await runStorm('case', size, server.address, { ...(databaseUrl ? { databaseUrl } : {}), workers });
+        const result = await runStorm('case', size, server.address, { ...each, workers });
         sharedRuns.push(result);
         log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, VirusTotal ${result.virusTotal?.requests} request(s) for ${result.distinctHashes} hashes, busiest minute ${result.virusTotal?.peakPerMinute}`);
       }
@@ -65,16 +69,25 @@ async function main(): Promise<void> {
     if (sampling > 0) {
       for (const size of sizes) {
         log(`· case with campaign sampling (${sampling} cases per campaign collect): ${size.findings} findings`);
-        const result = await runStorm('case', size, server.address, { ...(databaseUrl ? { databaseUrl } : {}), campaignSampleSize: sampling });
+        const result = await runStorm('case', size, server.address, { ...each, campaignSampleSize: sampling });
         sampledRuns.push(result);
         log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, time to ready p99 ${result.timeToReadyMs.p99} ms`);
+      }
+    }
+    const latencyRuns: RunResult[] = [];
+    if (latency) {
+      for (const size of sizes) {
+        log(`· case with ${latency.min}-${latency.max} ms on every cloud call: ${size.findings} findings`);
+        const result = await runStorm('case', size, server.address, { ...each, latencyMs: latency });
+        latencyRuns.push(result);
+        log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, time to ready p50 ${result.timeToReadyMs.p50} ms p99 ${result.timeToReadyMs.p99} ms`);
       }
     }
     const parkedRuns: RunResult[] = [];
     if (parked > 0) {
       for (const pipeline of ['floor', 'case'] as const) {
         log(`· parked: ${parked} ${pipeline} cases awaiting a decision`);
-        parkedRuns.push(await runStorm(pipeline, { findings: parked, pods: parked, binaries: 3 }, server.address, { ...(databaseUrl ? { databaseUrl } : {}), ...(maxCached !== undefined ? { maxCachedWorkflows: maxCached } : {}), timeoutMs: 4 * 60 * 60_000 }));
+        parkedRuns.push(await runStorm(pipeline, { findings: parked, pods: parked, binaries: 3 }, server.address, { ...each, ...(maxCached !== undefined ? { maxCachedWorkflows: maxCached } : {}), timeoutMs: 4 * 60 * 60_000 }));
         log(`  worker RSS with ${parked} parked: ${parkedRuns.at(-1)!.workerRssMb.parked} MB`);
       }
     }
@@ -90,6 +103,8 @@ async function main(): Promise<void> {
         virusTotalLookups: real.calls?.virustotal ?? 0,
         distinctHashes: real.distinctHashes,
         callsPerFinding: Object.fromEntries(Object.entries(real.calls ?? {}).map(([api, n]) => [api, Math.round((n / size.findings) * 100) / 100])),
+        cpuMsPerFinding: { case: real.cpuMsPerFinding, floor: floor.cpuMsPerFinding },
+        historyEventsPerCase: { case: real.historyEventsPerCase.mean, floor: floor.historyEventsPerCase.mean, ratio: ratio(real.historyEventsPerCase.mean, floor.historyEventsPerCase.mean) },
       };
     });
     const severalWorkers = sharedRuns.map((shared) => {
@@ -117,6 +132,19 @@ async function main(): Promise<void> {
         callsPerFinding: Object.fromEntries(Object.entries(sampled.calls ?? {}).map(([api, n]) => [api, Math.round((n / sampled.findings) * 100) / 100])),
       };
     });
+    const cloudLatency = latencyRuns.map((slow) => {
+      const fast = runs.find((r) => r.pipeline === 'case' && r.findings === slow.findings)!;
+      const floor = runs.find((r) => r.pipeline === 'floor' && r.findings === slow.findings)!;
+      return {
+        findings: slow.findings,
+        latencyMs: slow.latencyMs,
+        timeToReadyMs: slow.timeToReadyMs,
+        timeToReadyVsNoLatency: { p50: ratio(slow.timeToReadyMs.p50, fast.timeToReadyMs.p50), p99: ratio(slow.timeToReadyMs.p99, fast.timeToReadyMs.p99) },
+        timeToReadyVsFloor: { p50: ratio(slow.timeToReadyMs.p50, floor.timeToReadyMs.p50), p99: ratio(slow.timeToReadyMs.p99, floor.timeToReadyMs.p99) },
+        throughputVsNoLatency: ratio(slow.findingsPerSecond, fast.findingsPerSecond),
+        throughputVsFloor: ratio(slow.findingsPerSecond, floor.findingsPerSecond),
+      };
+    });
     const report = {
       at: new Date().toISOString(),
       machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, store: databaseUrl ? 'postgresql' : 'pglite' },
@@ -124,6 +152,7 @@ async function main(): Promise<void> {
       comparisons,
       ...(severalWorkers.length > 0 ? { severalWorkers, sharedRuns } : {}),
       ...(campaignSampling.length > 0 ? { campaignSampling, sampledRuns } : {}),
+      ...(cloudLatency.length > 0 ? { cloudLatency, latencyRuns } : {}),
       ...(parkedRuns.length > 0 ? { parked: { cases: parked, maxCachedWorkflows: maxCached ?? 'sdk default', workerRssMb: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.workerRssMb.parked])), wallMs: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.wallMs])) } } : {}),
     };
     writeFileSync(join(out, 'alert-storm.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -141,8 +170,16 @@ async function main(): Promise<void> {
     for (const c of comparisons) {
       log(`N=${c.findings}: throughput ${c.throughputRatio}× the floor; time to ready p50 ${c.timeToReadyRatio.p50}×, p95 ${c.timeToReadyRatio.p95}×, p99 ${c.timeToReadyRatio.p99}×; worker RSS ${c.workerRssRatio}×; VirusTotal lookups ${c.virusTotalLookups} for ${c.distinctHashes} distinct hashes`);
     }
+    for (const c of comparisons) {
+      const cpu = (r: RunResult['cpuMsPerFinding']) => Object.entries(r).map(([name, ms]) => `${name} ${ms}`).join(', ');
+      log(`N=${c.findings} CPU ms per finding, case: ${cpu(c.cpuMsPerFinding.case)}; floor: ${cpu(c.cpuMsPerFinding.floor)}`);
+      log(`N=${c.findings} history events per case: ${c.historyEventsPerCase.case} against the floor's ${c.historyEventsPerCase.floor} (${c.historyEventsPerCase.ratio}×)`);
+    }
     for (const c of severalWorkers) {
       log(`N=${c.findings} on ${c.workers} workers: throughput ${c.throughputVsOneWorker}× one worker's; p99 time to ready ${c.timeToReadyP99VsOneWorker}×; RSS (all workers) ${c.rssVsOneWorker}×; VirusTotal ${c.virusTotal?.requests} request(s) for ${c.distinctHashes} hashes`);
+    }
+    for (const c of cloudLatency) {
+      log(`N=${c.findings} with ${c.latencyMs?.min}-${c.latencyMs?.max} ms per cloud call: time to ready p50 ${c.timeToReadyMs.p50} ms, p99 ${c.timeToReadyMs.p99} ms (${c.timeToReadyVsNoLatency.p99}× without latency, ${c.timeToReadyVsFloor.p99}× the floor); throughput ${c.throughputVsNoLatency}× without latency, ${c.throughputVsFloor}× the floor`);
     }
     for (const c of campaignSampling) {
       log(`N=${c.findings} with campaign sampling ${c.sampleSize}: API calls per finding ${c.apiCallsPerFinding.sampled} against ${c.apiCallsPerFinding.everyCase} (${c.apiCallsVsEveryCase}×); throughput ${c.throughputVsEveryCase}×, p99 time to ready ${c.timeToReadyP99VsEveryCase}× the case without sampling`);

@@ -55,7 +55,7 @@ export class Faults {
       if (rule.api !== '*' && rule.api !== target.api) return;
       if (rule.operation !== undefined && rule.operation !== target.operation) return;
       if (rule.pathContains !== undefined && !target.text.includes(rule.pathContains)) return;
-      latencyMs = Math.max(latencyMs, rule.latencyMs);
+      latencyMs = Math.max(latencyMs, rule.latencyMs + (rule.latencyJitterMs ? Math.floor(this.next() * (rule.latencyJitterMs + 1)) : 0));
       if (decision) return;
       if (rule.permanentStatus) decision = { status: rule.permanentStatus };
       else if (rule.hangMs) decision = { hangMs: rule.hangMs };

@@ -129,6 +129,8 @@ export const faultRuleSchema = z
     /** Only requests whose path, query or body contains this text; all of the API's requests when absent. */
     pathContains: z.string().optional(),
     latencyMs: z.number().int().nonnegative().default(0),
+    /** Up to this much more latency, drawn evenly per request from the seeded sequence: a cloud's spread, not one fixed delay. */
+    latencyJitterMs: z.number().int().nonnegative().max(600_000).optional(),
     /** Fraction of requests answered 429 or 503 (half each), from a seeded sequence. */
     transientRate: z.number().min(0).max(1).default(0),
     /** Every matching request gets this status: refused, gone, or a server that keeps failing. */

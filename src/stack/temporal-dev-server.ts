@@ -12,6 +12,8 @@ export interface DevServer {
   uiUrl: string;
   /** Where the dev server's HTTP API listens: every request there is refused (see below). */
   httpApiUrl: string;
+  /** The server's process (the bench reads its CPU time). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startDevServer(options: { cliPath: string; dbFile: string;
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
     httpApiUrl: `http://127.0.0.1:${httpPort}`,
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
