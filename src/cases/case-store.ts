@@ -8,6 +8,7 @@ import type { Database } from './database';
 import { canonicalJson } from '../util/canonical-json';
 import { appendAudit, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
+import { campaignDecisions, campaignPlan, recordCampaignDecision, type CampaignDecisionRecord, type CampaignPlan } from './campaign-plan';
 import { campaignById, campaignsOfCase, defaultCampaignWindowMinutes, joinCampaign, listCampaigns, samplingFor, type CampaignDetail, type CampaignRow, type CampaignSampling } from './campaigns';
 
 /** The advisory lock VirusTotal quota takers queue on (any constant no other lock uses). */
@@ -337,6 +338,19 @@ export class CaseStore {
   /** Whether the case collects pod-level evidence for its campaign, decided once (see samplingFor). */
   async campaignSampling(caseId: string, sampleSize: number, findingName?: string): Promise<CampaignSampling | undefined> {
     return this.db.transaction((tx) => samplingFor(tx, caseId, sampleSize, findingName));
+  }
+
+  /** The plans of the campaign's cases that wait for a decision, under one hash. */
+  async campaignPlan(id: string): Promise<CampaignPlan | undefined> {
+    return campaignPlan(this.db, id);
+  }
+
+  async recordCampaignDecision(record: CampaignDecisionRecord): Promise<void> {
+    await recordCampaignDecision(this.db, record);
+  }
+
+  async campaignDecisions(id: string): Promise<CampaignDecisionRecord[]> {
+    return campaignDecisions(this.db, id);
   }
 
   async campaign(id: string, limit?: number): Promise<CampaignDetail | undefined> {

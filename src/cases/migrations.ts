@@ -289,6 +289,24 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       create unique index campaign_cases_ordinal on campaign_cases (campaign_id, ordinal);
     `,
   },
+  {
+    id: 15,
+    name: "Campaign decisions: one approver's decision on a campaign's plan, and what each of its cases answered",
+    sql: `
+      create table campaign_decisions (
+        id bigserial primary key,
+        campaign_id text not null references campaigns (id),
+        plan_hash text not null,
+        decision text not null,
+        approver text not null,
+        via text not null,
+        reason text,
+        at timestamptz not null,
+        cases jsonb not null
+      );
+      create index campaign_decisions_campaign on campaign_decisions (campaign_id, at);
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

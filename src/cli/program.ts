@@ -16,7 +16,7 @@ import { runWorker } from '../worker/main';
 import { writeWorkflowBundle } from '../worker/bundle';
 import { actionPermissions, adapterPermissions, permissionsMarkdown } from '../deploy/permissions';
 import { formatOption, print, type Format } from './output';
-import { campaignListCommand, campaignShowCommand } from './campaign-commands';
+import { campaignDecideCommand, campaignListCommand, campaignShowCommand } from './campaign-commands';
 import { upCommand, type UpOptions } from './up-command';
 import { consolePasswordCommand, serverCommand } from './server-command';
 
@@ -125,14 +125,30 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .description('campaigns of two cases or more, most recently active first')
     .addOption(formatOption())
     .action((options: { format: Format }) => withContext((context) => campaignListCommand(context, options, io))());
-  program
-    .command('campaign')
-    .description('one campaign')
+  const campaign = program.command('campaign').description('one campaign');
+  campaign
     .command('show')
     .description('its cases, and the pods, workloads, clusters and projects they run in')
     .argument('<campaign>')
     .addOption(formatOption())
     .action((campaignId: string, options: { format: Format }) => withContext((context) => campaignShowCommand(context, campaignId, options, io))());
+  const campaignDecision = (name: 'approve' | 'reject', description: string) =>
+    campaign
+      .command(name)
+      .description(description)
+      .argument('<campaign>')
+      .option('--user <email>', "in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab's file); elsewhere your Google identity is used")
+      .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
+      .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
+      .option('--plan <hash>', "the campaign plan hash you reviewed (campaign show): refused if the plan has changed since")
+      .addOption(formatOption());
+  type CampaignDecided = CallerOptions & { reason?: string; plan?: string; format: Format };
+  campaignDecision('approve', "approve the campaign's plan: each of its waiting cases gets the approval on its own plan")
+    .option('--reason <text>', 'why')
+    .action((campaignId: string, options: CampaignDecided) => withContext((context) => campaignDecideCommand(context, campaignId, 'approve', options, io))());
+  campaignDecision('reject', "reject the campaign's plan: nothing will be changed in any of its waiting cases")
+    .requiredOption('--reason <text>', 'why')
+    .action((campaignId: string, options: CampaignDecided) => withContext((context) => campaignDecideCommand(context, campaignId, 'reject', options, io))());
   const caseCommand = program.command('case').description('one case');
   caseCommand
     .command('verify')

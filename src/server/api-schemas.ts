@@ -118,7 +118,59 @@ export const CampaignDetail = CampaignSummary.extend({
     }),
   ),
   workloads: z.array(z.string()).openapi({ description: 'Each workload (or Cloud Run service) the cases run in, with its project and cluster.' }),
+  plan: z
+    .object({
+      campaignId: z.string(),
+      hash: z.string().openapi({ description: "SHA-256 over the deciding cases and their plan hashes: what a campaign decision names. A case that joins or re-plans changes it." }),
+      cases: z.array(
+        z.object({
+          caseId: z.string(),
+          planHash: z.string(),
+          status: z.string(),
+          subject: z.string(),
+          actions: z.array(z.string()),
+          destructive: z.boolean(),
+          workload: z.object({ kind: z.string(), name: z.string(), replicas: z.number().nullable() }).nullable(),
+        }),
+      ),
+      actions: z.record(z.string(), z.number()).openapi({ description: "How many of the cases' plans hold each action." }),
+      blastRadius: z.object({ cases: z.number(), destructiveCases: z.number(), workloads: z.array(z.string()), replicas: z.number() }),
+      notDeciding: z.record(z.string(), z.number()).openapi({ description: 'Cases not in the plan, by status: still investigating, or decided.' }),
+    })
+    .nullable()
+    .openapi({ description: "The plans of the campaign's cases that wait for a decision, under one hash; null when none does." }),
+  decisions: z.array(
+    z.object({
+      campaignId: z.string(),
+      planHash: z.string(),
+      decision: z.enum(['approve', 'reject']),
+      approver: z.string(),
+      via: z.string(),
+      reason: z.string().nullable(),
+      at: z.string(),
+      cases: z.array(z.object({ caseId: z.string(), planHash: z.string(), outcome: z.enum(['recorded', 'refused']), approvalsNeeded: z.number().optional(), error: z.string().optional() })),
+    }),
+  ),
+  canDecide: z.boolean().openapi({ description: "Whether the signed-in user may decide the campaign's plan now." }),
 }).openapi('CampaignDetail');
+
+export const CampaignDecisionRequest = z
+  .object({
+    decision: z.enum(['approve', 'reject']).openapi({ description: "approve or reject every deciding case's plan at once." }),
+    planHash: z.string().regex(/^[0-9a-f]{64}$/, "the SHA-256 of the campaign's plan being decided"),
+    reason: z.string().max(2000).optional(),
+  })
+  .strict()
+  .openapi('CampaignDecisionRequest');
+
+export const CampaignDecisionResult = z
+  .object({
+    campaignId: z.string(),
+    planHash: z.string(),
+    decision: z.enum(['approve', 'reject']),
+    cases: z.array(z.object({ caseId: z.string(), planHash: z.string(), outcome: z.enum(['recorded', 'refused']), approvalsNeeded: z.number().optional(), error: z.string().optional() })),
+  })
+  .openapi('CampaignDecisionResult');
 
 export const CaseDetail = z
   .object({

@@ -5,13 +5,14 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { CaseRow, CaseStore } from '../cases/case-store';
+import type { CampaignDecisionRecord } from '../cases/campaign-plan';
 import { caseGaps } from '../cases/gaps';
 import { differsFromRecord, executionStatus } from '../cases/workflow-execution';
 import type { investigateCase } from '../workflows/investigate-case';
 import { revertCase } from '../workflows/revert-case';
 import { causesOf } from '../util/cause-chain';
 import { decideUpdate, isApprover, refreshDecisionKeysSignal, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
-import { CampaignDetail, CampaignIdParam, CampaignList, CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, EvidenceParam, LogsBody, Me, RevertRequest, RevertResult, SignInRequest } from './api-schemas';
+import { CampaignDecisionRequest, CampaignDecisionResult, CampaignDetail, CampaignIdParam, CampaignList, CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, EvidenceParam, LogsBody, Me, RevertRequest, RevertResult, SignInRequest } from './api-schemas';
 import type { EvidenceStore } from '../cases/evidence-store';
 import type { LogQueryResult, LogWindow } from '../cloud/logging';
 import type { DecisionAuthority } from './decision-authority';
@@ -199,6 +200,24 @@ const routes = {
       503: problem('This server has no decision signing key'),
     },
   }),
+  decideCampaign: createRoute({
+    method: 'post',
+    path: '/api/campaigns/{campaignId}/decision',
+    tags: ['campaigns'],
+    summary: "One decision on the campaign's plan, as the signed-in user: each deciding case gets it, signed, on its own plan hash",
+    security: secured,
+    request: { params: CampaignIdParam, body: { content: { 'application/json': { schema: CampaignDecisionRequest } }, required: true } },
+    responses: {
+      200: json(CampaignDecisionResult, "Sent to each case; what each answered (a case may refuse: a repeated approver, a plan changed in the meantime)"),
+      400: problem('Malformed decision'),
+      415: problem('The body is not JSON'),
+      401: problem('Not signed in'),
+      403: problem('Not an approver, or a cross-site request'),
+      404: problem('No such campaign'),
+      409: problem("The campaign's plan is not the one named (a case joined, re-planned or was decided), or none of its cases waits for a decision"),
+      503: problem('This server has no decision signing key'),
+    },
+  }),
   revert: createRoute({
     method: 'post',
     path: '/api/cases/{caseId}/revert',
@@ -363,9 +382,17 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
 
   app.openapi(routes.listCampaigns, async (c) => c.json({ campaigns: await deps.store.listCampaigns() }, 200));
 
+  /** A campaign as a reader sees it: its cases, its plan, the decisions on it, and whether this reader may decide. */
+  const campaignView = async (campaignId: string, identity: Identity) => {
+    const [campaign, plan, decisions] = await Promise.all([deps.store.campaign(campaignId), deps.store.campaignPlan(campaignId), deps.store.campaignDecisions(campaignId)]);
+    if (!campaign) return undefined;
+    const deciding = plan && plan.cases.length > 0 ? plan : null;
+    return { ...campaign, plan: deciding, decisions, canDecide: Boolean(deciding && deps.authority && isApprover(deps.policy, identity.email)) };
+  };
+
   app.openapi(routes.getCampaign, async (c) => {
     const { campaignId } = c.req.valid('param');
-    const campaign = await deps.store.campaign(campaignId);
+    const campaign = await campaignView(campaignId, c.get('identity'));
     if (!campaign) return c.json({ error: `no campaign ${campaignId}` }, 404);
     return c.json(campaign, 200);
   });
@@ -375,7 +402,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     if (!(await deps.store.campaign(campaignId, 1))) return c.json({ error: `no campaign ${campaignId}` }, 404);
     // Any case may join the campaign, so the stream follows every case and sends only what changed the campaign.
     return streams.follow(c, { kind: 'all' }, c.get('identity'), deps.authenticator, deps.viewers, async () => {
-      const campaign = await deps.store.campaign(campaignId);
+      const campaign = await campaignView(campaignId, c.get('identity'));
       return campaign ? { event: 'campaign', data: campaign } : { event: 'gone', data: { error: `no campaign ${campaignId}` } };
     }) as never;
   });
@@ -507,6 +534,35 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
   });
 
   if (deps.slack) slackInteractions(app, deps.slack, decideAs);
+
+  app.openapi(routes.decideCampaign, async (c) => {
+    const { campaignId } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const identity = c.get('identity');
+    if (!isApprover(deps.policy, identity.email)) return c.json({ error: `${identity.email} is not on the approvers list` }, 403);
+    if (!deps.authority || !deps.temporal) return c.json({ error: 'this server has no decision signing key (decisionAuthority.signingKeyFile), so it cannot vouch for a decision' }, 503);
+    const plan = await deps.store.campaignPlan(campaignId);
+    if (!plan) return c.json({ error: `no campaign ${campaignId}` }, 404);
+    if (plan.cases.length === 0) return c.json({ error: `none of the cases of ${campaignId} waits for a decision` }, 409);
+    // The approver saw one set of cases and plans: a case that joined, re-planned or was decided since makes it another.
+    if (plan.hash !== body.planHash) return c.json({ error: `refused: stale plan: the campaign's plan is now ${plan.hash} (${plan.cases.length} case(s) waiting)` }, 409);
+    const reason = `campaign ${campaignId} plan ${plan.hash}${body.reason ? `: ${body.reason}` : ''}`;
+    const answers: CampaignDecisionRecord['cases'] = new Array(plan.cases.length);
+    let next = 0;
+    // Each case judges the decision on its own plan hash, with its own rules (four eyes, a repeated approver).
+    await Promise.all(
+      Array.from({ length: Math.min(8, plan.cases.length) }, async () => {
+        while (next < plan.cases.length) {
+          const i = next++;
+          const member = plan.cases[i]!;
+          const outcome = await decideAs(member.caseId, identity, { decision: body.decision, planHash: member.planHash, reason });
+          answers[i] = 'error' in outcome ? { caseId: member.caseId, planHash: member.planHash, outcome: 'refused', error: outcome.error } : { caseId: member.caseId, planHash: member.planHash, outcome: 'recorded', approvalsNeeded: outcome.result.approvalsNeeded };
+        }
+      }),
+    );
+    await deps.store.recordCampaignDecision({ campaignId, planHash: plan.hash, decision: body.decision, approver: identity.email, via: identity.via, reason: body.reason ?? null, at: new Date().toISOString(), cases: answers });
+    return c.json({ campaignId, planHash: plan.hash, decision: body.decision, cases: answers }, 200);
+  });
 
   app.openapi(routes.revert, async (c) => {
     const { caseId } = c.req.valid('param');

@@ -148,6 +148,7 @@ test('the OpenAPI document describes every route the API answers', async () => {
     '/api/campaigns': ['get'],
     '/api/campaigns/{campaignId}': ['get'],
     '/api/campaigns/{campaignId}/events': ['get'],
+    '/api/campaigns/{campaignId}/decision': ['post'],
   });
   expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['bearer', 'iap', 'session']);
   const page = await fetch(`${server.url}/cases/case-0123456789ab`);

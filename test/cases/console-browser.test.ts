@@ -168,7 +168,20 @@ test('cases of one binary on two pods form a campaign: each case links to it, an
   await page.waitForURL(`**/cases/${cases[1]!.caseId}`);
   await page.getByTestId('case-campaign').waitFor();
   expect((page as Page & { problems: string[] }).problems).toEqual([]);
-  for (const { workflowId, runId } of cases) await rig.env.client.workflow.getHandle(workflowId, runId).terminate('test over');
+
+  // An approver sees the campaign's plan and decides it once for the cases that wait.
+  const approver = await signedIn(approvers.secops, `/campaigns/${campaign!.id}`);
+  await approver.getByTestId('campaign-decision-form').waitFor();
+  const waiting = (await rig.store.campaignPlan(campaign!.id))!;
+  expect(await approver.getByTestId('campaign-plan-hash').textContent()).toBe(waiting.hash);
+  expect(await approver.getByTestId('campaign-plan-summary').textContent()).toContain(`${waiting.cases.length} case(s) wait for a decision`);
+  await screenshot(approver, 'campaign-plan');
+  await approver.getByTestId('campaign-decision-reason').fill('one binary, one incident');
+  await approver.getByTestId('campaign-approve').click();
+  await approver.getByTestId('campaign-decision-message').filter({ hasText: `approve sent to ${waiting.cases.length} case(s)` }).waitFor();
+  for (const { workflowId, runId } of cases) expect(await rig.env.client.workflow.getHandle(workflowId, runId).result()).toMatchObject({ status: 'contained' });
+  await approver.getByTestId('campaign-decision').filter({ hasText: `approve by ${approvers.secops}` }).waitFor();
+  expect((approver as Page & { problems: string[] }).problems).toEqual([]);
 });
 
 test('after sign-in the console goes only to a path on its own origin, however "next" is spelled', async () => {

@@ -407,8 +407,66 @@
     );
   }
 
+  function campaignDecisionForm(c) {
+    if (!c.canDecide || !c.plan) return null;
+    const reason = el('textarea', { name: 'reason', rows: 2, placeholder: 'reason (recorded in every case)', 'data-testid': 'campaign-decision-reason' });
+    const message = el('p', { role: 'status', 'data-testid': 'campaign-decision-message' });
+    const decide = async (decision) => {
+      for (const button of form.querySelectorAll('button')) button.disabled = true;
+      try {
+        const result = await api(`/api/campaigns/${c.id}/decision`, { method: 'POST', body: JSON.stringify({ decision, planHash: c.plan.hash, ...(reason.value ? { reason: reason.value } : {}) }) });
+        const refused = result.cases.filter((x) => x.outcome === 'refused');
+        message.textContent = `${decision} sent to ${result.cases.length} case(s)${refused.length ? `; ${refused.length} refused: ${refused.map((x) => `${x.caseId} (${x.error})`).join('; ')}` : ''}`;
+      } catch (error) {
+        message.textContent = error.message;
+        for (const button of form.querySelectorAll('button')) button.disabled = false;
+      }
+    };
+    const form = el(
+      'form',
+      { class: 'decide', 'data-testid': 'campaign-decision-form' },
+      el('p', {}, `One decision on campaign plan ${c.plan.hash.slice(0, 12)}… for its ${c.plan.cases.length} waiting case(s); each case judges it on its own plan.`),
+      reason,
+      el('div', {}, el('button', { type: 'button', class: 'approve', 'data-testid': 'campaign-approve', onclick: () => decide('approve'), text: 'Approve all' }), el('button', { type: 'button', class: 'reject', 'data-testid': 'campaign-reject', onclick: () => decide('reject'), text: 'Reject all' })),
+      message,
+    );
+    return form;
+  }
+
+  function campaignPlanSection(c, form) {
+    const plan = c.plan;
+    return section(
+      'Plan',
+      'campaign-plan',
+      plan
+        ? el(
+            'div',
+            {},
+            el('p', { 'data-testid': 'campaign-plan-summary' }, `${plan.cases.length} case(s) wait for a decision on plan `, el('span', { class: 'mono', 'data-testid': 'campaign-plan-hash', text: plan.hash }), `: ${Object.entries(plan.actions).map(([action, n]) => `${action} ×${n}`).join(', ')}. It touches ${plan.blastRadius.destructiveCases} pod(s) of ${plan.blastRadius.workloads.length} workload(s) with ${plan.blastRadius.replicas} replica(s) in all.`),
+            el('ul', {}, plan.blastRadius.workloads.map((w) => el('li', { class: 'mono', 'data-testid': 'campaign-plan-workload', text: w }))),
+            form,
+          )
+        : el('p', { class: 'muted', text: 'No case of this campaign waits for a decision.' }),
+      c.decisions.length
+        ? el(
+            'ul',
+            {},
+            c.decisions.map((d) =>
+              el('li', { 'data-testid': 'campaign-decision' }, `${d.decision} by ${d.approver} ${when(d.at)} on plan ${d.planHash.slice(0, 12)}…: ${d.cases.filter((x) => x.outcome === 'recorded').length} recorded, ${d.cases.filter((x) => x.outcome === 'refused').length} refused${d.reason ? ` · ${d.reason}` : ''}`),
+            ),
+          )
+        : null,
+    );
+  }
+
   async function campaignPage(campaignId) {
+    let keptForm;
+    let keptHash;
     follow(`/api/campaigns/${campaignId}/events`, 'campaign', (c) => {
+      // What an approver is typing survives a refresh while the plan stays the same.
+      const hash = c.plan && c.canDecide ? c.plan.hash : undefined;
+      if (hash !== keptHash) keptForm = campaignDecisionForm(c);
+      keptHash = hash;
       const where = (m) => (m.runtime === 'gke' ? `${m.cluster} ${m.namespace}/${m.pod}` : `${m.service}${m.revision ? ` ${m.revision}` : ''}`);
       show(
         el('p', {}, el('a', { href: '/campaigns', text: '← all campaigns' })),
@@ -422,6 +480,7 @@
           el('li', {}, el('strong', { text: c.projects }), ' projects'),
         ]),
         el('p', {}, `${statusCounts(c.byStatus)} · first case ${when(c.firstCaseAt)} · last ${when(c.lastCaseAt)}`),
+        campaignPlanSection(c, keptForm),
         section('Workloads', 'campaign-workloads', c.workloads.length ? el('ul', {}, c.workloads.map((w) => el('li', { class: 'mono', 'data-testid': 'campaign-workload', text: w }))) : el('p', { class: 'muted', text: 'None known yet: each comes from its case’s pod step.' })),
         section(
           'Cases',
