@@ -55,6 +55,9 @@ export interface RunResult extends StormSize {
 
 const root = join(__dirname, '../..');
 
+/** Ended: by itself (an exit code) or by a signal (then the exit code stays null). */
+const ended = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
 interface LabProcess {
   url: string;
   token: string;
@@ -83,7 +86,7 @@ async function startLabProcess(scenario: Scenario, work: string): Promise<LabPro
   const nextLine = async (index: number, timeoutMs: number): Promise<string> => {
     const deadline = Date.now() + timeoutMs;
     while (lines.length <= index) {
-      if (child.exitCode !== null && lines.length <= index) throw new Error(`the bench lab exited with ${child.exitCode} before it said where it serves`);
+      if (ended(child) && lines.length <= index) throw new Error(`the bench lab exited with ${child.exitCode} before it said where it serves`);
       if (Date.now() > deadline) throw new Error(`the bench lab said nothing within ${timeoutMs / 1000} s`);
       await new Promise<void>((resolve) => {
         arrived.push(resolve);
@@ -93,16 +96,22 @@ async function startLabProcess(scenario: Scenario, work: string): Promise<LabPro
     return lines[index]!;
   };
   const where = JSON.parse(await nextLine(0, 60_000)) as Omit<LabProcess, 'pid' | 'stop'>;
+  let stopped: ReturnType<LabProcess['stop']> | undefined;
   return {
     ...where,
     pid: child.pid,
-    async stop() {
-      if (child.exitCode !== null) return undefined;
-      child.kill('SIGTERM');
-      const served = await nextLine(1, 10_000).catch(() => undefined);
-      await stopChild(child);
-      return served ? (JSON.parse(served) as Awaited<ReturnType<LabProcess['stop']>>) : undefined;
-    },
+    // Once: the first call's answer is every call's.
+    stop: () =>
+      (stopped ??= (async () => {
+        if (ended(child)) return undefined;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const served = await nextLine(1, 10_000).catch(() => undefined);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+        return served ? (JSON.parse(served) as Awaited<ReturnType<LabProcess['stop']>>) : undefined;
+      })()),
   };
 }
 
@@ -142,7 +151,7 @@ async function waitForPollers(client: Client, taskQueue: string, children: Child
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (ended(child)) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
