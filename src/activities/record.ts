@@ -1,7 +1,7 @@
 import type { Finding } from '../findings/model';
 import type { CaseStatus, DecisionRules } from '../workflows/shared';
 import type { CaseStateFields } from '../cases/case-store';
-import type { RecordedWrite } from '../workflows/journal';
+import { decisionKeysEntry, type RecordedWrite } from '../workflows/journal';
 import type { JournalEntry } from '../workflows/journal';
 import type { ActivityDeps } from './deps';
 
@@ -35,8 +35,10 @@ export function recordActivities({ store, decisionRules, campaignWindowMinutes, 
       return decisionRules;
     },
     /** One write of the case workflow: its entries in order (the workflow's only record activity since `main-flow-records`). */
-    async recordCase(input: { caseId: string; entries: JournalEntry[] }): Promise<RecordedWrite | undefined> {
-      for (const entry of input.entries) {
+    async recordCase(input: { caseId: string; entries: JournalEntry[]; trustKeys?: { read: number } }): Promise<RecordedWrite | undefined> {
+      // The opening write may also record which decision keys the case trusts: one activity where there were two.
+      const entries = input.trustKeys ? [...input.entries, decisionKeysEntry(decisionRules, input.trustKeys.read, new Date().toISOString())] : input.entries;
+      for (const entry of entries) {
         if (entry.type === 'opened') await write.recordCaseOpened({ caseId: input.caseId, ...entry });
         else if (entry.type === 'finding') await write.recordFindingJoined({ caseId: input.caseId, finding: entry.finding, at: entry.at });
         else if (entry.type === 'event') await write.recordEvent({ caseId: input.caseId, ...entry });
@@ -44,9 +46,9 @@ export function recordActivities({ store, decisionRules, campaignWindowMinutes, 
       }
       // The write that opens the case joins its first finding to its campaign: the same write says the case's part in it.
       const opened = input.entries.find((entry) => entry.type === 'opened');
-      if (!campaignSampleSize || !opened) return undefined;
-      const campaignSampling = await store.campaignSampling(input.caseId, campaignSampleSize, opened.finding.name);
-      return campaignSampling ? { campaignSampling } : undefined;
+      const campaignSampling = campaignSampleSize && opened ? await store.campaignSampling(input.caseId, campaignSampleSize, opened.finding.name) : undefined;
+      if (!campaignSampling && !input.trustKeys) return undefined;
+      return { ...(campaignSampling ? { campaignSampling } : {}), ...(input.trustKeys ? { decisionRules } : {}) };
     },
   };
 }

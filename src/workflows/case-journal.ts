@@ -3,7 +3,7 @@ import type { CaseActivities } from '../activities';
 import { activityProfiles } from './activity-profiles';
 import { caseMetrics, type Milestone } from './case-metrics';
 import type { CaseState } from './case-state';
-import type { JournalEntry, RecordedWrite } from './journal';
+import { decisionKeysEntry, type JournalEntry, type RecordedWrite } from './journal';
 import { searchAttributes } from './search-attributes';
 import type { CaseStateFields, CaseStatus, Gap } from './shared';
 
@@ -20,13 +20,38 @@ export class CaseJournal {
   private readonly openedAtMs = Date.now();
   private readonly reached = new Set<Milestone>();
   private keyReads = 0;
+  private readonly carried: JournalEntry[] = [];
 
   constructor(private readonly state: CaseState) {}
+
+  /** Entries that go with the next write, whatever it is: recorded a moment later, for one activity fewer. */
+  carry(entries: JournalEntry[]): void {
+    this.carried.push(...entries);
+  }
+
+  /**
+   * The write that opens the case: its first entries, the news, `after`, and (when decisions must be signed) the
+   * workers' decision rules read and recorded by the same activity. A worker that does not
+   * answer them (one of an older build) leaves them to their own read.
+   */
+  async open(entries: JournalEntry[], after: JournalEntry[], trustKeys: boolean): Promise<RecordedWrite | undefined> {
+    // The findings that came with the start go right after the opening, as in any write.
+    const all = [...entries, ...this.takeNews(), ...after];
+    const result = (await record.recordCase({ caseId: this.state.caseId, entries: all, ...(trustKeys ? { trustKeys: { read: this.keyReads + 1 } } : {}) })) ?? undefined;
+    if (!trustKeys) return result;
+    if (!result?.decisionRules) {
+      await this.trustWorkerKeys();
+      return result;
+    }
+    this.state.trust(result.decisionRules);
+    this.keyReads++;
+    return result;
+  }
 
   async write(entries: JournalEntry[] = []): Promise<RecordedWrite | undefined> {
     // Keys first: a decision signed with a key the workers just started trusting is judged with it.
     if (this.state.keysRefreshDue()) return this.trustWorkerKeys(entries);
-    const all = [...entries, ...this.takeNews()];
+    const all = [...this.carried.splice(0), ...entries, ...this.takeNews()];
     // Histories written before writes answered anything hold no result: those cases go on as they began.
     if (all.length > 0) return (await record.recordCase({ caseId: this.state.caseId, entries: all })) ?? undefined;
     return undefined;
@@ -37,7 +62,7 @@ export class CaseJournal {
     const rules = await record.decisionRules();
     this.state.trust(rules);
     this.keyReads++;
-    return this.write([...entries, { type: 'event', key: `decision-keys:${this.keyReads}`, at: new Date().toISOString(), kind: 'decision-keys', detail: { keys: rules.keys.map((k) => k.id), fourEyes: rules.fourEyes, autoContain: rules.autoContain } }]);
+    return this.write([...entries, decisionKeysEntry(rules, this.keyReads, new Date().toISOString())]);
   }
 
   /** A new status, on the record and in the search attributes, with whatever else goes with it. */

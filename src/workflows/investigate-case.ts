@@ -7,6 +7,7 @@ import { collectionOrder } from './collection-order';
 import { investigateCaseBeforeMainFlowRecords } from './investigate-case-before-main-flow-records';
 import { suppressionFor } from './suppression';
 import { unresolvedProjectNote } from '../findings/subject';
+import type { JournalEntry, RecordedWrite } from './journal';
 import type { CaseInput, CaseSnapshot } from './shared';
 
 /**
@@ -29,13 +30,21 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     await condition(() => state.firstArrival() !== undefined);
     const first = state.firstArrival()!;
     const collection = collectionOrder(first.subject, first.eventTime, input.policy.retentionDays);
-    const opened = await c.journal.write([{ type: 'opened', workflowId: state.workflowId, runId: state.runId, subjectKey: input.subjectKey, finding: first, dryRun: input.policy.dryRun, openedAt: new Date().toISOString() }]);
-    if (signed) await c.journal.trustWorkerKeys();
+    const openedEntry: JournalEntry = { type: 'opened', workflowId: state.workflowId, runId: state.runId, subjectKey: input.subjectKey, finding: first, dryRun: input.policy.dryRun, openedAt: new Date().toISOString() };
+    const collectionEntry: JournalEntry = { type: 'event', key: 'collection-order', at: new Date().toISOString(), kind: 'collection-order', detail: { sources: collection } };
+    // A change the team makes on purpose closes at once, with the runbook's advice, before anything is collected.
+    const suppression = suppressionFor(first, input.policy.suppressions ?? []);
+    // Since `one-opening-write`, the case opens with one activity: the record, the decision keys and the collection order together.
+    const folded = patched('one-opening-write');
+    let opened: RecordedWrite | undefined;
+    if (folded) opened = await c.journal.open([openedEntry], suppression ? [] : [collectionEntry], signed);
+    else {
+      opened = await c.journal.write([openedEntry]);
+      if (signed) await c.journal.trustWorkerKeys();
+    }
     // Named by number only, and intake could not learn its ID: the case goes on with the number.
     for (const note of first.intake.notes.filter((n) => n.startsWith(unresolvedProjectNote))) await c.journal.gap({ step: 'project', reason: note, errorType: 'ProjectIdUnresolved', at: new Date().toISOString() });
 
-    // A change the team makes on purpose closes here, with the runbook's advice, before anything is collected.
-    const suppression = suppressionFor(state.primary, input.policy.suppressions ?? []);
     if (suppression) {
       await closeAsIntended(c, suppression);
       return await finish(c);
@@ -48,7 +57,8 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
 
     // Steps 1-6 of the runbook, the evidence that disappears first collected first.
     state.collection = collection;
-    await c.journal.write([{ type: 'event', key: 'collection-order', at: new Date().toISOString(), kind: 'collection-order', detail: { sources: collection } }, ...sampled]);
+    if (folded) c.journal.carry(sampled);
+    else await c.journal.write([collectionEntry, ...sampled]);
     const steps = runbookSteps(c);
     for (const source of collection) if (!(sampling && !sampling.collects && sampledSteps.includes(source.step))) await steps[source.step]();
 

@@ -1,6 +1,6 @@
 import type { Finding } from '../findings/model';
 import type { CampaignSampling } from '../cases/campaigns';
-import type { CaseStateFields, CaseStatus } from './shared';
+import type { CaseStateFields, CaseStatus, DecisionRules } from './shared';
 
 /**
  * What the case workflow writes to its record, as one list per write: each write is a single
@@ -13,7 +13,13 @@ export type JournalEntry =
   | { type: 'event'; key: string; at: string; kind: string; step?: string; outcome?: string; detail: Record<string, unknown> }
   | { type: 'state'; status: CaseStatus; at: string; fields: CaseStateFields };
 
-/** What a write tells the case back: the write that opens it says its part in its campaign, when it has one. */
+/** What a write tells the case back: the write that opens it says its part in its campaign, and the workers' decision rules when asked. */
 export interface RecordedWrite {
   campaignSampling?: CampaignSampling;
+  decisionRules?: DecisionRules;
+}
+
+/** The record of which decision keys and limits a case trusts after its `read`th reading of them. */
+export function decisionKeysEntry(rules: DecisionRules, read: number, at: string): JournalEntry {
+  return { type: 'event', key: `decision-keys:${read}`, at, kind: 'decision-keys', detail: { keys: rules.keys.map((k) => k.id), fourEyes: rules.fourEyes, autoContain: rules.autoContain } };
 }
