@@ -15,6 +15,7 @@ import { defaultPolicy, findingSignal, subjectKeyOf } from '../workflows/shared'
 import { floorCase, floorStatusQuery } from './floor-workflow';
 import { stormScenario } from './storm-scenario';
 import { postmasterPids, treeCpuMs } from './process-cpu';
+import { bounded } from '../util/bounded';
 
 /** One pipeline (the real case, or the floor) through one storm, to "ready for decision". */
 
@@ -159,13 +160,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Runs `work` with at most `limit` in flight. */
-async function bounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
-}
 
 async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   const admin = new PostgresDatabase(adminUrl);

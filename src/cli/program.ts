@@ -84,15 +84,12 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .action((caseId: string, options: { format: Format }) => withContext((context) => statusCommand(context, caseId, io, options.format))());
 
   /** A decision goes through the console, which authenticates the caller: the options that say how. */
-  const decisionCommand = (name: string, description: string) =>
-    program
-      .command(name)
-      .description(description)
-      .argument('<case>')
+  const throughConsole = (command: Command) =>
+    command
       .option('--user <email>', "in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab's file); elsewhere your Google identity is used")
       .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
-      .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
-      .addOption(formatOption());
+      .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)');
+  const decisionCommand = (name: string, description: string) => throughConsole(program.command(name).description(description).argument('<case>')).addOption(formatOption());
   type Decided = CallerOptions & { reason?: string; falsePositive?: boolean; format: Format };
   decisionCommand('approve', "approve a case's current plan")
     .option('--reason <text>', 'why')
@@ -133,13 +130,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, unt
     .addOption(formatOption())
     .action((campaignId: string, options: { format: Format }) => withContext((context) => campaignShowCommand(context, campaignId, options, io))());
   const campaignDecision = (name: 'approve' | 'reject', description: string) =>
-    campaign
-      .command(name)
-      .description(description)
-      .argument('<campaign>')
-      .option('--user <email>', "in the lab: decide as this lab user (password from SCC_CONSOLE_PASSWORD or the lab's file); elsewhere your Google identity is used")
-      .option('--console <url>', 'the console that vouches for the decision (default: SCC_CONSOLE_URL, notifications.consoleUrl or server.address)')
-      .option('--audience <id>', 'the audience of your ID token (the OAuth client of IAP or of the provider)')
+    throughConsole(campaign.command(name).description(description).argument('<campaign>'))
       .option('--plan <hash>', "the campaign plan hash you reviewed (campaign show): refused if the plan has changed since")
       .addOption(formatOption());
   type CampaignDecided = CallerOptions & { reason?: string; plan?: string; format: Format };

@@ -11,6 +11,7 @@ import { differsFromRecord, executionStatus } from '../cases/workflow-execution'
 import type { investigateCase } from '../workflows/investigate-case';
 import { revertCase } from '../workflows/revert-case';
 import { causesOf } from '../util/cause-chain';
+import { bounded } from '../util/bounded';
 import { decideUpdate, isApprover, refreshDecisionKeysSignal, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
 import { CampaignDecisionRequest, CampaignDecisionResult, CampaignDetail, CampaignIdParam, CampaignList, CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, EvidenceParam, LogsBody, Me, RevertRequest, RevertResult, SignInRequest } from './api-schemas';
 import type { EvidenceStore } from '../cases/evidence-store';
@@ -548,18 +549,11 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     if (plan.hash !== body.planHash) return c.json({ error: `refused: stale plan: the campaign's plan is now ${plan.hash} (${plan.cases.length} case(s) waiting)` }, 409);
     const reason = `campaign ${campaignId} plan ${plan.hash}${body.reason ? `: ${body.reason}` : ''}`;
     const answers: CampaignDecisionRecord['cases'] = new Array(plan.cases.length);
-    let next = 0;
     // Each case judges the decision on its own plan hash, with its own rules (four eyes, a repeated approver).
-    await Promise.all(
-      Array.from({ length: Math.min(8, plan.cases.length) }, async () => {
-        while (next < plan.cases.length) {
-          const i = next++;
-          const member = plan.cases[i]!;
-          const outcome = await decideAs(member.caseId, identity, { decision: body.decision, planHash: member.planHash, reason });
-          answers[i] = 'error' in outcome ? { caseId: member.caseId, planHash: member.planHash, outcome: 'refused', error: outcome.error } : { caseId: member.caseId, planHash: member.planHash, outcome: 'recorded', approvalsNeeded: outcome.result.approvalsNeeded };
-        }
-      }),
-    );
+    await bounded(plan.cases, 8, async (member, i) => {
+      const outcome = await decideAs(member.caseId, identity, { decision: body.decision, planHash: member.planHash, reason });
+      answers[i] = 'error' in outcome ? { caseId: member.caseId, planHash: member.planHash, outcome: 'refused', error: outcome.error } : { caseId: member.caseId, planHash: member.planHash, outcome: 'recorded', approvalsNeeded: outcome.result.approvalsNeeded };
+    });
     await deps.store.recordCampaignDecision({ campaignId, planHash: plan.hash, decision: body.decision, approver: identity.email, via: identity.via, reason: body.reason ?? null, at: new Date().toISOString(), cases: answers });
     return c.json({ campaignId, planHash: plan.hash, decision: body.decision, cases: answers }, 200);
   });
