@@ -4,6 +4,7 @@ import type { CloudClients } from '../cloud';
 import { loadScenario } from '../lab/scenario';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionContext } from './action';
+import { quarantineLabel, quarantineNames } from './pod-isolation';
 import { rollbackWorkload } from './rollback-workload';
 
 /**
@@ -90,4 +91,32 @@ test('a Deployment already off the suspect image, one with no earlier revision, 
 
 test('hostile names reach no API: a workload name that is not one is refused before any request', async () => {
   await expect(rollbackWorkload.plan(context, { ...params, workload: { kind: 'Deployment', name: '../../secrets' } })).rejects.toThrow(/workload name/);
+});
+
+test('pods kept for forensics stay running, isolated and released, while the rollout replaces the rest; revert gives them back', async () => {
+  // The earlier tests' rollouts replaced the scenario's pods: these are the ones running the suspect image now.
+  const kept = (await stormPods()).map((p) => p.name).slice(0, 2);
+  const replicaSet = (await kube().getPod('storm', kept[0]!)).labels['pod-template-hash'];
+  const planned = await plan({ pod: kept[0], preserve: [...kept, 'storm-api-5f6b7c8d9-gone'] });
+  const target = planned.target as { preserve: { name: string; uid: string; replicaSet: string; releasedLabels: Record<string, string> }[] };
+  expect(target.preserve.map((p) => [p.name, p.replicaSet, p.releasedLabels])).toEqual(kept.map((name) => [name, `storm-api-${replicaSet}`, { app: 'storm-api', 'pod-template-hash': replicaSet }]));
+  expect(planned.effect).toContain(`pod(s) storm/${kept[0]}, storm/${kept[1]} are kept for forensics`);
+  expect(planned.effect).toContain('pod storm/storm-api-5f6b7c8d9-gone is gone: it cannot be kept for forensics');
+
+  const result = await rollbackWorkload.apply(context, planned);
+  expect(result).toMatchObject({ status: 'applied', detail: expect.stringContaining(`${kept[0]} kept, isolated by NetworkPolicy ${quarantineNames(target.preserve[0]!.uid).policy}`) });
+  const after = await stormPods();
+  const survivors = after.filter((p) => kept.includes(p.name));
+  expect(survivors.map((p) => [p.uid, p.containers[0]!.image, p.labels[quarantineLabel], 'app' in p.labels])).toEqual(
+    target.preserve.map((p) => [p.uid, image('1.0.0'), quarantineNames(p.uid).labelValue, false]),
+  );
+  // The rest run the earlier image: the replicas the Deployment asks for, beside the kept pods.
+  expect(after.filter((p) => !kept.includes(p.name)).map((p) => p.containers[0]!.image)).toEqual(Array(4).fill(image('0.9.0')));
+  const policies = (await kube().listNetworkPolicies('storm')).map((p) => p.metadata?.name);
+  expect(policies).toEqual(expect.arrayContaining(target.preserve.map((p) => quarantineNames(p.uid).policy)));
+
+  expect(await rollbackWorkload.revert!(context, planned)).toMatchObject({ status: 'applied', detail: expect.stringContaining(`${kept[0]} given back to ReplicaSet storm-api-${replicaSet}`) });
+  const back = await stormPods();
+  expect(back.every((p) => p.containers[0]!.image === image('1.0.0') && !(quarantineLabel in p.labels))).toBe(true);
+  expect((await kube().listNetworkPolicies('storm')).map((p) => p.metadata?.name)).not.toEqual(expect.arrayContaining([quarantineNames(target.preserve[0]!.uid).policy]));
 });

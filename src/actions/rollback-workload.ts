@@ -6,6 +6,7 @@ import type { ActionContext, ActionModule } from './action';
 import { currentPod } from './current-pod';
 import type { ParameterSource } from './parameters';
 import { podParameters } from './parameters';
+import { planPreservation, preservationEffect, preservationPermissions, preservePods, preserveParameter, releasePreservedPods } from './forensic-preservation';
 
 /**
  * Rolls the suspect's Deployment back to the newest earlier revision whose image for the
@@ -23,6 +24,8 @@ const parameters = podParameters.extend({
   workload: z.object({ kind: z.literal('Deployment'), name: z.string() }).optional(),
   /** The suspect image, when the pod that ran it is gone (the finding's image URI). */
   image: z.string().optional(),
+  /** Pods of the Deployment to keep for forensics (isolated, released from their ReplicaSet) before the rollout replaces the rest. */
+  preserve: preserveParameter,
 });
 
 type Params = typeof parameters._output;
@@ -33,7 +36,13 @@ const templateHashLabel = 'pod-template-hash';
 export const rollbackWorkload: ActionModule<Params> = {
   name: 'rollback-workload',
   description: "Roll the suspect's Deployment back to its newest earlier revision that runs another image (the previous ReplicaSet's pod template); revert puts the template it had back.",
-  permissions: ['kubernetes: get pods, replicasets, deployments', 'kubernetes: list replicasets', 'kubernetes: patch deployments', 'iam: container.pods.get, container.replicaSets.get, container.replicaSets.list, container.deployments.get, container.deployments.update'],
+  permissions: [
+    'kubernetes: get pods, replicasets, deployments',
+    'kubernetes: list replicasets',
+    'kubernetes: patch deployments',
+    'iam: container.pods.get, container.replicaSets.get, container.replicaSets.list, container.deployments.get, container.deployments.update',
+    ...preservationPermissions,
+  ],
   destructive: true,
   parameters,
   parametersFrom: rollbackParametersOf,
@@ -41,6 +50,7 @@ export const rollbackWorkload: ActionModule<Params> = {
     'the pod belongs to a Deployment (through its ReplicaSet)',
     'an earlier revision of it runs another image in the suspect container',
     'at apply: the Deployment is the same object with the same spec (uid and generation) as planned',
+    'pods kept for forensics: still there under the planned UID, in a cluster that enforces NetworkPolicy',
   ],
 
   async plan({ clients }, params) {
@@ -61,6 +71,7 @@ export const rollbackWorkload: ActionModule<Params> = {
       const earlier = revisions.filter((r) => r.revision < deployment.revision).map((r) => r.revision);
       return { notApplicable: `no earlier revision of Deployment ${params.namespace}/${name} runs another image in container ${container} than ${image} (${earlier.length ? `revisions ${earlier.join(', ')} run it too` : 'it has no earlier revision'}): nothing clean to roll back to` };
     }
+    const kept = await planPreservation(clients, params, { kind: 'Deployment', name }, params.preserve ?? []);
     const target: Target = {
       kind: 'deployment-rollback',
       project: params.project,
@@ -74,13 +85,17 @@ export const rollbackWorkload: ActionModule<Params> = {
       container,
       from: { revision: deployment.revision, image, template: deployment.template as Record<string, unknown> },
       to: { revision: clean.revision, image: imageOf(clean.template, container)!, replicaSet: clean.name, template: withoutTemplateHash(clean.template) as Record<string, unknown> },
+      ...(kept.pods.length ? { preserve: kept.pods } : {}),
     };
     return {
       action: 'rollback-workload',
       target,
       effect:
         `Roll Deployment ${params.namespace}/${name} in cluster ${params.cluster} back from revision ${deployment.revision} (container ${container}: ${image}) to revision ${clean.revision} (${target.to.image}, ReplicaSet ${clean.name}): ` +
-        `its controller replaces all ${deployment.replicas} pod(s), the suspect among them, with pods from the earlier template. Revert puts revision ${deployment.revision}'s template back.`,
+        `its controller replaces all ${deployment.replicas} pod(s), the suspect among them, with pods from the earlier template.` +
+        preservationEffect(params.namespace, kept.pods) +
+        (kept.notes.length ? ` ${kept.notes.join('; ')}.` : '') +
+        ` Revert puts revision ${deployment.revision}'s template back${kept.pods.length ? ' and gives the kept pods back to their ReplicaSet' : ''}.`,
       destructive: true,
       permissions: rollbackWorkload.permissions,
     };
@@ -100,16 +115,19 @@ export const rollbackWorkload: ActionModule<Params> = {
     if (!deployment || deployment.uid !== target.uid) return { action: action.action, target: label, status: 'refused', detail: `Deployment uid ${target.uid} is gone: a new decision is needed` };
     if (runs(deployment, target.container, target.to.image)) return { action: action.action, target: label, status: 'already-done', detail: `runs ${target.to.image} (revision ${deployment.revision})` };
     if (deployment.generation !== target.generation) return { action: action.action, target: label, status: 'refused', detail: changed(target, deployment) };
+    // Kept before the rollout starts: after it, the suspect's pods are gone.
+    const kept = await preservePods(kube, target.namespace, target.preserve ?? []);
+    const keptDetail = kept.length ? `; ${kept.join('; ')}` : '';
     try {
       await kube.setDeploymentTemplate(target.namespace, target.name, target.to.template as PodTemplate, { uid: target.uid, generation: target.generation });
     } catch (error) {
       if (!(error instanceof PermanentCloudError && (error.status === '422' || error.status === '409'))) throw error;
       // The spec moved between our read and our write; it may have moved to where we were going.
       const now = await kube.getDeployment(target.namespace, target.name);
-      if (runs(now, target.container, target.to.image)) return { action: action.action, target: label, status: 'already-done', detail: `runs ${target.to.image}: rolled back by a concurrent change` };
+      if (runs(now, target.container, target.to.image)) return { action: action.action, target: label, status: 'already-done', detail: `runs ${target.to.image}: rolled back by a concurrent change${keptDetail}` };
       return { action: action.action, target: label, status: 'refused', detail: changed(target, now) };
     }
-    return { action: action.action, target: label, status: 'applied', detail: `rolled back from revision ${target.from.revision} (${target.from.image}) to revision ${target.to.revision}'s template (${target.to.image})` };
+    return { action: action.action, target: label, status: 'applied', detail: `rolled back from revision ${target.from.revision} (${target.from.image}) to revision ${target.to.revision}'s template (${target.to.image})${keptDetail}` };
   },
 
   async revert({ clients }, action) {
@@ -121,7 +139,8 @@ export const rollbackWorkload: ActionModule<Params> = {
       return { action: action.action, target: label, status: 'refused', detail: `it runs ${imageOf(deployment.template, target.container) ?? 'no such container'} now, neither image of the rollback: somebody changed it since; put it back by hand if that is still wanted` };
     }
     await kube.setDeploymentTemplate(target.namespace, target.name, target.from.template as PodTemplate, { uid: target.uid, generation: deployment.generation });
-    return { action: action.action, target: label, status: 'applied', detail: `revision ${target.from.revision}'s template (${target.from.image}) put back` };
+    const given = await releasePreservedPods(kube, target.namespace, target.preserve ?? []);
+    return { action: action.action, target: label, status: 'applied', detail: `revision ${target.from.revision}'s template (${target.from.image}) put back${given.length ? `; ${given.join('; ')}` : ''}` };
   },
 };
 

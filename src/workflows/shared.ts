@@ -120,7 +120,7 @@ export type ActionTarget =
       replicaSet?: string;
       releasedLabels?: Record<string, string>;
     })
-  | { kind: 'workload'; project: string; location: string; cluster: string; namespace: string; workloadKind: 'Deployment' | 'StatefulSet' | 'ReplicaSet'; name: string; uid: string; replicas: number }
+  | { kind: 'workload'; project: string; location: string; cluster: string; namespace: string; workloadKind: 'Deployment' | 'StatefulSet' | 'ReplicaSet'; name: string; uid: string; replicas: number; preserve?: PreservedPodTarget[] }
   | {
       kind: 'cloud-run-service';
       project: string;
@@ -155,7 +155,17 @@ export type ActionTarget =
       container: string;
       from: { revision: number; image: string; template: Record<string, unknown> };
       to: { revision: number; image: string; replicaSet: string; template: Record<string, unknown> };
+      /** Pods kept for forensics before the rollout replaces the rest. */
+      preserve?: PreservedPodTarget[];
     });
+
+/** A pod a workload action keeps for forensics: isolated, and released from its ReplicaSet by the labels named. */
+export interface PreservedPodTarget {
+  name: string;
+  uid: string;
+  replicaSet: string;
+  releasedLabels: Record<string, string>;
+}
 
 export interface PlannedAction {
   action: ActionName;
