@@ -95,6 +95,8 @@ export interface CaseRigOptions {
   actions?: ActionRegistry;
   /** How many cases of a campaign collect pod-level evidence (the worker's campaignSampleSize); every case does when absent. */
   campaignSampleSize?: number;
+  /** Cases of a campaign on one workload plan for the workload (the worker's campaignWorkloadResponse); each plans for its pod when absent. */
+  campaignResponse?: { preservePods: number };
   /** Notice channels beside the rig's own webhook (a Slack app in the lab). */
   channels?: (lab: Lab, store: CaseStore) => Channel[];
 }
@@ -169,6 +171,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     decisionRules: { keys: [authority.key], ...permissiveWorkerRules, ...options.workerRules },
     ...(options.actions ? { actions: options.actions } : {}),
     ...(options.campaignSampleSize ? { campaignSampleSize: options.campaignSampleSize } : {}),
+    ...(options.campaignResponse ? { campaignResponse: options.campaignResponse } : {}),
   };
   const taskQueue = uniqueTaskQueue('case');
   const fullPolicy: Policy = { ...defaultPolicy, approvers: [approvers.secops, approvers.lead], ...policy };

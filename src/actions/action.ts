@@ -30,6 +30,11 @@ export interface ActionModule<P> {
   apply(context: ActionContext, action: PlannedAction): Promise<Omit<ActionResult, 'at'>>;
   /** What acting touches beyond the suspect, added to the plan's blast radius; absent when the subject's radius says it all. */
   blastRadius?(context: ActionContext, action: PlannedAction): Promise<Partial<BlastRadius>>;
+  /**
+   * Whether what the planned action does holds now, whoever did it: a workload action that a case
+   * of the same campaign applied is this case's containment too, and is planned as it was.
+   */
+  holds?(context: ActionContext, action: PlannedAction): Promise<boolean>;
   /** Undoes `apply` (idempotent too); absent for actions that cannot be undone (a deleted pod). */
   revert?(context: ActionContext, action: PlannedAction): Promise<Omit<ActionResult, 'at'>>;
 }

@@ -26,6 +26,8 @@ const parameters = podParameters.extend({
   image: z.string().optional(),
   /** Pods of the Deployment to keep for forensics (isolated, released from their ReplicaSet) before the rollout replaces the rest. */
   preserve: preserveParameter,
+  /** Images no revision rolled back to may run: those the campaign's suspect pods ran, beside the one running now. */
+  avoid: z.array(z.string()).max(50).optional(),
 });
 
 type Params = typeof parameters._output;
@@ -66,10 +68,12 @@ export const rollbackWorkload: ActionModule<Params> = {
     // Only away from the image the suspect ran: a Deployment already moved off it is not rolled anywhere.
     if (suspect.image && suspect.image !== image) return { notApplicable: `Deployment ${params.namespace}/${name} no longer runs the suspect image ${suspect.image} in container ${container} (it runs ${image})` };
     const revisions = await kube.deploymentRevisions(deployment);
-    const clean = revisions.find((r) => r.revision < deployment.revision && imageOf(r.template, container) !== undefined && imageOf(r.template, container) !== image);
+    const suspectImages = new Set([image, ...(params.avoid ?? [])]);
+    const clean = revisions.find((r) => r.revision < deployment.revision && imageOf(r.template, container) !== undefined && !suspectImages.has(imageOf(r.template, container)!));
     if (!clean) {
       const earlier = revisions.filter((r) => r.revision < deployment.revision).map((r) => r.revision);
-      return { notApplicable: `no earlier revision of Deployment ${params.namespace}/${name} runs another image in container ${container} than ${image} (${earlier.length ? `revisions ${earlier.join(', ')} run it too` : 'it has no earlier revision'}): nothing clean to roll back to` };
+      const others = suspectImages.size > 1 ? ` or another image the suspects ran (${[...suspectImages].filter((i) => i !== image).join(', ')})` : '';
+      return { notApplicable: `no earlier revision of Deployment ${params.namespace}/${name} runs another image in container ${container} than ${image}${others} (${earlier.length ? `revisions ${earlier.join(', ')} run it too` : 'it has no earlier revision'}): nothing clean to roll back to` };
     }
     const kept = await planPreservation(clients, params, { kind: 'Deployment', name }, params.preserve ?? []);
     const target: Target = {
@@ -128,6 +132,12 @@ export const rollbackWorkload: ActionModule<Params> = {
       return { action: action.action, target: label, status: 'refused', detail: changed(target, now) };
     }
     return { action: action.action, target: label, status: 'applied', detail: `rolled back from revision ${target.from.revision} (${target.from.image}) to revision ${target.to.revision}'s template (${target.to.image})${keptDetail}` };
+  },
+
+  async holds({ clients }, action) {
+    const { target, kube } = unpack(clients, action);
+    const deployment = await kube.getDeployment(target.namespace, target.name).catch(gone);
+    return deployment?.uid === target.uid && runs(deployment, target.container, target.to.image);
   },
 
   async revert({ clients }, action) {

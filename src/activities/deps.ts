@@ -27,6 +27,8 @@ export interface ActivityDeps {
   campaignWindowMinutes?: number;
   /** How many cases of a campaign collect pod-level evidence; absent or 0, every case does. */
   campaignSampleSize?: number;
+  /** Cases of a campaign whose pods share a workload plan for the workload, keeping this many pods; absent, each plans for its pod. */
+  campaignResponse?: { preservePods: number };
   /** The actions this worker plans and applies; the ones this project ships when absent. */
   actions?: ActionRegistry;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { actions } from '../actions';
-import type { ActionContext } from '../actions/action';
+import type { ActionContext, ActionModule } from '../actions/action';
 import { playbookFor } from '../findings/categories';
 import type { Finding } from '../findings/model';
 import type { ActionName, Plan, PlannedAction, Policy } from '../workflows/shared';
@@ -16,6 +16,7 @@ import { CloudError, PermanentCloudError } from '../cloud/errors';
 import { permissionFor } from '../deploy/operation-permissions';
 import { workloadStillRunning } from './gone-pod-owner';
 import { ownersFor } from '../notify/owners';
+import { workloadResponse } from './campaign-response';
 
 /** The containment plan: the playbook's response against the current state, with exact targets. */
 export function planActivities(deps: ActivityDeps) {
@@ -32,7 +33,11 @@ export function planActivities(deps: ActivityDeps) {
         // Told as the case's notices are: the finding's contacts, the owner annotations, the default route.
         const route = await ownersFor(input.findings, deps.clients, deps.routing?.defaultRecipients ?? []);
         const summary = `${primary.category} on ${subject.runtime === 'gke' ? `${subject.namespace}/${subject.pod}` : (subject.revision ?? subject.service ?? subject.job)}`;
-        const response = responseFor(playbook, subject.runtime, input.responses, input.flagged ?? [], notes);
+        const playbookResponse = responseFor(playbook, subject.runtime, input.responses, input.flagged ?? [], notes);
+        // Several pods of one workload in one campaign: the response belongs to the workload.
+        const atWorkload = subject.runtime === 'gke' && deps.campaignResponse ? workloadResponse(playbookResponse, await deps.store.campaignWorkload(input.caseId, deps.campaignResponse.preservePods)) : undefined;
+        if (atWorkload) notes.push(atWorkload.note);
+        const response = atWorkload?.response ?? playbookResponse;
         /** Why an action could not be planned at all: the target could not be read (gone, unknown, denied). */
         const unreachable: string[] = [];
         for (const responseStep of response) {
@@ -50,9 +55,16 @@ export function planActivities(deps: ActivityDeps) {
               passedOver.push(`${actionName}: does not apply to this subject`);
               continue;
             }
+            const done = atWorkload ? await doneForCampaign(context, module, atWorkload.planned) : undefined;
+            if (done) {
+              notes.push(`${actionName}: done already for ${atWorkload!.campaignId}, as its cases planned it: it contains this pod too`);
+              planned.push(done);
+              chosen = actionName;
+              break;
+            }
             let result: PlannedAction | { notApplicable: string };
             try {
-              result = await module.plan(context, module.parameters.parse(params) as never);
+              result = await module.plan(context, module.parameters.parse({ ...(params as object), ...atWorkload?.parameters[actionName] }) as never);
             } catch (error) {
               // A target that cannot be read is a reason in the plan, not the end of the case; transient errors retry.
               if (!(error instanceof PermanentCloudError)) throw error;
@@ -122,6 +134,21 @@ export function planActivities(deps: ActivityDeps) {
       return { ...body, createdAt: new Date().toISOString(), hash: planHash(body) };
     },
   };
+}
+
+/** A workload action of the campaign that holds now: it contains this case's pod too, and is planned as it was. */
+async function doneForCampaign(context: ActionContext, module: ActionModule<unknown>, planned: readonly PlannedAction[]): Promise<PlannedAction | undefined> {
+  if (!module.holds) return undefined;
+  for (const action of planned) {
+    if (action.action !== module.name) continue;
+    try {
+      if (await module.holds(context, action)) return action;
+    } catch (error) {
+      // Unreadable now: planning it afresh says why; a transient error retries the plan.
+      if (!(error instanceof PermanentCloudError)) throw error;
+    }
+  }
+  return undefined;
 }
 
 /**

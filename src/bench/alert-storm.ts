@@ -216,6 +216,8 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
         ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
         // The storm's pods share three binaries: off, every case is investigated on its own (the floor comparison).
         campaignSampleSize: options.campaignSampleSize ?? 0,
+        // Likewise each case plans for its own pod unless the run is the campaign's: the floor comparison measures cases.
+        campaignWorkloadResponse: (options.campaignSampleSize ?? 0) > 0,
       }));
       for (let i = 0; i < workerCount; i++) {
         workers.push(spawn(process.execPath, [join(root, 'bin/scc-responder.js'), 'worker'], { env: { ...process.env, SCC_CONFIG: config, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] }));

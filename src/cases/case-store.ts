@@ -8,6 +8,7 @@ import type { Database } from './database';
 import { canonicalJson } from '../util/canonical-json';
 import { appendAudit, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
+import { campaignWorkloadOf, type CampaignWorkload } from './campaign-workloads';
 import { campaignDecisions, campaignPlan, recordCampaignDecision, type CampaignDecisionRecord, type CampaignPlan } from './campaign-plan';
 import { campaignById, campaignsOfCase, defaultCampaignWindowMinutes, joinCampaign, listCampaigns, samplingFor, type CampaignDetail, type CampaignRow, type CampaignSampling } from './campaigns';
 
@@ -338,6 +339,11 @@ export class CaseStore {
   /** Whether the case collects pod-level evidence for its campaign, decided once (see samplingFor). */
   async campaignSampling(caseId: string, sampleSize: number, findingName?: string): Promise<CampaignSampling | undefined> {
     return this.db.transaction((tx) => samplingFor(tx, caseId, sampleSize, findingName));
+  }
+
+  /** The workload that runs the case's pod and the campaign's other pods, when they share one (see campaignWorkloadOf). */
+  async campaignWorkload(caseId: string, keep: number): Promise<CampaignWorkload | undefined> {
+    return campaignWorkloadOf(this.db, caseId, keep);
   }
 
   /** The plans of the campaign's cases that wait for a decision, under one hash. */

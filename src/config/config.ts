@@ -212,6 +212,15 @@ const configSchema = z.object({
    * case collect.
    */
   campaignSampleSize: z.number().int().min(0).max(1_000).default(3),
+  /**
+   * When two or more cases of a campaign are pods of one workload, its cases plan for the
+   * workload (roll it back to the last revision without the suspects' image, else scale it to
+   * zero) instead of replacing their own pod, which would run the same image again. False keeps
+   * each case's plan at its pod.
+   */
+  campaignWorkloadResponse: z.boolean().default(true),
+  /** How many pods a campaign's workload response keeps for forensics (isolated and released from their ReplicaSet); 0 keeps none. */
+  campaignPreservePods: z.number().int().min(0).max(5).default(2),
   /** A workflow bundle built ahead of time (an image build step), so a worker starts in a second instead of bundling. */
   workflowBundlePath: z.string().optional(),
   /** The same with the tracing interceptors (`bundle --tracing`), used when traces are exported. */
@@ -297,6 +306,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     ...(env.SCC_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.SCC_MAX_CACHED_WORKFLOWS) } : {}),
     ...(env.SCC_CAMPAIGN_WINDOW_MINUTES ? { campaignWindowMinutes: Number(env.SCC_CAMPAIGN_WINDOW_MINUTES) } : {}),
     ...(env.SCC_CAMPAIGN_SAMPLE_SIZE ? { campaignSampleSize: Number(env.SCC_CAMPAIGN_SAMPLE_SIZE) } : {}),
+    ...(env.SCC_CAMPAIGN_WORKLOAD_RESPONSE ? { campaignWorkloadResponse: env.SCC_CAMPAIGN_WORKLOAD_RESPONSE === 'true' || env.SCC_CAMPAIGN_WORKLOAD_RESPONSE === '1' } : {}),
+    ...(env.SCC_CAMPAIGN_PRESERVE_PODS ? { campaignPreservePods: Number(env.SCC_CAMPAIGN_PRESERVE_PODS) } : {}),
     ...(env.SCC_TRACED_WORKFLOW_BUNDLE ? { tracedWorkflowBundlePath: env.SCC_TRACED_WORKFLOW_BUNDLE } : {}),
     ...(env.SCC_NOTIFY_WEBHOOK ? { notifyWebhookUrl: env.SCC_NOTIFY_WEBHOOK } : {}),
     // The Slack app's secrets come from the environment (a Secret), its channel and workspace from the file.

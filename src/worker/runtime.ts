@@ -70,5 +70,6 @@ export function buildActivityDeps(config: Config, store: CaseStore, clients: Clo
     decisionRules: decisionRulesFor(config),
     campaignWindowMinutes: config.campaignWindowMinutes,
     campaignSampleSize: config.campaignSampleSize,
+    ...(config.campaignWorkloadResponse ? { campaignResponse: { preservePods: config.campaignPreservePods } } : {}),
   };
 }

@@ -1,0 +1,106 @@
+import { Worker } from '@temporalio/worker';
+import { podName, stormScenario } from '../../src/bench/storm-scenario';
+import { parseFindingObject } from '../../src/findings/parse';
+import { loadScenario } from '../../src/lab/scenario';
+import { quarantineLabel, quarantineNames } from '../../src/actions/pod-isolation';
+import type { ConsoleServer } from '../../src/server/console-server';
+import { paymentsCluster } from '../lab-harness';
+import type { CaseSnapshot } from '../../src/workflows/shared';
+import { approvers, startCaseRig, type CaseRig } from '../case-rig';
+import { signInCookie, startRigConsole } from '../console-harness';
+import { prebuiltWorkflowBundle } from '../temporal/harness';
+
+/**
+ * A campaign whose pods belong to one Deployment plans where the cause is: the Deployment goes
+ * back to the revision before the suspect image, a few pods are kept for forensics, and one
+ * decision contains every case. Real Temporal, the lab's Deployment controller, a real listener.
+ */
+let rig: CaseRig;
+let server: ConsoleServer;
+const password = 'lab password for tests';
+const storm = stormScenario(loadScenario(), { findings: 4, pods: 4, binaries: 1, runTag: 'wl' });
+const image = (tag: string) => `us-docker.pkg.dev/acme-payments-prod/apps/storm-api:${tag}`;
+
+beforeAll(async () => {
+  rig = await startCaseRig({}, { lab: { scenario: storm.scenario }, campaignSampleSize: 2, campaignResponse: { preservePods: 2 } });
+  await rig.startWorker();
+  server = await startRigConsole(rig, [approvers.secops, approvers.lead], password, ['@acme.example']);
+}, 180_000);
+
+afterAll(async () => {
+  await server?.close();
+  await rig?.stop();
+});
+
+const kube = () => rig.deps.clients.kubernetes(paymentsCluster);
+const finding = (i: number) => parseFindingObject(storm.findings[i]);
+
+async function decideCampaign(campaignId: string, cookie: string, reason: string): Promise<{ hash: string; actions: Record<string, number>; blastRadius: { workloads: string[] }; cases: { caseId: string }[] }> {
+  const path = `${server.url}/api/campaigns/${campaignId}`;
+  const { plan } = (await (await fetch(path, { headers: { cookie } })).json()) as { plan: { hash: string; actions: Record<string, number>; blastRadius: { workloads: string[] }; cases: { caseId: string }[] } };
+  const decided = await fetch(`${path}/decision`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'approve', planHash: plan.hash, reason }) });
+  expect(decided.status).toBe(200);
+  return plan;
+}
+
+test('pods of one Deployment in one campaign plan its rollback, keep the first pods, and the rollout happens once for all of them', async () => {
+  // The first pod alone is a pod: its plan replaces it.
+  const first = await rig.ingest(finding(0));
+  const alone = await rig.waitForStatus(first.workflowId, first.runId, 'awaiting-decision');
+  expect(alone.plan!.actions.map((a) => a.action)).toEqual(['notify-owner', 'replace-pod']);
+
+  // Three more pods of the same Deployment: a pattern, so the plan moves to the workload.
+  const later = await Promise.all([1, 2, 3].map((i) => rig.ingest(finding(i))));
+  const ready = await Promise.all(later.map((c) => rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision')));
+  const [campaign] = await rig.store.campaignsOfCase(first.caseId);
+  // Kept: the pods of the campaign's first two cases, which collected its evidence (the sample of two).
+  const kept = (await rig.store.campaign(campaign!.id))!.members.slice(0, 2).map((m) => m.pod!);
+  expect(kept[0]).toBe(podName(0));
+  for (const snapshot of ready) {
+    const rollback = snapshot.plan!.actions.find((a) => a.action === 'rollback-workload');
+    expect(rollback?.target).toMatchObject({ kind: 'deployment-rollback', name: 'storm-api', from: { image: image('1.0.0') }, to: { revision: 1, image: image('0.9.0') } });
+    expect((rollback!.target as { preserve: { name: string }[] }).preserve.map((p) => p.name)).toEqual(kept);
+    expect(rollback!.effect).toContain(`pod(s) storm/${kept[0]}, storm/${kept[1]} are kept for forensics`);
+    expect(snapshot.plan!.actions.map((a) => a.action)).toEqual(['notify-owner', 'rollback-workload']);
+    expect(snapshot.plan!.notes).toContainEqual(expect.stringMatching(new RegExp(`^campaign ${campaign!.id}: [234] of its cases are pods of Deployment storm-api, .*the plan acts on Deployment storm-api \\(rollback-workload, else scale-workload-to-zero\\), keeping pod\\(s\\) ${kept.join(', ')} for forensics$`)));
+  }
+  // Each case planned the same rollout, so the campaign's plan rolls one Deployment.
+  expect(new Set(ready.map((r) => JSON.stringify(r.plan!.actions[1])).values()).size).toBe(1);
+
+  const secops = await signInCookie(server, approvers.secops, password);
+  const plan = await decideCampaign(campaign!.id, secops, 'one bad release');
+  expect(plan.actions).toMatchObject({ 'rollback-workload': 3, 'replace-pod': 1 });
+  expect(plan.blastRadius.workloads).toEqual(['us-central1/payments-prod storm/Deployment storm-api']);
+
+  const handles = [first, ...later].map((c) => rig.env.client.workflow.getHandle(c.workflowId, c.runId));
+  const contained = (await Promise.all(handles.slice(1).map((h) => h.result()))) as CaseSnapshot[];
+  expect(contained.map((o) => o.status)).toEqual(['contained', 'contained', 'contained']);
+  // The first case's approved plan replaced one pod; made again before acting, it rolls the workload: a new plan, asked again.
+  const replanned = await rig.waitFor(first.workflowId, first.runId, (s) => s.status === 'awaiting-decision' && s.plan!.hash !== alone.plan!.hash);
+  expect(replanned.plan!.actions.map((a) => a.action)).toEqual(['notify-owner', 'rollback-workload']);
+  expect(replanned.plan!.actions[1]).toEqual(ready[0]!.plan!.actions[1]);
+  expect((await decideCampaign(campaign!.id, secops, 'the same release')).cases.map((c) => c.caseId)).toEqual([first.caseId]);
+  // Made again before acting, after the rollout, the plan holds the rollback as the campaign's cases planned it (done, and said so),
+  // so the approval stands: planned afresh, the kept pod (out of its ReplicaSet now) would make a pod-level plan, asked again.
+  const last = (await handles[0]!.result()) as CaseSnapshot;
+  expect(last.status).toBe('contained');
+  const timeline = (await rig.store.getCase(first.caseId))!.timeline;
+  expect(timeline.filter((t) => t.kind === 'plan-changed')).toHaveLength(1);
+
+  // The rollout happened once; every other case found it done.
+  const rollbacks = [last, ...contained].flatMap((o) => o.actions.filter((r) => r.action === 'rollback-workload').map((r) => r.status)).sort();
+  expect(rollbacks).toEqual(['already-done', 'already-done', 'already-done', 'applied']);
+  expect([last, ...contained].flatMap((o) => o.actions.filter((r) => r.action === 'replace-pod'))).toEqual([]);
+
+  const deployment = await kube().getDeployment('storm', 'storm-api');
+  expect(deployment.template.spec?.containers?.[0]?.image).toBe(image('0.9.0'));
+  const pods = (await kube().listPods('storm')).filter((p) => p.name.startsWith('storm-api-'));
+  // The kept pods still run what the suspects ran, isolated and out of their ReplicaSet; the rest run the earlier image.
+  const survivors = pods.filter((p) => kept.includes(p.name));
+  expect(survivors.map((p) => [p.name, p.containers[0]!.image, p.labels[quarantineLabel] === quarantineNames(p.uid).labelValue, 'app' in p.labels])).toEqual(kept.map((name) => [name, image('1.0.0'), true, false]));
+  expect(pods.filter((p) => !kept.includes(p.name)).map((p) => p.containers[0]!.image)).toEqual(Array(4).fill(image('0.9.0')));
+
+  for (const [i, handle] of handles.entries()) {
+    await Worker.runReplayHistory({ workflowBundle: prebuiltWorkflowBundle() }, await handle.fetchHistory(), [first, ...later][i]!.workflowId);
+  }
+});
