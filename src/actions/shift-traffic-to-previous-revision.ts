@@ -52,6 +52,13 @@ export const shiftTraffic: ActionModule<typeof parameters._output> = {
     return { action: action.action, target: label, status: 'applied', detail: `100% of traffic moved from ${target.fromRevision} to ${target.toRevision}` };
   },
 
+  async holds({ clients }, action) {
+    const target = action.target;
+    if (target.kind !== 'cloud-run-service') return false;
+    const service = await clients.run.getService(target.project, target.region, target.service);
+    return service.traffic.length === 1 && service.traffic[0]!.revision === target.toRevision && service.traffic[0]!.percent === 100;
+  },
+
   async revert({ clients }, action) {
     const target = action.target;
     if (target.kind !== 'cloud-run-service' || !target.previousTraffic) {

@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { approvalProblem } from './approval-check';
+import { approvalProblem, heldOnly } from './approval-check';
+import type { ActionContext, ActionModule } from '../actions/action';
 import { actions } from '../actions';
 import type { ActionResult, PlannedAction } from '../workflows/shared';
 import type { ActivityDeps } from './deps';
@@ -10,10 +11,12 @@ import { actionKey } from './revert';
 export function actActivities(deps: ActivityDeps) {
   return {
     async applyAction(input: { caseId: string; action: PlannedAction; dryRun: boolean }): Promise<ActionResult> {
+      const record = input.dryRun ? undefined : await deps.store.caseById(input.caseId);
       if (!input.dryRun) {
-        const refused = approvalProblem(await deps.store.caseById(input.caseId), input.action, deps.decisionRules, deps.actions ?? actions);
+        const refused = approvalProblem(record, input.action, deps.decisionRules, deps.actions ?? actions);
         if (refused) throw ApplicationFailure.create({ message: `${input.action.action} refused: ${refused}`, type: 'Unauthorized', nonRetryable: true });
       }
+      const checkOnly = !input.dryRun && heldOnly(record, input.action);
       return classified(async () => {
         const key = actionKey(input.action);
         // Heartbeats keep a long apply alive, and let a dead worker's attempt be noticed fast.
@@ -21,9 +24,13 @@ export function actActivities(deps: ActivityDeps) {
         const at = new Date().toISOString();
         let result: ActionResult;
         try {
+          const module = (deps.actions ?? actions).get(input.action.action);
+          const context = { clients: deps.clients, notifier: deps.notifier };
           result = input.dryRun
             ? { action: input.action.action, target: JSON.stringify(input.action.target), status: 'dry-run', detail: `would: ${input.action.effect}`, at }
-            : { ...(await (deps.actions ?? actions).get(input.action.action).apply({ clients: deps.clients, notifier: deps.notifier }, input.action)), at };
+            : checkOnly
+              ? { ...(await stillHeld(module, context, input.action)), at }
+              : { ...(await module.apply(context, input.action)), at };
         } finally {
           clearInterval(beat);
         }
@@ -32,4 +39,11 @@ export function actActivities(deps: ActivityDeps) {
       });
     },
   };
+}
+
+/** A campaign's action in a case it contains: found in place, or refused for a decision of the case's own; never applied. */
+async function stillHeld(module: ActionModule<unknown>, context: ActionContext, action: PlannedAction): Promise<Omit<ActionResult, 'at'>> {
+  const target = JSON.stringify(action.target);
+  if (module.holds && (await module.holds(context, action))) return { action: action.action, target, status: 'already-done', detail: "in place: the campaign's containment, approved for its cases" };
+  return { action: action.action, target, status: 'refused', detail: "the campaign's containment no longer holds (reverted or changed since): this case needs a decision of its own" };
 }

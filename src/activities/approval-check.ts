@@ -24,15 +24,26 @@ export function approvalProblem(record: CaseRow | undefined, action: PlannedActi
   if (!record.decisions_signed) return undefined;
   const plan = record.plan as Plan | null;
   if (!plan || !record.plan_hash) return `case ${record.id} has no plan on record`;
-  const { actions: planned, findings, notes, advice, dryRun, blastRadius, manualSteps, canonicalization } = plan;
-  if (planHash({ actions: planned, findings, notes, advice, dryRun, blastRadius, manualSteps, canonicalization }) !== record.plan_hash || plan.hash !== record.plan_hash) return `the plan on record for case ${record.id} does not match its hash`;
+  const { actions: planned, findings, notes, advice, dryRun, blastRadius, manualSteps, campaignHeld, canonicalization } = plan;
+  if (planHash({ actions: planned, findings, notes, advice, dryRun, blastRadius, manualSteps, ...(campaignHeld ? { campaignHeld } : {}), canonicalization }) !== record.plan_hash || plan.hash !== record.plan_hash) return `the plan on record for case ${record.id} does not match its hash`;
   if (plan.dryRun) return `the plan of case ${record.id} is a dry run`;
   if (!planned.some((p) => canonicalJson(p) === canonicalJson(action))) return `it is not part of the plan approved for case ${record.id}`;
   const decisions = (record.decision ?? []).filter((d) => d.planHash === record.plan_hash && d.decision === 'approve');
   if (decisions.some((d) => d.via === 'policy') && autoContainAllows(record, rules)) return undefined;
+  // Contained by the campaign: the action is only checked, never applied (heldOnly).
+  if (decisions.some((d) => d.via === 'campaign') && heldOnly(record, action)) return undefined;
   const approvers = new Set(decisions.flatMap((d) => (provenApprover(record.id, d, rules) ? [provenApprover(record.id, d, rules)!] : [])));
   const needed = rules.fourEyes ? 2 : 1;
   return approvers.size >= needed ? undefined : `case ${record.id} holds ${approvers.size} signed approval(s) of plan ${record.plan_hash.slice(0, 12)}, and ${needed} are needed`;
+}
+
+/**
+ * Whether the case's plan holds this action as its campaign's, in place already: then acting on
+ * it only checks that it still holds. No person approved it for this case, so it is never applied.
+ */
+export function heldOnly(record: CaseRow | undefined, action: PlannedAction): boolean {
+  const plan = record?.plan as Plan | null | undefined;
+  return (plan?.campaignHeld?.actions ?? []).some((i) => plan!.actions[i] !== undefined && canonicalJson(plan!.actions[i]) === canonicalJson(action));
 }
 
 /** Who signed this approval, when the signature is the authority's, for this case and this plan. */

@@ -31,7 +31,12 @@ export interface WorkloadResponse {
 }
 
 export function workloadResponse(response: readonly ResponseStep[], found: CampaignWorkload | undefined): WorkloadResponse | undefined {
-  if (!found || found.cases < casesForWorkloadResponse || !scalable.includes(found.workload.kind)) return undefined;
+  if (!found || found.cases < casesForWorkloadResponse) return undefined;
+  // A Cloud Run response already acts on the service (its traffic): the cases share it, and one that holds is planned as it stands.
+  if (found.workload.kind === 'Service') {
+    return { response, parameters: {}, planned: covering(found), campaignId: found.campaignId, note: `campaign ${found.campaignId}: ${found.cases} of its cases are revisions of Cloud Run service ${found.workload.name}, whose traffic is one thing to move for all of them` };
+  }
+  if (!scalable.includes(found.workload.kind)) return undefined;
   const { kind, name } = found.workload;
   const atWorkload: ActionName[] = [...(kind === 'Deployment' ? ['rollback-workload'] : []), 'scale-workload-to-zero'];
   let replaced = false;
@@ -45,7 +50,7 @@ export function workloadResponse(response: readonly ResponseStep[], found: Campa
   const keep = found.keep.length ? `, keeping pod(s) ${found.keep.join(', ')} for forensics` : '';
   return {
     response: swapped,
-    planned: found.planned,
+    planned: covering(found),
     campaignId: found.campaignId,
     parameters: {
       'rollback-workload': { preserve: found.keep, avoid: found.images },
@@ -55,4 +60,15 @@ export function workloadResponse(response: readonly ResponseStep[], found: Campa
       `campaign ${found.campaignId}: ${found.cases} of its cases are pods of ${kind} ${name}, so what they share is its template, and a replacement pod would run it again: ` +
       `the plan acts on ${kind} ${name} (${atWorkload.join(', else ')})${keep}`,
   };
+}
+
+/** The campaign's actions that could contain this case: none that moved the workload to what this case's subject ran. */
+function covering(found: CampaignWorkload): PlannedAction[] {
+  const own = new Set(found.own);
+  return found.planned.filter((action) => {
+    const target = action.target;
+    if (target.kind === 'deployment-rollback') return !own.has(target.to.image);
+    if (target.kind === 'cloud-run-service') return !own.has(target.toRevision);
+    return true;
+  });
 }

@@ -35,9 +35,11 @@ export function planActivities(deps: ActivityDeps) {
         const summary = `${primary.category} on ${subject.runtime === 'gke' ? `${subject.namespace}/${subject.pod}` : (subject.revision ?? subject.service ?? subject.job)}`;
         const playbookResponse = responseFor(playbook, subject.runtime, input.responses, input.flagged ?? [], notes);
         // Several pods of one workload in one campaign: the response belongs to the workload.
-        const atWorkload = subject.runtime === 'gke' && deps.campaignResponse ? workloadResponse(playbookResponse, await deps.store.campaignWorkload(input.caseId, deps.campaignResponse.preservePods)) : undefined;
+        const atWorkload = deps.campaignResponse ? workloadResponse(playbookResponse, await deps.store.campaignWorkload(input.caseId, deps.campaignResponse.preservePods)) : undefined;
         if (atWorkload) notes.push(atWorkload.note);
         const response = atWorkload?.response ?? playbookResponse;
+        /** Where in `planned` the campaign's actions stand that hold already. */
+        const held: number[] = [];
         /** Why an action could not be planned at all: the target could not be read (gone, unknown, denied). */
         const unreachable: string[] = [];
         for (const responseStep of response) {
@@ -58,6 +60,7 @@ export function planActivities(deps: ActivityDeps) {
             const done = atWorkload ? await doneForCampaign(context, module, atWorkload.planned) : undefined;
             if (done) {
               notes.push(`${actionName}: done already for ${atWorkload!.campaignId}, as its cases planned it: it contains this pod too`);
+              held.push(planned.length);
               planned.push(done);
               chosen = actionName;
               break;
@@ -114,7 +117,9 @@ export function planActivities(deps: ActivityDeps) {
         }
         // Nothing contains the threat: the responder gets the runbook's manual steps, and decides to close or keep watching.
         const manual = planned.some((a) => a.destructive) ? {} : { manualSteps: manualSteps(primary, unreachable) };
-        const body = { actions: planned, findings: input.findings.map((f) => f.name), notes, advice: playbook.ifIntended, dryRun: input.dryRun, blastRadius: radius, ...manual, canonicalization };
+        const ownDestructive = planned.some((a, i) => a.destructive && !held.includes(i));
+        const campaignHeld = atWorkload && held.length > 0 && !ownDestructive ? { campaignHeld: { campaignId: atWorkload.campaignId, actions: held } } : {};
+        const body = { actions: planned, findings: input.findings.map((f) => f.name), notes, advice: playbook.ifIntended, dryRun: input.dryRun, blastRadius: radius, ...manual, ...campaignHeld, canonicalization };
         return { ...body, createdAt: new Date().toISOString(), hash: planHash(body) };
       });
     },
@@ -176,6 +181,6 @@ function refusalText(error: unknown): string {
 const canonicalization: Canonicalization = 'rfc8785';
 
 /** SHA-256 over the plan's canonical JSON (RFC 8785, or what the plan names): what an approval is bound to. */
-export function planHash(body: Pick<Plan, 'actions' | 'findings' | 'notes' | 'advice' | 'dryRun' | 'blastRadius' | 'manualSteps' | 'canonicalization'>): string {
+export function planHash(body: Pick<Plan, 'actions' | 'findings' | 'notes' | 'advice' | 'dryRun' | 'blastRadius' | 'manualSteps' | 'campaignHeld' | 'canonicalization'>): string {
   return createHash('sha256').update(canonicalJsonFor(body.canonicalization)(body)).digest('hex');
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CaseStatus, Plan } from '../workflows/shared';
 import type { Database } from './database';
+import { canonicalJson } from '../util/canonical-json';
 
 /**
  * A campaign's plan: the plans of its cases that wait for a decision, under one hash. One
@@ -33,6 +34,11 @@ export interface CampaignPlan {
   actions: Record<string, number>;
   /** What containment touches, summed over the cases: pods, the distinct workloads they belong to, and those workloads' replicas. */
   blastRadius: { cases: number; destructiveCases: number; workloads: string[]; replicas: number };
+  /**
+   * Each distinct change to the cloud the waiting plans make, with how many of them make it:
+   * cases of one workload plan the same rollback, so it shows once, with its effect in words.
+   */
+  changes: { action: string; effect: string; cases: number }[];
   /** Cases of the campaign not in the plan, by status: still investigating, or decided already. */
   notDeciding: Record<string, number>;
 }
@@ -68,6 +74,16 @@ export async function campaignPlan(db: Database, campaignId: string): Promise<Ca
       workload: top ? { kind: top.kind, name: top.name, replicas: top.replicas ?? null } : null,
     });
   }
+  const changes = new Map<string, { action: string; effect: string; cases: number }>();
+  for (const row of rows) {
+    if (!cases.some((c) => c.caseId === row.case_id)) continue;
+    for (const action of new Set(row.plan!.actions.filter((a) => a.destructive).map((a) => canonicalJson(a)))) {
+      const planned = row.plan!.actions.find((a) => canonicalJson(a) === action)!;
+      const seen = changes.get(action) ?? { action: planned.action, effect: planned.effect, cases: 0 };
+      seen.cases += 1;
+      changes.set(action, seen);
+    }
+  }
   const actions: Record<string, number> = {};
   for (const c of cases) for (const action of new Set(c.actions)) actions[action] = (actions[action] ?? 0) + 1;
   const workloads = new Map<string, number>();
@@ -83,6 +99,7 @@ export async function campaignPlan(db: Database, campaignId: string): Promise<Ca
     cases,
     actions,
     blastRadius: { cases: cases.length, destructiveCases: cases.filter((c) => c.destructive).length, workloads: [...workloads.keys()].sort(), replicas: [...workloads.values()].reduce((a, b) => a + b, 0) },
+    changes: [...changes.values()].sort((a, b) => b.cases - a.cases || a.action.localeCompare(b.action)),
     notDeciding,
   };
 }

@@ -158,4 +158,29 @@ describe.each(backends)('campaigns on %s', (_kind, open) => {
     expect(detail.workloads).toEqual(['shop-prod-4417 europe-west4/shop-main orders/Deployment web']);
     expect(await store.campaign('campaign-000000000000')).toBeUndefined();
   });
+  test("a campaign's workload: the cases its pods share, the first pods to keep, their images, and a replaced pod known by its ReplicaSet's name", async () => {
+    const edit = (f: Json) => void ((f.processes as Json[])[0]!.binary = { path: '/tmp/w', sha256: 'e'.repeat(64) });
+    const pods = ['api-6d8f7-aaaaa', 'api-6d8f7-bbbbb', 'db-0', 'api-6d8f7-ccccc', 'api-6d8f7-ddddd'];
+    const ids: string[] = [];
+    for (const [i, pod] of pods.entries()) ids.push(await caseFor(findingOn(pod, 'binary', edit), `2026-11-24T10:00:0${i}Z`));
+    const podStep = (caseId: string, owners: { kind: string; name: string }[], image: string) =>
+      store.addEvent(caseId, { key: 'evidence:pod', at: '2026-11-24T10:01:00Z', kind: 'evidence', detail: { pod: { containers: [{ name: 'app', image }] }, owners } });
+    const api = [{ kind: 'ReplicaSet', name: 'api-6d8f7' }, { kind: 'Deployment', name: 'api' }];
+    // The first case's pod step has not run yet; the fifth pod was gone before its case looked.
+    await podStep(ids[1]!, api, 'registry.example/api:2');
+    await podStep(ids[2]!, [{ kind: 'StatefulSet', name: 'db' }], 'registry.example/db:1');
+    await podStep(ids[3]!, api, 'registry.example/api:2-hotfix');
+
+    const found = await store.campaignWorkload(ids[3]!, 2);
+    expect(found).toMatchObject({ workload: { kind: 'Deployment', name: 'api' }, cases: 2, images: ['registry.example/api:2', 'registry.example/api:2-hotfix'], planned: [] });
+    // Kept: the first pods in the namespace not known to run elsewhere, in the order they joined (the unknown first one included).
+    expect(found!.keep).toEqual(['api-6d8f7-aaaaa', 'api-6d8f7-bbbbb']);
+    const late = await store.campaignWorkload(ids[4]!, 3);
+    expect(late).toMatchObject({ workload: { kind: 'Deployment', name: 'api' }, cases: 3, keep: ['api-6d8f7-aaaaa', 'api-6d8f7-bbbbb', 'api-6d8f7-ccccc'] });
+    expect(await store.campaignWorkload(ids[2]!, 2)).toMatchObject({ workload: { kind: 'StatefulSet', name: 'db' }, cases: 1 });
+    // No pod step yet, but a name a recorded ReplicaSet gives its pods; a name none gives is nothing known.
+    expect(await store.campaignWorkload(ids[0]!, 2)).toMatchObject({ workload: { kind: 'Deployment', name: 'api' } });
+    const stray = await caseFor(findingOn('other-1', 'binary', edit), '2026-11-24T10:00:09Z');
+    expect(await store.campaignWorkload(stray, 2)).toBeUndefined();
+  });
 });

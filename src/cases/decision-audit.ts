@@ -22,7 +22,7 @@ export type DecisionCheck = { key: string; who: string; verdict: 'verified'; key
 export function checkRecordedDecision(caseId: string, entry: RecordedDecision, keys: readonly TrustedKey[], signaturesRequired: boolean): DecisionCheck {
   const detail = entry.detail;
   const who = String((entry.kind === 'decision' ? detail.approver : detail.by) ?? '');
-  if (entry.kind === 'decision' && detail.via === 'policy') return { key: entry.key, who, verdict: 'by-policy' };
+  if (entry.kind === 'decision' && (detail.via === 'policy' || detail.via === 'campaign')) return { key: entry.key, who, verdict: 'by-policy' };
   if (detail.signed === undefined) {
     return signaturesRequired ? { key: entry.key, who, verdict: 'broken', reason: 'it carries no signature, and this case took only signed decisions' } : { key: entry.key, who, verdict: 'unsigned-before-signatures' };
   }

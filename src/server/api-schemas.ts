@@ -135,6 +135,9 @@ export const CampaignDetail = CampaignSummary.extend({
       ),
       actions: z.record(z.string(), z.number()).openapi({ description: "How many of the cases' plans hold each action." }),
       blastRadius: z.object({ cases: z.number(), destructiveCases: z.number(), workloads: z.array(z.string()), replicas: z.number() }),
+      changes: z
+        .array(z.object({ action: z.string(), effect: z.string(), cases: z.number() }))
+        .openapi({ description: "Each distinct change to the cloud the waiting plans make, with its effect and how many case plans make it: a workload's rollback planned by each of its cases shows once." }),
       notDeciding: z.record(z.string(), z.number()).openapi({ description: 'Cases not in the plan, by status: still investigating, or decided.' }),
     })
     .nullable()

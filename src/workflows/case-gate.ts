@@ -21,6 +21,12 @@ export async function awaitDecision(state: CaseState, journal: CaseJournal, plan
     await journal.write();
     return 'approved';
   }
+  // Old histories never planned a held campaign action, so they never reach the marker.
+  if (heldByCampaign(plan) && patched('campaign-held')) {
+    state.decideByCampaign(plan);
+    await journal.write();
+    return 'approved';
+  }
   await notice('ready-for-decision', plan);
   const decided = () => isDecided(state.decisions, plan, policy);
   const inTime = await wakeOnNews(state, journal, policy.escalateAfterMs, decided);
@@ -28,6 +34,12 @@ export async function awaitDecision(state: CaseState, journal: CaseJournal, plan
   await journal.setStatus('escalated');
   await notice('escalated', plan);
   return (await wakeOnNews(state, journal, Math.max(1, policy.expireAfterMs - policy.escalateAfterMs), decided)) ?? 'expired';
+}
+
+/** Every destructive action of the plan is its campaign's, in place already; and there is one. */
+function heldByCampaign(plan: Plan): plan is Plan & { campaignHeld: NonNullable<Plan['campaignHeld']> } {
+  const held = plan.campaignHeld?.actions ?? [];
+  return plan.actions.some((a) => a.destructive) && plan.actions.every((a, i) => !a.destructive || held.includes(i));
 }
 
 /** A case under watch: waits for a finding to join (the case then plans again), a closing decision, or expiry. */

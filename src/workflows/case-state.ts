@@ -184,6 +184,12 @@ export class CaseState {
     this.decisions.push(this.accepted({ decision: 'approve', approver: 'policy:auto-contain', planHash: plan.hash }, 'policy', new Date().toISOString()));
   }
 
+  /** The case's containment is its campaign's, in place already: recorded like any decision, and acting only checks it holds. */
+  decideByCampaign(plan: Plan & { campaignHeld: NonNullable<Plan['campaignHeld']> }): void {
+    const reason = `contained by campaign ${plan.campaignHeld.campaignId}: ${plan.campaignHeld.actions.map((i) => plan.actions[i]!.action).join(', ')} approved for its cases and in place already`;
+    this.decisions.push(this.accepted({ decision: 'approve', approver: `campaign:${plan.campaignHeld.campaignId}`, planHash: plan.hash, reason }, 'campaign', new Date().toISOString()));
+  }
+
   snapshot(): CaseSnapshot {
     const waiting = (this.status === 'awaiting-decision' || this.status === 'escalated' || this.status === 'watching') && this.plan;
     return {

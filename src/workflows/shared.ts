@@ -220,6 +220,12 @@ export interface Plan {
   advice: string;
   dryRun: boolean;
   createdAt: string;
+  /**
+   * The plan's destructive actions are all a campaign's, in place already (planned by its cases,
+   * approved and applied for them): the case is contained by the campaign, and acting only checks
+   * that they still hold. Absent when any destructive action is the case's own.
+   */
+  campaignHeld?: { campaignId: string; actions: number[] };
   /** How `hash` was made: RFC 8785; absent on plans hashed before, with the legacy canonical JSON. */
   canonicalization?: Canonicalization;
   /** SHA-256 over the canonical plan: what a decision names. */
@@ -247,7 +253,7 @@ export interface DecisionInput {
 
 export interface Decision extends DecisionInput {
   at: string;
-  via: 'update' | 'signal' | 'policy';
+  via: 'update' | 'signal' | 'policy' | 'campaign';
   /** How the authority established who decided (`lab`, `iap`, `oidc`), for a signed decision. */
   authenticatedVia?: string;
 }

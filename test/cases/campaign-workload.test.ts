@@ -9,6 +9,8 @@ import type { CaseSnapshot } from '../../src/workflows/shared';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import { signInCookie, startRigConsole } from '../console-harness';
 import { prebuiltWorkflowBundle } from '../temporal/harness';
+import { actActivities } from '../../src/activities/act';
+import { rollbackWorkload } from '../../src/actions/rollback-workload';
 
 /**
  * A campaign whose pods belong to one Deployment plans where the cause is: the Deployment goes
@@ -18,7 +20,7 @@ import { prebuiltWorkflowBundle } from '../temporal/harness';
 let rig: CaseRig;
 let server: ConsoleServer;
 const password = 'lab password for tests';
-const storm = stormScenario(loadScenario(), { findings: 4, pods: 4, binaries: 1, runTag: 'wl' });
+const storm = stormScenario(loadScenario(), { findings: 5, pods: 5, binaries: 1, runTag: 'wl' });
 const image = (tag: string) => `us-docker.pkg.dev/acme-payments-prod/apps/storm-api:${tag}`;
 
 beforeAll(async () => {
@@ -35,9 +37,11 @@ afterAll(async () => {
 const kube = () => rig.deps.clients.kubernetes(paymentsCluster);
 const finding = (i: number) => parseFindingObject(storm.findings[i]);
 
-async function decideCampaign(campaignId: string, cookie: string, reason: string): Promise<{ hash: string; actions: Record<string, number>; blastRadius: { workloads: string[] }; cases: { caseId: string }[] }> {
+type CampaignPlanView = { hash: string; actions: Record<string, number>; blastRadius: { workloads: string[] }; cases: { caseId: string }[]; changes: { action: string; effect: string; cases: number }[] };
+
+async function decideCampaign(campaignId: string, cookie: string, reason: string): Promise<CampaignPlanView> {
   const path = `${server.url}/api/campaigns/${campaignId}`;
-  const { plan } = (await (await fetch(path, { headers: { cookie } })).json()) as { plan: { hash: string; actions: Record<string, number>; blastRadius: { workloads: string[] }; cases: { caseId: string }[] } };
+  const { plan } = (await (await fetch(path, { headers: { cookie } })).json()) as { plan: CampaignPlanView };
   const decided = await fetch(`${path}/decision`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'approve', planHash: plan.hash, reason }) });
   expect(decided.status).toBe(200);
   return plan;
@@ -71,6 +75,12 @@ test('pods of one Deployment in one campaign plan its rollback, keep the first p
   const plan = await decideCampaign(campaign!.id, secops, 'one bad release');
   expect(plan.actions).toMatchObject({ 'rollback-workload': 3, 'replace-pod': 1 });
   expect(plan.blastRadius.workloads).toEqual(['us-central1/payments-prod storm/Deployment storm-api']);
+  // The rollout the three plans share is one change to read, beside the first case's own.
+  expect(plan.changes.map((c) => [c.action, c.cases])).toEqual([
+    ['rollback-workload', 3],
+    ['replace-pod', 1],
+  ]);
+  expect(plan.changes[0]!.effect).toBe(ready[0]!.plan!.actions[1]!.effect);
 
   const handles = [first, ...later].map((c) => rig.env.client.workflow.getHandle(c.workflowId, c.runId));
   const contained = (await Promise.all(handles.slice(1).map((h) => h.result()))) as CaseSnapshot[];
@@ -98,9 +108,32 @@ test('pods of one Deployment in one campaign plan its rollback, keep the first p
   // The kept pods still run what the suspects ran, isolated and out of their ReplicaSet; the rest run the earlier image.
   const survivors = pods.filter((p) => kept.includes(p.name));
   expect(survivors.map((p) => [p.name, p.containers[0]!.image, p.labels[quarantineLabel] === quarantineNames(p.uid).labelValue, 'app' in p.labels])).toEqual(kept.map((name) => [name, image('1.0.0'), true, false]));
-  expect(pods.filter((p) => !kept.includes(p.name)).map((p) => p.containers[0]!.image)).toEqual(Array(4).fill(image('0.9.0')));
+  expect(pods.filter((p) => !kept.includes(p.name)).map((p) => p.containers[0]!.image)).toEqual(Array(5).fill(image('0.9.0')));
+
+  // A finding that comes late, for a pod the rollout replaced: its workload is the campaign's, and the rollback holds, so the
+  // campaign contains it without a decision of its own; acting only checks the rollback is still in place, and changes nothing.
+  const mutationsBefore = rig.lab.clusters.get('/k8s/acme-payments-prod/us-central1/payments-prod')!.store.mutations.filter((m) => m.by === 'client').length;
+  const late = await rig.ingest(finding(4));
+  const lateHandle = rig.env.client.workflow.getHandle(late.workflowId, late.runId);
+  const lateOutcome = (await lateHandle.result()) as CaseSnapshot;
+  expect(lateOutcome.status).toBe('contained');
+  expect(lateOutcome.plan!.campaignHeld).toEqual({ campaignId: campaign!.id, actions: [1] });
+  expect(lateOutcome.plan!.actions[1]).toEqual(ready[0]!.plan!.actions[1]);
+  expect(lateOutcome.decisions).toEqual([expect.objectContaining({ approver: `campaign:${campaign!.id}`, via: 'campaign', reason: `contained by campaign ${campaign!.id}: rollback-workload approved for its cases and in place already` })]);
+  expect(lateOutcome.actions.find((a) => a.action === 'rollback-workload')).toMatchObject({ status: 'already-done', detail: "in place: the campaign's containment, approved for its cases" });
+  expect(rig.lab.clusters.get('/k8s/acme-payments-prod/us-central1/payments-prod')!.store.mutations.filter((m) => m.by === 'client')).toHaveLength(mutationsBefore);
+  handles.push(lateHandle);
+
+  // Reverted after that case planned (a person undid the rollout): acting for it is refused, and still changes nothing.
+  const held = lateOutcome.plan!.actions[1]!;
+  await rollbackWorkload.revert!({ clients: rig.deps.clients, notifier: rig.deps.notifier }, held);
+  const reverted = rig.lab.clusters.get('/k8s/acme-payments-prod/us-central1/payments-prod')!.store.mutations.filter((m) => m.by === 'client').length;
+  const again = await actActivities(rig.deps).applyAction({ caseId: late.caseId, action: held, dryRun: false });
+  expect(again).toMatchObject({ status: 'refused', detail: "the campaign's containment no longer holds (reverted or changed since): this case needs a decision of its own" });
+  expect(rig.lab.clusters.get('/k8s/acme-payments-prod/us-central1/payments-prod')!.store.mutations.filter((m) => m.by === 'client')).toHaveLength(reverted);
+  expect((await kube().getDeployment('storm', 'storm-api')).template.spec?.containers?.[0]?.image).toBe(image('1.0.0'));
 
   for (const [i, handle] of handles.entries()) {
-    await Worker.runReplayHistory({ workflowBundle: prebuiltWorkflowBundle() }, await handle.fetchHistory(), [first, ...later][i]!.workflowId);
+    await Worker.runReplayHistory({ workflowBundle: prebuiltWorkflowBundle() }, await handle.fetchHistory(), [first, ...later, late][i]!.workflowId);
   }
 });

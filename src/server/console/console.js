@@ -444,6 +444,9 @@
             {},
             el('p', { 'data-testid': 'campaign-plan-summary' }, `${plan.cases.length} case(s) wait for a decision on plan `, el('span', { class: 'mono', 'data-testid': 'campaign-plan-hash', text: plan.hash }), `: ${Object.entries(plan.actions).map(([action, n]) => `${action} ×${n}`).join(', ')}. It touches ${plan.blastRadius.destructiveCases} pod(s) of ${plan.blastRadius.workloads.length} workload(s) with ${plan.blastRadius.replicas} replica(s) in all.`),
             el('ul', {}, plan.blastRadius.workloads.map((w) => el('li', { class: 'mono', 'data-testid': 'campaign-plan-workload', text: w }))),
+            (plan.changes ?? []).length
+              ? el('ol', {}, plan.changes.map((change) => el('li', { 'data-testid': 'campaign-plan-change' }, el('strong', { text: change.action }), ` · in ${change.cases} case plan(s): `, el('span', { text: change.effect }))))
+              : null,
             form,
           )
         : el('p', { class: 'muted', text: 'No case of this campaign waits for a decision.' }),
