@@ -23,8 +23,25 @@ const password = 'lab password for tests';
 const storm = stormScenario(loadScenario(), { findings: 5, pods: 5, binaries: 1, runTag: 'wl' });
 const image = (tag: string) => `us-docker.pkg.dev/acme-payments-prod/apps/storm-api:${tag}`;
 
+/** Storefront's revisions 42 and 43 run the suspect image and split the traffic; 41 runs the release before. */
+const scenario = {
+  ...storm.scenario,
+  cloudRun: storm.scenario.cloudRun.map((service) =>
+    service.service !== 'storefront'
+      ? service
+      : {
+          ...service,
+          revisions: [...service.revisions, { ...service.revisions.find((r) => r.name === 'storefront-00042-qaz')!, name: 'storefront-00043-wex', createTime: '2026-11-21T09:00:00Z' }],
+          traffic: [
+            { revision: 'storefront-00042-qaz', percent: 50 },
+            { revision: 'storefront-00043-wex', percent: 50 },
+          ],
+        },
+  ),
+};
+
 beforeAll(async () => {
-  rig = await startCaseRig({}, { lab: { scenario: storm.scenario }, campaignSampleSize: 2, campaignResponse: { preservePods: 2 } });
+  rig = await startCaseRig({}, { lab: { scenario }, campaignSampleSize: 2, campaignResponse: { preservePods: 2 } });
   await rig.startWorker();
   server = await startRigConsole(rig, [approvers.secops, approvers.lead], password, ['@acme.example']);
 }, 180_000);
@@ -85,15 +102,21 @@ test('pods of one Deployment in one campaign plan its rollback, keep the first p
   const handles = [first, ...later].map((c) => rig.env.client.workflow.getHandle(c.workflowId, c.runId));
   const contained = (await Promise.all(handles.slice(1).map((h) => h.result()))) as CaseSnapshot[];
   expect(contained.map((o) => o.status)).toEqual(['contained', 'contained', 'contained']);
-  // The first case's approved plan replaced one pod; made again before acting, it rolls the workload: a new plan, asked again.
-  const replanned = await rig.waitFor(first.workflowId, first.runId, (s) => s.status === 'awaiting-decision' && s.plan!.hash !== alone.plan!.hash);
+  // The first case's approved plan replaced one pod; made again before acting, it rolls the workload: a new plan. Made before
+  // the rollout it is the rollback to decide, asked again; made after, it is the campaign's rollback in place, which the
+  // campaign decides (the cases act at once, so either can come first).
+  const replanned = await rig.waitFor(first.workflowId, first.runId, (s) => (s.status === 'awaiting-decision' && s.plan!.hash !== alone.plan!.hash) || s.status === 'contained');
   expect(replanned.plan!.actions.map((a) => a.action)).toEqual(['notify-owner', 'rollback-workload']);
   expect(replanned.plan!.actions[1]).toEqual(ready[0]!.plan!.actions[1]);
-  expect((await decideCampaign(campaign!.id, secops, 'the same release')).cases.map((c) => c.caseId)).toEqual([first.caseId]);
-  // Made again before acting, after the rollout, the plan holds the rollback as the campaign's cases planned it (done, and said so),
-  // so the approval stands: planned afresh, the kept pod (out of its ReplicaSet now) would make a pod-level plan, asked again.
+  if (replanned.status === 'awaiting-decision') {
+    expect(replanned.plan!.campaignHeld).toBeUndefined();
+    expect((await decideCampaign(campaign!.id, secops, 'the same release')).cases.map((c) => c.caseId)).toEqual([first.caseId]);
+  }
+  // Made again before acting, after the rollout, the plan holds the rollback as the campaign's cases planned it, so the approval
+  // stands: planned afresh, the kept pod (out of its ReplicaSet now) would make a pod-level plan, asked again.
   const last = (await handles[0]!.result()) as CaseSnapshot;
   expect(last.status).toBe('contained');
+  expect(last.decisions.map((d) => d.approver)).toEqual(replanned.status === 'awaiting-decision' ? [approvers.secops, approvers.secops] : [approvers.secops, `campaign:${campaign!.id}`]);
   const timeline = (await rig.store.getCase(first.caseId))!.timeline;
   expect(timeline.filter((t) => t.kind === 'plan-changed')).toHaveLength(1);
 
@@ -135,5 +158,33 @@ test('pods of one Deployment in one campaign plan its rollback, keep the first p
 
   for (const [i, handle] of handles.entries()) {
     await Worker.runReplayHistory({ workflowBundle: prebuiltWorkflowBundle() }, await handle.fetchHistory(), [first, ...later, late][i]!.workflowId);
+  }
+});
+
+test("Cloud Run cases of one service in a campaign move its traffic once: whichever acts second finds it moved, as the campaign's", async () => {
+  const onRevision = (revision: string, id: string) => {
+    const entry = structuredClone(loadScenario().findings.find((f) => f.finding.category === 'Execution: Added Binary Executed' && String(f.finding.resourceName).includes('run.googleapis.com'))!);
+    const finding = entry.finding as { name: string; resourceName: string };
+    finding.name = finding.name.replace(/[^/]+$/, id);
+    finding.resourceName = finding.resourceName.replace(/revisions\/[^/]+$/, `revisions/${revision}`);
+    return parseFindingObject(entry);
+  };
+  const cases = await Promise.all([onRevision('storefront-00042-qaz', 'c1a0d000000000000000000000000a1'), onRevision('storefront-00043-wex', 'c1a0d000000000000000000000000b2')].map((f) => rig.ingest(f)));
+  const ready = await Promise.all(cases.map((c) => rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision')));
+  const shifts = ready.map((r) => r.plan!.actions.find((a) => a.action === 'shift-traffic-to-previous-revision')!.target);
+  expect(shifts.map((t) => [(t as { fromRevision: string }).fromRevision, (t as { toRevision: string }).toRevision])).toEqual([
+    ['storefront-00042-qaz', 'storefront-00041-kel'],
+    ['storefront-00043-wex', 'storefront-00041-kel'],
+  ]);
+  const [campaign] = await rig.store.campaignsOfCase(cases[0]!.caseId);
+  const secops = await signInCookie(server, approvers.secops, password);
+  await decideCampaign(campaign!.id, secops, 'one bad release of storefront');
+  const outcomes = (await Promise.all(cases.map((c) => rig.env.client.workflow.getHandle(c.workflowId, c.runId).result()))) as CaseSnapshot[];
+  expect(outcomes.map((o) => o.status)).toEqual(['contained', 'contained']);
+  const results = outcomes.flatMap((o) => o.actions.filter((a) => a.action === 'shift-traffic-to-previous-revision').map((a) => a.status)).sort();
+  expect(results).toEqual(['already-done', 'applied']);
+  expect((await rig.deps.clients.run.getService('acme-web-prod', 'europe-west1', 'storefront')).traffic).toEqual([{ revision: 'storefront-00041-kel', percent: 100 }]);
+  for (const c of cases) {
+    await Worker.runReplayHistory({ workflowBundle: prebuiltWorkflowBundle() }, await rig.env.client.workflow.getHandle(c.workflowId, c.runId).fetchHistory(), c.workflowId);
   }
 });
