@@ -35,6 +35,12 @@ export interface ActionModule<P> {
    * of the same campaign applied is this case's containment too, and is planned as it was.
    */
   holds?(context: ActionContext, action: PlannedAction): Promise<boolean>;
+  /**
+   * Whether the planned action still stands as planned against the current state (the same
+   * object at the same version), so another case of the campaign can plan it as it is: one read
+   * instead of planning the workload again, and one change for the approver to read.
+   */
+  current?(context: ActionContext, action: PlannedAction): Promise<boolean>;
   /** Undoes `apply` (idempotent too); absent for actions that cannot be undone (a deleted pod). */
   revert?(context: ActionContext, action: PlannedAction): Promise<Omit<ActionResult, 'at'>>;
 }

@@ -29,6 +29,11 @@ export const cordonNode: ActionModule<z.infer<typeof parameters>> = {
     };
   },
 
+  async holds({ clients }, action) {
+    const target = nodeTarget(action.target);
+    return (await clients.kubernetes({ project: target.project, location: target.location, name: target.cluster }).getNode(target.name)).unschedulable === true;
+  },
+
   async apply({ clients }, action) {
     const target = nodeTarget(action.target);
     const kube = clients.kubernetes({ project: target.project, location: target.location, name: target.cluster });

@@ -36,6 +36,12 @@ export const deleteRevision: ActionModule<Params> = {
     };
   },
 
+  async holds({ clients }, action) {
+    const target = action.target;
+    if (target.kind !== 'cloud-run-revision') return false;
+    return !(await clients.run.listRevisions(target.project, target.region, target.service)).some((r) => r.name === target.revision);
+  },
+
   async apply({ clients }, action) {
     const target = action.target;
     if (target.kind !== 'cloud-run-revision') throw new PermanentCloudError({ service: 'run', operation: action.action, target: JSON.stringify(target) }, undefined, 'not a Cloud Run revision target');

@@ -45,6 +45,10 @@ export const disableServiceAccount: ActionModule<z.infer<typeof parameters>> = {
     return { identity: { serviceAccount: target.serviceAccount, otherPrincipals: principals }, notes: principals.length ? [`disabling ${target.serviceAccount} also cuts off ${principals.join(', ')}`] : [] };
   },
 
+  async holds({ clients }, action) {
+    return (await clients.iam.getServiceAccount(accountTarget(action).serviceAccount)).disabled === true;
+  },
+
   async apply({ clients }, action) {
     const target = accountTarget(action);
     if ((await clients.iam.getServiceAccount(target.serviceAccount)).disabled) return { action: action.action, target: target.serviceAccount, status: 'already-done', detail: 'disabled' };

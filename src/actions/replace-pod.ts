@@ -39,6 +39,12 @@ export const replacePod: ActionModule<typeof parameters._output> = {
     };
   },
 
+  async holds({ clients }, action) {
+    const { target, kube } = podActionTarget(clients, action);
+    const current = await currentPod(kube, target.namespace, target.name);
+    return !current || current.uid !== target.uid || Boolean(current.deletionTimestamp);
+  },
+
   async apply({ clients }, action) {
     const { target, label, kube } = podActionTarget(clients, action);
     const current = await currentPod(kube, target.namespace, target.name);

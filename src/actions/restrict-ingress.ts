@@ -33,6 +33,11 @@ export const restrictIngress: ActionModule<Params> = {
     };
   },
 
+  async holds({ clients }, action) {
+    const target = ingressTarget(action);
+    return (await clients.run.getService(target.project, target.region, target.service)).ingress === target.toIngress;
+  },
+
   async apply({ clients }, action) {
     const target = ingressTarget(action);
     const label = `${target.project}/${target.region}/${target.service}`;

@@ -64,6 +64,11 @@ export const revokeWorkloadIdentity: ActionModule<typeof podParameters._output> 
     };
   },
 
+  async holds({ clients }, action) {
+    const target = bindingTarget(action);
+    return !bound(await clients.iam.getPolicy(target.serviceAccount), target.member, target.role);
+  },
+
   async apply({ clients }, action) {
     const target = bindingTarget(action);
     const policy = await clients.iam.getPolicy(target.serviceAccount);

@@ -134,6 +134,12 @@ export const rollbackWorkload: ActionModule<Params> = {
     return { action: action.action, target: label, status: 'applied', detail: `rolled back from revision ${target.from.revision} (${target.from.image}) to revision ${target.to.revision}'s template (${target.to.image})${keptDetail}` };
   },
 
+  async current({ clients }, action) {
+    const { target, kube } = unpack(clients, action);
+    const deployment = await kube.getDeployment(target.namespace, target.name).catch(gone);
+    return deployment?.uid === target.uid && deployment.generation === target.generation && runs(deployment, target.container, target.from.image);
+  },
+
   async holds({ clients }, action) {
     const { target, kube } = unpack(clients, action);
     const deployment = await kube.getDeployment(target.namespace, target.name).catch(gone);

@@ -79,6 +79,12 @@ export const scaleWorkloadToZero: ActionModule<Params> = {
     return { action: action.action, target: label, status: 'applied', detail: `scaled from ${target.replicas} to 0${kept.length ? `; ${kept.join('; ')}` : ''}` };
   },
 
+  async current({ clients }, action) {
+    const { target, kube } = unpack(clients, action);
+    const scale = await kube.readScale(target.workloadKind, target.namespace, target.name).catch(gone);
+    return scale?.uid === target.uid && scale.replicas === target.replicas;
+  },
+
   async holds({ clients }, action) {
     const { target, kube } = unpack(clients, action);
     const scale = await kube.readScale(target.workloadKind, target.namespace, target.name).catch(gone);

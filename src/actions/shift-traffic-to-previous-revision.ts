@@ -52,6 +52,12 @@ export const shiftTraffic: ActionModule<typeof parameters._output> = {
     return { action: action.action, target: label, status: 'applied', detail: `100% of traffic moved from ${target.fromRevision} to ${target.toRevision}` };
   },
 
+  async current({ clients }, action) {
+    const target = action.target;
+    if (target.kind !== 'cloud-run-service') return false;
+    return (await clients.run.getService(target.project, target.region, target.service)).etag === target.etag;
+  },
+
   async holds({ clients }, action) {
     const target = action.target;
     if (target.kind !== 'cloud-run-service') return false;

@@ -62,12 +62,13 @@ export function workloadResponse(response: readonly ResponseStep[], found: Campa
   };
 }
 
-/** The campaign's actions that could contain this case: none that moved the workload to what this case's subject ran. */
+/** The campaign's actions that could contain this case: none that moves the workload to what this case's subject, or any suspect, ran. */
 function covering(found: CampaignWorkload): PlannedAction[] {
   const own = new Set(found.own);
+  const suspects = new Set([...found.own, ...found.images]);
   return found.planned.filter((action) => {
     const target = action.target;
-    if (target.kind === 'deployment-rollback') return !own.has(target.to.image);
+    if (target.kind === 'deployment-rollback') return !suspects.has(target.to.image);
     if (target.kind === 'cloud-run-service') return !own.has(target.toRevision);
     return true;
   });

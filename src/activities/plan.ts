@@ -38,6 +38,7 @@ export function planActivities(deps: ActivityDeps) {
         const atWorkload = deps.campaignResponse ? workloadResponse(playbookResponse, await deps.store.campaignWorkload(input.caseId, deps.campaignResponse.preservePods)) : undefined;
         if (atWorkload) notes.push(atWorkload.note);
         const response = atWorkload?.response ?? playbookResponse;
+        const onRecord = ((await deps.store.caseById(input.caseId))?.plan as Plan | null | undefined)?.actions ?? [];
         /** Where in `planned` the campaign's actions stand that hold already. */
         const held: number[] = [];
         /** Why an action could not be planned at all: the target could not be read (gone, unknown, denied). */
@@ -57,11 +58,25 @@ export function planActivities(deps: ActivityDeps) {
               passedOver.push(`${actionName}: does not apply to this subject`);
               continue;
             }
-            const done = atWorkload ? await doneForCampaign(context, module, atWorkload.planned) : undefined;
-            if (done) {
-              notes.push(`${actionName}: done already for ${atWorkload!.campaignId}, as its cases planned it: it contains this pod too`);
-              held.push(planned.length);
-              planned.push(done);
+            // Made again (just before acting, or for a finding that joined): a step of the plan on record that someone
+            // has put in place meanwhile (another case of the campaign, say), or whose target has not changed, stays as
+            // it was, and the approval stands.
+            const inPlace = await standing(context, module, onRecord, true);
+            if (inPlace) {
+              if (inPlace.done) notes.push(`${actionName}: in place already, as the plan on record has it`);
+              planned.push(inPlace.action);
+              chosen = actionName;
+              break;
+            }
+            const campaigns = atWorkload ? await standing(context, module, atWorkload.planned, true) : undefined;
+            if (campaigns) {
+              notes.push(
+                campaigns.done
+                  ? `${actionName}: done already for ${atWorkload!.campaignId}, as its cases planned it: it contains this pod too`
+                  : `${actionName}: as ${atWorkload!.campaignId}'s cases planned it (its target unchanged since): one change for all of them`,
+              );
+              if (campaigns.done) held.push(planned.length);
+              planned.push(campaigns.action);
               chosen = actionName;
               break;
             }
@@ -141,13 +156,17 @@ export function planActivities(deps: ActivityDeps) {
   };
 }
 
-/** A workload action of the campaign that holds now: it contains this case's pod too, and is planned as it was. */
-async function doneForCampaign(context: ActionContext, module: ActionModule<unknown>, planned: readonly PlannedAction[]): Promise<PlannedAction | undefined> {
-  if (!module.holds) return undefined;
+/**
+ * An action planned before (the plan on record, or the campaign's cases' plans), planned as it
+ * is: done already, or (`orCurrent`) still standing against an unchanged target, the same change
+ * for every case of the campaign, read once instead of planned again.
+ */
+async function standing(context: ActionContext, module: ActionModule<unknown>, planned: readonly PlannedAction[], orCurrent: boolean): Promise<{ action: PlannedAction; done: boolean } | undefined> {
   for (const action of planned) {
     if (action.action !== module.name) continue;
     try {
-      if (await module.holds(context, action)) return action;
+      if (module.holds && (await module.holds(context, action))) return { action, done: true };
+      if (orCurrent && module.current && (await module.current(context, action))) return { action, done: false };
     } catch (error) {
       // Unreadable now: planning it afresh says why; a transient error retries the plan.
       if (!(error instanceof PermanentCloudError)) throw error;

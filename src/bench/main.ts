@@ -17,6 +17,9 @@ import { costPlot } from './plot';
  *   --workers 3             also run the case on this many worker processes sharing one store, against one worker
  *   --latency 50-200        also run the case with this much latency (ms, spread evenly) on every lab call, against the case without
  *   --sampling 3            also run the case with campaign sampling (this many cases per binary collect), against the case without
+ *   --campaign              also run each size as one campaign: the pods of one Deployment sharing one binary, sampled
+ *                           (3 cases collect, or --sampling's count) and planned at the workload; reports the time until
+ *                           every case waits for the campaign's decision, API calls per finding and VirusTotal requests
  *   --out DIR               where the JSON and the SVG go (default .data/bench)
  */
 
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
   const latencyOption = /^(\d{1,5})-(\d{1,5})$/.exec(option('latency', ''));
   const latency = latencyOption ? { min: Number(latencyOption[1]), max: Math.max(Number(latencyOption[1]), Number(latencyOption[2])) } : undefined;
   const sampling = Math.min(1_000, Math.max(0, Number(option('sampling', '0')) || 0));
+  const campaign = process.argv.includes('--campaign');
   const out = resolve(option('out', '.data/bench'));
   mkdirSync(out, { recursive: true });
   const databaseUrl = process.env.DATABASE_URL;
@@ -72,6 +76,15 @@ async function main(): Promise<void> {
         const result = await runStorm('case', size, server.address, { ...each, campaignSampleSize: sampling });
         sampledRuns.push(result);
         log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, time to ready p99 ${result.timeToReadyMs.p99} ms`);
+      }
+    }
+    const campaignRuns: RunResult[] = [];
+    if (campaign) {
+      for (const size of sizes) {
+        log(`· one campaign: ${size.findings} findings over ${size.pods} pods of one Deployment sharing one binary`);
+        const result = await runStorm('case', { ...size, binaries: 1 }, server.address, { ...each, campaignSampleSize: sampling || 3 });
+        campaignRuns.push(result);
+        log(`  ${result.cases} cases waiting for the campaign's decision ${(result.wallMs / 1000).toFixed(1)} s after the first finding; VirusTotal ${result.virusTotal?.requests} request(s)`);
       }
     }
     const latencyRuns: RunResult[] = [];
@@ -132,6 +145,17 @@ async function main(): Promise<void> {
         callsPerFinding: Object.fromEntries(Object.entries(sampled.calls ?? {}).map(([api, n]) => [api, Math.round((n / sampled.findings) * 100) / 100])),
       };
     });
+    const oneCampaign = campaignRuns.map((run) => ({
+      findings: run.findings,
+      pods: run.pods,
+      sampleSize: run.campaignSampleSize,
+      allWaitingMs: run.wallMs,
+      timeToReadyMs: run.timeToReadyMs,
+      apiCallsPerFinding: Math.round(callsPer(run) * 100) / 100,
+      callsPerFinding: Object.fromEntries(Object.entries(run.calls ?? {}).map(([api, n]) => [api, Math.round((n / run.findings) * 100) / 100])),
+      virusTotal: run.virusTotal,
+      throughputVsIndependentCases: ratio(run.findingsPerSecond, runs.find((r) => r.pipeline === 'case' && r.findings === run.findings)!.findingsPerSecond),
+    }));
     const cloudLatency = latencyRuns.map((slow) => {
       const fast = runs.find((r) => r.pipeline === 'case' && r.findings === slow.findings)!;
       const floor = runs.find((r) => r.pipeline === 'floor' && r.findings === slow.findings)!;
@@ -153,6 +177,7 @@ async function main(): Promise<void> {
       ...(severalWorkers.length > 0 ? { severalWorkers, sharedRuns } : {}),
       ...(campaignSampling.length > 0 ? { campaignSampling, sampledRuns } : {}),
       ...(cloudLatency.length > 0 ? { cloudLatency, latencyRuns } : {}),
+      ...(oneCampaign.length > 0 ? { oneCampaign, campaignRuns } : {}),
       ...(parkedRuns.length > 0 ? { parked: { cases: parked, maxCachedWorkflows: maxCached ?? 'sdk default', workerRssMb: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.workerRssMb.parked])), wallMs: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.wallMs])) } } : {}),
     };
     writeFileSync(join(out, 'alert-storm.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -183,6 +208,9 @@ async function main(): Promise<void> {
     }
     for (const c of campaignSampling) {
       log(`N=${c.findings} with campaign sampling ${c.sampleSize}: API calls per finding ${c.apiCallsPerFinding.sampled} against ${c.apiCallsPerFinding.everyCase} (${c.apiCallsVsEveryCase}×); throughput ${c.throughputVsEveryCase}×, p99 time to ready ${c.timeToReadyP99VsEveryCase}× the case without sampling`);
+    }
+    for (const c of oneCampaign) {
+      log(`N=${c.findings} as one campaign over ${c.pods} pods: every case waiting ${(c.allWaitingMs / 1000).toFixed(1)} s after the first finding (p99 time to ready ${c.timeToReadyMs.p99} ms); API calls per finding ${c.apiCallsPerFinding} (${Object.entries(c.callsPerFinding).map(([api, n]) => `${api} ${n}`).join(', ')}); VirusTotal ${c.virusTotal?.requests} request(s); throughput ${c.throughputVsIndependentCases}× the independent cases`);
     }
     log(`results: ${join(out, 'alert-storm.json')}, plot: ${join(out, 'cost-vs-n.svg')}`);
   } finally {

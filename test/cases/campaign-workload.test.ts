@@ -11,6 +11,7 @@ import { signInCookie, startRigConsole } from '../console-harness';
 import { prebuiltWorkflowBundle } from '../temporal/harness';
 import { actActivities } from '../../src/activities/act';
 import { rollbackWorkload } from '../../src/actions/rollback-workload';
+import { canonicalJson } from '../../src/util/canonical-json';
 
 /**
  * A campaign whose pods belong to one Deployment plans where the cause is: the Deployment goes
@@ -86,7 +87,7 @@ test('pods of one Deployment in one campaign plan its rollback, keep the first p
     expect(snapshot.plan!.notes).toContainEqual(expect.stringMatching(new RegExp(`^campaign ${campaign!.id}: [234] of its cases are pods of Deployment storm-api, .*the plan acts on Deployment storm-api \\(rollback-workload, else scale-workload-to-zero\\), keeping pod\\(s\\) ${kept.join(', ')} for forensics$`)));
   }
   // Each case planned the same rollout, so the campaign's plan rolls one Deployment.
-  expect(new Set(ready.map((r) => JSON.stringify(r.plan!.actions[1])).values()).size).toBe(1);
+  expect(new Set(ready.map((r) => canonicalJson(r.plan!.actions[1]))).size).toBe(1);
 
   const secops = await signInCookie(server, approvers.secops, password);
   const plan = await decideCampaign(campaign!.id, secops, 'one bad release');
@@ -172,10 +173,9 @@ test("Cloud Run cases of one service in a campaign move its traffic once: whiche
   const cases = await Promise.all([onRevision('storefront-00042-qaz', 'c1a0d000000000000000000000000a1'), onRevision('storefront-00043-wex', 'c1a0d000000000000000000000000b2')].map((f) => rig.ingest(f)));
   const ready = await Promise.all(cases.map((c) => rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision')));
   const shifts = ready.map((r) => r.plan!.actions.find((a) => a.action === 'shift-traffic-to-previous-revision')!.target);
-  expect(shifts.map((t) => [(t as { fromRevision: string }).fromRevision, (t as { toRevision: string }).toRevision])).toEqual([
-    ['storefront-00042-qaz', 'storefront-00041-kel'],
-    ['storefront-00043-wex', 'storefront-00041-kel'],
-  ]);
+  // Each moves all traffic to 41; a case that plans after the other takes the other's move as it stands (one change).
+  expect(shifts.map((t) => (t as { toRevision: string }).toRevision)).toEqual(['storefront-00041-kel', 'storefront-00041-kel']);
+  expect(shifts.every((t) => ['storefront-00042-qaz', 'storefront-00043-wex'].includes((t as { fromRevision: string }).fromRevision))).toBe(true);
   const [campaign] = await rig.store.campaignsOfCase(cases[0]!.caseId);
   const secops = await signInCookie(server, approvers.secops, password);
   await decideCampaign(campaign!.id, secops, 'one bad release of storefront');
