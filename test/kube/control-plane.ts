@@ -140,9 +140,10 @@ export async function startControlPlane(options: { identities?: TokenIdentity[];
     ]);
     const server = `https://127.0.0.1:${apiPort}`;
     const certFile = join(dir, 'certs', 'apiserver.crt');
-    await waitFor(() => existsSync(certFile), 60_000, 'the API server to write its serving certificate', children);
-    // The generated file holds the serving certificate, then the self-signed CA that issued it.
-    const certificates = readFileSync(certFile, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
+    // The generated file holds the serving certificate, then the self-signed CA that issued it; it exists before it is whole.
+    const certificatesIn = () => (existsSync(certFile) ? readFileSync(certFile, 'utf8') : '').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
+    await waitFor(() => certificatesIn().length >= 2, 60_000, 'the API server to write its serving certificate and its CA', children);
+    const certificates = certificatesIn();
     const ca = certificates[certificates.length - 1]!;
     const caCertificate = Buffer.from(ca).toString('base64');
     const configFor = (token: string) => {
