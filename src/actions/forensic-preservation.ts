@@ -50,8 +50,7 @@ export async function planPreservation(
       notes.push(`pod ${where.namespace}/${name} is not a pod of ${workload.kind} ${workload.name} through a ReplicaSet: it is not kept`);
       continue;
     }
-    const releasedLabels = Object.fromEntries(Object.keys(replicaSet.selector).filter((key) => key in pod.labels).map((key) => [key, pod.labels[key]!]));
-    pods.push({ name, uid: pod.uid, replicaSet: replicaSet.name, releasedLabels });
+    pods.push({ name, uid: pod.uid, replicaSet: replicaSet.name, releasedLabels: releasedLabelsOf(replicaSet.selector, pod.labels) });
   }
   return { pods, notes };
 }
@@ -78,15 +77,7 @@ export async function preservePods(kube: KubernetesAdapter, namespace: string, p
       said.push(`${planned.name} not kept (${pod ? `uid ${planned.uid} is gone; ${pod.uid} now has the name` : 'gone'})`);
       continue;
     }
-    const names = quarantineNames(planned.uid);
-    // The policy first: it selects nothing until the label lands, so the released pod is never reachable.
-    const policy = await ensureDenyAllPolicy(kube, namespace, planned.uid);
-    const kept = pod.labels[quarantineLabel] === names.labelValue && Object.keys(planned.releasedLabels).every((key) => !(key in pod.labels));
-    if (!kept) {
-      const change: Record<string, string | null> = { [quarantineLabel]: names.labelValue };
-      for (const key of Object.keys(planned.releasedLabels)) change[key] = null;
-      await kube.patchPodLabels(namespace, planned.name, change);
-    }
+    const policy = await keepPod(kube, namespace, planned, isKept(pod.labels, planned));
     said.push(`${planned.name} kept, isolated by NetworkPolicy ${policy}`);
   }
   return said;
@@ -96,12 +87,44 @@ export async function preservePods(kube: KubernetesAdapter, namespace: string, p
 export async function releasePreservedPods(kube: KubernetesAdapter, namespace: string, pods: readonly PreservedPod[]): Promise<string[]> {
   const said: string[] = [];
   for (const planned of pods) {
-    const pod = await currentPod(kube, namespace, planned.name);
-    if (pod?.uid === planned.uid) await kube.patchPodLabels(namespace, planned.name, { [quarantineLabel]: null, ...planned.releasedLabels });
-    const policy = await removeDenyAllPolicy(kube, namespace, planned.uid);
-    said.push(pod?.uid === planned.uid ? `${planned.name} given back to ReplicaSet ${planned.replicaSet}, NetworkPolicy ${policy} removed` : `${planned.name} is gone, NetworkPolicy ${policy} removed`);
+    const { policy, givenBack } = await givePodBack(kube, namespace, planned);
+    said.push(givenBack ? `${planned.name} given back to ReplicaSet ${planned.replicaSet}, NetworkPolicy ${policy} removed` : `${planned.name} is gone, NetworkPolicy ${policy} removed`);
   }
   return said;
+}
+
+/** The labels a pod loses to leave its ReplicaSet: those the selector matches on that the pod carries. */
+export function releasedLabelsOf(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.keys(selector).filter((key) => key in labels).map((key) => [key, labels[key]!]));
+}
+
+/** Whether a pod is kept already: quarantined under its own UID and carrying none of the released labels. */
+export function isKept(labels: Readonly<Record<string, string>>, pod: { uid: string; releasedLabels: Readonly<Record<string, string>> }): boolean {
+  return labels[quarantineLabel] === quarantineNames(pod.uid).labelValue && Object.keys(pod.releasedLabels).every((key) => !(key in labels));
+}
+
+/**
+ * Keeps one pod: its deny-all policy, then (unless `kept` already) one label change that
+ * quarantines it and releases it from its ReplicaSet, at `resourceVersion` when one is given.
+ * The policy comes first: it selects nothing until the label lands, so the released pod is never
+ * reachable. Returns the policy's name.
+ */
+export async function keepPod(kube: KubernetesAdapter, namespace: string, pod: { name: string; uid: string; releasedLabels: Readonly<Record<string, string>> }, kept: boolean, resourceVersion?: string): Promise<string> {
+  const policy = await ensureDenyAllPolicy(kube, namespace, pod.uid);
+  if (!kept) {
+    const change: Record<string, string | null> = { [quarantineLabel]: quarantineNames(pod.uid).labelValue };
+    for (const key of Object.keys(pod.releasedLabels)) change[key] = null;
+    await kube.patchPodLabels(namespace, pod.name, change, resourceVersion);
+  }
+  return policy;
+}
+
+/** Undoes keepPod: the labels go back when the pod is still the one kept (its ReplicaSet takes it again), and the policy goes either way. */
+export async function givePodBack(kube: KubernetesAdapter, namespace: string, pod: { name: string; uid: string; releasedLabels: Readonly<Record<string, string>> }): Promise<{ policy: string; givenBack: boolean }> {
+  const current = await currentPod(kube, namespace, pod.name);
+  const givenBack = current?.uid === pod.uid;
+  if (givenBack) await kube.patchPodLabels(namespace, pod.name, { [quarantineLabel]: null, ...pod.releasedLabels });
+  return { policy: await removeDenyAllPolicy(kube, namespace, pod.uid), givenBack };
 }
 
 /** The permissions keeping pods takes, beside the workload action's own. */

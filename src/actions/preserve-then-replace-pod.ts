@@ -1,10 +1,10 @@
 import { PermanentCloudError } from '../cloud/errors';
 import type { PlannedAction } from '../workflows/shared';
 import type { ActionContext, ActionModule } from './action';
-import { currentPod } from './current-pod';
+import { givePodBack, isKept, keepPod, releasedLabelsOf } from './forensic-preservation';
 import { gkePodOf, podParameters } from './parameters';
 import { podActionTarget, podTarget } from './pod-target';
-import { ensureDenyAllPolicy, podToIsolate, policiesStillAdmitting, quarantineLabel, quarantineNames, removeDenyAllPolicy, plannedPod, changedSincePlan } from './pod-isolation';
+import { podToIsolate, policiesStillAdmitting, quarantineLabel, quarantineNames, plannedPod, changedSincePlan } from './pod-isolation';
 
 /**
  * Keeps the suspect pod for forensics and still restores service: the pod is isolated, then
@@ -42,7 +42,7 @@ export const preserveThenReplacePod: ActionModule<Params> = {
       const owner = replicaSet ? `${replicaSet.kind} ${replicaSet.name}` : 'no controller (a bare pod)';
       return { notApplicable: `pod ${params.namespace}/${params.pod} has ${owner}: only a ReplicaSet can start a replacement beside a preserved pod` };
     }
-    const released = Object.fromEntries(Object.keys(replicaSet.selector).filter((key) => key in pod.labels).map((key) => [key, pod.labels[key]!]));
+    const released = releasedLabelsOf(replicaSet.selector, pod.labels);
     const names = quarantineNames(pod.uid);
     const remaining = Object.fromEntries(Object.entries(pod.labels).filter(([key]) => !(key in released)));
     const stillOpen = await policiesStillAdmitting(kube, pod, names.policy, { ...remaining, [quarantineLabel]: names.labelValue });
@@ -64,37 +64,26 @@ export const preserveThenReplacePod: ActionModule<Params> = {
 
   async apply({ clients }, action) {
     const { target, label, kube } = unpack(clients, action);
-    const names = quarantineNames(target.uid);
     const found = await plannedPod(kube, target);
     if ('refusal' in found) return { action: action.action, target: label, status: 'refused', detail: found.refusal };
     const { pod } = found;
-    const done = pod.labels[quarantineLabel] === names.labelValue && Object.keys(target.releasedLabels).every((key) => !(key in pod.labels));
+    const done = isKept(pod.labels, target);
     if (!done && pod.resourceVersion !== target.resourceVersion) {
       return { action: action.action, target: label, status: 'refused', detail: changedSincePlan(target.resourceVersion, pod.resourceVersion) };
     }
-    // The policy first: it selects nothing until the label lands, so there is no moment the released pod is reachable.
-    const policy = await ensureDenyAllPolicy(kube, target.namespace, target.uid);
-    if (!done) {
-      const change: Record<string, string | null> = { [quarantineLabel]: names.labelValue };
-      for (const key of Object.keys(target.releasedLabels)) change[key] = null;
-      await kube.patchPodLabels(target.namespace, target.name, change, target.resourceVersion);
-    }
+    const policy = await keepPod(kube, target.namespace, target, done, target.resourceVersion);
     return { action: action.action, target: label, status: done ? 'already-done' : 'applied', detail: `isolated by NetworkPolicy ${policy} and released from ReplicaSet ${target.replicaSet}, which starts a replacement` };
   },
 
   async revert({ clients }, action) {
     const { target, label, kube } = unpack(clients, action);
-    const pod = await currentPod(kube, target.namespace, target.name);
-    if (pod?.uid === target.uid) {
-      await kube.patchPodLabels(target.namespace, target.name, { [quarantineLabel]: null, ...target.releasedLabels });
-    }
-    const policy = await removeDenyAllPolicy(kube, target.namespace, target.uid);
+    const { policy, givenBack } = await givePodBack(kube, target.namespace, target);
     const labels = Object.entries(target.releasedLabels).map(([k, v]) => `${k}=${v}`).join(', ');
     return {
       action: action.action,
       target: label,
       status: 'applied',
-      detail: pod?.uid === target.uid ? `labels ${labels} restored (ReplicaSet ${target.replicaSet} takes the pod back) and NetworkPolicy ${policy} removed` : `the preserved pod is gone; NetworkPolicy ${policy} removed`,
+      detail: givenBack ? `labels ${labels} restored (ReplicaSet ${target.replicaSet} takes the pod back) and NetworkPolicy ${policy} removed` : `the preserved pod is gone; NetworkPolicy ${policy} removed`,
     };
   },
 };

@@ -35,6 +35,8 @@ export interface RunResult extends StormSize {
   workerRssMb: { peak: number; parked: number };
   /** Requests per lab API (the real case only). */
   calls?: Record<LabApi, number>;
+  /** Requests per lab API and operation ("kubernetes get pods"), to say where the calls go. */
+  operations?: Record<string, number>;
   distinctHashes: number;
   /** Worker processes on the task queue (RSS is their sum). */
   workers: number;
@@ -66,7 +68,7 @@ interface LabProcess {
   virusTotalKey: string;
   pid: number | undefined;
   /** Stops it, with what it served. */
-  stop(): Promise<{ calls: Record<LabApi, number>; virusTotal: { requests: number; peakPerMinute: number } } | undefined>;
+  stop(): Promise<{ calls: Record<LabApi, number>; operations?: Record<string, number>; virusTotal: { requests: number; peakPerMinute: number } } | undefined>;
 }
 
 /** The storm's lab in a process of its own (dist/bench/lab-process.js), so its CPU time is measured apart. */
@@ -284,7 +286,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       msPerFinding: Math.round((wallMs / size.findings) * 100) / 100,
       timeToReadyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
       workerRssMb: { peak: Math.max(peak, parked), parked },
-      ...(pipeline === 'case' && served ? { calls: served.calls, virusTotal: served.virusTotal } : {}),
+      ...(pipeline === 'case' && served ? { calls: served.calls, ...(served.operations ? { operations: served.operations } : {}), virusTotal: served.virusTotal } : {}),
       cpuMsPerFinding,
       historyEventsPerCase: events,
       distinctHashes: storm.distinctHashes,

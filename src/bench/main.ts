@@ -153,6 +153,13 @@ async function main(): Promise<void> {
       timeToReadyMs: run.timeToReadyMs,
       apiCallsPerFinding: Math.round(callsPer(run) * 100) / 100,
       callsPerFinding: Object.fromEntries(Object.entries(run.calls ?? {}).map(([api, n]) => [api, Math.round((n / run.findings) * 100) / 100])),
+      // The ten operations that cost most, per finding: where a campaign still reads per case.
+      topOperationsPerFinding: Object.fromEntries(
+        Object.entries(run.operations ?? {})
+          .sort(([, a], [, b]) => b - a)
+          .slice(0, 10)
+          .map(([operation, n]) => [operation, Math.round((n / run.findings) * 100) / 100]),
+      ),
       virusTotal: run.virusTotal,
       throughputVsIndependentCases: ratio(run.findingsPerSecond, runs.find((r) => r.pipeline === 'case' && r.findings === run.findings)!.findingsPerSecond),
     }));

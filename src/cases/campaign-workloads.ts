@@ -61,13 +61,7 @@ export async function campaignWorkloadOf(db: Database, caseId: string, keep: num
   if (!owner) return undefined;
   const same = peers.filter((p) => p.case_id === caseId || (p.kind === owner.kind && p.name === owner.name));
   const [location, cluster] = mine.cluster.split('/');
-  const planned = await db.query<{ action: PlannedAction }>(
-    `select distinct a as action
-       from campaign_cases m join cases k on k.id = m.case_id, jsonb_array_elements(coalesce(k.plan -> 'actions', '[]'::jsonb)) a
-      where m.campaign_id = $1 and a ->> 'action' = any($2) and a -> 'target' ->> 'location' = $3 and a -> 'target' ->> 'cluster' = $4
-        and a -> 'target' ->> 'namespace' = $5 and a -> 'target' ->> 'name' = $6`,
-    [mine.campaign_id, workloadActions, location, cluster, mine.namespace, owner.name],
-  );
+  const planned = await plannedByCampaign(db, mine.campaign_id, workloadActions, { project: mine.project, location, cluster, namespace: mine.namespace, name: owner.name });
   return {
     campaignId: mine.campaign_id,
     workload: owner,
@@ -75,23 +69,32 @@ export async function campaignWorkloadOf(db: Database, caseId: string, keep: num
     keep: peers.filter((p) => p.kind === null || (p.kind === owner.kind && p.name === owner.name)).slice(0, Math.max(0, keep)).map((p) => p.pod),
     images: [...new Set(same.flatMap((p) => p.images ?? []))].sort(),
     own: mine.images ?? [],
-    planned: planned.map((r) => r.action),
+    planned,
   };
 }
 
 /** On Cloud Run the service is the workload: its traffic is one thing, whichever revision a case names. */
 async function campaignServiceOf(db: Database, campaignId: string, project: string, service: string): Promise<CampaignWorkload> {
   const [{ cases }] = (await db.query<{ cases: number }>('select count(*)::int as cases from campaign_cases where campaign_id = $1 and project = $2 and service = $3', [campaignId, project, service])) as [{ cases: number }];
-  const planned = await db.query<{ action: PlannedAction }>(
-    `select distinct a as action
-       from campaign_cases m join cases k on k.id = m.case_id, jsonb_array_elements(coalesce(k.plan -> 'actions', '[]'::jsonb)) a
-      where m.campaign_id = $1 and a ->> 'action' = any($2) and a -> 'target' ->> 'project' = $3 and a -> 'target' ->> 'service' = $4`,
-    [campaignId, serviceActions, project, service],
-  );
-  return { campaignId, workload: { kind: 'Service', name: service }, cases, keep: [], images: [], own: [], planned: planned.map((r) => r.action) };
+  const planned = await plannedByCampaign(db, campaignId, serviceActions, { project, service });
+  return { campaignId, workload: { kind: 'Service', name: service }, cases, keep: [], images: [], own: [], planned };
 }
 
 function ownerByReplicaSetName(pod: string, peers: { pod: string; kind: string | null; name: string | null; replica_set: string | null }[]): { kind: string; name: string } | undefined {
   const peer = peers.find((p) => p.replica_set && p.kind && p.name && pod.startsWith(`${p.replica_set}-`) && pod.length > p.replica_set.length + 1);
   return peer ? { kind: peer.kind!, name: peer.name! } : undefined;
+}
+
+/** The actions of `actions` the campaign's cases planned on the target whose fields are `target`, each once. */
+async function plannedByCampaign(db: Database, campaignId: string, actions: readonly string[], target: Record<string, string | undefined>): Promise<PlannedAction[]> {
+  const fields = Object.entries(target);
+  // Field names are this module's own; their values are bound parameters like the rest.
+  const matches = fields.map((_, i) => `a -> 'target' ->> $${3 + 2 * i} = $${4 + 2 * i}`).join(' and ');
+  const rows = await db.query<{ action: PlannedAction }>(
+    `select distinct a as action
+       from campaign_cases m join cases k on k.id = m.case_id, jsonb_array_elements(coalesce(k.plan -> 'actions', '[]'::jsonb)) a
+      where m.campaign_id = $1 and a ->> 'action' = any($2) and ${matches}`,
+    [campaignId, actions, ...fields.flatMap(([key, value]) => [key, value ?? null])],
+  );
+  return rows.map((r) => r.action);
 }
