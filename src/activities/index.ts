@@ -11,6 +11,7 @@ import { recordActivities } from './record';
 import { researchActivities } from './research';
 import { revertActivities } from './revert';
 import { reviewActivities } from './review';
+import { recordingTheirSteps } from './step-records';
 import { writeBackActivities } from './write-back';
 
 export * from './worker-health';
@@ -20,13 +21,15 @@ export type { ActivityDeps } from './deps';
 export function createCaseActivities(deps: ActivityDeps) {
   return {
     ...recordActivities(deps),
-    ...reviewActivities(deps),
-    ...clusterAndNodeActivities(deps),
-    ...podActivities(deps),
-    ...cloudRunActivities(deps),
-    ...logActivities(deps),
-    ...captureActivities(deps),
-    ...researchActivities(deps),
+    ...recordingTheirSteps(deps.store, {
+      ...reviewActivities(deps),
+      ...clusterAndNodeActivities(deps),
+      ...podActivities(deps),
+      ...cloudRunActivities(deps),
+      ...logActivities(deps),
+      ...captureActivities(deps),
+      ...researchActivities(deps),
+    }),
     ...planActivities(deps),
     ...actActivities(deps),
     ...notifyActivities(deps),

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, patched, proxyActivities } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import { playbookFor } from '../findings/categories';
 import { profilesFor } from './activity-profiles';
@@ -11,6 +11,7 @@ import type { SuppressionRule } from './suppression';
 import type { CaseOutcome, CaseStatus, Plan, Policy, StepName, StepRecord } from './shared';
 import type { CampaignSampling } from '../cases/campaigns';
 import type { JournalEntry } from './journal';
+import type { SelfRecorded, StepMark } from '../activities/step-records';
 
 /** The activities a case calls, each kind with its timeouts and the policy's retry budget. */
 export function caseActivities(policy: Policy) {
@@ -50,13 +51,24 @@ export async function attempt<T>(c: Case, gapStep: string, work: () => Promise<T
   }
 }
 
-/** One runbook step: its result or its gap is recorded, and the case goes on either way. */
-async function step<T extends { summary: string }>(c: Case, name: StepName, work: () => Promise<T>): Promise<T | undefined> {
+/**
+ * One runbook step: its result or its gap is recorded, and the case goes on either way. Since
+ * `steps-record-themselves`, a step's activity writes the step's record when it succeeds (one
+ * activity per step fewer); the case writes the record of a step that failed, and of one whose
+ * activity did not (a worker of an older build).
+ */
+async function step<T extends { summary: string } & SelfRecorded>(c: Case, name: StepName, work: (mark: { recordStep?: StepMark }) => Promise<T>): Promise<T | undefined> {
   const startedAt = now();
+  const selfRecording = patched('steps-record-themselves');
   let result: T | undefined;
   let gap: StepRecord['gap'];
   try {
-    result = await work();
+    result = await work(selfRecording ? { recordStep: { step: name, startedAt } } : {});
+    if (result.recorded) {
+      c.state.steps.push(result.recorded);
+      caseMetrics.step(name, 'ok', Date.parse(result.recorded.endedAt) - Date.parse(startedAt));
+      return result;
+    }
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     const { step: _step, at: _at, ...found } = gapFrom(name, error, startedAt);
@@ -78,22 +90,22 @@ export function runbookSteps(c: Case): Record<StepName, () => Promise<unknown>> 
   let captured: string[] = [];
   let peers: string[] = [];
   return {
-    review: () => step(c, 'review', () => c.activities.read.reviewFinding({ caseId, finding: state.primary, windowMinutes: policy.relatedWindowMinutes })),
+    review: () => step(c, 'review', (mark) => c.activities.read.reviewFinding({ caseId, finding: state.primary, windowMinutes: policy.relatedWindowMinutes, ...mark })),
     'cluster-and-node': async () => {
-      if (subject.runtime === 'gke') instanceId = (await step(c, 'cluster-and-node', () => c.activities.read.checkClusterAndNode({ caseId, subject })))?.instanceId;
+      if (subject.runtime === 'gke') instanceId = (await step(c, 'cluster-and-node', (mark) => c.activities.read.checkClusterAndNode({ caseId, subject, ...mark })))?.instanceId;
     },
-    pod: async () => subject.runtime === 'gke' && step(c, 'pod', () => c.activities.read.checkPod({ caseId, subject })),
-    'cloud-run': async () => subject.runtime === 'cloud-run' && step(c, 'cloud-run', () => c.activities.read.checkCloudRun({ caseId, subject })),
-    logs: () => step(c, 'logs', () => c.activities.logs.queryLogs({ caseId, subject, eventTime: state.primary.eventTime, window: policy.logWindow, ...(instanceId ? { instanceId } : {}) })),
+    pod: async () => subject.runtime === 'gke' && step(c, 'pod', (mark) => c.activities.read.checkPod({ caseId, subject, ...mark })),
+    'cloud-run': async () => subject.runtime === 'cloud-run' && step(c, 'cloud-run', (mark) => c.activities.read.checkCloudRun({ caseId, subject, ...mark })),
+    logs: () => step(c, 'logs', (mark) => c.activities.logs.queryLogs({ caseId, subject, eventTime: state.primary.eventTime, window: policy.logWindow, ...(instanceId ? { instanceId } : {}), ...mark })),
     capture: async () => {
       if (subject.runtime !== 'gke') return;
-      const result = await step(c, 'capture', () => c.activities.capture.captureEvidence({ caseId, subject, findings: [...state.findings] }));
+      const result = await step(c, 'capture', (mark) => c.activities.capture.captureEvidence({ caseId, subject, findings: [...state.findings], ...mark }));
       captured = result?.sha256s ?? [];
       // Histories recorded before the capture read processes carry no peers.
       peers = result?.remoteAddresses ?? [];
     },
     research: async () => {
-      const result = await step(c, 'research', () => c.activities.lookup.research({ caseId, findings: [...state.findings], capturedSha256s: captured, remoteAddresses: peers }));
+      const result = await step(c, 'research', (mark) => c.activities.lookup.research({ caseId, findings: [...state.findings], capturedSha256s: captured, remoteAddresses: peers, ...mark }));
       // Histories recorded before the research named what it flagged plan as they did.
       state.flagged.push(...(result?.flagged ?? []));
     },

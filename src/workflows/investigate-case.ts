@@ -62,6 +62,9 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     const steps = runbookSteps(c);
     for (const source of collection) if (!(sampling && !sampling.collects && sampledSteps.includes(source.step))) await steps[source.step]();
 
+    // Steps record themselves since `steps-record-themselves`: findings that joined meanwhile are taken in (and recorded) here, so the plan covers them.
+    if (patched('steps-record-themselves') && state.hasNews()) await c.journal.write();
+
     // The plan, bound to exact targets, and the human decision on it (made again before acting).
     const proposed = await makePlan(c);
     await presentPlan(c, proposed, true);
