@@ -80,8 +80,8 @@ export interface CaseRigOptions {
   tracing?: Tracing;
   /** How long one cloud request (and one notice delivery) may go unanswered. */
   requestTimeoutMs?: number;
-  /** How long a cluster's GKE metadata is shared across cases (0: each case reads it, as a fault injected into that read needs). */
-  clusterReadTtlMs?: number;
+  /** How long a cluster's GKE metadata and a workload's owner reads are shared across cases (0: each case reads them, as a fault injected into those reads needs). */
+  sharedReadTtlMs?: number;
   /** Evidence goes to this bucket in the lab's Cloud Storage instead of a local folder. */
   evidenceBucket?: string;
   /** The worker's own limits on deciding; by default it trusts the rig's authority and lets the starter's policy decide the rest. */
@@ -136,7 +136,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
   const env = options.temporalAddress ? await TestWorkflowEnvironment.createFromExistingServer({ address: options.temporalAddress, namespace: testNamespace }) : await attachToTestServer();
   const started = await startTestLab(options.lab);
   const { lab } = started;
-  const target = { ...started.target, ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}), ...(options.clusterReadTtlMs !== undefined ? { clusterReadTtlMs: options.clusterReadTtlMs } : {}), ...(options.clusters ? { clusters: options.clusters } : {}) };
+  const target = { ...started.target, ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}), ...(options.sharedReadTtlMs !== undefined ? { clusterReadTtlMs: options.sharedReadTtlMs, ownerReadTtlMs: options.sharedReadTtlMs } : {}), ...(options.clusters ? { clusters: options.clusters } : {}) };
   const db = options.store ? undefined : await EmbeddedDatabase.open();
   const store = options.store ?? new CaseStore(db!);
   if (db) await store.migrate();

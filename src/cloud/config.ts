@@ -18,6 +18,8 @@ export type CloudTarget =
       requestTimeoutMs?: number;
       /** How long a cluster's GKE metadata is shared by the cases that read it (default 30 s; 0 reads it for each). */
       clusterReadTtlMs?: number;
+      /** How long a workload read for a pod's owner chain is shared by the cases that read it (default 15 s; 0 reads it for each). */
+      ownerReadTtlMs?: number;
     }
   | {
       mode: 'lab';
@@ -29,6 +31,7 @@ export type CloudTarget =
       virusTotal: { apiKey: string };
       requestTimeoutMs?: number;
       clusterReadTtlMs?: number;
+      ownerReadTtlMs?: number;
     };
 
 /** Options for the Google client libraries' constructors. */

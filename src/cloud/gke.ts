@@ -3,6 +3,7 @@ import { cloudCall } from './call';
 import { googleClientOptions, requestTimeoutOf, type CloudTarget } from './config';
 import type { CloudErrorContext } from './errors';
 import type { ControlPlaneAddress } from './cluster-access';
+import { RecentReads } from './recent-reads';
 import { checkName } from './validate';
 
 /** GKE cluster metadata through @google-cloud/container. */
@@ -25,13 +26,11 @@ export interface ClusterInfo {
 export class GkeAdapter {
   private readonly client: ClusterManagerClient;
   private readonly deadlineMs: number;
-  private readonly ttlMs: number;
-  /** Reads of a cluster in the last `ttlMs`, and the one in flight: a storm in one cluster reads it once, not once a case. */
-  private readonly recent = new Map<string, { at: number; read: Promise<ClusterInfo> }>();
+  private readonly recent: RecentReads<ClusterInfo>;
 
   constructor(target: CloudTarget) {
     this.deadlineMs = requestTimeoutOf(target);
-    this.ttlMs = target.clusterReadTtlMs ?? 30_000;
+    this.recent = new RecentReads(target.clusterReadTtlMs ?? 30_000);
     this.client = new ClusterManagerClient(googleClientOptions(target) as ConstructorParameters<typeof ClusterManagerClient>[0]);
   }
 
@@ -45,18 +44,7 @@ export class GkeAdapter {
     checkName('projectId', project, 'project ID', context);
     checkName('location', location, 'location', context);
     checkName('gkeCluster', cluster, 'cluster name', context);
-    if (this.ttlMs === 0) return this.readCluster(context, project, location, cluster);
-    const key = `${project}/${location}/${cluster}`;
-    const now = Date.now();
-    const kept = this.recent.get(key);
-    if (kept && now - kept.at < this.ttlMs) return kept.read;
-    for (const [k, v] of this.recent) if (now - v.at >= this.ttlMs) this.recent.delete(k);
-    const read = this.readCluster(context, project, location, cluster);
-    this.recent.set(key, { at: now, read });
-    read.catch(() => {
-      if (this.recent.get(key)?.read === read) this.recent.delete(key);
-    });
-    return read;
+    return this.recent.read(`${project}/${location}/${cluster}`, () => this.readCluster(context, project, location, cluster));
   }
 
   private async readCluster(context: CloudErrorContext, project: string, location: string, cluster: string): Promise<ClusterInfo> {

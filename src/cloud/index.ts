@@ -44,7 +44,7 @@ export function createCloudClients(target: CloudTarget, options: { inCluster?: C
             cluster,
             access,
             { controlPlane: async (c) => (await gke.getCluster(c.project, c.location, c.name)).controlPlane, accessToken, ...options },
-            requestTimeoutOf(target),
+            { deadlineMs: requestTimeoutOf(target), ...(target.ownerReadTtlMs !== undefined ? { ownerReadTtlMs: target.ownerReadTtlMs } : {}) },
           )));
       return adapter;
     },

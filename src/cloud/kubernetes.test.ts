@@ -41,6 +41,31 @@ test('owner chains: Deployment through its ReplicaSet, StatefulSet, DaemonSet, J
   expect(await chain('default', 'debug-shell')).toEqual([]);
 });
 
+test('cases walking through one workload share its owner reads for a while; a scale through the adapter is read afresh, and 0 reads each time', async () => {
+  const reads = () => (lab.operations['kubernetes get replicasets'] ?? 0) + (lab.operations['kubernetes get deployments'] ?? 0);
+  const shared = KubernetesAdapter.forCluster(paymentsCluster, { kubeconfigPath: lab.kubeconfigPath, gkeApi: false }, unreachableGke, { ownerReadTtlMs: 60_000 });
+  const pod = await shared.getPod('checkout', compromised);
+  const before = reads();
+  const chains = await Promise.all(Array.from({ length: 10 }, () => shared.ownerChain(pod)));
+  expect(new Set(chains.map((chain) => JSON.stringify(chain))).size).toBe(1);
+  expect(reads() - before).toBe(2);
+
+  const replicas = chains[0]!.at(-1)!.replicas!;
+  await shared.scale('Deployment', 'checkout', 'checkout-api', replicas + 1);
+  try {
+    expect((await shared.ownerChain(pod)).at(-1)).toMatchObject({ kind: 'Deployment', replicas: replicas + 1 });
+    expect(reads() - before).toBe(3);
+  } finally {
+    await shared.scale('Deployment', 'checkout', 'checkout-api', replicas);
+  }
+
+  const uncached = KubernetesAdapter.forCluster(paymentsCluster, { kubeconfigPath: lab.kubeconfigPath, gkeApi: false }, unreachableGke, { ownerReadTtlMs: 0 });
+  const start = reads();
+  await uncached.ownerChain(pod);
+  await uncached.ownerChain(pod);
+  expect(reads() - start).toBe(4);
+});
+
 test('exec streams a binary out, hashed while streaming, matching the finding', async () => {
   const result = await kube.execute('checkout', compromised, 'api', ['cat', '/usr/bin/gcc-12']);
   expect(result.exitCode).toBe(0);

@@ -17,6 +17,7 @@ import {
 import { cloudCall, defaultRequestTimeoutMs } from './call';
 import { connectToCluster, kubeconfigContextName, type ClusterAccess, type ClusterAccessDeps, type ClusterConnection, type ClusterRef } from './cluster-access';
 import { CloudError, fromHttpStatus, fromUnknown, PermanentCloudError, TransientCloudError, type CloudErrorContext } from './errors';
+import { RecentReads } from './recent-reads';
 import { checkName } from './validate';
 import { optional } from '../util/optional';
 
@@ -115,23 +116,52 @@ interface KubeApis {
   exec: Exec;
 }
 
+/** The controllers an owner chain reads; any other kind ends the chain as the pod's reference names it. */
+const ownerKinds = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
+const ownerKey = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
+
 /** How long a resolved connection is kept before the cluster's endpoint and CA are read again (they rotate). */
 const connectionTtlMs = 10 * 60 * 1000;
 
+/** How an adapter reads: its deadline per request, and how long a workload's owner read is shared. */
+export interface KubernetesReadOptions {
+  /** How long one request may go unanswered (exec: until its stream is open). */
+  deadlineMs?: number;
+  /**
+   * How long a ReplicaSet, Deployment, StatefulSet, DaemonSet or Job read for an owner chain is
+   * shared by the cases that walk through it (default 15 s; 0 reads it for each). What a chain
+   * uses of them (name, uid, selector) does not change; replicas may lag by this much, and the
+   * adapter's own scale and rollback forget what they changed.
+   */
+  ownerReadTtlMs?: number;
+  now?: () => number;
+}
+
+/** One link of an owner chain as read: the owner, and who controls it in turn. */
+interface OwnerLink {
+  owner: Owner;
+  parent?: { kind: string; name: string; uid: string };
+}
+
 export class KubernetesAdapter {
   private apis: { ready: Promise<KubeApis & { via: string }>; until: number } | undefined;
+  private readonly deadlineMs: number;
+  private readonly now: () => number;
+  private readonly owners: RecentReads<OwnerLink>;
 
   constructor(
     /** The credentials for exactly this cluster (src/cloud/cluster-access.ts), resolved on first use. */
     private readonly connect: () => Promise<ClusterConnection>,
     readonly cluster: string,
-    /** How long one request may go unanswered (exec: until its stream is open). */
-    private readonly deadlineMs: number = defaultRequestTimeoutMs,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: KubernetesReadOptions = {},
+  ) {
+    this.deadlineMs = options.deadlineMs ?? defaultRequestTimeoutMs;
+    this.now = options.now ?? Date.now;
+    this.owners = new RecentReads(options.ownerReadTtlMs ?? 15_000, this.now);
+  }
 
-  static forCluster(cluster: ClusterRef, access: ClusterAccess, deps: ClusterAccessDeps, deadlineMs = defaultRequestTimeoutMs): KubernetesAdapter {
-    return new KubernetesAdapter(() => connectToCluster(cluster, access, deps), kubeconfigContextName(cluster), deadlineMs);
+  static forCluster(cluster: ClusterRef, access: ClusterAccess, deps: ClusterAccessDeps, options: KubernetesReadOptions = {}): KubernetesAdapter {
+    return new KubernetesAdapter(() => connectToCluster(cluster, access, deps), kubeconfigContextName(cluster), options);
   }
 
   /** Which credentials reach this cluster (resolving them if need be). */
@@ -216,41 +246,51 @@ export class KubernetesAdapter {
     let next = pod.owner;
     const { namespace } = pod;
     while (next && chain.length < 4) {
-      const { kind, name } = next;
-      const context = this.context(`get ${kind.toLowerCase()}`, `${namespace}/${name}`);
-      checkName('kubernetesSubdomain', name, `${kind} name`, context);
-      let object: { metadata?: { uid?: string; ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[] }; spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } } };
-      switch (kind) {
-        case 'ReplicaSet':
-          object = await this.call(context, (api) => api.apps.readNamespacedReplicaSet({ namespace, name }));
-          break;
-        case 'Deployment':
-          object = await this.call(context, (api) => api.apps.readNamespacedDeployment({ namespace, name }));
-          break;
-        case 'StatefulSet':
-          object = await this.call(context, (api) => api.apps.readNamespacedStatefulSet({ namespace, name }));
-          break;
-        case 'DaemonSet':
-          object = await this.call(context, (api) => api.apps.readNamespacedDaemonSet({ namespace, name }));
-          break;
-        case 'Job':
-          object = await this.call(context, (api) => api.batch.readNamespacedJob({ namespace, name }));
-          break;
-        default:
-          chain.push({ kind, name, uid: next.uid });
-          return chain;
+      const ref = next;
+      const context = this.context(`get ${ref.kind.toLowerCase()}`, `${namespace}/${ref.name}`);
+      checkName('kubernetesSubdomain', ref.name, `${ref.kind} name`, context);
+      if (!ownerKinds.has(ref.kind)) {
+        chain.push({ kind: ref.kind, name: ref.name, uid: ref.uid });
+        return chain;
       }
-      chain.push({
-        kind,
-        name,
-        uid: object.metadata?.uid ?? next.uid,
-        ...optional('replicas', object.spec?.replicas),
-        ...optional('selector', object.spec?.selector?.matchLabels),
-      });
-      const parent = object.metadata?.ownerReferences?.find((ref) => ref.controller);
-      next = parent ? { kind: parent.kind, name: parent.name, uid: parent.uid } : undefined;
+      // A name can be deleted and taken again: a kept read is for the uid the reference names.
+      const link = await this.owners.read(ownerKey(ref.kind, namespace, ref.name), () => this.readOwner(context, namespace, ref), (kept) => !ref.uid || kept.owner.uid === ref.uid);
+      chain.push(link.owner);
+      next = link.parent;
     }
     return chain;
+  }
+
+  private async readOwner(context: CloudErrorContext, namespace: string, ref: { kind: string; name: string; uid: string }): Promise<OwnerLink> {
+    const { kind, name } = ref;
+    let object: { metadata?: { uid?: string; ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[] }; spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } } };
+    switch (kind) {
+      case 'ReplicaSet':
+        object = await this.call(context, (api) => api.apps.readNamespacedReplicaSet({ namespace, name }));
+        break;
+      case 'Deployment':
+        object = await this.call(context, (api) => api.apps.readNamespacedDeployment({ namespace, name }));
+        break;
+      case 'StatefulSet':
+        object = await this.call(context, (api) => api.apps.readNamespacedStatefulSet({ namespace, name }));
+        break;
+      case 'DaemonSet':
+        object = await this.call(context, (api) => api.apps.readNamespacedDaemonSet({ namespace, name }));
+        break;
+      default:
+        object = await this.call(context, (api) => api.batch.readNamespacedJob({ namespace, name }));
+    }
+    const parent = object.metadata?.ownerReferences?.find((r) => r.controller);
+    return {
+      owner: {
+        kind,
+        name,
+        uid: object.metadata?.uid ?? ref.uid,
+        ...optional('replicas', object.spec?.replicas),
+        ...optional('selector', object.spec?.selector?.matchLabels),
+      },
+      ...(parent ? { parent: { kind: parent.kind, name: parent.name, uid: parent.uid } } : {}),
+    };
   }
 
   /**
@@ -365,7 +405,7 @@ export class KubernetesAdapter {
         : kind === 'StatefulSet'
           ? api.apps.patchNamespacedStatefulSetScale(request, options)
           : api.apps.patchNamespacedReplicaSetScale(request, options),
-    );
+    ).finally(() => this.owners.forget(ownerKey(kind, namespace, name)));
     return { kind, namespace, name, uid: scale.metadata?.uid ?? '', replicas: scale.spec?.replicas ?? 0, resourceVersion: scale.metadata?.resourceVersion ?? '' };
   }
 
@@ -412,7 +452,9 @@ export class KubernetesAdapter {
       { op: 'test', path: '/metadata/generation', value: expected.generation },
       { op: 'replace', path: '/spec/template', value: template },
     ];
-    await this.call(context, (api) => api.apps.patchNamespacedDeployment({ namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)));
+    await this.call(context, (api) => api.apps.patchNamespacedDeployment({ namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch))).finally(() =>
+      this.owners.forget(ownerKey('Deployment', namespace, name)),
+    );
     return this.getDeployment(namespace, name);
   }
 

@@ -90,8 +90,8 @@ const configSchema = z.object({
   databaseUrl: z.string().optional(),
   cloud: z
     .discriminatedUnion('mode', [
-      z.object({ mode: z.literal('lab'), url: z.string().url(), token: z.string(), kubeconfigPath: z.string().optional(), clusters: clusterAccessSchema, virusTotal: z.object({ apiKey: z.string() }), requestTimeoutMs: z.number().int().min(100).max(600_000).optional(), clusterReadTtlMs: z.number().int().min(0).max(600_000).optional() }),
-      z.object({ mode: z.literal('google'), kubeconfigPath: z.string().optional(), clusters: clusterAccessSchema, virusTotal: z.object({ apiKey: z.string().optional(), baseUrl: z.string().url().optional() }).optional(), requestTimeoutMs: z.number().int().min(100).max(600_000).optional(), clusterReadTtlMs: z.number().int().min(0).max(600_000).optional() }),
+      z.object({ mode: z.literal('lab'), url: z.string().url(), token: z.string(), kubeconfigPath: z.string().optional(), clusters: clusterAccessSchema, virusTotal: z.object({ apiKey: z.string() }), requestTimeoutMs: z.number().int().min(100).max(600_000).optional(), clusterReadTtlMs: z.number().int().min(0).max(600_000).optional(), ownerReadTtlMs: z.number().int().min(0).max(600_000).optional() }),
+      z.object({ mode: z.literal('google'), kubeconfigPath: z.string().optional(), clusters: clusterAccessSchema, virusTotal: z.object({ apiKey: z.string().optional(), baseUrl: z.string().url().optional() }).optional(), requestTimeoutMs: z.number().int().min(100).max(600_000).optional(), clusterReadTtlMs: z.number().int().min(0).max(600_000).optional(), ownerReadTtlMs: z.number().int().min(0).max(600_000).optional() }),
     ])
     .default({ mode: 'google' }),
   policy: policySchema.default(policySchema.parse({})),

@@ -139,7 +139,7 @@ async function runCell(rig: CaseRig, client: Client, cell: Cell, kind: Kind, ind
 }
 
 test('every call the pipeline makes on its way to a decision is in the matrix', async () => {
-  const rig = await startCaseRig({ retry }, { requestTimeoutMs: 1000, evidenceBucket: 'acme-evidence', clusterReadTtlMs: 0 });
+  const rig = await startCaseRig({ retry }, { requestTimeoutMs: 1000, evidenceBucket: 'acme-evidence', sharedReadTtlMs: 0 });
   await rig.startWorker();
   try {
     for (const subject of ['gke', 'gke-distroless', 'cloud-run', 'gke-by-project-number'] as const) {
@@ -158,7 +158,7 @@ test('every call the pipeline makes on its way to a decision is in the matrix', 
 test('404, 403, a permanent 500, no answer and a cut-off body on each call: every case reaches a decision with the failure named', async () => {
   const failures = await Promise.all(
     (Object.keys(kinds) as Kind[]).map(async (kind) => {
-      const rig = await startCaseRig({ retry }, { requestTimeoutMs: 1000, evidenceBucket: 'acme-evidence', clusterReadTtlMs: 0 });
+      const rig = await startCaseRig({ retry }, { requestTimeoutMs: 1000, evidenceBucket: 'acme-evidence', sharedReadTtlMs: 0 });
       await rig.startWorker();
       try {
         const found: string[] = [];

@@ -72,7 +72,8 @@ export async function startLabBackend(scenario: Scenario = loadScenario()): Prom
   };
 }
 
-export async function startRealBackend(scenario: Scenario = loadScenario()): Promise<KubeBackend> {
+/** `ownerReadTtlMs: 0` when each call must reach the API server, as a probe of one grant needs. */
+export async function startRealBackend(scenario: Scenario = loadScenario(), reads: { ownerReadTtlMs?: number } = {}): Promise<KubeBackend> {
   // In the lab the worker's Application Default Credentials token is the lab's token.
   const token = `lab-${randomBytes(16).toString('hex')}`;
   const plane = await startControlPlane({ name: 'payments-prod', identities: [{ token, user: workerIdentity }] });
@@ -86,7 +87,7 @@ export async function startRealBackend(scenario: Scenario = loadScenario()): Pro
       token,
       scenario: { ...scenario, clusters: scenario.clusters.map((c) => (c === cluster ? { ...c, controlPlane: { endpoint: plane.endpoint, caCertificate: plane.caCertificate } } : c)) },
     });
-    const target: CloudTarget = { mode: 'lab', url: lab.url, token: lab.token, kubeconfigPath: lab.kubeconfigPath, virusTotal: { apiKey: lab.virusTotalKey } };
+    const target: CloudTarget = { mode: 'lab', url: lab.url, token: lab.token, kubeconfigPath: lab.kubeconfigPath, virusTotal: { apiKey: lab.virusTotalKey }, ...reads };
     const clients = createCloudClients(target);
     const baseline = plane.audit().length;
     return {

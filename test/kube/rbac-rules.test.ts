@@ -99,7 +99,8 @@ let backend: KubeBackend;
 let serverMinor: number;
 
 beforeAll(async () => {
-  backend = await startRealBackend();
+  // Every probe must reach the API server: an owner read shared from an earlier probe would hide a missing grant.
+  backend = await startRealBackend(undefined, { ownerReadTtlMs: 0 });
   serverMinor = Number((await backend.plane!.admin.makeApiClient(VersionApi).getCode()).minor.replace(/\D+$/, ''));
 }, 120_000);
 
