@@ -33,6 +33,8 @@ export interface RunResult extends StormSize {
   msPerFinding: number;
   timeToReadyMs: { p50: number; p95: number; p99: number; max: number };
   workerRssMb: { peak: number; parked: number };
+  /** The workers' RSS every 30 s, with how many cases were ready by then: what each case still held in the cache costs. */
+  rssTimeline: { s: number; rssMb: number; ready: number }[];
   /** Requests per lab API (the real case only). */
   calls?: Record<LabApi, number>;
   /** Requests per lab API and operation ("kubernetes get pods"), to say where the calls go. */
@@ -193,6 +195,11 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
   const rss = () => workers.reduce((sum, w) => sum + rssMb(w.pid), 0);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, rss())), 250);
+  const readyAt = new Map<string, number>();
+  const rssTimeline: RunResult['rssTimeline'] = [];
+  let readyNow = 0;
+  const sampledFrom = Date.now();
+  const timeline = setInterval(() => rssTimeline.push({ s: Math.round((Date.now() - sampledFrom) / 1000), rssMb: rss(), ready: readyNow }), 30_000);
   try {
     let store: CaseStore | undefined;
     if (pipeline === 'case') {
@@ -249,7 +256,6 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
     });
 
     const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
-    const readyAt = new Map<string, number>();
     while (readyAt.size < firstIngest.size) {
       if (Date.now() > deadline) throw new Error(`${pipeline}: only ${readyAt.size} of ${firstIngest.size} cases ready in time`);
       const exited = workers.find((w) => w.exitCode !== null);
@@ -258,8 +264,10 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       if (store) {
         const rows = await database!.query<{ workflow_id: string; ready_at: Date | string }>('select workflow_id, ready_at from cases where workflow_id like $1 and ready_at is not null', [`${prefix}/%`]);
         for (const row of rows) readyAt.set(row.workflow_id, new Date(row.ready_at).getTime());
+        readyNow = readyAt.size;
       } else {
         const count = await client.workflow.count(`WorkflowType = "floorCase" AND TaskQueue = "${taskQueue}" AND SccCaseStatus = "awaiting-decision"`);
+        readyNow = count.count;
         if (count.count < firstIngest.size) continue;
         await bounded([...firstIngest.keys()], 32, async (id) => {
           const status = await client.workflow.getHandle(id).query(floorStatusQuery);
@@ -286,6 +294,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       msPerFinding: Math.round((wallMs / size.findings) * 100) / 100,
       timeToReadyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
       workerRssMb: { peak: Math.max(peak, parked), parked },
+      rssTimeline,
       ...(pipeline === 'case' && served ? { calls: served.calls, ...(served.operations ? { operations: served.operations } : {}), virusTotal: served.virusTotal } : {}),
       cpuMsPerFinding,
       historyEventsPerCase: events,
@@ -296,6 +305,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
     };
   } finally {
     clearInterval(sampler);
+    clearInterval(timeline);
     await Promise.all(workers.map(stopChild));
     await socket?.stop();
     await database?.close();

@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       ...(campaignSampling.length > 0 ? { campaignSampling, sampledRuns } : {}),
       ...(cloudLatency.length > 0 ? { cloudLatency, latencyRuns } : {}),
       ...(oneCampaign.length > 0 ? { oneCampaign, campaignRuns } : {}),
-      ...(parkedRuns.length > 0 ? { parked: { cases: parked, maxCachedWorkflows: maxCached ?? 'sdk default', workerRssMb: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.workerRssMb.parked])), wallMs: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.wallMs])) } } : {}),
+      ...(parkedRuns.length > 0 ? { parked: { cases: parked, maxCachedWorkflows: maxCached ?? 'sdk default', workerRssMb: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.workerRssMb.parked])), wallMs: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.wallMs])), rssTimeline: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.rssTimeline])) } } : {}),
     };
     writeFileSync(join(out, 'alert-storm.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(
