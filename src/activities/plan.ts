@@ -13,6 +13,7 @@ import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 import { manualSteps } from './manual-steps';
 import { CloudError, PermanentCloudError } from '../cloud/errors';
+import { atOneMoment } from '../cloud';
 import { permissionFor } from '../deploy/operation-permissions';
 import { workloadStillRunning } from './gone-pod-owner';
 import { ownersFor } from '../notify/owners';
@@ -20,18 +21,20 @@ import { workloadResponse } from './campaign-response';
 
 /** The containment plan: the playbook's response against the current state, with exact targets. */
 export function planActivities(deps: ActivityDeps) {
-  const context: ActionContext = { clients: deps.clients, notifier: deps.notifier };
   const registry = deps.actions ?? actions;
   return {
     async planContainment(input: { caseId: string; findings: Finding[]; dryRun: boolean; responses?: Policy['responses']; flagged?: string[] }): Promise<Plan> {
       return classified(async () => {
+        // One plan, one state of the cluster: its routing, actions and blast radius read the pod once, and agree on it.
+        const clients = atOneMoment(deps.clients);
+        const context: ActionContext = { clients, notifier: deps.notifier };
         const primary = input.findings[0]!;
         const { subject } = primary;
         const playbook = playbookFor(primary.category);
         const planned: PlannedAction[] = [];
         const notes: string[] = [];
         // Told as the case's notices are: the finding's contacts, the owner annotations, the default route.
-        const route = await ownersFor(input.findings, deps.clients, deps.routing?.defaultRecipients ?? []);
+        const route = await ownersFor(input.findings, clients, deps.routing?.defaultRecipients ?? []);
         const summary = `${primary.category} on ${subject.runtime === 'gke' ? `${subject.namespace}/${subject.pod}` : (subject.revision ?? subject.service ?? subject.job)}`;
         const playbookResponse = responseFor(playbook, subject.runtime, input.responses, input.flagged ?? [], notes);
         // Several pods of one workload in one campaign: the response belongs to the workload.
@@ -102,7 +105,7 @@ export function planActivities(deps: ActivityDeps) {
         }
         // The pod is gone but what ran it still runs the same template: the workload is what can still be acted on.
         if (subject.runtime === 'gke' && !planned.some((a) => a.destructive)) {
-          const owner = await workloadStillRunning(deps, input.caseId, subject);
+          const owner = await workloadStillRunning({ clients, store: deps.store }, input.caseId, subject);
           if (owner) {
             const result = await registry.get('scale-workload-to-zero').plan(context, { project: subject.projectId, location: subject.location, cluster: subject.cluster, namespace: subject.namespace, pod: subject.pod, workload: owner } as never);
             if ('notApplicable' in result) notes.push(`scale-workload-to-zero: ${result.notApplicable}`);
@@ -114,7 +117,7 @@ export function planActivities(deps: ActivityDeps) {
         }
         let radius: Plan['blastRadius'];
         try {
-          radius = await blastRadius(deps.clients, subject);
+          radius = await blastRadius(clients, subject);
         } catch (error) {
           // The plan stands without it; the approver is told what could not be assessed, and what it would take.
           radius = { runtime: subject.runtime, notes: [`blast radius not assessed: ${refusalText(error)}`] };

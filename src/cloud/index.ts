@@ -53,3 +53,20 @@ export function createCloudClients(target: CloudTarget, options: { inCluster?: C
     },
   };
 }
+
+/**
+ * The clients as of one moment, for one plan: each cluster's pod, service account, namespace,
+ * node and NetworkPolicy reads are made once in it (KubernetesAdapter.atOneMoment).
+ */
+export function atOneMoment(clients: CloudClients): CloudClients {
+  const views = new Map<KubernetesAdapter, KubernetesAdapter>();
+  return {
+    ...clients,
+    kubernetes(cluster) {
+      const adapter = clients.kubernetes(cluster);
+      let view = views.get(adapter);
+      if (!view) views.set(adapter, (view = adapter.atOneMoment()));
+      return view;
+    },
+  };
+}

@@ -66,6 +66,32 @@ test('cases walking through one workload share its owner reads for a while; a sc
   expect(reads() - start).toBe(4);
 });
 
+test('a view for one moment reads the pod once for all who ask, fresh after its own write; the adapter itself always reads', async () => {
+  const podReads = () => lab.operations['kubernetes get pods'] ?? 0;
+  const moment = kube.atOneMoment();
+  const before = podReads();
+  const seen = await Promise.all(Array.from({ length: 5 }, () => moment.getPod('default', 'debug-shell')));
+  expect(new Set(seen.map((p) => p.resourceVersion)).size).toBe(1);
+  expect(podReads() - before).toBe(1);
+
+  await moment.patchPodLabels('default', 'debug-shell', { 'scc-responder/moment': 'one' }, seen[0]!.resourceVersion);
+  const afterWrite = await moment.getPod('default', 'debug-shell');
+  expect(afterWrite.labels['scc-responder/moment']).toBe('one');
+  expect(afterWrite.resourceVersion).not.toBe(seen[0]!.resourceVersion);
+  expect(podReads() - before).toBe(2);
+
+  await kube.getPod('default', 'debug-shell');
+  await kube.getPod('default', 'debug-shell');
+  expect(podReads() - before).toBe(4);
+
+  lab.faults.set([{ api: 'kubernetes', operation: 'get pods', latencyMs: 0, transientRate: 0, permanentStatus: 500 }]);
+  const failing = kube.atOneMoment();
+  await expect(failing.getPod('checkout', 'ledger-db-0')).rejects.toThrow();
+  lab.faults.set([]);
+  await expect(failing.getPod('checkout', 'ledger-db-0')).resolves.toMatchObject({ name: 'ledger-db-0' });
+  await kube.patchPodLabels('default', 'debug-shell', { 'scc-responder/moment': null });
+});
+
 test('exec streams a binary out, hashed while streaming, matching the finding', async () => {
   const result = await kube.execute('checkout', compromised, 'api', ['cat', '/usr/bin/gcc-12']);
   expect(result.exitCode).toBe(0);

@@ -143,21 +143,40 @@ interface OwnerLink {
   parent?: { kind: string; name: string; uid: string };
 }
 
+/** What every view of one cluster's adapter shares: its connection and its recent owner reads. */
+interface ClusterState {
+  connection: { current?: { ready: Promise<KubeApis & { via: string }>; until: number } };
+  owners: RecentReads<OwnerLink>;
+}
+
 export class KubernetesAdapter {
-  private apis: { ready: Promise<KubeApis & { via: string }>; until: number } | undefined;
   private readonly deadlineMs: number;
   private readonly now: () => number;
-  private readonly owners: RecentReads<OwnerLink>;
+  private readonly state: ClusterState;
+  /** In a view for one moment (`atOneMoment`): the reads made in it so far, shared by whoever reads the same object again. */
+  private readonly moment: RecentReads<unknown> | undefined;
 
   constructor(
     /** The credentials for exactly this cluster (src/cloud/cluster-access.ts), resolved on first use. */
     private readonly connect: () => Promise<ClusterConnection>,
     readonly cluster: string,
-    options: KubernetesReadOptions = {},
+    private readonly options: KubernetesReadOptions = {},
+    view?: { state: ClusterState; moment: RecentReads<unknown> },
   ) {
     this.deadlineMs = options.deadlineMs ?? defaultRequestTimeoutMs;
     this.now = options.now ?? Date.now;
-    this.owners = new RecentReads(options.ownerReadTtlMs ?? 15_000, this.now);
+    this.state = view?.state ?? { connection: {}, owners: new RecentReads(options.ownerReadTtlMs ?? 15_000, this.now) };
+    this.moment = view?.moment;
+  }
+
+  /**
+   * This cluster as of one moment, for one plan: the pod, its service account and namespace, the
+   * node and the namespace's NetworkPolicies are read once however many parts of the plan ask,
+   * so every part sees the same state (and resourceVersion). A failed read is not kept; a write
+   * through the view forgets what it read.
+   */
+  atOneMoment(): KubernetesAdapter {
+    return new KubernetesAdapter(this.connect, this.cluster, this.options, { state: this.state, moment: new RecentReads(Number.MAX_SAFE_INTEGER, this.now) });
   }
 
   static forCluster(cluster: ClusterRef, access: ClusterAccess, deps: ClusterAccessDeps, options: KubernetesReadOptions = {}): KubernetesAdapter {
@@ -170,7 +189,8 @@ export class KubernetesAdapter {
   }
 
   private resolve(): Promise<KubeApis & { via: string }> {
-    if (this.apis && this.apis.until > this.now()) return this.apis.ready;
+    const { connection } = this.state;
+    if (connection.current && connection.current.until > this.now()) return connection.current.ready;
     const ready = this.connect().then(({ config, via }) => ({
       core: config.makeApiClient(CoreV1Api),
       apps: config.makeApiClient(AppsV1Api),
@@ -180,10 +200,10 @@ export class KubernetesAdapter {
       via,
     }));
     const entry = { ready, until: this.now() + connectionTtlMs };
-    this.apis = entry;
+    connection.current = entry;
     // A failed resolution is not kept: the next call asks again.
     ready.catch(() => {
-      if (this.apis === entry) this.apis = undefined;
+      if (connection.current === entry) connection.current = undefined;
     });
     return ready;
   }
@@ -191,7 +211,7 @@ export class KubernetesAdapter {
   async getNode(name: string): Promise<NodeInfo> {
     const context = this.context('get node', name);
     checkName('kubernetesSubdomain', name, 'node name', context);
-    const node = await this.call(context, (api) => api.core.readNode({ name }));
+    const node = await this.once(`node/${name}`, () => this.call(context, (api) => api.core.readNode({ name })));
     const labels = node.metadata?.labels ?? {};
     return {
       name,
@@ -206,7 +226,7 @@ export class KubernetesAdapter {
   async getNamespace(name: string): Promise<{ name: string; labels: Record<string, string>; annotations: Record<string, string> }> {
     const context = this.context('get namespace', name);
     checkName('kubernetesLabel', name, 'namespace', context);
-    const namespace = await this.call(context, (api) => api.core.readNamespace({ name }));
+    const namespace = await this.once(`namespace/${name}`, () => this.call(context, (api) => api.core.readNamespace({ name })));
     return { name, labels: namespace.metadata?.labels ?? {}, annotations: namespace.metadata?.annotations ?? {} };
   }
 
@@ -215,14 +235,14 @@ export class KubernetesAdapter {
     const context = this.context('get serviceaccount', `${namespace}/${name}`);
     checkName('kubernetesLabel', namespace, 'namespace', context);
     checkName('kubernetesSubdomain', name, 'service account', context);
-    const account = await this.call(context, (api) => api.core.readNamespacedServiceAccount({ namespace, name }));
+    const account = await this.once(`serviceaccount/${namespace}/${name}`, () => this.call(context, (api) => api.core.readNamespacedServiceAccount({ namespace, name })));
     return { namespace, name, annotations: account.metadata?.annotations ?? {} };
   }
 
   async getPod(namespace: string, name: string): Promise<PodInfo> {
     const context = this.context('get pod', `${namespace}/${name}`);
     this.checkPod(namespace, name, context);
-    return podInfo(await this.call(context, (api) => api.core.readNamespacedPod({ namespace, name })));
+    return this.once(`pod/${namespace}/${name}`, async () => podInfo(await this.call(context, (api) => api.core.readNamespacedPod({ namespace, name }))));
   }
 
   async listPods(namespace: string, labelSelector?: string): Promise<PodInfo[]> {
@@ -254,7 +274,7 @@ export class KubernetesAdapter {
         return chain;
       }
       // A name can be deleted and taken again: a kept read is for the uid the reference names.
-      const link = await this.owners.read(ownerKey(ref.kind, namespace, ref.name), () => this.readOwner(context, namespace, ref), (kept) => !ref.uid || kept.owner.uid === ref.uid);
+      const link = await this.state.owners.read(ownerKey(ref.kind, namespace, ref.name), () => this.readOwner(context, namespace, ref), (kept) => !ref.uid || kept.owner.uid === ref.uid);
       chain.push(link.owner);
       next = link.parent;
     }
@@ -353,7 +373,7 @@ export class KubernetesAdapter {
     checkName('kubernetesLabel', container.name, 'ephemeral container name', context);
     checkName('kubernetesLabel', container.targetContainerName, 'target container name', context);
     const body = { spec: { ephemeralContainers: [{ name: container.name, image: container.image, targetContainerName: container.targetContainerName, stdin: false, tty: false }] } };
-    const updated = await this.call(context, (api) =>
+    const updated = await this.write(context, (api) =>
       api.core.patchNamespacedPodEphemeralcontainers({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)),
     );
     return podInfo(updated);
@@ -372,7 +392,7 @@ export class KubernetesAdapter {
       }
     }
     const body = { metadata: { labels, ...(resourceVersion ? { resourceVersion } : {}) } };
-    const updated = await this.call(context, (api) =>
+    const updated = await this.write(context, (api) =>
       api.core.patchNamespacedPod({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
     );
     return podInfo(updated);
@@ -399,13 +419,13 @@ export class KubernetesAdapter {
     if (!Number.isInteger(replicas) || replicas < 0) throw new PermanentCloudError(context, undefined, `replicas must be a whole number ≥ 0, not ${replicas}`);
     const request = { namespace, name, body: { ...(uid ? { metadata: { uid } } : {}), spec: { replicas } } };
     const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-    const scale = await this.call(context, (api) =>
+    const scale = await this.write(context, (api) =>
       kind === 'Deployment'
         ? api.apps.patchNamespacedDeploymentScale(request, options)
         : kind === 'StatefulSet'
           ? api.apps.patchNamespacedStatefulSetScale(request, options)
           : api.apps.patchNamespacedReplicaSetScale(request, options),
-    ).finally(() => this.owners.forget(ownerKey(kind, namespace, name)));
+    ).finally(() => this.state.owners.forget(ownerKey(kind, namespace, name)));
     return { kind, namespace, name, uid: scale.metadata?.uid ?? '', replicas: scale.spec?.replicas ?? 0, resourceVersion: scale.metadata?.resourceVersion ?? '' };
   }
 
@@ -452,8 +472,8 @@ export class KubernetesAdapter {
       { op: 'test', path: '/metadata/generation', value: expected.generation },
       { op: 'replace', path: '/spec/template', value: template },
     ];
-    await this.call(context, (api) => api.apps.patchNamespacedDeployment({ namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch))).finally(() =>
-      this.owners.forget(ownerKey('Deployment', namespace, name)),
+    await this.write(context, (api) => api.apps.patchNamespacedDeployment({ namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch))).finally(() =>
+      this.state.owners.forget(ownerKey('Deployment', namespace, name)),
     );
     return this.getDeployment(namespace, name);
   }
@@ -462,14 +482,14 @@ export class KubernetesAdapter {
   async setNodeUnschedulable(name: string, unschedulable: boolean): Promise<NodeInfo> {
     const context = this.context(unschedulable ? 'cordon node' : 'uncordon node', name);
     checkName('kubernetesSubdomain', name, 'node name', context);
-    await this.call(context, (api) => api.core.patchNode({ name, body: { spec: { unschedulable } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)));
+    await this.write(context, (api) => api.core.patchNode({ name, body: { spec: { unschedulable } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)));
     return this.getNode(name);
   }
 
   async listNetworkPolicies(namespace: string): Promise<V1NetworkPolicy[]> {
     const context = this.context('list networkpolicies', namespace);
     checkName('kubernetesLabel', namespace, 'namespace', context);
-    return (await this.call(context, (api) => api.networking.listNamespacedNetworkPolicy({ namespace }))).items;
+    return (await this.once(`networkpolicies/${namespace}`, () => this.call(context, (api) => api.networking.listNamespacedNetworkPolicy({ namespace })))).items;
   }
 
   async createNetworkPolicy(namespace: string, policy: V1NetworkPolicy): Promise<V1NetworkPolicy> {
@@ -477,21 +497,21 @@ export class KubernetesAdapter {
     const context = this.context('create networkpolicy', `${namespace}/${name}`);
     checkName('kubernetesLabel', namespace, 'namespace', context);
     checkName('kubernetesSubdomain', name, 'policy name', context);
-    return this.call(context, (api) => api.networking.createNamespacedNetworkPolicy({ namespace, body: policy }));
+    return this.write(context, (api) => api.networking.createNamespacedNetworkPolicy({ namespace, body: policy }));
   }
 
   async deleteNetworkPolicy(namespace: string, name: string): Promise<void> {
     const context = this.context('delete networkpolicy', `${namespace}/${name}`);
     checkName('kubernetesLabel', namespace, 'namespace', context);
     checkName('kubernetesSubdomain', name, 'policy name', context);
-    await this.call(context, (api) => api.networking.deleteNamespacedNetworkPolicy({ namespace, name }));
+    await this.write(context, (api) => api.networking.deleteNamespacedNetworkPolicy({ namespace, name }));
   }
 
   /** Deletes a pod only if it is still the one identified (UID and, when given, resourceVersion). */
   async deletePod(namespace: string, name: string, preconditions: { uid: string; resourceVersion?: string }): Promise<void> {
     const context = this.context('delete pod', `${namespace}/${name}`);
     this.checkPod(namespace, name, context);
-    await this.call(context, (api) => api.core.deleteNamespacedPod({ namespace, name, body: { preconditions } }));
+    await this.write(context, (api) => api.core.deleteNamespacedPod({ namespace, name, body: { preconditions } }));
   }
 
   private checkWorkload(namespace: string, name: string, context: Omit<CloudErrorContext, 'target'>): void {
@@ -508,6 +528,16 @@ export class KubernetesAdapter {
     return { service: 'kubernetes', operation, target: `${this.cluster}/${target}` };
   }
 
+  /** Within one moment's view, a read is made once: the first caller's answer is every caller's. */
+  private once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    return this.moment ? (this.moment.read(key, read) as Promise<T>) : read();
+  }
+
+  /** A write: what this view read before it is no longer the moment's state. */
+  private write<T>(context: CloudErrorContext, request: (api: KubeApis) => Promise<T>): Promise<T> {
+    return this.call(context, request).finally(() => this.moment?.clear());
+  }
+
   private call<T>(context: CloudErrorContext, request: (api: KubeApis) => Promise<T>): Promise<T>;
   private call<T>(context: CloudErrorContext, request: (api: KubeApis) => Promise<T>, withVia: true): Promise<{ result: T; via: string }>;
   private call<T>(context: CloudErrorContext, request: (api: KubeApis) => Promise<T>, withVia?: true): Promise<T | { result: T; via: string }> {
@@ -521,7 +551,7 @@ export class KubernetesAdapter {
           return withVia ? { result, via: api.via } : result;
         } catch (error) {
           // The cluster's CA or endpoint may have rotated: the retry reads them again.
-          if (tlsFailure(error)) this.apis = undefined;
+          if (tlsFailure(error)) this.state.connection.current = undefined;
           throw error;
         }
       },

@@ -26,6 +26,10 @@ export class RecentReads<T> {
     this.kept.delete(key);
   }
 
+  clear(): void {
+    this.kept.clear();
+  }
+
   get size(): number {
     return this.kept.size;
   }
