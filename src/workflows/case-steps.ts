@@ -112,6 +112,31 @@ export function runbookSteps(c: Case): Record<StepName, () => Promise<unknown>> 
   };
 }
 
+/** A step that needs another's answer: the node's logs are queried by the instance the node check names. */
+const needs: Partial<Record<StepName, StepName>> = { logs: 'cluster-and-node' };
+
+/**
+ * Steps 1-6 since `steps-read-together`: the volatile source first and alone (the running process
+ * and its files, before any other read or a replacement can change the pod), then every other
+ * step at once, each after the step whose answer it needs. Reads that wait on the cloud overlap
+ * instead of adding up, and the case takes fewer workflow tasks. The case's steps are listed in
+ * the collection order (`listed`, sampled ones included) whatever order they ended in.
+ */
+export async function collectTogether(c: Case, order: readonly StepName[], steps: Record<StepName, () => Promise<unknown>>, listed: readonly StepName[] = order): Promise<void> {
+  const [first, ...rest] = order;
+  if (first === undefined) return;
+  const alone = first === 'capture';
+  if (alone) await steps[first]();
+  const running = new Map<StepName, Promise<unknown>>();
+  for (const name of alone ? rest : order) {
+    const before = needs[name] !== undefined ? running.get(needs[name]) : undefined;
+    running.set(name, before ? before.then(() => steps[name]()) : steps[name]());
+  }
+  await Promise.all(running.values());
+  const position = (name: StepName) => listed.indexOf(name);
+  c.state.steps.sort((a, b) => position(a.step) - position(b.step));
+}
+
 /**
  * The runbook steps whose evidence comes from the pod itself and repeats across a campaign's pods
  * (the same indicator, by definition): the campaign's sample collects them. The pod check stays

@@ -2,7 +2,7 @@ import { condition, patched } from '@temporalio/workflow';
 import { decide } from './case-decision';
 import { CaseJournal } from './case-journal';
 import { CaseState } from './case-state';
-import { caseActivities, closeAsIntended, closeWithout, contain, failed, makePlan, presentPlan, runbookSteps, sampledRecords, sampledSteps, writeBack, type Case } from './case-steps';
+import { caseActivities, closeAsIntended, collectTogether, closeWithout, contain, failed, makePlan, presentPlan, runbookSteps, sampledRecords, sampledSteps, writeBack, type Case } from './case-steps';
 import { collectionOrder } from './collection-order';
 import { investigateCaseBeforeMainFlowRecords } from './investigate-case-before-main-flow-records';
 import { suppressionFor } from './suppression';
@@ -60,7 +60,10 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     if (folded) c.journal.carry(sampled);
     else await c.journal.write([collectionEntry, ...sampled]);
     const steps = runbookSteps(c);
-    for (const source of collection) if (!(sampling && !sampling.collects && sampledSteps.includes(source.step))) await steps[source.step]();
+    const collecting = collection.map((source) => source.step).filter((step) => !(sampling && !sampling.collects && sampledSteps.includes(step)));
+    // Since `steps-read-together`, what is not volatile is read at once; before, one step after another.
+    if (patched('steps-read-together')) await collectTogether(c, collecting, steps, collection.map((source) => source.step));
+    else for (const step of collecting) await steps[step]();
 
     // Steps record themselves since `steps-record-themselves`: findings that joined meanwhile are taken in (and recorded) here, so the plan covers them.
     if (patched('steps-record-themselves') && state.hasNews()) await c.journal.write();

@@ -70,7 +70,10 @@ test('on a worker of an older build the case records the step its activity did n
   const { caseId, workflowId, runId } = await rig.ingest(rig.findingOnPod('Added Binary Executed', olderBuild, 'st3p5000000000000000000000000003'));
   const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
   const names = await activities(workflowId, runId);
-  expect(names[names.indexOf('checkPod') + 1]).toBe('recordCase');
+  // One record write in the investigation, for the step the older activity left unrecorded.
+  const investigation = names.slice(1, names.indexOf('planContainment'));
+  expect(investigation.filter((n) => n === 'recordCase')).toHaveLength(1);
+  expect(investigation.indexOf('recordCase')).toBeGreaterThan(investigation.indexOf('checkPod'));
   expect(ready.steps.find((s) => s.step === 'pod')?.outcome).toBe('ok');
   expect(await recordedSteps(caseId)).toEqual(sorted(ready.steps));
 });
