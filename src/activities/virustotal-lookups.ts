@@ -87,21 +87,29 @@ export class VirusTotalLookups {
 
   /** The lookup, once there is room in the quota; undefined when the claim was lost while waiting for it (this process stalled past its lease). */
   private async fetch<T extends { status: string }>(key: string, lookup: () => Promise<T>): Promise<T | undefined> {
-    if (!(await this.takeRequest(key))) return undefined;
+    const request = await this.takeRequest(key);
+    if (request === undefined) return undefined;
     this.lookups++;
-    const verdict = await lookup();
+    let verdict: T;
+    try {
+      verdict = await lookup();
+    } finally {
+      // Counted from its answer: a request slowed on its way (a busy worker) still keeps its minute.
+      await this.store.answeredVirusTotalRequest(request);
+    }
     if (verdict.status !== 'not-configured') await this.store.cacheVerdict(key, verdict);
     return verdict;
   }
 
-  private async takeRequest(key: string): Promise<boolean> {
+  /** Room in the quota for one request (its id), or undefined when the claim on the key was lost meanwhile. */
+  private async takeRequest(key: string): Promise<string | undefined> {
     for (;;) {
-      const waitMs = await this.store.takeVirusTotalRequest(this.perMinute, this.settings.windowMs);
-      if (waitMs === 0) return true;
-      heartbeat(`waiting ${waitMs} ms for room in the VirusTotal quota (${this.perMinute} a minute, every worker)`);
-      await sleep(Math.min(waitMs, 5_000));
+      const taken = await this.store.takeVirusTotalRequest(this.perMinute, this.settings.windowMs);
+      if ('request' in taken) return taken.request;
+      heartbeat(`waiting ${taken.waitMs} ms for room in the VirusTotal quota (${this.perMinute} a minute, every worker)`);
+      await sleep(Math.min(taken.waitMs, 5_000));
       // The claim on the key lives as long as its holder waits; one taken over is left to its new holder.
-      if (!(await this.store.claimVirusTotalLookup(key, this.holder, this.settings.leaseMs))) return false;
+      if (!(await this.store.claimVirusTotalLookup(key, this.holder, this.settings.leaseMs))) return undefined;
     }
   }
 }

@@ -206,10 +206,23 @@ describe.each(backends)('case store on %s', (_kind, open) => {
   });
   test('the VirusTotal quota is one for every store on the database: concurrent takers get exactly the room the window has', async () => {
     const elsewhere = new CaseStore(db);
-    const waits = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? store : elsewhere).takeVirusTotalRequest(3, 60_000)));
-    expect(waits.filter((w) => w === 0)).toHaveLength(3);
+    const taken = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? store : elsewhere).takeVirusTotalRequest(3, 60_000)));
+    expect(taken.filter((t) => 'request' in t)).toHaveLength(3);
     // The rest are told to wait until the oldest request leaves the minute, not longer.
-    for (const wait of waits.filter((w) => w > 0)) expect(wait).toBeLessThanOrEqual(60_000);
+    for (const wait of taken.flatMap((t) => ('waitMs' in t ? [t.waitMs] : []))) expect(wait).toBeLessThanOrEqual(60_000);
+    await db.query('delete from virustotal_requests');
+  });
+
+  test('a VirusTotal request counts from its answer: one slow to arrive keeps its whole minute', async () => {
+    const first = await store.takeVirusTotalRequest(1, 60_000);
+    if (!('request' in first)) throw new Error('the first request of an empty window must be granted');
+    // Taken a while ago, answered only now: the window runs from the answer.
+    await db.query("update virustotal_requests set at = clock_timestamp() - interval '50 seconds' where id = $1::bigint", [first.request]);
+    const beforeAnswer = await store.takeVirusTotalRequest(1, 60_000);
+    expect('waitMs' in beforeAnswer && beforeAnswer.waitMs).toBeLessThanOrEqual(10_000);
+    await store.answeredVirusTotalRequest(first.request);
+    const afterAnswer = await store.takeVirusTotalRequest(1, 60_000);
+    expect('waitMs' in afterAnswer && afterAnswer.waitMs).toBeGreaterThan(50_000);
     await db.query('delete from virustotal_requests');
   });
 

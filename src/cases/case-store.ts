@@ -445,11 +445,13 @@ export class CaseStore {
   }
 
   /**
-   * One request against the VirusTotal quota shared by every worker: granted (0) when fewer than
-   * `perMinute` requests went out in the last `windowMs`, else how long until the oldest leaves
-   * the window. Takers queue on one advisory lock, and the database's clock is the only clock.
+   * One request against the VirusTotal quota shared by every worker: granted (the request's id)
+   * when fewer than `perMinute` requests went out in the last `windowMs`, else how long until the
+   * oldest leaves the window. Takers queue on one advisory lock, and the database's clock is the
+   * only clock. A granted request counts from when it was taken until `answeredVirusTotalRequest`
+   * moves it to its answer's time: VirusTotal counted it on arrival, at the latest then.
    */
-  async takeVirusTotalRequest(perMinute: number, windowMs = 60_000): Promise<number> {
+  async takeVirusTotalRequest(perMinute: number, windowMs = 60_000): Promise<{ request: string } | { waitMs: number }> {
     return this.db.transaction(async (tx) => {
       await tx.query(`select pg_advisory_xact_lock(${virusTotalQuotaLock})`);
       await tx.query("delete from virustotal_requests where at < clock_timestamp() - $1 * interval '1 millisecond'", [windowMs]);
@@ -458,11 +460,19 @@ export class CaseStore {
         [windowMs],
       );
       if (window!.n < perMinute) {
-        await tx.query('insert into virustotal_requests (at) values (clock_timestamp())');
-        return 0;
+        const [granted] = await tx.query<{ id: string }>('insert into virustotal_requests (at) values (clock_timestamp()) returning id::text as id');
+        return { request: granted!.id };
       }
-      return Math.max(1, window!.wait_ms ?? 1);
+      return { waitMs: Math.max(1, window!.wait_ms ?? 1) };
     });
+  }
+
+  /**
+   * A granted request was answered (or failed): it now counts from this moment. However long it
+   * took to leave the worker and reach VirusTotal, the next one then cannot land inside its minute.
+   */
+  async answeredVirusTotalRequest(request: string): Promise<void> {
+    await this.db.query('update virustotal_requests set at = greatest(at, clock_timestamp()) where id = $1::bigint', [request]);
   }
 
   /** Claims the one lookup of `key` for `holder` (or renews its claim) unless another holds an unexpired one. */
