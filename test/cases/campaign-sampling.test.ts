@@ -44,12 +44,13 @@ test("cases beyond the campaign's sample leave the pod-level evidence to it, say
   const ready = await Promise.all(later.map((c) => rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision')));
   const [campaign] = await rig.store.campaignsOfCase(first.caseId);
   for (const snapshot of ready) {
+    // Listed in the collection order, sampled or not.
     expect(snapshot.steps.map((s) => [s.step, s.outcome])).toEqual([
       ['capture', 'sampled'],
-      ['logs', 'sampled'],
-      ['review', 'sampled'],
       ['pod', 'ok'],
       ['cluster-and-node', 'ok'],
+      ['logs', 'sampled'],
+      ['review', 'sampled'],
       ['research', 'ok'],
     ]);
     expect(snapshot.steps[0]!.summary).toMatch(new RegExp(`^sampled: campaign ${campaign!.id} collects this from cases ${first.caseId}; this is its case [23]$`));
