@@ -4,11 +4,12 @@ import { treeCpuMs } from './process-cpu';
 
 test('the CPU a busy child uses counts in its own tree and in its parent\'s, and a process that is gone counts nothing', async () => {
   const before = treeCpuMs({ self: process.pid });
-  // Half a second of pure CPU in a child, kept alive until measured.
-  const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 500; while (Date.now() < end); setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 900));
+  // Half a second of the child's own CPU time (not of the clock: a busy machine gives it less per second), kept alive until measured.
+  const busy = 'while (process.cpuUsage().user + process.cpuUsage().system < 500000); process.stdout.write("spent\\n"); setTimeout(() => {}, 60000)';
+  const child = spawn(process.execPath, ['-e', busy], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await once(child.stdout!, 'data');
   const during = treeCpuMs({ self: process.pid, child: child.pid });
-  expect(during.child).toBeGreaterThanOrEqual(300);
+  expect(during.child).toBeGreaterThanOrEqual(450);
   expect(during.self! - before.self!).toBeGreaterThanOrEqual(during.child! - 50);
   child.kill('SIGKILL');
   await once(child, 'exit');
