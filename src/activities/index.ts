@@ -11,6 +11,7 @@ import { recordActivities } from './record';
 import { researchActivities } from './research';
 import { revertActivities } from './revert';
 import { reviewActivities } from './review';
+import { presentingItsPlan } from './plan-records';
 import { recordingTheirSteps } from './step-records';
 import { writeBackActivities } from './write-back';
 
@@ -19,8 +20,10 @@ export type { ActivityDeps } from './deps';
 
 /** Every activity the case workflow calls, bound to the worker's dependencies. */
 export function createCaseActivities(deps: ActivityDeps) {
+  const records = recordActivities(deps);
+  const plans = planActivities(deps);
   return {
-    ...recordActivities(deps),
+    ...records,
     ...recordingTheirSteps(deps.store, {
       ...reviewActivities(deps),
       ...clusterAndNodeActivities(deps),
@@ -30,7 +33,8 @@ export function createCaseActivities(deps: ActivityDeps) {
       ...captureActivities(deps),
       ...researchActivities(deps),
     }),
-    ...planActivities(deps),
+    ...plans,
+    planContainment: presentingItsPlan(deps.store, records.recordCase, plans.planContainment),
     ...actActivities(deps),
     ...notifyActivities(deps),
     ...writeBackActivities(deps),

@@ -65,8 +65,23 @@ export class CaseJournal {
     return this.write([...entries, decisionKeysEntry(rules, this.keyReads, new Date().toISOString())]);
   }
 
+  /**
+   * Everything due for the next write, taken out to go with an activity that writes it itself
+   * (the plan's, since `plan-records-itself`). Whatever that activity did not write goes back
+   * with `carry`, for the next write.
+   */
+  takeDue(): JournalEntry[] {
+    return [...this.carried.splice(0), ...this.takeNews()];
+  }
+
   /** A new status, on the record and in the search attributes, with whatever else goes with it. */
   async setStatus(next: CaseStatus, fields: CaseStateFields = {}, entries: JournalEntry[] = []): Promise<void> {
+    this.entered(next);
+    await this.write([...entries, { type: 'state', status: next, at: new Date().toISOString(), fields }]);
+  }
+
+  /** A new status that an activity already wrote to the record: the case, its search attributes and its metrics follow. */
+  entered(next: CaseStatus): void {
     this.state.status = next;
     log.info(`case ${next}`, { caseId: this.state.caseId, status: next, subjectKey: this.state.input.subjectKey });
     caseMetrics.entered(next);
@@ -76,7 +91,6 @@ export class CaseJournal {
       caseMetrics.milestone(milestone, Date.now() - this.openedAtMs);
     }
     upsertSearchAttributes([{ key: searchAttributes.caseStatus, value: next }]);
-    await this.write([...entries, { type: 'state', status: next, at: new Date().toISOString(), fields }]);
   }
 
   /** Something the case could not do, kept with the case and on its record. */

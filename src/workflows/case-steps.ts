@@ -10,7 +10,7 @@ import { gapFrom } from './gaps';
 import type { SuppressionRule } from './suppression';
 import type { CaseOutcome, CaseStatus, Plan, Policy, StepName, StepRecord } from './shared';
 import type { CampaignSampling } from '../cases/campaigns';
-import type { JournalEntry } from './journal';
+import { planEvent, presentedFields, type JournalEntry } from './journal';
 import type { SelfRecorded, StepMark } from '../activities/step-records';
 
 /** The activities a case calls, each kind with its timeouts and the policy's retry budget. */
@@ -167,25 +167,71 @@ export function sampledRecords(c: Case, sampling: CampaignSampling, collection: 
  * manual steps and the reason, for a person to close or keep watching.
  */
 export async function makePlan(c: Case): Promise<Plan> {
-  const { state } = c;
-  const input = {
+  const input = planInput(c.state);
+  const planned = await attempt(c, 'plan', () => c.activities.read.planContainment(input));
+  return planned ?? (await planWithout(c, input));
+}
+
+function planInput(state: CaseState) {
+  return {
     caseId: state.caseId,
     findings: [...state.findings],
     dryRun: state.policy.dryRun,
     ...(state.policy.responses ? { responses: state.policy.responses } : {}),
     ...(state.flagged.length ? { flagged: [...state.flagged] } : {}),
   };
-  const planned = await attempt(c, 'plan', () => c.activities.read.planContainment(input));
-  return planned ?? (await c.activities.compute.planWithoutActions({ ...input, reason: state.gaps.at(-1)?.reason ?? 'the plan could not be made' }));
+}
+
+function planWithout(c: Case, input: ReturnType<typeof planInput>): Promise<Plan> {
+  return c.activities.compute.planWithoutActions({ ...input, reason: c.state.gaps.at(-1)?.reason ?? 'the plan could not be made' });
+}
+
+/**
+ * The first plan, made and presented for a decision. Since `plan-records-itself` one activity
+ * does both, and also writes what the case had still to write (findings that joined while the
+ * steps ran, which the plan covers): two record activities fewer. A plan that could not be made,
+ * or one from a worker of an older build, is presented by the case as before.
+ */
+export async function planForDecision(c: Case): Promise<Plan> {
+  const { state, journal } = c;
+  if (!patched('plan-records-itself')) {
+    // Steps record themselves since `steps-record-themselves`: findings that joined meanwhile are taken in (and recorded) here, so the plan covers them.
+    if (patched('steps-record-themselves') && state.hasNews()) await journal.write();
+    const proposed = await makePlan(c);
+    await presentPlan(c, proposed, true);
+    return proposed;
+  }
+  // Decision keys due a fresh read are read by a write of the case's own, as every write does.
+  if (state.keysRefreshDue()) await journal.write();
+  const due = journal.takeDue();
+  const input = planInput(state);
+  const planned = await attempt(c, 'plan', async () => {
+    try {
+      return await c.activities.read.planContainment({ ...input, present: { entries: due } });
+    } catch (error) {
+      // Recorded with the gap instead.
+      journal.carry(due);
+      throw error;
+    }
+  });
+  if (planned?.presented) {
+    const { presented: _presented, ...plan } = planned;
+    state.plan = plan;
+    state.plansPresented++;
+    journal.entered('awaiting-decision');
+    return plan;
+  }
+  if (planned) journal.carry(due);
+  const plan = planned ?? (await planWithout(c, input));
+  await presentPlan(c, plan, true);
+  return plan;
 }
 
 /** The plan, recorded, and the case waiting for a decision on it. */
 export async function presentPlan(c: Case, plan: Plan, first: boolean): Promise<void> {
   c.state.plan = plan;
   const planNumber = ++c.state.plansPresented;
-  await c.journal.setStatus('awaiting-decision', { ...(first ? { readyAt: now() } : {}), plan, planHash: plan.hash, advice: plan.advice }, [
-    { type: 'event', key: first ? 'plan' : `plan:${plan.hash.slice(0, 12)}:${planNumber}`, at: plan.createdAt, kind: 'plan', detail: { ...plan } },
-  ]);
+  await c.journal.setStatus('awaiting-decision', presentedFields(plan, first ? now() : undefined), [planEvent(plan, first ? 'plan' : `plan:${plan.hash.slice(0, 12)}:${planNumber}`)]);
 }
 
 /** A notice on the owner route; one that cannot be delivered is a gap, never the end of the case. */

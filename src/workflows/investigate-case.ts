@@ -2,7 +2,7 @@ import { condition, patched } from '@temporalio/workflow';
 import { decide } from './case-decision';
 import { CaseJournal } from './case-journal';
 import { CaseState } from './case-state';
-import { caseActivities, closeAsIntended, collectTogether, closeWithout, contain, failed, makePlan, presentPlan, runbookSteps, sampledRecords, sampledSteps, writeBack, type Case } from './case-steps';
+import { caseActivities, closeAsIntended, collectTogether, closeWithout, contain, failed, planForDecision, runbookSteps, sampledRecords, sampledSteps, writeBack, type Case } from './case-steps';
 import { collectionOrder } from './collection-order';
 import { investigateCaseBeforeMainFlowRecords } from './investigate-case-before-main-flow-records';
 import { suppressionFor } from './suppression';
@@ -65,12 +65,8 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     if (patched('steps-read-together')) await collectTogether(c, collecting, steps, collection.map((source) => source.step));
     else for (const step of collecting) await steps[step]();
 
-    // Steps record themselves since `steps-record-themselves`: findings that joined meanwhile are taken in (and recorded) here, so the plan covers them.
-    if (patched('steps-record-themselves') && state.hasNews()) await c.journal.write();
-
     // The plan, bound to exact targets, and the human decision on it (made again before acting).
-    const proposed = await makePlan(c);
-    await presentPlan(c, proposed, true);
+    const proposed = await planForDecision(c);
     await writeBack(c, false);
     const { verdict, plan } = await decide(c, proposed);
 

@@ -1,6 +1,6 @@
 import type { Finding } from '../findings/model';
 import type { CampaignSampling } from '../cases/campaigns';
-import type { CaseStateFields, CaseStatus, DecisionRules } from './shared';
+import type { CaseStateFields, CaseStatus, DecisionRules, Plan } from './shared';
 
 /**
  * What the case workflow writes to its record, as one list per write: each write is a single
@@ -22,4 +22,14 @@ export interface RecordedWrite {
 /** The record of which decision keys and limits a case trusts after its `read`th reading of them. */
 export function decisionKeysEntry(rules: DecisionRules, read: number, at: string): JournalEntry {
   return { type: 'event', key: `decision-keys:${read}`, at, kind: 'decision-keys', detail: { keys: rules.keys.map((k) => k.id), fourEyes: rules.fourEyes, autoContain: rules.autoContain } };
+}
+
+/** A plan presented for decision, as the record keeps it: its event, whoever writes it (the case, or since `plan-records-itself` the plan's own activity). */
+export function planEvent(plan: Plan, key: string): JournalEntry {
+  return { type: 'event', key, at: plan.createdAt, kind: 'plan', detail: { ...plan } };
+}
+
+/** What the case's "awaiting decision" state says of the plan presented. */
+export function presentedFields(plan: Plan, readyAt?: string): CaseStateFields {
+  return { ...(readyAt ? { readyAt } : {}), plan, planHash: plan.hash, advice: plan.advice };
 }
