@@ -155,11 +155,11 @@ async function waitForPollers(client: Client, taskQueue: string, children: Child
   throw new Error(`no worker polled ${taskQueue} within ${timeoutMs / 1000} s`);
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
   if (ended(child)) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }
@@ -177,7 +177,7 @@ async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   return url.toString();
 }
 
-export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number; workers?: number; maxCachedWorkflows?: number; campaignSampleSize?: number; temporalPid?: number; latencyMs?: { min: number; max: number } } = {}): Promise<RunResult> {
+export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number; workers?: number; maxCachedWorkflows?: number; campaignSampleSize?: number; temporalPid?: number; latencyMs?: { min: number; max: number }; cpuProfileDir?: string } = {}): Promise<RunResult> {
   const workerCount = pipeline === 'case' ? Math.max(1, options.workers ?? 1) : 1;
   const runTag = Date.now().toString(36);
   const storm = stormScenario(loadScenario(), { ...size, runTag });
@@ -229,7 +229,9 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
         campaignWorkloadResponse: (options.campaignSampleSize ?? 0) > 0,
       }));
       for (let i = 0; i < workerCount; i++) {
-        workers.push(spawn(process.execPath, [join(root, 'bin/scc-responder.js'), 'worker'], { env: { ...process.env, SCC_CONFIG: config, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] }));
+        // Profiled when asked: V8 writes one profile per thread (the main one runs activities, the others workflows) as the worker exits.
+        const nodeOptions = options.cpuProfileDir ? `--cpu-prof --cpu-prof-dir=${options.cpuProfileDir}` : '';
+        workers.push(spawn(process.execPath, [join(root, 'bin/scc-responder.js'), 'worker'], { env: { ...process.env, SCC_CONFIG: config, DATABASE_URL: databaseUrl, NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'ignore', 'inherit'] }));
       }
     } else {
       workers.push(spawn(process.execPath, [join(root, 'dist/bench/floor-worker.js'), temporalAddress, taskQueue], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] }));
@@ -282,7 +284,8 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
     // Parked: every case waits for a decision; what the worker holds for them.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const parked = rss();
-    await Promise.all(workers.map(stopChild));
+    // A profiled worker writes its profiles as it exits: time for that, not the kill.
+    await Promise.all(workers.map((w) => stopChild(w, options.cpuProfileDir ? 120_000 : 10_000)));
     const served = await lab.stop();
     const latencies = [...firstIngest].map(([id, at]) => readyAt.get(id)! - at).sort((a, b) => a - b);
     return {

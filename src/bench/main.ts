@@ -20,6 +20,7 @@ import { costPlot } from './plot';
  *   --campaign              also run each size as one campaign: the pods of one Deployment sharing one binary, sampled
  *                           (3 cases collect, or --sampling's count) and planned at the workload; reports the time until
  *                           every case waits for the campaign's decision, API calls per finding and VirusTotal requests
+ *   --cpu-profile DIR       the case worker of the main runs writes V8 CPU profiles there (one per thread) as it exits
  *   --out DIR               where the JSON and the SVG go (default .data/bench)
  */
 
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const sampling = Math.min(1_000, Math.max(0, Number(option('sampling', '0')) || 0));
   const campaign = process.argv.includes('--campaign');
   const out = resolve(option('out', '.data/bench'));
+  const cpuProfileDir = option('cpu-profile', '') === '' ? undefined : resolve(option('cpu-profile', ''));
   mkdirSync(out, { recursive: true });
   const databaseUrl = process.env.DATABASE_URL;
   const port = await freePort();
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       for (const pipeline of ['floor', 'case'] as const) {
         log(`· ${pipeline}: ${size.findings} findings over ${size.pods} pods sharing ${size.binaries} binaries`);
-        const result = await runStorm(pipeline, size, server.address, each);
+        const result = await runStorm(pipeline, size, server.address, { ...each, ...(pipeline === 'case' && cpuProfileDir ? { cpuProfileDir: join(cpuProfileDir, `case-${size.findings}`) } : {}) });
         runs.push(result);
         log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, time to ready p50 ${result.timeToReadyMs.p50} ms p95 ${result.timeToReadyMs.p95} ms p99 ${result.timeToReadyMs.p99} ms, worker RSS peak ${result.workerRssMb.peak} MB`);
       }
