@@ -1,4 +1,4 @@
-import { CancellationScope, condition, patched, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, sleep } from '@temporalio/workflow';
 import type { CaseJournal } from './case-journal';
 import type { CaseState } from './case-state';
 import { isDecided, type Decided } from './decision-rules';
@@ -22,7 +22,7 @@ export async function awaitDecision(state: CaseState, journal: CaseJournal, plan
     return 'approved';
   }
   // Old histories never planned a held campaign action, so they never reach the marker.
-  if (heldByCampaign(plan) && patched('campaign-held')) {
+  if (heldByCampaign(plan) && state.patches.has('campaign-held')) {
     state.decideByCampaign(plan);
     await journal.write();
     return 'approved';
@@ -59,7 +59,7 @@ async function wakeOnNews<T>(state: CaseState, journal: CaseJournal, ms: number,
   // say) is no news any more: without this it waited for the deadline. Behind a patch marker,
   // taken only then, so that a history that waited replays as it ran.
   const already = state.hasNews() ? undefined : done();
-  if (already !== undefined && patched('decided-before-the-wait')) return already;
+  if (already !== undefined && state.patches.has('decided-before-the-wait')) return already;
   return CancellationScope.cancellable(async () => {
     let due = false;
     const deadline = sleep(ms).then(() => {

@@ -1,5 +1,6 @@
 import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Finding } from '../findings/model';
+import type { CasePatches } from './case-patches';
 import type { EvidenceSource } from './collection-order';
 import { approvalsStillNeeded, judgeDecision, type DecisionContext } from './decision-rules';
 import {
@@ -72,7 +73,11 @@ export class CaseState {
   private rules: DecisionRules | undefined;
   private refreshAsked = false;
 
-  constructor(readonly input: CaseInput) {
+  constructor(
+    readonly input: CaseInput,
+    /** Which of the workflow's changes this case runs with (every one, if it started since they all exist). */
+    readonly patches: CasePatches,
+  ) {
     const info = workflowInfo();
     this.workflowId = info.workflowId;
     this.runId = info.runId;

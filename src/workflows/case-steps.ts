@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, patched, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import { playbookFor } from '../findings/categories';
 import { profilesFor } from './activity-profiles';
@@ -59,7 +59,7 @@ export async function attempt<T>(c: Case, gapStep: string, work: () => Promise<T
  */
 async function step<T extends { summary: string } & SelfRecorded>(c: Case, name: StepName, work: (mark: { recordStep?: StepMark }) => Promise<T>): Promise<T | undefined> {
   const startedAt = now();
-  const selfRecording = patched('steps-record-themselves');
+  const selfRecording = c.state.patches.has('steps-record-themselves');
   let result: T | undefined;
   let gap: StepRecord['gap'];
   try {
@@ -194,9 +194,9 @@ function planWithout(c: Case, input: ReturnType<typeof planInput>): Promise<Plan
  */
 export async function planForDecision(c: Case): Promise<Plan> {
   const { state, journal } = c;
-  if (!patched('plan-records-itself')) {
+  if (!state.patches.has('plan-records-itself')) {
     // Steps record themselves since `steps-record-themselves`: findings that joined meanwhile are taken in (and recorded) here, so the plan covers them.
-    if (patched('steps-record-themselves') && state.hasNews()) await journal.write();
+    if (state.patches.has('steps-record-themselves') && state.hasNews()) await journal.write();
     const proposed = await makePlan(c);
     await presentPlan(c, proposed, true);
     return proposed;

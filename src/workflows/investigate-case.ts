@@ -1,4 +1,5 @@
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
+import { CasePatches } from './case-patches';
 import { decide } from './case-decision';
 import { CaseJournal } from './case-journal';
 import { CaseState } from './case-state';
@@ -18,10 +19,11 @@ import type { CaseInput, CaseSnapshot } from './shared';
  */
 export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
   // Histories written before the main flow became the only writer of the record replay as they ran.
-  if (!patched('main-flow-records')) return investigateCaseBeforeMainFlowRecords(input);
-  const state = new CaseState(input);
+  const patches = CasePatches.atStart();
+  if (!patches.has('main-flow-records')) return investigateCaseBeforeMainFlowRecords(input);
+  const state = new CaseState(input, patches);
   // Decisions need the authority's signature in every case started since; before, a name sufficed.
-  const signed = patched('signed-decisions');
+  const signed = patches.has('signed-decisions');
   if (signed) state.requireSignatures();
   state.listen();
   const c: Case = { state, journal: new CaseJournal(state), activities: caseActivities(input.policy) };
@@ -35,7 +37,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     // A change the team makes on purpose closes at once, with the runbook's advice, before anything is collected.
     const suppression = suppressionFor(first, input.policy.suppressions ?? []);
     // Since `one-opening-write`, the case opens with one activity: the record, the decision keys and the collection order together.
-    const folded = patched('one-opening-write');
+    const folded = patches.has('one-opening-write');
     let opened: RecordedWrite | undefined;
     if (folded) opened = await c.journal.open([openedEntry], suppression ? [] : [collectionEntry], signed);
     else {
@@ -62,7 +64,7 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
     const steps = runbookSteps(c);
     const collecting = collection.map((source) => source.step).filter((step) => !(sampling && !sampling.collects && sampledSteps.includes(step)));
     // Since `steps-read-together`, what is not volatile is read at once; before, one step after another.
-    if (patched('steps-read-together')) await collectTogether(c, collecting, steps, collection.map((source) => source.step));
+    if (patches.has('steps-read-together')) await collectTogether(c, collecting, steps, collection.map((source) => source.step));
     else for (const step of collecting) await steps[step]();
 
     // The plan, bound to exact targets, and the human decision on it (made again before acting).
