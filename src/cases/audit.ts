@@ -28,11 +28,15 @@ export async function appendAudit(tx: Database, given: AuditEntry): Promise<void
   // The entry as it will read back from the database: JSON (a Date its string, undefined left out), then hashed.
   const entry = { ...(JSON.parse(JSON.stringify(given)) as AuditEntry), canonicalization: 'rfc8785' as const };
   await tx.query('select pg_advisory_xact_lock(hashtext($1))', [entry.caseId]);
-  const [exists] = await tx.query('select 1 from audit_log where case_id = $1 and entry_key = $2', [entry.caseId, entry.key]);
-  if (exists) return;
-  const [last] = await tx.query<{ seq: number; hash: string }>('select seq, hash from audit_log where case_id = $1 order by seq desc limit 1', [entry.caseId]);
-  const seq = (last?.seq ?? 0) + 1;
-  const prevHash = last?.hash ?? genesisHash;
+  // Whether the key is there, and the chain's last entry, in one round trip (after the lock: a statement reads as of its start).
+  const [found] = await tx.query<{ present: boolean; seq: number | null; hash: string | null }>(
+    `select exists (select 1 from audit_log where case_id = $1 and entry_key = $2) as present, last.seq, last.hash
+       from (select 1) as one left join lateral (select seq, hash from audit_log where case_id = $1 order by seq desc limit 1) as last on true`,
+    [entry.caseId, entry.key],
+  );
+  if (found?.present) return;
+  const seq = (found?.seq ?? 0) + 1;
+  const prevHash = found?.hash ?? genesisHash;
   await tx.query('insert into audit_log (case_id, seq, entry_key, entry, prev_hash, hash) values ($1, $2, $3, $4, $5, $6)', [
     entry.caseId,
     seq,

@@ -169,6 +169,26 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     expect(await store.verifyAudit('case-0000000000a1')).toEqual({ intact: false, entries: 4, firstBroken: { seq: 2, key: 'timeline:step:review', reason: 'its content was changed (hash differs)' } });
   });
 
+  test('writes in one transaction are on the record together or not at all, and the chain goes on from the last that held', async () => {
+    await opened('case-0000000000a3', parsed('script').finding);
+    await store.inOneTransaction(async (tx) => {
+      await tx.addEvent('case-0000000000a3', { key: 'opened', at: '2026-11-20T10:00:00Z', kind: 'opened', detail: {} });
+      await tx.setState('case-0000000000a3', 'investigating', {}, { key: 'status:investigating', at: '2026-11-20T10:00:00Z', kind: 'status', detail: {} });
+    });
+    const failed = store.inOneTransaction(async (tx) => {
+      await tx.addEvent('case-0000000000a3', { key: 'step:review', at: '2026-11-20T10:00:01Z', kind: 'step', detail: {} });
+      await tx.setState('case-0000000000a3', 'awaiting-decision', { readyAt: '2026-11-20T10:00:02Z' });
+      throw new Error('the write broke off (injected)');
+    });
+    await expect(failed).rejects.toThrow('the write broke off');
+    const record = (await store.getCase('case-0000000000a3'))!;
+    expect(record.timeline.map((t) => t.event_key)).toEqual(['opened', 'status:investigating']);
+    expect(record.case.status).toBe('investigating');
+    // The retry of the whole write: the chain takes it after the entries that held.
+    await store.inOneTransaction((tx) => tx.addEvent('case-0000000000a3', { key: 'step:review', at: '2026-11-20T10:00:01Z', kind: 'step', detail: {} }));
+    expect(await store.verifyAudit('case-0000000000a3')).toEqual({ intact: true, entries: 3 });
+  });
+
   test('a removed audit entry, or an edited timeline, is found', async () => {
     const finding = parsed('script').finding;
     await opened('case-0000000000a2', finding);

@@ -130,6 +130,11 @@ export interface TimelineEvent {
 export class CaseStore {
   constructor(readonly db: Database) {}
 
+  /** Several writes as one: all of them or none, on one connection, in one transaction. */
+  async inOneTransaction<T>(work: (store: CaseStore) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => work(new CaseStore(tx)));
+  }
+
   async migrate(): Promise<void> {
     await migrate(this.db);
   }
