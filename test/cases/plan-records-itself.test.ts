@@ -79,14 +79,30 @@ function planInput(events: HistoryEvent[]): { findings: { name: string }[]; pres
 
 /** Between the last runbook step and SCC's write-back: what the case scheduled to plan and present. */
 function planning(names: string[]): string[] {
-  return names.slice(names.lastIndexOf('queryLogs') + 1, names.indexOf('writeBackToScc'));
+  const writeBack = names.indexOf('writeBackToScc');
+  if (writeBack === -1) throw new Error(`no write-back scheduled yet: ${names.join(', ')}`);
+  return names.slice(names.lastIndexOf('queryLogs') + 1, writeBack);
+}
+
+/**
+ * The history once SCC's write-back is scheduled. A case the case itself presents is awaiting a
+ * decision in its state a workflow task before its write completes and the write-back follows.
+ */
+async function historyThroughWriteBack(workflowId: string): Promise<HistoryEvent[]> {
+  for (let tries = 0; tries < 400; tries++) {
+    const events = await history(workflowId);
+    if (activityNames(events).includes('writeBackToScc')) return events;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${workflowId} never scheduled its write-back`);
 }
 
 async function readyCase(pod: string, findingId: string) {
   const { caseId, workflowId, runId } = await rig.ingest(rig.findingOnPod('Added Binary Executed', pod, findingId));
   const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
+  const events = await historyThroughWriteBack(workflowId);
   const record = (await rig.store.getCase(caseId))!;
-  return { caseId, workflowId, ready, record, events: await history(workflowId) };
+  return { caseId, workflowId, ready, record, events };
 }
 
 test('the plan’s activity presents the plan and records the finding that joined during the steps: no record activity of its own', async () => {
