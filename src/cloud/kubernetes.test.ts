@@ -92,6 +92,29 @@ test('a view for one moment reads the pod once for all who ask, fresh after its 
   await kube.patchPodLabels('default', 'debug-shell', { 'scc-responder/moment': null });
 });
 
+test('a view for one moment reads a Deployment once for the checks and the plan that ask, and afresh after it patched the template', async () => {
+  const deploymentReads = () => lab.operations['kubernetes get deployments'] ?? 0;
+  const moment = kube.atOneMoment();
+  const before = deploymentReads();
+  const seen = await Promise.all(Array.from({ length: 3 }, () => moment.getDeployment('checkout', 'checkout-api')));
+  expect(new Set(seen.map((d) => d.resourceVersion)).size).toBe(1);
+  expect(deploymentReads() - before).toBe(1);
+
+  const { template, uid, generation } = seen[0]!;
+  const labelled = { ...template, metadata: { ...template.metadata, annotations: { ...template.metadata?.annotations, 'scc-responder/moment': 'one' } } };
+  const patched = await moment.setDeploymentTemplate('checkout', 'checkout-api', labelled, { uid, generation });
+  try {
+    expect(patched.generation).toBeGreaterThan(generation);
+    expect((await moment.getDeployment('checkout', 'checkout-api')).resourceVersion).toBe(patched.resourceVersion);
+    expect(deploymentReads() - before).toBe(2);
+    await kube.getDeployment('checkout', 'checkout-api');
+    await kube.getDeployment('checkout', 'checkout-api');
+    expect(deploymentReads() - before).toBe(4);
+  } finally {
+    await kube.setDeploymentTemplate('checkout', 'checkout-api', template, { uid, generation: patched.generation });
+  }
+});
+
 test('exec streams a binary out, hashed while streaming, matching the finding', async () => {
   const result = await kube.execute('checkout', compromised, 'api', ['cat', '/usr/bin/gcc-12']);
   expect(result.exitCode).toBe(0);

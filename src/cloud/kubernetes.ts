@@ -171,7 +171,7 @@ export class KubernetesAdapter {
 
   /**
    * This cluster as of one moment, for one plan: the pod, its service account and namespace, the
-   * node and the namespace's NetworkPolicies are read once however many parts of the plan ask,
+   * node, a Deployment and the namespace's NetworkPolicies are read once however many parts of the plan ask,
    * so every part sees the same state (and resourceVersion). A failed read is not kept; a write
    * through the view forgets what it read.
    */
@@ -432,7 +432,8 @@ export class KubernetesAdapter {
   async getDeployment(namespace: string, name: string): Promise<DeploymentInfo> {
     const context = this.context('get deployment', `${namespace}/${name}`);
     this.checkWorkload(namespace, name, context);
-    const deployment = await this.call(context, (api) => api.apps.readNamespacedDeployment({ namespace, name }));
+    // In a plan's view, the checks that an action holds or still stands and its own plan see one read of the Deployment.
+    const deployment = await this.once(`deployment/${namespace}/${name}`, () => this.call(context, (api) => api.apps.readNamespacedDeployment({ namespace, name })));
     return {
       namespace,
       name,
