@@ -23,28 +23,33 @@ export function entryHash(prevHash: string, seq: number, entry: AuditEntry): str
   return createHash('sha256').update(`${prevHash}\n${seq}\n${canonicalJsonFor(entry.canonicalization)(entry)}`).digest('hex');
 }
 
-/** Appends an entry (once per key: a retried write appends nothing), hashed per RFC 8785. Call inside a transaction. */
+/** The cases whose chain a transaction holds the lock of already: one lock per case and transaction, however many entries it appends. */
+const lockedIn = new WeakMap<Database, Set<string>>();
+
+/**
+ * Appends an entry (once per key: a retried write appends nothing), hashed per RFC 8785. Call
+ * inside a transaction. After the case's lock, one statement finds the chain's end, leaves out
+ * a key that is there already and hashes the entry in the database, where a read of the end and
+ * an insert took a round trip each; `verifyAudit` recomputes the same hash in JavaScript.
+ */
 export async function appendAudit(tx: Database, given: AuditEntry): Promise<void> {
   // The entry as it will read back from the database: JSON (a Date its string, undefined left out), then hashed.
   const entry = { ...(JSON.parse(JSON.stringify(given)) as AuditEntry), canonicalization: 'rfc8785' as const };
-  await tx.query('select pg_advisory_xact_lock(hashtext($1))', [entry.caseId]);
-  // Whether the key is there, and the chain's last entry, in one round trip (after the lock: a statement reads as of its start).
-  const [found] = await tx.query<{ present: boolean; seq: number | null; hash: string | null }>(
-    `select exists (select 1 from audit_log where case_id = $1 and entry_key = $2) as present, last.seq, last.hash
-       from (select 1) as one left join lateral (select seq, hash from audit_log where case_id = $1 order by seq desc limit 1) as last on true`,
-    [entry.caseId, entry.key],
+  let locked = lockedIn.get(tx);
+  if (!locked) lockedIn.set(tx, (locked = new Set()));
+  if (!locked.has(entry.caseId)) {
+    // Its own statement: a statement reads as of its start, and the append must see what the lock waited for.
+    await tx.query('select pg_advisory_xact_lock(hashtext($1))', [entry.caseId]);
+    locked.add(entry.caseId);
+  }
+  await tx.query(
+    `insert into audit_log (case_id, seq, entry_key, entry, prev_hash, hash)
+     select $1, chain.seq, $2, $3::jsonb, chain.prev, encode(sha256(convert_to(chain.prev || E'\\n' || chain.seq::text || E'\\n' || $4::text, 'UTF8')), 'hex')
+       from (select coalesce(last.seq, 0) + 1 as seq, coalesce(last.hash, $5::text) as prev
+               from (select 1) as one left join lateral (select seq, hash from audit_log where case_id = $1 order by seq desc limit 1) as last on true) as chain
+      where not exists (select 1 from audit_log where case_id = $1 and entry_key = $2)`,
+    [entry.caseId, entry.key, JSON.stringify(entry), canonicalJsonFor(entry.canonicalization)(entry), genesisHash],
   );
-  if (found?.present) return;
-  const seq = (found?.seq ?? 0) + 1;
-  const prevHash = found?.hash ?? genesisHash;
-  await tx.query('insert into audit_log (case_id, seq, entry_key, entry, prev_hash, hash) values ($1, $2, $3, $4, $5, $6)', [
-    entry.caseId,
-    seq,
-    entry.key,
-    JSON.stringify(entry),
-    prevHash,
-    entryHash(prevHash, seq, entry),
-  ]);
 }
 
 export type Verification = { intact: true; entries: number } | { intact: false; entries: number; firstBroken: { seq: number; key: string; reason: string } };

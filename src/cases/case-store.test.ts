@@ -5,6 +5,7 @@ import type { Database } from './database';
 import { postgresConfigured, storeBackends } from '../../test/store-backends';
 import { caseToJson, caseToMarkdown } from './export';
 import { migrations } from './migrations';
+import { entryHash, type AuditEntry } from './audit';
 
 /** The same store, the same schema and migrations, on the embedded default and on PostgreSQL. */
 
@@ -187,6 +188,23 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     // The retry of the whole write: the chain takes it after the entries that held.
     await store.inOneTransaction((tx) => tx.addEvent('case-0000000000a3', { key: 'step:review', at: '2026-11-20T10:00:01Z', kind: 'step', detail: {} }));
     expect(await store.verifyAudit('case-0000000000a3')).toEqual({ intact: true, entries: 3 });
+  });
+
+  test('the chain hashed by the database is the hash JavaScript computes, for any text, and concurrent writes of one case chain one after another', async () => {
+    await opened('case-0000000000a4', parsed('script').finding);
+    const texts = ['plain', 'é ß ∑ 漢字', '🛰️ non-BMP \u{1F4A3}', 'line\nbreak\ttab\r', 'quote " backslash \\ slash /', '\u2028\u2029', '\u0001\u001f control', `${'x'.repeat(5000)}`];
+    await Promise.all(
+      texts.map((text, i) =>
+        store.inOneTransaction(async (tx) => {
+          await tx.addEvent('case-0000000000a4', { key: `text:${i}`, at: '2026-11-20T10:00:00Z', kind: 'step', detail: { text, n: i / 3, nested: { [text]: [text, null, true] } } });
+          await tx.addEvent('case-0000000000a4', { key: `text:${i}:again`, at: '2026-11-20T10:00:00Z', kind: 'step', detail: { text } });
+        }),
+      ),
+    );
+    const rows = await db.query<{ seq: number; entry: AuditEntry; prev_hash: string; hash: string }>('select seq, entry, prev_hash, hash from audit_log where case_id = $1 order by seq', ['case-0000000000a4']);
+    expect(rows.map((row) => row.seq)).toEqual(Array.from({ length: texts.length * 2 }, (_, i) => i + 1));
+    for (const row of rows) expect(row.hash).toBe(entryHash(row.prev_hash, row.seq, row.entry));
+    expect(await store.verifyAudit('case-0000000000a4')).toEqual({ intact: true, entries: texts.length * 2 });
   });
 
   test('a removed audit entry, or an edited timeline, is found', async () => {
