@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Subject } from '../findings/model';
 import type { LogQueryResult, LogWindow } from '../cloud/logging';
 import type { ActivityDeps } from './deps';
-import { recordStepEvidence } from './evidence-event';
+import { stepEvidence, type StepEvidence } from './evidence-event';
 import { classified } from './failures';
 
 /** Step 4: the runbook's log queries over a window around the event, each capped. */
@@ -14,7 +14,7 @@ export function logActivities({ clients, store, evidence }: ActivityDeps) {
       eventTime: string;
       instanceId?: string;
       window: { beforeMinutes: number; afterMinutes: number; maxEntries: number };
-    }): Promise<{ summary: string }> {
+    }): Promise<{ summary: string } & StepEvidence> {
       return classified(async () => {
         const at = Date.parse(input.eventTime);
         const window: LogWindow = {
@@ -49,10 +49,9 @@ export function logActivities({ clients, store, evidence }: ActivityDeps) {
           finding_sha256: null,
           hash_check: 'no-reference',
         });
-        await recordStepEvidence(store, input.caseId, 'logs', { window, queries: counts, sha256: stored.sha256 });
         const parts = Object.entries(results).map(([name, r]) => `${name} ${r.entries.length}${r.truncated ? '+' : ''}`);
         if (subject.runtime === 'gke' && !input.instanceId) parts.push('node skipped (no instance id)');
-        return { summary: `log entries from ${window.from} to ${window.to}: ${parts.join(', ')}` };
+        return { summary: `log entries from ${window.from} to ${window.to}: ${parts.join(', ')}`, stepEvidence: stepEvidence('logs', { window, queries: counts, sha256: stored.sha256 }) };
       });
     },
   };

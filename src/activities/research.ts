@@ -5,14 +5,14 @@ import type { Finding } from '../findings/model';
 import { techniquesFor } from '../research/mitre';
 import { isIndicator, type Indicator, type IndicatorVerdict, type VirusTotalVerdict } from '../cloud/virustotal';
 import type { ActivityDeps } from './deps';
-import { recordStepEvidence } from './evidence-event';
+import { stepEvidence, type StepEvidence } from './evidence-event';
 import { classified } from './failures';
 import { isRemotePeer } from '../forensics/procfs';
 
 /** Step 6: MITRE ATT&CK context, and VirusTotal's verdict on every hash, peer address and indicator in the case. */
-export function researchActivities({ store, virusTotal }: ActivityDeps) {
+export function researchActivities({ virusTotal }: ActivityDeps) {
   return {
-    async research(input: { caseId: string; findings: Finding[]; capturedSha256s: string[]; remoteAddresses?: string[] }): Promise<{ summary: string; flagged: string[] }> {
+    async research(input: { caseId: string; findings: Finding[]; capturedSha256s: string[]; remoteAddresses?: string[] }): Promise<{ summary: string; flagged: string[] } & StepEvidence> {
       return classified(async () => {
         const ids = input.findings.flatMap((f) => playbookFor(f.category).mitre.map((t) => t.id));
         const sccNames = input.findings.flatMap((f) => [...(f.mitreAttack?.primaryTechniques ?? []), ...(f.mitreAttack?.additionalTechniques ?? [])]);
@@ -34,11 +34,11 @@ export function researchActivities({ store, virusTotal }: ActivityDeps) {
           Context.current().heartbeat(indicator.value);
           indicators.push(await virusTotal.indicator(indicator));
         }
-        await recordStepEvidence(store, input.caseId, 'research', { mitre, virusTotal: verdicts, ...(indicators.length ? { virusTotalIndicators: indicators } : {}) });
         const flagged = verdicts.filter((v) => v.status === 'found' && v.malicious > 0);
         const unknown = verdicts.filter((v) => v.status !== 'found');
         const flaggedPeers = indicators.filter((v) => v.status === 'found' && v.malicious > 0);
         return {
+          stepEvidence: stepEvidence('research', { mitre, virusTotal: verdicts, ...(indicators.length ? { virusTotalIndicators: indicators } : {}) }),
           // What the plan weighs: each hash and address engines called malicious, in words.
           flagged: [
             ...flagged.map((v) => `VirusTotal: ${v.status === 'found' ? v.malicious : 0} engine(s) flag sha256 ${v.sha256}`),

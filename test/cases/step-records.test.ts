@@ -43,6 +43,18 @@ async function recordedSteps(caseId: string) {
 }
 const sorted = <T extends { step: string }>(steps: T[]) => [...steps].sort((a, b) => a.step.localeCompare(b.step));
 
+/** Which steps' findings are on the timeline. */
+async function recordedEvidence(caseId: string) {
+  return (await rig.store.getCase(caseId))!.timeline.filter((t) => t.event_key.startsWith('evidence:')).map((t) => t.event_key).sort();
+}
+
+/** The activities' answers as the history keeps them. */
+async function answers(workflowId: string, runId: string) {
+  const events = (await rig.env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+  return events.flatMap((e) => e.activityTaskCompletedEventAttributes?.result?.payloads ?? []).map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8'));
+}
+const gkeEvidence = ['evidence:cluster-and-node', 'evidence:logs', 'evidence:pod', 'evidence:research', 'evidence:review'];
+
 test('a case whose steps all succeed writes no record between them, and every step is on the record as the case saw it', async () => {
   const { caseId, workflowId, runId } = await rig.ingest(rig.findingOnPod('Added Binary Executed', 'checkout-api-7d9f8b6c5-x2k8q', 'st3p5000000000000000000000000001'));
   const ready = await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
@@ -52,6 +64,11 @@ test('a case whose steps all succeed writes no record between them, and every st
   expect(investigation).not.toContain('recordCase');
   expect(ready.steps.every((s) => s.outcome === 'ok')).toBe(true);
   expect(await recordedSteps(caseId)).toEqual(sorted(ready.steps));
+  // What each step found is on the timeline, written with its record; the history keeps only the answers.
+  expect(await recordedEvidence(caseId)).toEqual(gkeEvidence);
+  const kept = await answers(workflowId, runId);
+  expect(kept.some((answer) => answer.includes('"recorded"'))).toBe(true);
+  expect(kept.filter((answer) => answer.includes('stepEvidence'))).toEqual([]);
 });
 
 test('a step that fails is recorded by the case with its gap, and the other steps record themselves', async () => {
@@ -76,4 +93,5 @@ test('on a worker of an older build the case records the step its activity did n
   expect(investigation.indexOf('recordCase')).toBeGreaterThan(investigation.indexOf('checkPod'));
   expect(ready.steps.find((s) => s.step === 'pod')?.outcome).toBe('ok');
   expect(await recordedSteps(caseId)).toEqual(sorted(ready.steps));
+  expect(await recordedEvidence(caseId)).toEqual(gkeEvidence);
 });
