@@ -12,13 +12,13 @@ export type FinalVerdict = Exclude<Verdict, 'watching'> | 'plan-kept-changing';
  * The human decision on a plan, to its end. An approval names one plan: just before acting the
  * plan is made again, and one that changed (the pod replaced, traffic moved) goes back for its own
  * decision, three times at most. A plan that contains nothing may be kept under watch: a finding
- * that joins makes a new plan for a new decision.
+ * that joins makes a new plan for a new decision. `alongside` goes with the first plan's notice.
  */
-export async function decide(c: Case, first: Plan): Promise<{ verdict: FinalVerdict; plan: Plan }> {
+export async function decide(c: Case, first: Plan, alongside?: () => Promise<void>): Promise<{ verdict: FinalVerdict; plan: Plan }> {
   const { state, journal } = c;
-  const ask = (plan: Plan) => awaitDecision(state, journal, plan, (event, p) => notice(c, event, p));
+  const ask = (plan: Plan, also?: () => Promise<void>) => awaitDecision(state, journal, plan, (event, p) => notice(c, event, p), also);
   let plan = first;
-  let verdict = await ask(plan);
+  let verdict = await ask(plan, alongside);
   for (let replans = 0; ; ) {
     if (verdict === 'watching') {
       await journal.setStatus('watching');

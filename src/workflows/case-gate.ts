@@ -12,22 +12,26 @@ type Notice = (event: 'ready-for-decision' | 'escalated', plan: Plan) => Promise
  * The approval gate: notice to the owner route, then the decisions the plan needs, each recorded
  * as it comes; an escalation at one deadline, expiry at the next. Containment auto-approved by
  * policy skips the wait, never for a plan that contains nothing: a person looks at that one.
+ * `alongside` (SCC's write-back, since `write-back-beside-notice`) runs with the notice, in the
+ * same workflow task, or before the decision where no notice goes out.
  */
-export async function awaitDecision(state: CaseState, journal: CaseJournal, plan: Plan, notice: Notice): Promise<Verdict> {
+export async function awaitDecision(state: CaseState, journal: CaseJournal, plan: Plan, notice: Notice, alongside: () => Promise<void> = async () => undefined): Promise<Verdict> {
   const { policy } = state;
   const auto = policy.autoContain;
   if (auto && auto.playbooks.includes(state.primary.playbook.id) && auto.severities.includes(state.primary.severity) && plan.actions.some((a) => a.destructive)) {
+    await alongside();
     state.decideByPolicy(plan);
     await journal.write();
     return 'approved';
   }
   // Old histories never planned a held campaign action, so they never reach the marker.
   if (heldByCampaign(plan) && state.patches.has('campaign-held')) {
+    await alongside();
     state.decideByCampaign(plan);
     await journal.write();
     return 'approved';
   }
-  await notice('ready-for-decision', plan);
+  await Promise.all([notice('ready-for-decision', plan), alongside()]);
   const decided = () => isDecided(state.decisions, plan, policy);
   const inTime = await wakeOnNews(state, journal, policy.escalateAfterMs, decided);
   if (inTime) return inTime;

@@ -1,4 +1,5 @@
-import { log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { log, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import { activityProfiles } from './activity-profiles';
 import { caseMetrics, type Milestone } from './case-metrics';
@@ -21,8 +22,15 @@ export class CaseJournal {
   private readonly reached = new Set<Milestone>();
   private keyReads = 0;
   private readonly carried: JournalEntry[] = [];
+  /** Each search attribute's value as the case last set it (or its start did), as JSON. */
+  private readonly searchable = new Map<string, string>();
 
-  constructor(private readonly state: CaseState) {}
+  constructor(private readonly state: CaseState) {
+    for (const key of [searchAttributes.caseStatus, searchAttributes.findingNames]) {
+      const value = workflowInfo().typedSearchAttributes.get(key);
+      if (value !== undefined) this.searchable.set(key.name, JSON.stringify(value));
+    }
+  }
 
   /** Entries that go with the next write, whatever it is: recorded a moment later, for one activity fewer. */
   carry(entries: JournalEntry[]): void {
@@ -90,7 +98,19 @@ export class CaseJournal {
       this.reached.add(milestone);
       caseMetrics.milestone(milestone, Date.now() - this.openedAtMs);
     }
-    upsertSearchAttributes([{ key: searchAttributes.caseStatus, value: next }]);
+    this.upsert({ key: searchAttributes.caseStatus, value: next });
+  }
+
+  /**
+   * Sets a search attribute. Since `search-attributes-when-changed`, only to a value it does not
+   * hold: the start sets the first finding's name, which the opening write took in again, and each
+   * upsert is a history event and an update of the server's visibility store.
+   */
+  private upsert(pair: SearchAttributeUpdatePair): void {
+    const value = JSON.stringify(pair.value);
+    if (this.searchable.get(pair.key.name) === value && this.state.patches.has('search-attributes-when-changed')) return;
+    this.searchable.set(pair.key.name, value);
+    upsertSearchAttributes([pair]);
   }
 
   /** Something the case could not do, kept with the case and on its record. */
@@ -102,7 +122,7 @@ export class CaseJournal {
   private takeNews(): JournalEntry[] {
     const at = new Date().toISOString();
     const joined = this.state.takeArrivals();
-    if (joined.length > 0) upsertSearchAttributes([{ key: searchAttributes.findingNames, value: this.state.findings.map((f) => f.name).slice(0, 100) }]);
+    if (joined.length > 0) this.upsert({ key: searchAttributes.findingNames, value: this.state.findings.map((f) => f.name).slice(0, 100) });
     const { decisions, refused } = this.state.takeDecisions();
     const offset = this.state.decisions.length - decisions.length;
     const refusedOffset = this.state.refused.length - refused.length;

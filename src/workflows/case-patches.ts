@@ -1,24 +1,62 @@
 import { patched } from '@temporalio/workflow';
 
-/** The case workflow's patches up to `one-patch-marker`, oldest first: each a change that kept older histories replaying. */
-export type CasePatch = 'main-flow-records' | 'signed-decisions' | 'one-opening-write' | 'steps-record-themselves' | 'steps-read-together' | 'plan-records-itself' | 'campaign-held' | 'decided-before-the-wait';
+/** The case workflow's patches, oldest first: each a change that kept older histories replaying. */
+export type CasePatch =
+  | 'main-flow-records'
+  | 'signed-decisions'
+  | 'one-opening-write'
+  | 'steps-record-themselves'
+  | 'steps-read-together'
+  | 'plan-records-itself'
+  | 'campaign-held'
+  | 'decided-before-the-wait'
+  | 'write-back-beside-notice'
+  | 'search-attributes-when-changed';
 
 /**
- * Which of the case workflow's changes a case runs with. A case started since `one-patch-marker`
- * records that one marker and takes every patch before it as given: each of them cost it two
- * history events (the marker, and the `TemporalChangeVersion` upsert that goes with it), six of
- * them in every case. A case started before asks for each patch where it always did, so its
- * history replays as it ran. Patches after this one are asked for as usual.
+ * Markers that each stand for every patch up to them: a case records the newest one when it
+ * starts and takes those patches as given. Asking for each patch cost a case two history events
+ * (the marker, and the `TemporalChangeVersion` upsert that goes with it), six of them in every
+ * case before `one-patch-marker`. Newest first.
+ */
+const generations: readonly { marker: string; given: readonly CasePatch[] }[] = [
+  {
+    marker: 'case-patches-2',
+    given: [
+      'main-flow-records',
+      'signed-decisions',
+      'one-opening-write',
+      'steps-record-themselves',
+      'steps-read-together',
+      'plan-records-itself',
+      'campaign-held',
+      'decided-before-the-wait',
+      'write-back-beside-notice',
+      'search-attributes-when-changed',
+    ],
+  },
+  {
+    marker: 'one-patch-marker',
+    given: ['main-flow-records', 'signed-decisions', 'one-opening-write', 'steps-record-themselves', 'steps-read-together', 'plan-records-itself', 'campaign-held', 'decided-before-the-wait'],
+  },
+];
+
+/**
+ * Which of the case workflow's changes a case runs with. A new case records the newest
+ * generation's marker alone. A case started before asks for the marker it recorded, and for
+ * each patch after it where the patch applies, as it always did, so its history replays as it
+ * ran. (A marker a history does not hold is no command: asking for it in replay changes nothing.)
  */
 export class CasePatches {
-  private constructor(private readonly allGiven: boolean) {}
+  private constructor(private readonly given: ReadonlySet<CasePatch>) {}
 
   /** Asked first thing in the workflow, before anything else could record a command. */
   static atStart(): CasePatches {
-    return new CasePatches(patched('one-patch-marker'));
+    for (const generation of generations) if (patched(generation.marker)) return new CasePatches(new Set(generation.given));
+    return new CasePatches(new Set());
   }
 
   has(patch: CasePatch): boolean {
-    return this.allGiven || patched(patch);
+    return this.given.has(patch) || patched(patch);
   }
 }

@@ -69,8 +69,10 @@ export async function investigateCase(input: CaseInput): Promise<CaseSnapshot> {
 
     // The plan, bound to exact targets, and the human decision on it (made again before acting).
     const proposed = await planForDecision(c);
-    await writeBack(c, false);
-    const { verdict, plan } = await decide(c, proposed);
+    // Since `write-back-beside-notice`, SCC hears of the case while its owner does, in one workflow task; before, first.
+    const besideNotice = patches.has('write-back-beside-notice');
+    if (!besideNotice) await writeBack(c, false);
+    const { verdict, plan } = await decide(c, proposed, besideNotice ? () => writeBack(c, false) : undefined);
 
     // Step 7: the approved plan, exactly; or the case closes with nothing changed.
     if (verdict === 'approved') await contain(c, plan);

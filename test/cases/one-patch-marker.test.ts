@@ -2,7 +2,7 @@ import type { temporal } from '@temporalio/proto';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 
 /**
- * A case started since `one-patch-marker` records one patch marker, where it recorded one for
+ * A case started since `one-patch-marker` (now under its successor generation, `case-patches-2`) records one patch marker, where it recorded one for
  * each change the workflow had made until then (with a search attribute upsert for each): the
  * whole case, from its findings to its containment, holds that marker alone. Older histories
  * replay through the patches they recorded (`test/replay`).
@@ -38,7 +38,7 @@ test('a case approved and contained records one patch marker, and no other chang
   const done = (await handleFor(run.workflowId, run.runId).result()) as { status: string };
   expect(done.status).toBe('contained');
   const events = (await handleFor(run.workflowId, run.runId).fetchHistory()).events ?? [];
-  expect(patchMarkers(events)).toEqual(['one-patch-marker']);
+  expect(patchMarkers(events)).toEqual(['case-patches-2']);
   // The SDK records each patch in `TemporalChangeVersion` too: one upsert of it, for the one marker.
   const versionUpserts = events.filter((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).includes('TemporalChangeVersion'));
   expect(versionUpserts).toHaveLength(1);

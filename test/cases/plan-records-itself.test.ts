@@ -77,11 +77,11 @@ function planInput(events: HistoryEvent[]): { findings: { name: string }[]; pres
   return JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString('utf8'));
 }
 
-/** Between the last runbook step and SCC's write-back: what the case scheduled to plan and present. */
+/** Between the last runbook step and SCC's write-back (which goes out with the ready notice): what the case scheduled to plan and present. */
 function planning(names: string[]): string[] {
-  const writeBack = names.indexOf('writeBackToScc');
-  if (writeBack === -1) throw new Error(`no write-back scheduled yet: ${names.join(', ')}`);
-  return names.slice(names.lastIndexOf('queryLogs') + 1, writeBack);
+  const told = names.findIndex((name) => name === 'writeBackToScc' || name === 'notify');
+  if (!names.includes('writeBackToScc')) throw new Error(`no write-back scheduled yet: ${names.join(', ')}`);
+  return names.slice(names.lastIndexOf('queryLogs') + 1, told);
 }
 
 /**
