@@ -3,6 +3,7 @@ import type { CaseStatus, DecisionRules } from '../workflows/shared';
 import type { CaseStateFields, CaseStore } from '../cases/case-store';
 import { decisionKeysEntry, type RecordedWrite } from '../workflows/journal';
 import type { JournalEntry } from '../workflows/journal';
+import { lockCampaignsOf } from '../cases/campaigns';
 import type { ActivityDeps } from './deps';
 
 /** Writes to the case record; each one idempotent (keyed), since a retried activity runs twice. */
@@ -41,6 +42,7 @@ export function recordActivities({ store, decisionRules, campaignWindowMinutes, 
       const entries = input.trustKeys ? [...input.entries, decisionKeysEntry(decisionRules, input.trustKeys.read, new Date().toISOString())] : input.entries;
       // One transaction for the write: its entries are on the record together or not at all, and an event costs four round trips to the store instead of seven.
       await store.inOneTransaction(async (tx) => {
+        await lockCampaignsOf(tx.db, entries.flatMap((entry) => (entry.type === 'opened' || entry.type === 'finding' ? [entry.finding] : [])));
         const to = writesTo(tx);
         for (const entry of entries) {
           if (entry.type === 'opened') await to.recordCaseOpened({ caseId: input.caseId, ...entry });

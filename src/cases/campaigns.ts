@@ -59,6 +59,20 @@ export interface CampaignDetail extends CampaignRow {
 
 export const defaultCampaignWindowMinutes = 24 * 60;
 
+/**
+ * Takes the join locks of every campaign the findings name, in the order of the locks. A
+ * transaction that joins several findings (a case's write takes in all that arrived since the
+ * last) takes them first, in this one order: taken finding by finding, two cases whose findings
+ * name the same two indicators in opposite orders each held one and waited for the other.
+ * `joinCampaign` taking a lock again is no wait: a session holds its own advisory locks.
+ */
+export async function lockCampaignsOf(tx: Database, findings: readonly Finding[]): Promise<void> {
+  const keys = [...new Set(findings.flatMap((finding) => campaignKeyOf(finding)?.key ?? []))];
+  if (keys.length === 0) return;
+  // Ordered by the lock itself, not the key: two keys of one hash are one lock.
+  await tx.query(`select count(pg_advisory_xact_lock(${campaignLock}, lock)) from (select distinct hashtext(key) as lock from unnest($1::text[]) as key order by lock) as ordered`, [keys]);
+}
+
 /** Puts the case in the campaign its finding names, once; a finding without an indicator joins none. */
 export async function joinCampaign(tx: Database, caseId: string, finding: Finding, at: string, windowMinutes = defaultCampaignWindowMinutes): Promise<string | undefined> {
   const key = campaignKeyOf(finding);
