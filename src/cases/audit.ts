@@ -26,13 +26,20 @@ export function entryHash(prevHash: string, seq: number, entry: AuditEntry): str
 /** The cases whose chain a transaction holds the lock of already: one lock per case and transaction, however many entries it appends. */
 const lockedIn = new WeakMap<Database, Set<string>>();
 
+/** The write an entry records (a timeline event, an evidence row): `insert ... on conflict do nothing returning ...`, which returns nothing when the row was there. */
+export interface RecordedWrite {
+  sql: string;
+  params: unknown[];
+}
+
 /**
  * Appends an entry (once per key: a retried write appends nothing), hashed per RFC 8785. Call
  * inside a transaction. After the case's lock, one statement finds the chain's end, leaves out
  * a key that is there already and hashes the entry in the database, where a read of the end and
- * an insert took a round trip each; `verifyAudit` recomputes the same hash in JavaScript.
+ * an insert took a round trip each; `verifyAudit` recomputes the same hash in JavaScript. With
+ * `after`, the same statement makes the write the entry records, and appends only if it wrote.
  */
-export async function appendAudit(tx: Database, given: AuditEntry): Promise<void> {
+export async function appendAudit(tx: Database, given: AuditEntry, after?: RecordedWrite): Promise<void> {
   // The entry as it will read back from the database: JSON (a Date its string, undefined left out), then hashed.
   const entry = { ...(JSON.parse(JSON.stringify(given)) as AuditEntry), canonicalization: 'rfc8785' as const };
   let locked = lockedIn.get(tx);
@@ -42,13 +49,15 @@ export async function appendAudit(tx: Database, given: AuditEntry): Promise<void
     await tx.query('select pg_advisory_xact_lock(hashtext($1))', [entry.caseId]);
     locked.add(entry.caseId);
   }
+  const offset = after?.params.length ?? 0;
+  const $ = (n: number) => `$${n + offset}`;
   await tx.query(
-    `insert into audit_log (case_id, seq, entry_key, entry, prev_hash, hash)
-     select $1, chain.seq, $2, $3::jsonb, chain.prev, encode(sha256(convert_to(chain.prev || E'\\n' || chain.seq::text || E'\\n' || $4::text, 'UTF8')), 'hex')
-       from (select coalesce(last.seq, 0) + 1 as seq, coalesce(last.hash, $5::text) as prev
-               from (select 1) as one left join lateral (select seq, hash from audit_log where case_id = $1 order by seq desc limit 1) as last on true) as chain
-      where not exists (select 1 from audit_log where case_id = $1 and entry_key = $2)`,
-    [entry.caseId, entry.key, JSON.stringify(entry), canonicalJsonFor(entry.canonicalization)(entry), genesisHash],
+    `${after ? `with recorded as (${after.sql}) ` : ''}insert into audit_log (case_id, seq, entry_key, entry, prev_hash, hash)
+     select ${$(1)}, chain.seq, ${$(2)}, ${$(3)}::jsonb, chain.prev, encode(sha256(convert_to(chain.prev || E'\\n' || chain.seq::text || E'\\n' || ${$(4)}::text, 'UTF8')), 'hex')
+       from (select coalesce(last.seq, 0) + 1 as seq, coalesce(last.hash, ${$(5)}::text) as prev
+               from (select 1) as one left join lateral (select seq, hash from audit_log where case_id = ${$(1)} order by seq desc limit 1) as last on true) as chain
+      where not exists (select 1 from audit_log where case_id = ${$(1)} and entry_key = ${$(2)})${after ? ' and exists (select 1 from recorded)' : ''}`,
+    [...(after?.params ?? []), entry.caseId, entry.key, JSON.stringify(entry), canonicalJsonFor(entry.canonicalization)(entry), genesisHash],
   );
 }
 

@@ -413,17 +413,18 @@ export class CaseStore {
   }
 
   async addEvidence(row: Omit<EvidenceRow, 'case_id'> & { caseId: string }): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const inserted = await tx.query(
-        `insert into evidence (id, case_id, kind, sha256, size, source, collector, collected_at, storage_path, finding_sha256, hash_check, parent_sha256)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict (id) do nothing returning id`,
-        [row.id, row.caseId, row.kind, row.sha256, row.size, JSON.stringify(row.source), row.collector, row.collected_at, row.storage_path, row.finding_sha256, row.hash_check, row.parent_sha256 ?? null],
-      );
-      if (inserted.length > 0) {
-        const { caseId, ...content } = row;
-        await appendAudit(tx, { caseId, key: `evidence:${row.id}`, at: row.collected_at, kind: 'evidence', content });
-      }
-    });
+    const { caseId, ...content } = row;
+    await this.db.transaction((tx) =>
+      appendAudit(
+        tx,
+        { caseId, key: `evidence:${row.id}`, at: row.collected_at, kind: 'evidence', content },
+        {
+          sql: `insert into evidence (id, case_id, kind, sha256, size, source, collector, collected_at, storage_path, finding_sha256, hash_check, parent_sha256)
+                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict (id) do nothing returning id`,
+          params: [row.id, row.caseId, row.kind, row.sha256, row.size, JSON.stringify(row.source), row.collector, row.collected_at, row.storage_path, row.finding_sha256, row.hash_check, row.parent_sha256 ?? null],
+        },
+      ),
+    );
   }
 
   async recordAction(caseId: string, key: string, result: ActionResult, dryRun: boolean): Promise<void> {
@@ -585,14 +586,16 @@ function normalizeRow(row: CaseRow): CaseRow {
   return copy;
 }
 
+/** The event on the timeline and in the audit chain, in one statement; an event already there (a retried write) is neither. */
 async function insertEvent(tx: Database, caseId: string, entry: TimelineEvent): Promise<void> {
-  const inserted = await tx.query(
-    'insert into timeline (case_id, event_key, at, kind, step, outcome, detail) values ($1, $2, $3, $4, $5, $6, $7) on conflict (case_id, event_key) do nothing returning event_key',
-    [caseId, entry.key, entry.at, entry.kind, entry.step ?? null, entry.outcome ?? null, JSON.stringify(entry.detail)],
+  await appendAudit(
+    tx,
+    { caseId, key: `timeline:${entry.key}`, at: entry.at, kind: entry.kind, content: { step: entry.step, outcome: entry.outcome, detail: entry.detail } },
+    {
+      sql: 'insert into timeline (case_id, event_key, at, kind, step, outcome, detail) values ($1, $2, $3, $4, $5, $6, $7) on conflict (case_id, event_key) do nothing returning event_key',
+      params: [caseId, entry.key, entry.at, entry.kind, entry.step ?? null, entry.outcome ?? null, JSON.stringify(entry.detail)],
+    },
   );
-  if (inserted.length > 0) {
-    await appendAudit(tx, { caseId, key: `timeline:${entry.key}`, at: entry.at, kind: entry.kind, content: { step: entry.step, outcome: entry.outcome, detail: entry.detail } });
-  }
 }
 
 async function setStateIn(db: Database, caseId: string, status: CaseStatus, fields: CaseStateFields): Promise<void> {
