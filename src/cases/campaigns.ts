@@ -67,24 +67,40 @@ export const defaultCampaignWindowMinutes = 24 * 60;
  * `joinCampaign` taking a lock again is no wait: a session holds its own advisory locks.
  */
 export async function lockCampaignsOf(tx: Database, findings: readonly Finding[]): Promise<void> {
-  const keys = [...new Set(findings.flatMap((finding) => campaignKeyOf(finding)?.key ?? []))];
+  const locked = campaignsLocked(tx);
+  const keys = [...new Set(findings.flatMap((finding) => campaignKeyOf(finding)?.key ?? []))].filter((key) => !locked.has(key));
   if (keys.length === 0) return;
   // Ordered by the lock itself, not the key: two keys of one hash are one lock.
   await tx.query(`select count(pg_advisory_xact_lock(${campaignLock}, lock)) from (select distinct hashtext(key) as lock from unnest($1::text[]) as key order by lock) as ordered`, [keys]);
+  for (const key of keys) locked.add(key);
+}
+
+/** The campaign keys a transaction holds the join lock of: a join under a lock its transaction took already asks for none. */
+const lockedIn = new WeakMap<Database, Set<string>>();
+
+function campaignsLocked(tx: Database): Set<string> {
+  let locked = lockedIn.get(tx);
+  if (!locked) lockedIn.set(tx, (locked = new Set()));
+  return locked;
 }
 
 /** Puts the case in the campaign its finding names, once; a finding without an indicator joins none. */
 export async function joinCampaign(tx: Database, caseId: string, finding: Finding, at: string, windowMinutes = defaultCampaignWindowMinutes): Promise<string | undefined> {
   const key = campaignKeyOf(finding);
   if (!key) return undefined;
-  await tx.query(`select pg_advisory_xact_lock(${campaignLock}, hashtext($1))`, [key.key]);
-  const [already] = await tx.query<{ id: string }>('select c.id from campaign_cases m join campaigns c on c.id = m.campaign_id where m.case_id = $1 and c.key = $2', [caseId, key.key]);
-  if (already) return already.id;
-  const [open] = await tx.query<{ id: string }>(
-    "select id from campaigns where key = $1 and last_case_at >= $2::timestamptz - $3 * interval '1 minute' order by last_case_at desc limit 1",
-    [key.key, at, windowMinutes],
+  const locked = campaignsLocked(tx);
+  if (!locked.has(key.key)) {
+    await tx.query(`select pg_advisory_xact_lock(${campaignLock}, hashtext($1))`, [key.key]);
+    locked.add(key.key);
+  }
+  // Whether the case is in the key's campaign already, and which campaign is open for it, in one round trip.
+  const [found] = await tx.query<{ already: string | null; open: string | null }>(
+    `select (select c.id from campaign_cases m join campaigns c on c.id = m.campaign_id where m.case_id = $1 and c.key = $2 limit 1) as already,
+            (select id from campaigns where key = $2 and last_case_at >= $3::timestamptz - $4 * interval '1 minute' order by last_case_at desc limit 1) as open`,
+    [caseId, key.key, at, windowMinutes],
   );
-  let id = open?.id;
+  if (found?.already) return found.already;
+  let id = found?.open ?? undefined;
   if (id) {
     await tx.query('update campaigns set last_case_at = greatest(last_case_at, $2::timestamptz), first_case_at = least(first_case_at, $2::timestamptz) where id = $1', [id, at]);
   } else {
