@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { Pool, type QueryConfig } from 'pg';
+import { Pool } from 'pg';
 
 /**
  * The case store's database: PostgreSQL through node-postgres when DATABASE_URL is set, an
@@ -25,7 +24,7 @@ export class PostgresDatabase implements Database {
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.pool.query(prepared(sql, params))).rows as T[];
+    return (await this.pool.query(sql, params)).rows as T[];
   }
 
   async exec(sql: string): Promise<void> {
@@ -36,7 +35,7 @@ export class PostgresDatabase implements Database {
     const client = await this.pool.connect();
     const tx: Database = {
       kind: 'postgres',
-      query: async <R>(sql: string, params: unknown[] = []) => (await client.query(prepared(sql, params))).rows as R[],
+      query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
       exec: async (sql: string) => void (await client.query(sql)),
       transaction: (inner) => inner(tx),
       close: async () => undefined,
@@ -58,23 +57,6 @@ export class PostgresDatabase implements Database {
     await this.pool.end();
   }
 }
-
-/**
- * A statement with parameters, named for its text: each connection parses and plans it once and
- * then only binds and runs it. The store's statements are a fixed set, so a connection keeps a
- * few dozen; a case's writes run the same handful hundreds of times in a storm.
- */
-function prepared(text: string, values: unknown[]): QueryConfig {
-  if (values.length === 0) return { text };
-  let name = statementNames.get(text);
-  if (!name) {
-    name = `scc-${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
-    if (statementNames.size < 1000) statementNames.set(text, name);
-  }
-  return { name, text, values };
-}
-
-const statementNames = new Map<string, string>();
 
 export class EmbeddedDatabase implements Database {
   readonly kind = 'embedded';

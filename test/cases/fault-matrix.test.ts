@@ -101,10 +101,13 @@ async function settled(rig: CaseRig, ref: { caseId: string; workflowId: string; 
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const timeline = (await rig.store.getCase(ref.caseId))?.timeline ?? [];
-    if (timeline.some((t) => t.event_key === 'notice:ready-for-decision' || (t.kind === 'gap' && t.step === 'notify'))) return rig.waitForStatus(ref.workflowId, ref.runId, 'awaiting-decision');
+    // The ready notice and SCC's write-back go out together: the case has settled once both are on the record, sent or a gap.
+    const noticed = timeline.some((t) => t.event_key === 'notice:ready-for-decision' || (t.kind === 'gap' && t.step === 'notify'));
+    const writtenBack = timeline.some((t) => t.kind === 'scc-write-back' || (t.kind === 'gap' && t.step === 'scc-write-back'));
+    if (noticed && writtenBack) return rig.waitForStatus(ref.workflowId, ref.runId, 'awaiting-decision');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error('the case awaits a decision, but its notice was neither sent nor recorded as a gap');
+  throw new Error('the case awaits a decision, but its notice or its write-back was neither done nor recorded as a gap');
 }
 
 async function runCell(rig: CaseRig, client: Client, cell: Cell, kind: Kind, index: number): Promise<string | undefined> {

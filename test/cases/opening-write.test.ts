@@ -1,5 +1,6 @@
 import type { CaseActivities } from '../../src/activities';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
+import { historyEvents, scheduledActivityNames } from '../history-facts';
 
 /**
  * A case opens with one activity: the record, the findings that came with the start, the
@@ -27,8 +28,7 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-const activities = async (workflowId: string, runId: string) =>
-  ((await rig.env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+const activities = async (workflowId: string, runId: string) => scheduledActivityNames(await historyEvents(rig.env.client, workflowId, runId));
 
 test.each([
   ['this build', 'opens with one write', 'checkout-api-7d9f8b6c5-x2k8q', '0pen1ng000000000000000000000000a1', ['recordCase', 'captureEvidence']],

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { temporal } from '@temporalio/proto';
 import type { CaseActivities } from '../../src/activities';
 import { startCaseRig, type CaseRig } from '../case-rig';
+import { historyEvents, scheduledActivityNames, type HistoryEvent } from '../history-facts';
 
 /**
  * Since `plan-records-itself` the plan's activity writes the plan, the case's "awaiting decision"
@@ -22,8 +22,7 @@ const joining = new Map<string, string>([
 ]);
 const retriedOnce = new Set<string>();
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-const history = async (workflowId: string): Promise<HistoryEvent[]> => (await rig.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+const history = (workflowId: string): Promise<HistoryEvent[]> => historyEvents(rig.env.client, workflowId);
 
 /** A finding joins while the pod is checked, and the check ends only once the case has taken the signal in (a workflow task completed after it). */
 async function joinWhileChecking(pod: string): Promise<void> {
@@ -69,7 +68,7 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-const activityNames = (events: HistoryEvent[]) => events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+const activityNames = scheduledActivityNames;
 
 /** The input the case gave its (first) plan activity, as the history holds it. */
 function planInput(events: HistoryEvent[]): { findings: { name: string }[]; present?: { entries: { type: string; finding?: { name: string } }[] } } {

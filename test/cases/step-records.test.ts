@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { CaseActivities } from '../../src/activities';
 import { startCaseRig, type CaseRig } from '../case-rig';
+import { historyEvents, scheduledActivityNames } from '../history-facts';
 
 /**
  * Each runbook step's activity writes the step's record when it succeeds, so a step costs one
@@ -33,8 +34,7 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-const activities = async (workflowId: string, runId: string) =>
-  ((await rig.env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+const activities = async (workflowId: string, runId: string) => scheduledActivityNames(await historyEvents(rig.env.client, workflowId, runId));
 
 /** The step records on the timeline, as the case's own view holds them. */
 async function recordedSteps(caseId: string) {

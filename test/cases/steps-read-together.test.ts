@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { temporal } from '@temporalio/proto';
 import type { CaseActivities } from '../../src/activities';
 import { startCaseRig, type CaseRig } from '../case-rig';
+import { historyEvents, type HistoryEvent } from '../history-facts';
 
 /**
  * Since `steps-read-together` the running process and its files are secured first and alone;
@@ -40,8 +40,7 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-const history = async (workflowId: string, runId: string): Promise<HistoryEvent[]> => (await rig.env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+const history = (workflowId: string, runId: string): Promise<HistoryEvent[]> => historyEvents(rig.env.client, workflowId, runId);
 
 /** Per activity type, the first time it was scheduled: the workflow task that did, and when it completed. */
 function activityTimes(events: HistoryEvent[]) {

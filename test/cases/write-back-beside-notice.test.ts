@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { temporal } from '@temporalio/proto';
 import type { CaseActivities } from '../../src/activities';
 import { statusQuery, type CaseSnapshot } from '../../src/workflows/shared';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
+import { historyEvents, scheduledActivities, type HistoryEvent } from '../history-facts';
 
 /**
  * Since `case-patches-2` a case tells SCC of itself while it tells the owner that a decision is
@@ -15,9 +15,8 @@ let rig: CaseRig;
 /** Each test's case is about a pod of its own: the overrides below tell them apart by it. */
 const pods = { quiet: 'checkout-api-7d9f8b6c5-x2k8q', joined: 'checkout-api-7d9f8b6c5-lq4zp', refused: 'ledger-db-0' };
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 const handleOf = (workflowId: string) => rig.env.client.workflow.getHandle(workflowId);
-const history = async (workflowId: string): Promise<HistoryEvent[]> => (await handleOf(workflowId).fetchHistory()).events ?? [];
+const history = (workflowId: string): Promise<HistoryEvent[]> => historyEvents(rig.env.client, workflowId);
 const podOf = (subject: { runtime: string; pod?: string }) => (subject.runtime === 'gke' ? subject.pod : undefined);
 
 beforeAll(async () => {
@@ -40,13 +39,7 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-/** Each activity the case scheduled, with the workflow task that scheduled it. */
-function scheduled(events: HistoryEvent[]): { name: string; task: number }[] {
-  return events.flatMap((e) => {
-    const attributes = e.activityTaskScheduledEventAttributes;
-    return attributes?.activityType?.name ? [{ name: attributes.activityType.name, task: Number(attributes.workflowTaskCompletedEventId) }] : [];
-  });
-}
+const scheduled = scheduledActivities;
 
 /** The search attributes each upsert of the history set, by name. */
 const upserted = (events: HistoryEvent[]) => events.flatMap((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
