@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJsonFor, type Canonicalization } from '../util/canonical-json';
 import type { Database } from './database';
+import { locksHeldBy } from './transaction-locks';
 
 /**
  * The case's audit log: every entry carries the hash of the one before it, so editing, removing
@@ -23,9 +24,6 @@ export function entryHash(prevHash: string, seq: number, entry: AuditEntry): str
   return createHash('sha256').update(`${prevHash}\n${seq}\n${canonicalJsonFor(entry.canonicalization)(entry)}`).digest('hex');
 }
 
-/** The cases whose chain a transaction holds the lock of already: one lock per case and transaction, however many entries it appends. */
-const lockedIn = new WeakMap<Database, Set<string>>();
-
 /** The write an entry records (a timeline event, an evidence row): `insert ... on conflict do nothing returning ...`, which returns nothing when the row was there. */
 export interface RecordedWrite {
   sql: string;
@@ -42,8 +40,8 @@ export interface RecordedWrite {
 export async function appendAudit(tx: Database, given: AuditEntry, after?: RecordedWrite): Promise<void> {
   // The entry as it will read back from the database: JSON (a Date its string, undefined left out), then hashed.
   const entry = { ...(JSON.parse(JSON.stringify(given)) as AuditEntry), canonicalization: 'rfc8785' as const };
-  let locked = lockedIn.get(tx);
-  if (!locked) lockedIn.set(tx, (locked = new Set()));
+  // One lock per case and transaction, however many entries it appends.
+  const locked = locksHeldBy(tx, 'audit-chain');
   if (!locked.has(entry.caseId)) {
     // Its own statement: a statement reads as of its start, and the append must see what the lock waited for.
     await tx.query('select pg_advisory_xact_lock(hashtext($1))', [entry.caseId]);

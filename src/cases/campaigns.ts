@@ -3,6 +3,7 @@ import { campaignKeyOf, type CampaignIndicatorKind } from '../findings/campaign-
 import type { Finding } from '../findings/model';
 import type { CaseStatus } from '../workflows/shared';
 import type { Database } from './database';
+import { locksHeldBy } from './transaction-locks';
 
 /**
  * Campaigns: the cases whose findings share what makes them one incident (campaignKeyOf), while
@@ -67,7 +68,7 @@ export const defaultCampaignWindowMinutes = 24 * 60;
  * `joinCampaign` taking a lock again is no wait: a session holds its own advisory locks.
  */
 export async function lockCampaignsOf(tx: Database, findings: readonly Finding[]): Promise<void> {
-  const locked = campaignsLocked(tx);
+  const locked = locksHeldBy(tx, 'campaign-join');
   const keys = [...new Set(findings.flatMap((finding) => campaignKeyOf(finding)?.key ?? []))].filter((key) => !locked.has(key));
   if (keys.length === 0) return;
   // Ordered by the lock itself, not the key: two keys of one hash are one lock.
@@ -75,20 +76,11 @@ export async function lockCampaignsOf(tx: Database, findings: readonly Finding[]
   for (const key of keys) locked.add(key);
 }
 
-/** The campaign keys a transaction holds the join lock of: a join under a lock its transaction took already asks for none. */
-const lockedIn = new WeakMap<Database, Set<string>>();
-
-function campaignsLocked(tx: Database): Set<string> {
-  let locked = lockedIn.get(tx);
-  if (!locked) lockedIn.set(tx, (locked = new Set()));
-  return locked;
-}
-
 /** Puts the case in the campaign its finding names, once; a finding without an indicator joins none. */
 export async function joinCampaign(tx: Database, caseId: string, finding: Finding, at: string, windowMinutes = defaultCampaignWindowMinutes): Promise<string | undefined> {
   const key = campaignKeyOf(finding);
   if (!key) return undefined;
-  const locked = campaignsLocked(tx);
+  const locked = locksHeldBy(tx, 'campaign-join');
   if (!locked.has(key.key)) {
     await tx.query(`select pg_advisory_xact_lock(${campaignLock}, hashtext($1))`, [key.key]);
     locked.add(key.key);

@@ -1,44 +1,30 @@
 import { patched } from '@temporalio/workflow';
 
 /** The case workflow's patches, oldest first: each a change that kept older histories replaying. */
-export type CasePatch =
-  | 'main-flow-records'
-  | 'signed-decisions'
-  | 'one-opening-write'
-  | 'steps-record-themselves'
-  | 'steps-read-together'
-  | 'plan-records-itself'
-  | 'campaign-held'
-  | 'decided-before-the-wait'
-  | 'write-back-beside-notice'
-  | 'search-attributes-when-changed';
+const casePatches = [
+  'main-flow-records',
+  'signed-decisions',
+  'one-opening-write',
+  'steps-record-themselves',
+  'steps-read-together',
+  'plan-records-itself',
+  'campaign-held',
+  'decided-before-the-wait',
+  'write-back-beside-notice',
+  'search-attributes-when-changed',
+] as const;
+
+export type CasePatch = (typeof casePatches)[number];
 
 /**
- * Markers that each stand for every patch up to them: a case records the newest one when it
- * starts and takes those patches as given. Asking for each patch cost a case two history events
- * (the marker, and the `TemporalChangeVersion` upsert that goes with it), six of them in every
- * case before `one-patch-marker`. Newest first.
+ * Markers that each stand for every patch up to the one they name: a case records the newest
+ * one when it starts and takes those patches as given. Asking for each patch cost a case two
+ * history events (the marker, and the `TemporalChangeVersion` upsert that goes with it), six of
+ * them in every case before `one-patch-marker`. Newest first.
  */
-const generations: readonly { marker: string; given: readonly CasePatch[] }[] = [
-  {
-    marker: 'case-patches-2',
-    given: [
-      'main-flow-records',
-      'signed-decisions',
-      'one-opening-write',
-      'steps-record-themselves',
-      'steps-read-together',
-      'plan-records-itself',
-      'campaign-held',
-      'decided-before-the-wait',
-      'write-back-beside-notice',
-      'search-attributes-when-changed',
-    ],
-  },
-  {
-    marker: 'one-patch-marker',
-    given: ['main-flow-records', 'signed-decisions', 'one-opening-write', 'steps-record-themselves', 'steps-read-together', 'plan-records-itself', 'campaign-held', 'decided-before-the-wait'],
-  },
+const generations: readonly { marker: string; through: CasePatch }[] = [
+  { marker: 'case-patches-2', through: 'search-attributes-when-changed' },
+  { marker: 'one-patch-marker', through: 'decided-before-the-wait' },
 ];
 
 /**
@@ -52,7 +38,7 @@ export class CasePatches {
 
   /** Asked first thing in the workflow, before anything else could record a command. */
   static atStart(): CasePatches {
-    for (const generation of generations) if (patched(generation.marker)) return new CasePatches(new Set(generation.given));
+    for (const { marker, through } of generations) if (patched(marker)) return new CasePatches(new Set(casePatches.slice(0, casePatches.indexOf(through) + 1)));
     return new CasePatches(new Set());
   }
 
