@@ -1,5 +1,5 @@
 import type { ExecResult } from '../cloud/kubernetes';
-import { isRemotePeer, parseBootTime, parseCmdline, parseExeLink, parseFdListing, parseSocketTable, parseStats, socketInode, startedAt, type ProcStat, type SocketEntry } from './procfs';
+import { isRemotePeer, parseCmdline, parseExeLink, parseFdListing, parseStatsAfterSystemStat, parseTcpTables, socketInode, startedAt, type ProcStat, type SocketEntry } from './procfs';
 
 /**
  * The live picture of the suspect processes, read from /proc inside the pod before anything is
@@ -64,13 +64,16 @@ export async function readProcessPicture(exec: ProcExec, wanted: WantedProcess[]
   if (listing.exitCode !== 0) throw new Error(`ls /proc failed: ${listing.stderr.trim() || `exit ${listing.exitCode}`}`);
   const pids = listing.stdout.toString('utf8').split(/\s+/).filter((name) => /^\d+$/.test(name)).map(Number);
   if (pids.length > limits.processes) notes.push(`${pids.length} processes: the first ${limits.processes} were read`);
-  const bootTime = parseBootTime((await exec(['cat', '/proc/stat'])).stdout.toString('utf8'));
   const stats = new Map<number, ProcStat>();
   const readable = pids.slice(0, limits.processes);
-  for (let i = 0; i < readable.length; i += limits.statsPerRead) {
-    // A process that exits between `ls` and `cat` is a missing file: cat reads the rest.
-    const read = await exec(['cat', ...readable.slice(i, i + limits.statsPerRead).map((pid) => `/proc/${pid}/stat`)]);
-    for (const stat of parseStats(read.stdout.toString('utf8'))) stats.set(stat.pid, stat);
+  let bootTime: number | undefined;
+  for (let i = 0; i === 0 || i < readable.length; i += limits.statsPerRead) {
+    // A process that exits between `ls` and `cat` is a missing file: cat reads the rest. The first
+    // read leads with /proc/stat, for the boot time: one command fewer per case.
+    const read = await exec(['cat', ...(i === 0 ? ['/proc/stat'] : []), ...readable.slice(i, i + limits.statsPerRead).map((pid) => `/proc/${pid}/stat`)]);
+    const parsed = parseStatsAfterSystemStat(read.stdout.toString('utf8'));
+    if (i === 0) bootTime = parsed.bootTime;
+    for (const stat of parsed.stats) stats.set(stat.pid, stat);
   }
   const started = (pid: number) => {
     const stat = stats.get(pid);
@@ -121,14 +124,12 @@ export async function readProcessPicture(exec: ProcExec, wanted: WantedProcess[]
   const connections: LiveConnection[] = [];
   const namespacePid = suspects[0] ?? readable[0];
   if (namespacePid !== undefined) {
-    for (const protocol of ['tcp', 'tcp6'] as const) {
-      const table = await exec(['cat', `/proc/${namespacePid}/net/${protocol}`]);
-      if (table.exitCode !== 0) continue;
-      for (const entry of parseSocketTable(table.stdout.toString('utf8'), protocol)) {
-        const owner = socketOwners.get(entry.inode);
-        if (!owner || connections.length >= limits.connections) continue;
-        connections.push({ ...owner, protocol, local: `${entry.local.address}:${entry.local.port}`, remote: `${entry.remote.address}:${entry.remote.port}`, state: entry.state });
-      }
+    // Both tables in one read; without IPv6 the second is missing, and cat still prints the first.
+    const tables = await exec(['cat', `/proc/${namespacePid}/net/tcp`, `/proc/${namespacePid}/net/tcp6`]);
+    for (const entry of parseTcpTables(tables.stdout.toString('utf8'))) {
+      const owner = socketOwners.get(entry.inode);
+      if (!owner || connections.length >= limits.connections) continue;
+      connections.push({ ...owner, protocol: entry.protocol, local: `${entry.local.address}:${entry.local.port}`, remote: `${entry.remote.address}:${entry.remote.port}`, state: entry.state });
     }
   }
   const remoteAddresses = [

@@ -1,9 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
-import { decodeEndpoint, isRemotePeer, parseBootTime, parseCmdline, parseExeLink, parseFdListing, parseSocketTable, parseStat, parseStats, socketInode, startedAt } from './procfs';
+import { decodeEndpoint, isRemotePeer, parseBootTime, parseCmdline, parseExeLink, parseFdListing, parseSocketTable, parseStat, parseStats, parseStatsAfterSystemStat, parseTcpTables, socketInode, startedAt } from './procfs';
 
 // The parsers read this machine's own /proc: the format is the kernel's, not one written for the tests.
+
+/** What `cat` prints of the files it could read, as the capture gets it: a missing one fails the command, not the rest. */
+const cat = (...paths: string[]) => spawnSync('cat', paths, { encoding: 'utf8' }).stdout;
 
 test('a process of this machine, read from its own /proc/PID/stat, is itself: pid, parent and a start after boot', () => {
   const stat = parseStat(readFileSync(`/proc/${process.pid}/stat`, 'utf8'))!;
@@ -12,6 +15,18 @@ test('a process of this machine, read from its own /proc/PID/stat, is itself: pi
   const started = Date.parse(startedAt(stat.startTicks, boot));
   expect(started).toBeGreaterThan(boot * 1000);
   expect(started).toBeLessThanOrEqual(Date.now() + 1000);
+});
+
+test('one cat of /proc/stat and the processes\' stat files gives the boot time and every process, and no name can pose as the clock', () => {
+  const read = cat('/proc/stat', `/proc/${process.pid}/stat`, `/proc/${process.ppid}/stat`, '/proc/0/stat');
+  const parsed = parseStatsAfterSystemStat(read);
+  expect(parsed.bootTime).toBe(parseBootTime(readFileSync('/proc/stat', 'utf8')));
+  expect(parsed.stats.map((s) => s.pid)).toEqual([process.pid, process.ppid]);
+  // A process may call itself anything of 15 bytes, newlines included.
+  const posing = '4242 (x\nbtime 1\n) S 1 4242 4242 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 98765 0 0\n';
+  expect(parseStatsAfterSystemStat(`${readFileSync('/proc/stat', 'utf8')}${posing}`).bootTime).toBe(parsed.bootTime);
+  // /proc/stat unreadable: no boot time at all, rather than the one a name offers.
+  expect(parseStatsAfterSystemStat(`${readFileSync(`/proc/${process.pid}/stat`, 'utf8')}${posing}`).bootTime).toBeUndefined();
 });
 
 test('a name with spaces and parentheses ends at the last parenthesis', () => {
@@ -58,6 +73,24 @@ describe('a live TCP connection of this machine', () => {
       const inodes = new Set(fds.map((f) => socketInode(f.target)).filter((i) => i !== undefined));
       expect(inodes.has(outgoing!.inode)).toBe(true);
       expect(inodes.has(listening!.inode)).toBe(true);
+      // Both tables in one cat: each entry keeps its table; without one of them (no IPv6, say) the other still reads.
+      // The tables are the machine's, and other sockets come and go between reads: only these ones are compared.
+      const v6 = await new Promise<Server | undefined>((resolve) => {
+        const listener = createServer().once('error', () => resolve(undefined));
+        listener.listen(0, '::1', () => resolve(listener));
+      });
+      try {
+        const both = parseTcpTables(cat(`/proc/${process.pid}/net/tcp`, `/proc/${process.pid}/net/tcp6`));
+        expect(both).toContainEqual(listening);
+        expect(both).toContainEqual(outgoing);
+        if (v6) expect(both).toContainEqual(expect.objectContaining({ protocol: 'tcp6', local: { address: '::1', port: (v6.address() as { port: number }).port }, state: 'LISTEN' }));
+        expect(both.every((s) => (s.protocol === 'tcp') === !s.local.address.includes(':'))).toBe(true);
+        const partial = parseTcpTables(cat(`/proc/${process.pid}/net/tcp`, `/proc/${process.pid}/net/no-such-table`));
+        expect(partial).toContainEqual(listening);
+        expect(partial.every((s) => s.protocol === 'tcp')).toBe(true);
+      } finally {
+        v6?.close();
+      }
     } finally {
       client.destroy();
     }

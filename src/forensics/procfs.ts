@@ -41,6 +41,18 @@ export function parseBootTime(text: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/**
+ * One `cat /proc/stat /proc/PID/stat ...`: the boot time and the processes, in one read. The boot
+ * time is taken only from before the first process's line: /proc/stat is the kernel's own words,
+ * while a process names itself, and a name that holds "\nbtime ..." must not pass for the clock.
+ */
+export function parseStatsAfterSystemStat(text: string): { bootTime: number | undefined; stats: ProcStat[] } {
+  const lines = text.split('\n');
+  const firstProcess = lines.findIndex((line) => /^\d+ \(/.test(line) && parseStat(line) !== undefined);
+  const system = firstProcess < 0 ? lines : lines.slice(0, firstProcess);
+  return { bootTime: parseBootTime(system.join('\n')), stats: parseStats(firstProcess < 0 ? '' : lines.slice(firstProcess).join('\n')) };
+}
+
 /** When a process started, from its start ticks and the boot time (USER_HZ is 100 on every Linux ABI that GKE runs). */
 export function startedAt(startTicks: number, bootTime: number, ticksPerSecond = 100): string {
   return new Date((bootTime + startTicks / ticksPerSecond) * 1000).toISOString();
@@ -112,6 +124,19 @@ export function parseSocketTable(text: string, protocol: SocketEntry['protocol']
       const state = protocol.startsWith('tcp') ? (tcpStates[fields[3]!.toUpperCase()] ?? fields[3]!) : fields[3] === '07' ? 'UNCONN' : fields[3]!;
       return [{ protocol, local, remote, state, inode }];
     });
+}
+
+/**
+ * One `cat` of /proc/PID/net/tcp and tcp6: each table starts with its header line, and an entry's
+ * address width says which it is (8 hex digits IPv4, 32 IPv6). Kernel text only, so it cannot
+ * pose as another table; a table that is missing (no IPv6) just leaves its part out.
+ */
+export function parseTcpTables(text: string): SocketEntry[] {
+  return text.split('\n').flatMap((line) => {
+    const address = line.trim().split(/\s+/)[1]?.split(':')[0] ?? '';
+    if (address.length !== 8 && address.length !== 32) return [];
+    return parseSocketTable(`header\n${line}`, address.length === 8 ? 'tcp' : 'tcp6');
+  });
 }
 
 /** "0100007F:1F90" → 127.0.0.1:8080; addresses are the kernel's words in host (little-endian) order. */
