@@ -56,6 +56,12 @@ export interface RunResult extends StormSize {
   historyEventsPerCase: { mean: number; max: number; sampled: number };
   /** What reached VirusTotal, and its busiest minute (the real case only). */
   virusTotal?: { requests: number; peakPerMinute: number };
+  /**
+   * One campaign's run: the first moment its plan acted on the workload (a rollback or scaling to
+   * zero, the change that contains every pod of it), after the first finding; how many cases that
+   * plan held, and how many had joined by then.
+   */
+  campaignDecidable?: { ms: number; change: string; casesInPlan: number; casesJoined: number };
 }
 
 const root = join(__dirname, '../..');
@@ -177,6 +183,19 @@ async function freshDatabase(adminUrl: string, name: string): Promise<string> {
   return url.toString();
 }
 
+/** The run's campaign, when its plan acts on the workload: what one decision at that moment would roll out. */
+async function decidableCampaign(database: Database, store: CaseStore, prefix: string, started: number): Promise<RunResult['campaignDecidable']> {
+  const at = Date.now();
+  const [campaign] = await database.query<{ campaign_id: string; joined: number }>(
+    'select m.campaign_id, count(*)::int as joined from campaign_cases m join cases k on k.id = m.case_id where k.workflow_id like $1 group by m.campaign_id order by joined desc limit 1',
+    [`${prefix}/%`],
+  );
+  if (!campaign) return undefined;
+  const plan = await store.campaignPlan(campaign.campaign_id);
+  const change = plan?.changes.find((c) => c.action === 'rollback-workload' || c.action === 'scale-workload-to-zero');
+  return plan && change ? { ms: at - started, change: change.action, casesInPlan: plan.cases.length, casesJoined: campaign.joined } : undefined;
+}
+
 export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number; workers?: number; maxCachedWorkflows?: number; campaignSampleSize?: number; temporalPid?: number; latencyMs?: { min: number; max: number }; cpuProfileDir?: string } = {}): Promise<RunResult> {
   const workerCount = pipeline === 'case' ? Math.max(1, options.workers ?? 1) : 1;
   const runTag = Date.now().toString(36);
@@ -258,6 +277,8 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
     });
 
     const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+    let campaignDecidable: RunResult['campaignDecidable'];
+    let campaignCheckedAt = 0;
     while (readyAt.size < firstIngest.size) {
       if (Date.now() > deadline) throw new Error(`${pipeline}: only ${readyAt.size} of ${firstIngest.size} cases ready in time`);
       const exited = workers.find((w) => w.exitCode !== null);
@@ -267,6 +288,11 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
         const rows = await database!.query<{ workflow_id: string; ready_at: Date | string }>('select workflow_id, ready_at from cases where workflow_id like $1 and ready_at is not null', [`${prefix}/%`]);
         for (const row of rows) readyAt.set(row.workflow_id, new Date(row.ready_at).getTime());
         readyNow = readyAt.size;
+        // Once a second, until it acts at the workload: a campaign's plan reads every case of it.
+        if ((options.campaignSampleSize ?? 0) > 0 && !campaignDecidable && Date.now() - campaignCheckedAt >= 1000) {
+          campaignCheckedAt = Date.now();
+          campaignDecidable = await decidableCampaign(database!, store, prefix, started);
+        }
       } else {
         const count = await client.workflow.count(`WorkflowType = "floorCase" AND TaskQueue = "${taskQueue}" AND SccCaseStatus = "awaiting-decision"`);
         readyNow = count.count;
@@ -305,6 +331,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       workers: workerCount,
       ...(pipeline === 'case' ? { campaignSampleSize: options.campaignSampleSize ?? 0 } : {}),
       ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
+      ...(campaignDecidable ? { campaignDecidable } : {}),
     };
   } finally {
     clearInterval(sampler);

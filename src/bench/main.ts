@@ -152,6 +152,8 @@ async function main(): Promise<void> {
       pods: run.pods,
       sampleSize: run.campaignSampleSize,
       allWaitingMs: run.wallMs,
+      // When one decision could roll the workload back: the plan acts on it, and later cases of it are the campaign's to contain.
+      ...(run.campaignDecidable ? { decidable: run.campaignDecidable } : {}),
       timeToReadyMs: run.timeToReadyMs,
       apiCallsPerFinding: Math.round(callsPer(run) * 100) / 100,
       callsPerFinding: Object.fromEntries(Object.entries(run.calls ?? {}).map(([api, n]) => [api, Math.round((n / run.findings) * 100) / 100])),
@@ -219,6 +221,7 @@ async function main(): Promise<void> {
       log(`N=${c.findings} with campaign sampling ${c.sampleSize}: API calls per finding ${c.apiCallsPerFinding.sampled} against ${c.apiCallsPerFinding.everyCase} (${c.apiCallsVsEveryCase}×); throughput ${c.throughputVsEveryCase}×, p99 time to ready ${c.timeToReadyP99VsEveryCase}× the case without sampling`);
     }
     for (const c of oneCampaign) {
+      if (c.decidable) log(`N=${c.findings} as one campaign: its plan acted on the workload (${c.decidable.change}) ${(c.decidable.ms / 1000).toFixed(1)} s after the first finding, with ${c.decidable.casesInPlan} case(s) in the plan of ${c.decidable.casesJoined} joined`);
       log(`N=${c.findings} as one campaign over ${c.pods} pods: every case waiting ${(c.allWaitingMs / 1000).toFixed(1)} s after the first finding (p99 time to ready ${c.timeToReadyMs.p99} ms); API calls per finding ${c.apiCallsPerFinding} (${Object.entries(c.callsPerFinding).map(([api, n]) => `${api} ${n}`).join(', ')}); VirusTotal ${c.virusTotal?.requests} request(s); throughput ${c.throughputVsIndependentCases}× the independent cases`);
     }
     log(`results: ${join(out, 'alert-storm.json')}, plot: ${join(out, 'cost-vs-n.svg')}`);
