@@ -56,9 +56,11 @@ export async function campaignDecideCommand(context: CliContext, campaignId: str
   const detail = await callConsole<{ plan: CampaignPlan | null }>(caller, 'GET', `/api/campaigns/${campaignId}`);
   if (!detail.plan) throw new CommandError(`no case of ${campaignId} waits for a decision`);
   const planHash = options.plan ?? detail.plan.hash;
+  // The cases read, with the hash: a storm that goes on joining the campaign meanwhile does not make the decision stale.
+  const seen = planHash === detail.plan.hash ? { cases: detail.plan.cases.map(({ caseId, planHash: hash }) => ({ caseId, planHash: hash })) } : {};
   let answer: CampaignAnswer;
   try {
-    answer = await callConsole<CampaignAnswer>(caller, 'POST', `/api/campaigns/${campaignId}/decision`, { decision, planHash, ...(options.reason ? { reason: options.reason } : {}) });
+    answer = await callConsole<CampaignAnswer>(caller, 'POST', `/api/campaigns/${campaignId}/decision`, { decision, planHash, ...(options.reason ? { reason: options.reason } : {}), ...seen });
   } catch (error) {
     if (error instanceof CommandError && error.exitCode === 1) throw new CommandError(`${campaignId}: ${error.message}`);
     throw error;

@@ -162,6 +162,17 @@ export const CampaignDecisionRequest = z
     decision: z.enum(['approve', 'reject']).openapi({ description: "approve or reject every deciding case's plan at once." }),
     planHash: z.string().regex(/^[0-9a-f]{64}$/, "the SHA-256 of the campaign's plan being decided"),
     reason: z.string().max(2000).optional(),
+    cases: z
+      .array(z.object({ caseId: z.string().regex(/^case-[0-9a-f]{12}$/, 'a case ID (case-XXXXXXXXXXXX)'), planHash: z.string().regex(/^[0-9a-f]{64}$/, "the SHA-256 of the case's plan") }).strict())
+      .min(1)
+      .max(10_000)
+      .optional()
+      .openapi({
+        description:
+          "The cases of the plan decided, each with its plan hash, as the approver saw them (the plan's `cases`); they must hash to planHash. " +
+          'With them, the decision goes to those of them still waiting on the plan seen, however many joined or re-planned since: in a storm the campaign changes faster than a person reads. ' +
+          "Without them, planHash must be the campaign's plan now.",
+      }),
   })
   .strict()
   .openapi('CampaignDecisionRequest');

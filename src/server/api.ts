@@ -5,7 +5,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { CaseRow, CaseStore } from '../cases/case-store';
-import type { CampaignDecisionRecord } from '../cases/campaign-plan';
+import { campaignPlanHash, type CampaignDecisionRecord } from '../cases/campaign-plan';
 import { caseGaps } from '../cases/gaps';
 import { differsFromRecord, executionStatus } from '../cases/workflow-execution';
 import type { investigateCase } from '../workflows/investigate-case';
@@ -19,7 +19,7 @@ import type { LogQueryResult, LogWindow } from '../cloud/logging';
 import type { DecisionAuthority } from './decision-authority';
 import { mayView, type Authenticator, type Identity } from './auth/identity';
 import { LocalUsersAuthenticator } from './auth/local-users';
-import { boundedBodies, originHost, withSecurityHeaders } from './response-guards';
+import { boundedBodies, maxCampaignDecisionBytes, originHost, withSecurityHeaders } from './response-guards';
 import { slackInteractions, type DecideAs, type DecidingIdentity, type SlackInteractionsDeps } from './slack-interactions';
 import { CaseStreams, type StreamSettings } from './case-streams';
 import { relatedOf } from './related-cases';
@@ -270,7 +270,9 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'scc_session', description: 'The lab: a local user signed in through POST /api/session (HTTP Basic also works)' });
 
   app.use('*', withSecurityHeaders());
-  app.use('/api/*', boundedBodies());
+  const bounded64k = boundedBodies();
+  const boundedCampaignDecision = boundedBodies(maxCampaignDecisionBytes);
+  app.use('/api/*', (c, next) => (/^\/api\/campaigns\/[^/]+\/decision$/.test(c.req.path) ? boundedCampaignDecision : bounded64k)(c, next));
   const open = new Set(['/api/openapi.json', '/api/session']);
   app.use('/api/*', async (c, next) => {
     if (open.has(c.req.path)) return next();
@@ -545,17 +547,21 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     const plan = await deps.store.campaignPlan(campaignId);
     if (!plan) return c.json({ error: `no campaign ${campaignId}` }, 404);
     if (plan.cases.length === 0) return c.json({ error: `none of the cases of ${campaignId} waits for a decision` }, 409);
-    // The approver saw one set of cases and plans: a case that joined, re-planned or was decided since makes it another.
-    if (plan.hash !== body.planHash) return c.json({ error: `refused: stale plan: the campaign's plan is now ${plan.hash} (${plan.cases.length} case(s) waiting)` }, 409);
-    const reason = `campaign ${campaignId} plan ${plan.hash}${body.reason ? `: ${body.reason}` : ''}`;
-    const answers: CampaignDecisionRecord['cases'] = new Array(plan.cases.length);
+    const seen = seenCases(campaignId, body, plan);
+    if ('error' in seen) return c.json({ error: seen.error }, seen.status);
+    const reason = `campaign ${campaignId} plan ${body.planHash}${body.reason ? `: ${body.reason}` : ''}`;
+    const answers: CampaignDecisionRecord['cases'] = seen.cases.map((member) => (seen.moved.has(member.caseId) ? { caseId: member.caseId, planHash: member.planHash, outcome: 'refused', error: seen.moved.get(member.caseId)! } : { caseId: member.caseId, planHash: member.planHash, outcome: 'recorded' }));
     // Each case judges the decision on its own plan hash, with its own rules (four eyes, a repeated approver).
-    await bounded(plan.cases, 8, async (member, i) => {
-      const outcome = await decideAs(member.caseId, identity, { decision: body.decision, planHash: member.planHash, reason });
-      answers[i] = 'error' in outcome ? { caseId: member.caseId, planHash: member.planHash, outcome: 'refused', error: outcome.error } : { caseId: member.caseId, planHash: member.planHash, outcome: 'recorded', approvalsNeeded: outcome.result.approvalsNeeded };
-    });
-    await deps.store.recordCampaignDecision({ campaignId, planHash: plan.hash, decision: body.decision, approver: identity.email, via: identity.via, reason: body.reason ?? null, at: new Date().toISOString(), cases: answers });
-    return c.json({ campaignId, planHash: plan.hash, decision: body.decision, cases: answers }, 200);
+    await bounded(
+      answers.map((answer, i) => ({ answer, i })).filter(({ answer }) => answer.outcome === 'recorded'),
+      8,
+      async ({ answer, i }) => {
+        const outcome = await decideAs(answer.caseId, identity, { decision: body.decision, planHash: answer.planHash, reason });
+        answers[i] = 'error' in outcome ? { ...answer, outcome: 'refused', error: outcome.error } : { ...answer, approvalsNeeded: outcome.result.approvalsNeeded };
+      },
+    );
+    await deps.store.recordCampaignDecision({ campaignId, planHash: body.planHash, decision: body.decision, approver: identity.email, via: identity.via, reason: body.reason ?? null, at: new Date().toISOString(), cases: answers });
+    return c.json({ campaignId, planHash: body.planHash, decision: body.decision, cases: answers }, 200);
   });
 
   app.openapi(routes.revert, async (c) => {
@@ -593,6 +599,30 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     error instanceof HTTPException && error.status < 500 ? c.json({ error: error.message }, error.status) : c.json({ error: `internal error: ${error.message}`.slice(0, 500) }, 500),
   );
   return app;
+}
+
+/**
+ * The cases a campaign decision goes to. Named with the cases the approver saw, those of them still
+ * waiting on the plan seen: a case that re-planned or was decided since is refused in the answer,
+ * and one that joined since is left for a decision of its own (or the campaign's containment, once
+ * in place). Named by hash alone, the campaign's plan now, exactly: a decision never reaches a plan
+ * its approver did not see.
+ */
+function seenCases(
+  campaignId: string,
+  body: { planHash: string; cases?: { caseId: string; planHash: string }[] | undefined },
+  plan: { hash: string; cases: { caseId: string; planHash: string }[] },
+): { cases: { caseId: string; planHash: string }[]; moved: Map<string, string> } | { status: 400 | 409; error: string } {
+  if (!body.cases) {
+    if (plan.hash !== body.planHash) return { status: 409, error: `refused: stale plan: the campaign's plan is now ${plan.hash} (${plan.cases.length} case(s) waiting)` };
+    return { cases: plan.cases.map(({ caseId, planHash }) => ({ caseId, planHash })), moved: new Map() };
+  }
+  if (new Set(body.cases.map((c) => c.caseId)).size !== body.cases.length) return { status: 400, error: 'cases: a case is named twice' };
+  if (campaignPlanHash(campaignId, body.cases) !== body.planHash) return { status: 400, error: `cases: the cases named are not the plan ${body.planHash} of ${campaignId} (they hash to another)` };
+  const waiting = new Map(plan.cases.map((c) => [c.caseId, c.planHash]));
+  const moved = new Map(body.cases.filter((c) => waiting.get(c.caseId) !== c.planHash).map((c) => [c.caseId, waiting.has(c.caseId) ? `refused: stale plan: ${c.caseId} re-planned since (its plan is now ${waiting.get(c.caseId)})` : `refused: ${c.caseId} no longer waits for a decision`]));
+  if (moved.size === body.cases.length) return { status: 409, error: `refused: stale plan: none of the ${body.cases.length} case(s) of plan ${body.planHash} waits on it any more (the campaign's plan is now ${plan.hash})` };
+  return { cases: body.cases, moved };
 }
 
 function untrustedKey(error: WorkflowUpdateFailedError, keyId: string): boolean {

@@ -26,6 +26,9 @@ export function withSecurityHeaders(): MiddlewareHandler {
 /** The largest request body the API reads: a decision or a sign-in is a few hundred bytes. */
 export const maxApiBodyBytes = 64 * 1024;
 
+/** A campaign decision names the cases its approver saw, about a hundred bytes each: 10,000 of them at most. */
+export const maxCampaignDecisionBytes = 1200 * 1024;
+
 /** Refuses a body over the limit from its declared length, or while it streams in, before anything parses it. */
 export function boundedBodies(maxBytes = maxApiBodyBytes): MiddlewareHandler {
   // The rest of the body is never read, so the connection cannot carry another request: it ends with the answer.

@@ -414,7 +414,7 @@
     const decide = async (decision) => {
       for (const button of form.querySelectorAll('button')) button.disabled = true;
       try {
-        const result = await api(`/api/campaigns/${c.id}/decision`, { method: 'POST', body: JSON.stringify({ decision, planHash: c.plan.hash, ...(reason.value ? { reason: reason.value } : {}) }) });
+        const result = await api(`/api/campaigns/${c.id}/decision`, { method: 'POST', body: JSON.stringify({ decision, planHash: c.plan.hash, cases: c.plan.cases.map((x) => ({ caseId: x.caseId, planHash: x.planHash })), ...(reason.value ? { reason: reason.value } : {}) }) });
         const refused = result.cases.filter((x) => x.outcome === 'refused');
         message.textContent = `${decision} sent to ${result.cases.length} case(s)${refused.length ? `; ${refused.length} refused: ${refused.map((x) => `${x.caseId} (${x.error})`).join('; ')}` : ''}`;
       } catch (error) {
