@@ -1,3 +1,4 @@
+import { campaignPeers } from '../src/activities/campaign-peers';
 import type { ActionRegistry } from '../src/actions/registry';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -172,6 +173,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     ...(options.actions ? { actions: options.actions } : {}),
     ...(options.campaignSampleSize ? { campaignSampleSize: options.campaignSampleSize } : {}),
     ...(options.campaignResponse ? { campaignResponse: options.campaignResponse } : {}),
+    campaignPeers: campaignPeers(store, env.client),
   };
   const taskQueue = uniqueTaskQueue('case');
   const fullPolicy: Policy = { ...defaultPolicy, approvers: [approvers.secops, approvers.lead], ...policy };

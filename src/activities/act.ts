@@ -6,6 +6,7 @@ import type { ActionResult, PlannedAction } from '../workflows/shared';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 import { actionKey } from './revert';
+import { campaignWideActions } from './campaign-peers';
 
 /** Step 7: one approved action, exactly as planned; in dry-run, what it would do and nothing more. */
 export function actActivities(deps: ActivityDeps) {
@@ -35,6 +36,7 @@ export function actActivities(deps: ActivityDeps) {
           clearInterval(beat);
         }
         await deps.store.recordAction(input.caseId, key, result, input.dryRun);
+        if (result.status === 'applied' && campaignWideActions.includes(input.action.action)) await tellCampaign(deps, input.caseId, input.action);
         return result;
       });
     },
@@ -46,4 +48,19 @@ async function stillHeld(module: ActionModule<unknown>, context: ActionContext, 
   const target = JSON.stringify(action.target);
   if (module.holds && (await module.holds(context, action))) return { action: action.action, target, status: 'already-done', detail: "in place: the campaign's containment, approved for its cases" };
   return { action: action.action, target, status: 'refused', detail: "the campaign's containment no longer holds (reverted or changed since): this case needs a decision of its own" };
+}
+
+/**
+ * The campaign's waiting cases whose plans hold the change just made hear of it, and may find
+ * themselves contained. Told after the action is recorded, and never at its cost: a case not
+ * told waits for its decision, as it would have.
+ */
+async function tellCampaign(deps: ActivityDeps, caseId: string, action: PlannedAction): Promise<void> {
+  if (!deps.campaignPeers) return;
+  try {
+    const told = await deps.campaignPeers.acted(caseId, action);
+    if (told > 0) Context.current().log.info(`${action.action} in place: ${told} waiting case(s) of the campaign told`, { caseId });
+  } catch (error) {
+    Context.current().log.warn(`${action.action} in place, but the campaign's waiting cases were not told: ${error instanceof Error ? error.message : String(error)}`, { caseId });
+  }
 }

@@ -5,6 +5,7 @@ import type { DecisionRules } from '../workflows/shared';
 import type { Notifier } from '../notify/notice';
 import type { VirusTotalLookups } from './virustotal-lookups';
 import type { ActionRegistry } from '../actions/registry';
+import type { CampaignPeers } from './campaign-peers';
 
 /** What activities work with, built once per worker. */
 export interface ActivityDeps {
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   campaignSampleSize?: number;
   /** Cases of a campaign whose pods share a workload plan for the workload, keeping this many pods; absent, each plans for its pod. */
   campaignResponse?: { preservePods: number };
+  /** Who hears that a case put a campaign's workload action in place (its campaign's waiting cases); absent, nobody does. */
+  campaignPeers?: CampaignPeers;
   /** The actions this worker plans and applies; the ones this project ships when absent. */
   actions?: ActionRegistry;
 }

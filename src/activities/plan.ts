@@ -8,7 +8,7 @@ import type { Playbook, ResponseStep } from '../findings/playbook';
 import type { PlaybookId } from '../findings/categories';
 import type { Runtime } from '../findings/vocabulary';
 import { blastRadius } from './blast-radius';
-import { canonicalJsonFor, type Canonicalization } from '../util/canonical-json';
+import { canonicalJson, canonicalJsonFor, type Canonicalization } from '../util/canonical-json';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 import { manualSteps } from './manual-steps';
@@ -67,6 +67,8 @@ export function planActivities(deps: ActivityDeps) {
             const inPlace = await standing(context, module, onRecord, true);
             if (inPlace) {
               if (inPlace.done) notes.push(`${actionName}: in place already, as the plan on record has it`);
+              // The same change as the campaign's cases planned, put in place for them: the campaign's containment of this case too.
+              if (inPlace.done && atWorkload?.planned.some((action) => canonicalJson(action) === canonicalJson(inPlace.action))) held.push(planned.length);
               planned.push(inPlace.action);
               chosen = actionName;
               break;

@@ -258,3 +258,20 @@ export async function campaignById(db: Database, id: string, limit = 1_000): Pro
 function iso(value: unknown): string {
   return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
 }
+
+/**
+ * The cases of `caseId`'s campaigns, other than it, that may yet wait for a decision: those that
+ * wait, and those still investigating or planning, whose plan may be made before a change that
+ * is in place by the time it is presented. Each plans again when it waits, and only a plan that
+ * the change contains is decided by it.
+ */
+export async function casesThatMayWaitInCampaign(db: Database, caseId: string, limit = 10_000): Promise<{ caseId: string; workflowId: string; runId: string; campaignId: string }[]> {
+  const rows = await db.query<{ case_id: string; workflow_id: string; run_id: string; campaign_id: string }>(
+    `select distinct on (k.id) k.id as case_id, k.workflow_id, k.run_id, m.campaign_id
+       from campaign_cases mine join campaign_cases m on m.campaign_id = mine.campaign_id join cases k on k.id = m.case_id
+      where mine.case_id = $1 and m.case_id <> $1 and k.status in ('investigating', 'awaiting-decision', 'escalated')
+      order by k.id limit $2`,
+    [caseId, limit],
+  );
+  return rows.map((r) => ({ caseId: r.case_id, workflowId: r.workflow_id, runId: r.run_id, campaignId: r.campaign_id }));
+}

@@ -10,7 +10,7 @@ import { appendAudit, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
 import { campaignWorkloadOf, type CampaignWorkload } from './campaign-workloads';
 import { campaignDecisions, campaignPlan, recordCampaignDecision, type CampaignDecisionRecord, type CampaignPlan } from './campaign-plan';
-import { campaignById, campaignsOfCase, defaultCampaignWindowMinutes, joinCampaign, listCampaigns, samplingFor, type CampaignDetail, type CampaignRow, type CampaignSampling } from './campaigns';
+import { campaignById, campaignsOfCase, casesThatMayWaitInCampaign, defaultCampaignWindowMinutes, joinCampaign, listCampaigns, samplingFor, type CampaignDetail, type CampaignRow, type CampaignSampling } from './campaigns';
 
 /** The advisory lock VirusTotal quota takers queue on (any constant no other lock uses). */
 const virusTotalQuotaLock = 7_462_118_041;
@@ -352,6 +352,10 @@ export class CaseStore {
   }
 
   /** The plans of the campaign's cases that wait for a decision, under one hash. */
+  async casesThatMayWaitInCampaign(caseId: string): Promise<{ caseId: string; workflowId: string; runId: string; campaignId: string }[]> {
+    return casesThatMayWaitInCampaign(this.db, caseId);
+  }
+
   async campaignPlan(id: string): Promise<CampaignPlan | undefined> {
     return campaignPlan(this.db, id);
   }

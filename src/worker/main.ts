@@ -6,6 +6,7 @@ import { installTelemetry } from './telemetry';
 import { startTracing, tracingFromEnv } from './tracing';
 import { buildActivityDeps, connectClient, connectWorker, openCaseStore } from './runtime';
 import { startReconciler } from './case-reconciler';
+import { campaignPeers } from '../activities/campaign-peers';
 
 /** The prebuilt bundle that matches: with the tracing interceptors when traces are exported; none means bundling at start. */
 function workflowBundleFor(config: Config, tracing: boolean): { workflowBundle?: { codePath: string } } {
@@ -19,10 +20,10 @@ export async function runWorker(): Promise<void> {
   installTelemetry(config.metricsAddress ? { metricsAddress: config.metricsAddress } : {});
   const tracing = startTracing(tracingFromEnv(process.env, 'scc-responder-worker', config.tracing));
   const store = await openCaseStore(config);
-  const deps = buildActivityDeps(config, store);
+  const client = await connectClient(config);
+  const deps = { ...buildActivityDeps(config, store), campaignPeers: campaignPeers(store, client) };
   const gauge = config.metricsAddress ? startCaseCountGauge(store, Runtime.instance().metricMeter, 5_000, (error) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), level: 'warn', message: `case counts not read: ${error instanceof Error ? error.message : String(error)}` })}\n`)) : undefined;
   const connection = await connectWorker(config);
-  const client = await connectClient(config);
   const log = (line: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...line })}\n`);
   if (deps.decisionRules.keys.length === 0) {
     log({ level: 'warn', message: 'no decisionAuthority.keys are configured: every case this worker opens will refuse every decision, since none can be verified' });

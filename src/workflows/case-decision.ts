@@ -1,5 +1,5 @@
 import { canonicalJson } from '../util/canonical-json';
-import { awaitDecision, watch, type Verdict } from './case-gate';
+import { awaitDecision, heldByCampaign, watch, type Verdict } from './case-gate';
 import { makePlan, notice, presentPlan, type Case } from './case-steps';
 import type { Plan } from './shared';
 
@@ -16,8 +16,21 @@ export type FinalVerdict = Exclude<Verdict, 'watching'> | 'plan-kept-changing';
  */
 export async function decide(c: Case, first: Plan, alongside?: () => Promise<void>): Promise<{ verdict: FinalVerdict; plan: Plan }> {
   const { state, journal } = c;
-  const ask = (plan: Plan, also?: () => Promise<void>) => awaitDecision(state, journal, plan, (event, p) => notice(c, event, p), also);
   let plan = first;
+  // A case of the campaign put a workload action in place while this one waited: planned again, the
+  // plan may now be the campaign's containment, in place, which decides it; otherwise it waits on.
+  const containedByCampaign = async (): Promise<Verdict | undefined> => {
+    if (!state.campaignActedSinceAsked() || !state.patches.has('campaign-acted-replans')) return undefined;
+    const fresh = await makePlan(c);
+    if (!heldByCampaign(fresh)) return undefined;
+    await journal.write([{ type: 'event', key: `plan-changed:${state.plansPresented}`, at: new Date().toISOString(), kind: 'plan-changed', detail: { approvedHash: null, hash: fresh.hash, replans: 0, why: 'a campaign action this plan holds is in place' } }]);
+    plan = fresh;
+    await presentPlan(c, fresh, false);
+    state.decideByCampaign(fresh);
+    await journal.write();
+    return 'approved';
+  };
+  const ask = (asked: Plan, also?: () => Promise<void>) => awaitDecision(state, journal, asked, (event, p) => notice(c, event, p), also, containedByCampaign);
   let verdict = await ask(plan, alongside);
   for (let replans = 0; ; ) {
     if (verdict === 'watching') {

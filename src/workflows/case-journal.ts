@@ -130,6 +130,7 @@ export class CaseJournal {
       ...joined.map((finding): JournalEntry => ({ type: 'finding', finding, at })),
       ...decisions.map((decision, i): JournalEntry => ({ type: 'event', key: `decision:${offset + i + 1}`, at: decision.at, kind: 'decision', outcome: decision.decision, detail: { ...decision } })),
       ...refused.map((refusal, i): JournalEntry => ({ type: 'event', key: `refused:${refusedOffset + i + 1}`, at: refusal.at, kind: 'decision-refused', detail: { ...refusal } })),
+      ...this.state.takeCampaignActions().map((acted): JournalEntry => ({ type: 'event', key: `campaign-acted:${acted.campaignId}:${acted.action}:${acted.byCase}`, at, kind: 'campaign-acted', detail: { ...acted } })),
     ];
   }
 }

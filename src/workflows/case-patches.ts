@@ -12,6 +12,7 @@ const casePatches = [
   'decided-before-the-wait',
   'write-back-beside-notice',
   'search-attributes-when-changed',
+  'campaign-acted-replans',
 ] as const;
 
 export type CasePatch = (typeof casePatches)[number];

@@ -4,6 +4,7 @@ import type { CasePatches } from './case-patches';
 import type { EvidenceSource } from './collection-order';
 import { approvalsStillNeeded, judgeDecision, type DecisionContext } from './decision-rules';
 import {
+  campaignActedSignal,
   caseIdFor,
   decideUpdate,
   decisionSignal,
@@ -11,6 +12,7 @@ import {
   refreshDecisionKeysSignal,
   statusQuery,
   type ActionResult,
+  type CampaignActed,
   type CaseInput,
   type CaseOutcome,
   type CaseSnapshot,
@@ -72,6 +74,9 @@ export class CaseState {
   private signaturesRequired = false;
   private rules: DecisionRules | undefined;
   private refreshAsked = false;
+  /** Campaign actions in place that the case has not recorded yet, and whether one was recorded since the case last planned for it. */
+  private campaignActions: CampaignActed[] = [];
+  private campaignActedSincePlan = false;
 
   constructor(
     readonly input: CaseInput,
@@ -151,6 +156,9 @@ export class CaseState {
     setHandler(refreshDecisionKeysSignal, () => {
       this.refreshAsked = true;
     });
+    setHandler(campaignActedSignal, (acted: CampaignActed) => {
+      this.campaignActions.push(acted);
+    });
   }
 
   /** The first finding to arrive, before the case takes it in: the one it opens with. */
@@ -160,7 +168,7 @@ export class CaseState {
 
   /** Something the main flow should take in: a finding that joined, a decision to judge or record. */
   hasNews(): boolean {
-    return this.arrived.length > 0 || this.signalled.length > 0 || this.decisions.length > this.recordedDecisions || this.refusedUpdates.length > 0 || this.keysRefreshDue();
+    return this.arrived.length > 0 || this.signalled.length > 0 || this.decisions.length > this.recordedDecisions || this.refusedUpdates.length > 0 || this.keysRefreshDue() || this.campaignActions.length > 0;
   }
 
   /** The findings that joined since last asked, now part of the case. */
@@ -182,6 +190,20 @@ export class CaseState {
     const decisions = this.decisions.slice(this.recordedDecisions);
     this.recordedDecisions = this.decisions.length;
     return { decisions, refused };
+  }
+
+  /** The campaign actions put in place since last asked, to record; the case then plans again once. */
+  takeCampaignActions(): CampaignActed[] {
+    const taken = this.campaignActions.splice(0);
+    if (taken.length > 0) this.campaignActedSincePlan = true;
+    return taken;
+  }
+
+  /** Whether a campaign action was put in place since the case last asked: asked once per news. */
+  campaignActedSinceAsked(): boolean {
+    const acted = this.campaignActedSincePlan;
+    this.campaignActedSincePlan = false;
+    return acted;
   }
 
   /** A decision the policy made (auto-containment), recorded like any other. */

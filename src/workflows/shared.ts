@@ -355,6 +355,16 @@ export const statusQuery = defineQuery<CaseSnapshot>('status');
  */
 export const refreshDecisionKeysSignal = defineSignal('refresh-decision-keys');
 
+/** A case of the campaign put one of its workload actions in place: a case waiting on a plan with that action plans again, and may find it contained. */
+export interface CampaignActed {
+  campaignId: string;
+  /** The action put in place (its name). */
+  action: string;
+  /** The case that applied it. */
+  byCase: string;
+}
+export const campaignActedSignal = defineSignal<[CampaignActed]>('campaign-acted');
+
 /** One case per subject at a time: the container (GKE) or the Cloud Run resource. */
 export function subjectKeyOf(subject: Subject): string {
   if (subject.runtime === 'gke') {
