@@ -32,11 +32,12 @@ export function actActivities(deps: ActivityDeps) {
             : checkOnly
               ? { ...(await stillHeld(module, context, input.action)), at }
               : { ...(await module.apply(context, input.action)), at };
+          await deps.store.recordAction(input.caseId, key, result, input.dryRun);
+          // Still beating: a campaign of thousands of cases takes a while to tell.
+          if (result.status === 'applied' && campaignWideActions.includes(input.action.action)) await tellCampaign(deps, input.caseId, input.action);
         } finally {
           clearInterval(beat);
         }
-        await deps.store.recordAction(input.caseId, key, result, input.dryRun);
-        if (result.status === 'applied' && campaignWideActions.includes(input.action.action)) await tellCampaign(deps, input.caseId, input.action);
         return result;
       });
     },
