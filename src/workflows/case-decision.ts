@@ -23,7 +23,7 @@ export async function decide(c: Case, first: Plan, alongside?: () => Promise<voi
     if (!state.campaignActedSinceAsked() || !state.patches.has('campaign-acted-replans')) return undefined;
     const fresh = await makePlan(c);
     if (!heldByCampaign(fresh)) return undefined;
-    await journal.write([{ type: 'event', key: `plan-changed:${state.plansPresented}`, at: new Date().toISOString(), kind: 'plan-changed', detail: { approvedHash: null, hash: fresh.hash, replans: 0, why: 'a campaign action this plan holds is in place' } }]);
+    await journal.write([{ type: 'event', key: `plan-changed:${state.plansPresented}`, at: new Date().toISOString(), kind: 'plan-changed', detail: { previousHash: plan.hash, hash: fresh.hash, why: 'a campaign action this plan holds is in place' } }]);
     plan = fresh;
     await presentPlan(c, fresh, false);
     state.decideByCampaign(fresh);
