@@ -28,3 +28,9 @@ export async function signInCookie(server: ConsoleServer, email: string, passwor
   if (response.status !== 200) throw new Error(`sign-in as ${email} answered ${response.status}: ${await response.text()}`);
   return response.headers.get('set-cookie')!.split(';')[0]!;
 }
+
+/** One API request as a signed-in user: its status and JSON body. */
+export async function callAs(server: ConsoleServer, path: string, cookie: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${server.url}${path}`, { ...init, headers: { cookie, ...(init.body ? { 'content-type': 'application/json' } : {}) } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}

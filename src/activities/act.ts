@@ -52,9 +52,9 @@ async function stillHeld(module: ActionModule<unknown>, context: ActionContext, 
 }
 
 /**
- * The campaign's waiting cases whose plans hold the change just made hear of it, and may find
- * themselves contained. Told after the action is recorded, and never at its cost: a case not
- * told waits for its decision, as it would have.
+ * The campaign's cases that are investigating or waiting hear of the change just made, and may
+ * find themselves contained. Told after the action is recorded, and never at its cost: a case
+ * not told waits for its decision, as it would have.
  */
 async function tellCampaign(deps: ActivityDeps, caseId: string, action: PlannedAction): Promise<void> {
   if (!deps.campaignPeers) return;

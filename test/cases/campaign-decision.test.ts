@@ -1,6 +1,6 @@
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import type { ConsoleServer } from '../../src/server/console-server';
-import { signInCookie, startRigConsole } from '../console-harness';
+import { callAs, signInCookie, startRigConsole } from '../console-harness';
 import { cliOnRig } from '../cli-harness';
 
 /**
@@ -26,10 +26,7 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-async function call(path: string, cookie: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${server.url}${path}`, { ...init, headers: { cookie, ...(init.body ? { 'content-type': 'application/json' } : {}) } });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const call = (path: string, cookie: string, init: RequestInit = {}) => callAs(server, path, cookie, init);
 
 interface CampaignView {
   plan: { hash: string; cases: { caseId: string; planHash: string; destructive: boolean; workload: { kind: string; name: string } | null }[]; actions: Record<string, number>; blastRadius: { cases: number; workloads: string[]; replicas: number } } | null;
