@@ -95,8 +95,11 @@ test('a refused write-back and a refused notice are each a gap, and the case sti
   await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
   const waiting = await untilSnapshot(workflowId, (snapshot) => ['scc-write-back', 'notify'].every((step) => (snapshot.gaps ?? []).some((g) => g.step === step)));
   expect(waiting.status).toBe('awaiting-decision');
+  // The workflow knows of a gap before the journal's write of it lands: wait for the record, bounded.
+  const gapSteps = async () => ((await rig.store.getCase(caseId))?.timeline ?? []).filter((t) => t.kind === 'gap').map((t) => t.step).sort();
+  for (let tries = 0; tries < 400 && (await gapSteps()).length < 2; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(await gapSteps()).toEqual(['notify', 'scc-write-back']);
   const record = (await rig.store.getCase(caseId))!;
-  expect(record.timeline.filter((t) => t.kind === 'gap').map((t) => t.step).sort()).toEqual(['notify', 'scc-write-back']);
   expect(record.case.status).toBe('awaiting-decision');
   await rig.decide(handleOf(workflowId), { decision: 'approve', approver: approvers.secops, planHash: waiting.plan!.hash });
   const done = (await handleOf(workflowId).result()) as CaseSnapshot;
