@@ -18,7 +18,7 @@ export type CloudTarget =
       requestTimeoutMs?: number;
       /** How long a cluster's GKE metadata is shared by the cases that read it (default 30 s; 0 reads it for each). */
       clusterReadTtlMs?: number;
-      /** How long a workload read for a pod's owner chain is shared by the cases that read it (default 15 s; 0 reads it for each). */
+      /** How long a workload read for a pod's owner chain, and what a workload's plans only tell of (its service account, NetworkPolicies, sibling sample), is shared by the cases that read it (default 15 s; 0 reads it for each). */
       ownerReadTtlMs?: number;
     }
   | {

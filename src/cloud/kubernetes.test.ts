@@ -66,6 +66,42 @@ test('cases walking through one workload share its owner reads for a while; a sc
   expect(reads() - start).toBe(4);
 });
 
+test("a workload's cases share its service account and its pod sample for a while; a pod write forgets the namespace's samples, and 0 reads each time", async () => {
+  const ops = () => ({ accounts: lab.operations['kubernetes get serviceaccounts'] ?? 0, lists: lab.operations['kubernetes list pods'] ?? 0 });
+  const shared = KubernetesAdapter.forCluster(paymentsCluster, { kubeconfigPath: lab.kubeconfigPath, gkeApi: false }, unreachableGke, { ownerReadTtlMs: 60_000 });
+  const pod = await shared.getPod('checkout', compromised);
+  const selector = Object.entries(pod.labels).filter(([key]) => key !== 'pod-template-hash').map(([k, v]) => `${k}=${v}`).join(',');
+  const before = ops();
+  // Each case plans in a view of its own moment: the views share the cluster's reads.
+  const views = Array.from({ length: 5 }, () => shared.atOneMoment());
+  const accounts = await Promise.all(views.map((view) => view.getServiceAccount('checkout', pod.serviceAccount ?? 'default')));
+  const samples = await Promise.all(views.map((view) => view.samplePods('checkout', selector, 21)));
+  expect(new Set(accounts.map((a) => JSON.stringify(a))).size).toBe(1);
+  expect(samples[0]!.pods.map((p) => p.name)).toContain(compromised);
+  expect(ops()).toEqual({ accounts: before.accounts + 1, lists: before.lists + 1 });
+  // Another limit is another list.
+  await shared.samplePods('checkout', selector, 2);
+  expect(ops().lists).toBe(before.lists + 2);
+
+  await shared.patchPodLabels('checkout', compromised, { 'scc-responder/sample-test': 'forgets' });
+  try {
+    const after = await shared.samplePods('checkout', selector, 21);
+    expect(after.pods.find((p) => p.name === compromised)?.labels['scc-responder/sample-test']).toBe('forgets');
+    expect(ops().lists).toBe(before.lists + 3);
+    expect(ops().accounts).toBe(before.accounts + 1);
+  } finally {
+    await shared.patchPodLabels('checkout', compromised, { 'scc-responder/sample-test': null });
+  }
+
+  const uncached = KubernetesAdapter.forCluster(paymentsCluster, { kubeconfigPath: lab.kubeconfigPath, gkeApi: false }, unreachableGke, { ownerReadTtlMs: 0 });
+  const start = ops();
+  for (let i = 0; i < 2; i++) {
+    await uncached.getServiceAccount('checkout', pod.serviceAccount ?? 'default');
+    await uncached.samplePods('checkout', selector, 21);
+  }
+  expect(ops()).toEqual({ accounts: start.accounts + 2, lists: start.lists + 2 });
+});
+
 test('a view for one moment reads the pod once for all who ask, fresh after its own write; the adapter itself always reads', async () => {
   const podReads = () => lab.operations['kubernetes get pods'] ?? 0;
   const moment = kube.atOneMoment();
@@ -151,12 +187,17 @@ test('label patches are merge patches, refused when the pod moved on since it wa
   await expect(kube.patchPodLabels('default', 'debug-shell', { extra: 'x' }, before.resourceVersion)).rejects.toThrow(/the object has been modified/);
 });
 
-test('network policies can be listed, created and deleted', async () => {
+test("network policies can be listed, created and deleted; a namespace's list is shared until the adapter's own create or delete", async () => {
+  const lists = () => lab.operations['kubernetes list networkpolicies'] ?? 0;
+  const before = lists();
   expect((await kube.listNetworkPolicies('checkout')).map((p) => p.metadata?.name)).toEqual(['allow-frontend']);
+  expect((await kube.atOneMoment().listNetworkPolicies('checkout')).map((p) => p.metadata?.name)).toEqual(['allow-frontend']);
+  expect(lists()).toBe(before + 1);
   await kube.createNetworkPolicy('checkout', { metadata: { name: 'scc-deny-all' }, spec: { podSelector: { matchLabels: { quarantine: 'x' } }, policyTypes: ['Ingress', 'Egress'] } });
   expect((await kube.listNetworkPolicies('checkout')).map((p) => p.metadata?.name)).toEqual(['allow-frontend', 'scc-deny-all']);
   await kube.deleteNetworkPolicy('checkout', 'scc-deny-all');
   expect(await kube.listNetworkPolicies('checkout')).toHaveLength(1);
+  expect(lists()).toBe(before + 3);
 });
 
 test('deleting a ReplicaSet pod makes its controller start a clean replacement; a stale UID is refused', async () => {

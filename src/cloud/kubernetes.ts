@@ -119,6 +119,8 @@ interface KubeApis {
 /** The controllers an owner chain reads; any other kind ends the chain as the pod's reference names it. */
 const ownerKinds = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
 const ownerKey = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
+const podSamples = (namespace: string) => `podsample/${namespace}/`;
+const networkPolicies = (namespace: string) => `networkpolicies/${namespace}`;
 
 /** How long a resolved connection is kept before the cluster's endpoint and CA are read again (they rotate). */
 const connectionTtlMs = 10 * 60 * 1000;
@@ -131,7 +133,10 @@ export interface KubernetesReadOptions {
    * How long a ReplicaSet, Deployment, StatefulSet, DaemonSet or Job read for an owner chain is
    * shared by the cases that walk through it (default 15 s; 0 reads it for each). What a chain
    * uses of them (name, uid, selector) does not change; replicas may lag by this much, and the
-   * adapter's own scale and rollback forget what they changed.
+   * adapter's own scale and rollback forget what they changed. The same while shares what the
+   * cases of one workload read alike and only show: a service account's annotations, a
+   * namespace's NetworkPolicies, and a selector's sample of pods (their names, for the blast
+   * radius). The adapter's own writes forget what they change.
    */
   ownerReadTtlMs?: number;
   now?: () => number;
@@ -143,10 +148,11 @@ interface OwnerLink {
   parent?: { kind: string; name: string; uid: string };
 }
 
-/** What every view of one cluster's adapter shares: its connection and its recent owner reads. */
+/** What every view of one cluster's adapter shares: its connection, its recent owner reads, and the reads a workload's cases make alike. */
 interface ClusterState {
   connection: { current?: { ready: Promise<KubeApis & { via: string }>; until: number } };
   owners: RecentReads<OwnerLink>;
+  alike: RecentReads<unknown>;
 }
 
 export class KubernetesAdapter {
@@ -165,7 +171,8 @@ export class KubernetesAdapter {
   ) {
     this.deadlineMs = options.deadlineMs ?? defaultRequestTimeoutMs;
     this.now = options.now ?? Date.now;
-    this.state = view?.state ?? { connection: {}, owners: new RecentReads(options.ownerReadTtlMs ?? 15_000, this.now) };
+    const ttlMs = options.ownerReadTtlMs ?? 15_000;
+    this.state = view?.state ?? { connection: {}, owners: new RecentReads(ttlMs, this.now), alike: new RecentReads(ttlMs, this.now) };
     this.moment = view?.moment;
   }
 
@@ -235,7 +242,9 @@ export class KubernetesAdapter {
     const context = this.context('get serviceaccount', `${namespace}/${name}`);
     checkName('kubernetesLabel', namespace, 'namespace', context);
     checkName('kubernetesSubdomain', name, 'service account', context);
-    const account = await this.once(`serviceaccount/${namespace}/${name}`, () => this.call(context, (api) => api.core.readNamespacedServiceAccount({ namespace, name })));
+    const key = `serviceaccount/${namespace}/${name}`;
+    // Nothing here writes a service account: the cases of a workload share one read for a while.
+    const account = await this.once(key, () => this.alikeRead(key, () => this.call(context, (api) => api.core.readNamespacedServiceAccount({ namespace, name }))));
     return { namespace, name, annotations: account.metadata?.annotations ?? {} };
   }
 
@@ -252,12 +261,19 @@ export class KubernetesAdapter {
     return list.items.map(podInfo);
   }
 
-  /** At most `limit` pods of a selector, and whether there are more: a sample that stays small for any replica count. */
+  /**
+   * At most `limit` pods of a selector, and whether there are more: a sample that stays small for
+   * any replica count. It says who else runs the template, so the cases of one workload share it
+   * for a while (the pods' own state is read fresh where it counts); a pod write or delete
+   * through the adapter forgets the namespace's samples.
+   */
   async samplePods(namespace: string, labelSelector: string, limit: number): Promise<{ pods: PodInfo[]; more: boolean }> {
     const context = this.context('list pods', namespace);
     checkName('kubernetesLabel', namespace, 'namespace', context);
-    const list = await this.call(context, (api) => api.core.listNamespacedPod({ namespace, labelSelector, limit }));
-    return { pods: list.items.map(podInfo), more: Boolean(list.metadata?._continue) };
+    return this.alikeRead(`${podSamples(namespace)}${limit}/${labelSelector}`, async () => {
+      const list = await this.call(context, (api) => api.core.listNamespacedPod({ namespace, labelSelector, limit }));
+      return { pods: list.items.map(podInfo), more: Boolean(list.metadata?._continue) };
+    });
   }
 
   /** Pod → ReplicaSet → Deployment, or StatefulSet / DaemonSet / Job; empty for a bare pod. */
@@ -373,7 +389,7 @@ export class KubernetesAdapter {
     checkName('kubernetesLabel', container.name, 'ephemeral container name', context);
     checkName('kubernetesLabel', container.targetContainerName, 'target container name', context);
     const body = { spec: { ephemeralContainers: [{ name: container.name, image: container.image, targetContainerName: container.targetContainerName, stdin: false, tty: false }] } };
-    const updated = await this.write(context, (api) =>
+    const updated = await this.podWrite(namespace, context, (api) =>
       api.core.patchNamespacedPodEphemeralcontainers({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)),
     );
     return podInfo(updated);
@@ -392,7 +408,7 @@ export class KubernetesAdapter {
       }
     }
     const body = { metadata: { labels, ...(resourceVersion ? { resourceVersion } : {}) } };
-    const updated = await this.write(context, (api) =>
+    const updated = await this.podWrite(namespace, context, (api) =>
       api.core.patchNamespacedPod({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
     );
     return podInfo(updated);
@@ -425,7 +441,7 @@ export class KubernetesAdapter {
         : kind === 'StatefulSet'
           ? api.apps.patchNamespacedStatefulSetScale(request, options)
           : api.apps.patchNamespacedReplicaSetScale(request, options),
-    ).finally(() => this.state.owners.forget(ownerKey(kind, namespace, name)));
+    ).finally(() => this.forgetWorkload(kind, namespace, name));
     return { kind, namespace, name, uid: scale.metadata?.uid ?? '', replicas: scale.spec?.replicas ?? 0, resourceVersion: scale.metadata?.resourceVersion ?? '' };
   }
 
@@ -474,7 +490,7 @@ export class KubernetesAdapter {
       { op: 'replace', path: '/spec/template', value: template },
     ];
     await this.write(context, (api) => api.apps.patchNamespacedDeployment({ namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch))).finally(() =>
-      this.state.owners.forget(ownerKey('Deployment', namespace, name)),
+      this.forgetWorkload('Deployment', namespace, name),
     );
     return this.getDeployment(namespace, name);
   }
@@ -490,7 +506,9 @@ export class KubernetesAdapter {
   async listNetworkPolicies(namespace: string): Promise<V1NetworkPolicy[]> {
     const context = this.context('list networkpolicies', namespace);
     checkName('kubernetesLabel', namespace, 'namespace', context);
-    return (await this.once(`networkpolicies/${namespace}`, () => this.call(context, (api) => api.networking.listNamespacedNetworkPolicy({ namespace })))).items;
+    const key = networkPolicies(namespace);
+    // A plan only tells of them; the adapter's own create and delete forget the namespace's list.
+    return (await this.once(key, () => this.alikeRead(key, () => this.call(context, (api) => api.networking.listNamespacedNetworkPolicy({ namespace }))))).items;
   }
 
   async createNetworkPolicy(namespace: string, policy: V1NetworkPolicy): Promise<V1NetworkPolicy> {
@@ -498,21 +516,21 @@ export class KubernetesAdapter {
     const context = this.context('create networkpolicy', `${namespace}/${name}`);
     checkName('kubernetesLabel', namespace, 'namespace', context);
     checkName('kubernetesSubdomain', name, 'policy name', context);
-    return this.write(context, (api) => api.networking.createNamespacedNetworkPolicy({ namespace, body: policy }));
+    return this.write(context, (api) => api.networking.createNamespacedNetworkPolicy({ namespace, body: policy })).finally(() => this.state.alike.forget(networkPolicies(namespace)));
   }
 
   async deleteNetworkPolicy(namespace: string, name: string): Promise<void> {
     const context = this.context('delete networkpolicy', `${namespace}/${name}`);
     checkName('kubernetesLabel', namespace, 'namespace', context);
     checkName('kubernetesSubdomain', name, 'policy name', context);
-    await this.write(context, (api) => api.networking.deleteNamespacedNetworkPolicy({ namespace, name }));
+    await this.write(context, (api) => api.networking.deleteNamespacedNetworkPolicy({ namespace, name })).finally(() => this.state.alike.forget(networkPolicies(namespace)));
   }
 
   /** Deletes a pod only if it is still the one identified (UID and, when given, resourceVersion). */
   async deletePod(namespace: string, name: string, preconditions: { uid: string; resourceVersion?: string }): Promise<void> {
     const context = this.context('delete pod', `${namespace}/${name}`);
     this.checkPod(namespace, name, context);
-    await this.write(context, (api) => api.core.deleteNamespacedPod({ namespace, name, body: { preconditions } }));
+    await this.podWrite(namespace, context, (api) => api.core.deleteNamespacedPod({ namespace, name, body: { preconditions } }));
   }
 
   private checkWorkload(namespace: string, name: string, context: Omit<CloudErrorContext, 'target'>): void {
@@ -532,6 +550,22 @@ export class KubernetesAdapter {
   /** Within one moment's view, a read is made once: the first caller's answer is every caller's. */
   private once<T>(key: string, read: () => Promise<T>): Promise<T> {
     return this.moment ? (this.moment.read(key, read) as Promise<T>) : read();
+  }
+
+  /** Shared by every view of the cluster for the TTL; within a moment's view, `once` still holds the first answer. */
+  private alikeRead<T>(key: string, read: () => Promise<T>): Promise<T> {
+    return this.state.alike.read(key, read) as Promise<T>;
+  }
+
+  /** After a scale or rollback: the workload is read afresh, and so are the pods it now runs. */
+  private forgetWorkload(kind: string, namespace: string, name: string): void {
+    this.state.owners.forget(ownerKey(kind, namespace, name));
+    this.state.alike.forgetStartingWith(podSamples(namespace));
+  }
+
+  /** A write to a pod: the namespace's pod samples may no longer be what the API would list. */
+  private podWrite<T>(namespace: string, context: CloudErrorContext, request: (api: KubeApis) => Promise<T>): Promise<T> {
+    return this.write(context, request).finally(() => this.state.alike.forgetStartingWith(podSamples(namespace)));
   }
 
   /** A write: what this view read before it is no longer the moment's state. */

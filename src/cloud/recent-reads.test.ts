@@ -58,3 +58,13 @@ test('forget sends the next read to the API; a TTL of 0 keeps nothing; expired r
   expect(uncached.calls).toBe(2);
   expect(none.size).toBe(0);
 });
+
+test('forgetting by prefix sends the next read of each matching key to the API, and keeps the rest', async () => {
+  const reads = new RecentReads<string>(10_000, () => 0);
+  const source = counted([]);
+  for (const key of ['podsample/checkout/21/app=api', 'podsample/checkout/2/app=api', 'podsample/payments/21/app=api', 'serviceaccount/checkout/api']) await reads.read(key, source.read);
+  reads.forgetStartingWith('podsample/checkout/');
+  expect(reads.size).toBe(2);
+  for (const key of ['podsample/checkout/21/app=api', 'podsample/payments/21/app=api', 'serviceaccount/checkout/api']) await reads.read(key, source.read);
+  expect(source.calls).toBe(5);
+});

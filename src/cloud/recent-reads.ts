@@ -26,6 +26,11 @@ export class RecentReads<T> {
     this.kept.delete(key);
   }
 
+  /** After a write that may change several kept reads: every key that starts so is read afresh. */
+  forgetStartingWith(prefix: string): void {
+    for (const key of this.kept.keys()) if (key.startsWith(prefix)) this.kept.delete(key);
+  }
+
   clear(): void {
     this.kept.clear();
   }
