@@ -112,12 +112,22 @@ export interface CampaignDecisionRecord {
   via: string;
   reason: string | null;
   at: string;
-  /** What each case answered: its decision recorded (and how many approvals it still needs), or why it refused. */
-  cases: { caseId: string; planHash: string; outcome: 'recorded' | 'refused'; approvalsNeeded?: number; error?: string }[];
+  /**
+   * What each case answered: its decision recorded (and how many approvals it still needs), or
+   * why it refused. `unanswered`: sent, with no answer (yet, or ever: the sender stopped or could
+   * not reach the case); the case's own record says whether the decision arrived.
+   */
+  cases: CampaignDecisionAnswer[];
 }
 
-export async function recordCampaignDecision(db: Database, record: CampaignDecisionRecord): Promise<void> {
-  await db.query('insert into campaign_decisions (campaign_id, plan_hash, decision, approver, via, reason, at, cases) values ($1, $2, $3, $4, $5, $6, $7, $8)', [
+export type CampaignDecisionAnswer = { caseId: string; planHash: string; outcome: 'recorded' | 'refused' | 'unanswered'; approvalsNeeded?: number; error?: string };
+
+/**
+ * A decision goes on record before any case hears of it, its cases `unanswered`; `settleCampaignDecision`
+ * then writes what they answered. A sender that stops between the two leaves the truth: sent, unanswered.
+ */
+export async function recordCampaignDecision(db: Database, record: CampaignDecisionRecord): Promise<string> {
+  const [row] = await db.query<{ id: string }>('insert into campaign_decisions (campaign_id, plan_hash, decision, approver, via, reason, at, cases) values ($1, $2, $3, $4, $5, $6, $7, $8) returning id', [
     record.campaignId,
     record.planHash,
     record.decision,
@@ -127,6 +137,11 @@ export async function recordCampaignDecision(db: Database, record: CampaignDecis
     record.at,
     JSON.stringify(record.cases),
   ]);
+  return String(row!.id);
+}
+
+export async function settleCampaignDecision(db: Database, id: string, cases: CampaignDecisionAnswer[]): Promise<void> {
+  await db.query('update campaign_decisions set cases = $2 where id = $1', [id, JSON.stringify(cases)]);
 }
 
 export async function campaignDecisions(db: Database, campaignId: string): Promise<CampaignDecisionRecord[]> {

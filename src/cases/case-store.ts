@@ -9,7 +9,7 @@ import { canonicalJson } from '../util/canonical-json';
 import { appendAudit, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
 import { campaignWorkloadOf, type CampaignWorkload } from './campaign-workloads';
-import { campaignDecisions, campaignPlan, recordCampaignDecision, type CampaignDecisionRecord, type CampaignPlan } from './campaign-plan';
+import { campaignDecisions, campaignPlan, recordCampaignDecision, settleCampaignDecision, type CampaignDecisionAnswer, type CampaignDecisionRecord, type CampaignPlan } from './campaign-plan';
 import { campaignById, campaignsOfCase, casesThatMayWaitInCampaign, defaultCampaignWindowMinutes, joinCampaign, listCampaigns, samplingFor, type CampaignDetail, type CampaignRow, type CampaignSampling } from './campaigns';
 
 /** The advisory lock VirusTotal quota takers queue on (any constant no other lock uses). */
@@ -360,8 +360,13 @@ export class CaseStore {
     return campaignPlan(this.db, id);
   }
 
-  async recordCampaignDecision(record: CampaignDecisionRecord): Promise<void> {
-    await recordCampaignDecision(this.db, record);
+  /** The decision on record, before its cases hear of it; the ID to settle it by. */
+  async recordCampaignDecision(record: CampaignDecisionRecord): Promise<string> {
+    return recordCampaignDecision(this.db, record);
+  }
+
+  async settleCampaignDecision(id: string, cases: CampaignDecisionAnswer[]): Promise<void> {
+    await settleCampaignDecision(this.db, id, cases);
   }
 
   async campaignDecisions(id: string): Promise<CampaignDecisionRecord[]> {

@@ -46,7 +46,7 @@ export async function campaignShowCommand(context: CliContext, campaignId: strin
   ]);
 }
 
-type CampaignAnswer = { campaignId: string; planHash: string; decision: 'approve' | 'reject'; cases: { caseId: string; outcome: 'recorded' | 'refused'; approvalsNeeded?: number; error?: string }[] };
+type CampaignAnswer = { campaignId: string; planHash: string; decision: 'approve' | 'reject'; cases: { caseId: string; outcome: 'recorded' | 'refused' | 'unanswered'; approvalsNeeded?: number; error?: string }[] };
 
 export async function campaignDecideCommand(context: CliContext, campaignId: string, decision: 'approve' | 'reject', options: CallerOptions & { reason?: string; plan?: string; format?: string }, io: CliIo): Promise<void> {
   if (!/^campaign-[0-9a-f]{12}$/.test(campaignId)) throw new CommandError(`"${campaignId}" is not a campaign ID (campaign-XXXXXXXXXXXX)`, 2);
@@ -66,9 +66,12 @@ export async function campaignDecideCommand(context: CliContext, campaignId: str
     throw error;
   }
   const refused = answer.cases.filter((c) => c.outcome === 'refused');
+  const unanswered = answer.cases.filter((c) => c.outcome === 'unanswered');
   print(io, options.format ?? 'text', answer, () => [
-    `${campaignId}: ${decision} of plan ${answer.planHash.slice(0, 12)} sent to ${answer.cases.length} case(s): ${answer.cases.length - refused.length} recorded, ${refused.length} refused`,
-    ...answer.cases.map((c) => `  ${c.caseId}  ${c.outcome === 'refused' ? `refused: ${c.error}` : c.approvalsNeeded ? `recorded; ${c.approvalsNeeded} more approval(s) needed` : 'recorded'}`),
+    `${campaignId}: ${decision} of plan ${answer.planHash.slice(0, 12)} sent to ${answer.cases.length} case(s): ${answer.cases.length - refused.length - unanswered.length} recorded, ${refused.length} refused${unanswered.length > 0 ? `, ${unanswered.length} unanswered` : ''}`,
+    ...answer.cases.map((c) => `  ${c.caseId}  ${c.outcome === 'recorded' ? (c.approvalsNeeded ? `recorded; ${c.approvalsNeeded} more approval(s) needed` : 'recorded') : `${c.outcome}: ${c.error}`}`),
   ]);
-  if (refused.length > 0) throw new CommandError(`${refused.length} of ${answer.cases.length} case(s) refused the decision`);
+  if (refused.length > 0 || unanswered.length > 0) {
+    throw new CommandError([refused.length > 0 ? `${refused.length} of ${answer.cases.length} case(s) refused the decision` : '', unanswered.length > 0 ? `${unanswered.length} did not answer (see each case; decide again for those still waiting)` : ''].filter(Boolean).join('; '));
+  }
 }

@@ -97,6 +97,14 @@ export const CampaignSummary = z
 
 export const CampaignList = z.object({ campaigns: z.array(CampaignSummary) }).openapi('CampaignList');
 
+const CampaignDecisionAnswer = z.object({
+  caseId: z.string(),
+  planHash: z.string(),
+  outcome: z.enum(['recorded', 'refused', 'unanswered']).openapi({ description: "unanswered: sent, and no answer came (yet, or at all: the console stopped or could not reach the case); the case's own record says whether the decision arrived" }),
+  approvalsNeeded: z.number().optional(),
+  error: z.string().optional(),
+});
+
 export const CampaignDetail = CampaignSummary.extend({
   members: z.array(
     z.object({
@@ -151,7 +159,7 @@ export const CampaignDetail = CampaignSummary.extend({
       via: z.string(),
       reason: z.string().nullable(),
       at: z.string(),
-      cases: z.array(z.object({ caseId: z.string(), planHash: z.string(), outcome: z.enum(['recorded', 'refused']), approvalsNeeded: z.number().optional(), error: z.string().optional() })),
+      cases: z.array(CampaignDecisionAnswer),
     }),
   ),
   canDecide: z.boolean().openapi({ description: "Whether the signed-in user may decide the campaign's plan now." }),
@@ -182,7 +190,7 @@ export const CampaignDecisionResult = z
     campaignId: z.string(),
     planHash: z.string(),
     decision: z.enum(['approve', 'reject']),
-    cases: z.array(z.object({ caseId: z.string(), planHash: z.string(), outcome: z.enum(['recorded', 'refused']), approvalsNeeded: z.number().optional(), error: z.string().optional() })),
+    cases: z.array(CampaignDecisionAnswer),
   })
   .openapi('CampaignDecisionResult');
 

@@ -209,14 +209,14 @@ const routes = {
     security: secured,
     request: { params: CampaignIdParam, body: { content: { 'application/json': { schema: CampaignDecisionRequest } }, required: true } },
     responses: {
-      200: json(CampaignDecisionResult, "Sent to each case; what each answered (a case may refuse: a repeated approver, a plan changed in the meantime)"),
+      200: json(CampaignDecisionResult, "Sent to each case; what each answered (a case may refuse: a repeated approver, a plan changed in the meantime; one that could not be reached is unanswered)"),
       400: problem('Malformed decision'),
       415: problem('The body is not JSON'),
       401: problem('Not signed in'),
       403: problem('Not an approver, or a cross-site request'),
       404: problem('No such campaign'),
       409: problem("The campaign's plan is not the one named (a case joined, re-planned or was decided), or none of its cases waits for a decision"),
-      503: problem('This server has no decision signing key'),
+      503: problem('This server has no decision signing key, or no case could be reached (the decision is on record, unanswered)'),
     },
   }),
   revert: createRoute({
@@ -550,17 +550,28 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     const seen = seenCases(campaignId, body, plan);
     if ('error' in seen) return c.json({ error: seen.error }, seen.status);
     const reason = `campaign ${campaignId} plan ${body.planHash}${body.reason ? `: ${body.reason}` : ''}`;
-    const answers: CampaignDecisionRecord['cases'] = seen.cases.map((member) => (seen.moved.has(member.caseId) ? { caseId: member.caseId, planHash: member.planHash, outcome: 'refused', error: seen.moved.get(member.caseId)! } : { caseId: member.caseId, planHash: member.planHash, outcome: 'recorded' }));
+    const answers: CampaignDecisionRecord['cases'] = seen.cases.map((member) => (seen.moved.has(member.caseId) ? { caseId: member.caseId, planHash: member.planHash, outcome: 'refused', error: seen.moved.get(member.caseId)! } : { caseId: member.caseId, planHash: member.planHash, outcome: 'unanswered' }));
+    // On record before any case hears of it: a console that stops part-way leaves the decision, its cases unanswered.
+    const recordId = await deps.store.recordCampaignDecision({ campaignId, planHash: body.planHash, decision: body.decision, approver: identity.email, via: identity.via, reason: body.reason ?? null, at: new Date().toISOString(), cases: answers });
     // Each case judges the decision on its own plan hash, with its own rules (four eyes, a repeated approver).
     await bounded(
-      answers.map((answer, i) => ({ answer, i })).filter(({ answer }) => answer.outcome === 'recorded'),
+      answers.map((answer, i) => ({ answer, i })).filter(({ answer }) => answer.outcome === 'unanswered'),
       8,
       async ({ answer, i }) => {
-        const outcome = await decideAs(answer.caseId, identity, { decision: body.decision, planHash: answer.planHash, reason });
-        answers[i] = 'error' in outcome ? { ...answer, outcome: 'refused', error: outcome.error } : { ...answer, approvalsNeeded: outcome.result.approvalsNeeded };
+        try {
+          const outcome = await decideAs(answer.caseId, identity, { decision: body.decision, planHash: answer.planHash, reason });
+          answers[i] = 'error' in outcome ? { ...answer, outcome: 'refused', error: outcome.error } : { ...answer, outcome: 'recorded', approvalsNeeded: outcome.result.approvalsNeeded };
+        } catch (error) {
+          // Temporal unreachable, a deadline: whether the case took the decision is its own record's to say.
+          answers[i] = { ...answer, error: `no answer: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500) };
+        }
       },
     );
-    await deps.store.recordCampaignDecision({ campaignId, planHash: body.planHash, decision: body.decision, approver: identity.email, via: identity.via, reason: body.reason ?? null, at: new Date().toISOString(), cases: answers });
+    await deps.store.settleCampaignDecision(recordId, answers);
+    const unanswered = answers.filter((a) => a.outcome === 'unanswered');
+    if (unanswered.length > 0 && !answers.some((a) => a.outcome === 'recorded')) {
+      return c.json({ error: `no case of ${campaignId} answered (${unanswered[0]!.error}); the decision is on record, its ${unanswered.length} case(s) unanswered: decide again once they can be reached` }, 503);
+    }
     return c.json({ campaignId, planHash: body.planHash, decision: body.decision, cases: answers }, 200);
   });
 

@@ -416,7 +416,8 @@
       try {
         const result = await api(`/api/campaigns/${c.id}/decision`, { method: 'POST', body: JSON.stringify({ decision, planHash: c.plan.hash, cases: c.plan.cases.map((x) => ({ caseId: x.caseId, planHash: x.planHash })), ...(reason.value ? { reason: reason.value } : {}) }) });
         const refused = result.cases.filter((x) => x.outcome === 'refused');
-        message.textContent = `${decision} sent to ${result.cases.length} case(s)${refused.length ? `; ${refused.length} refused: ${refused.map((x) => `${x.caseId} (${x.error})`).join('; ')}` : ''}`;
+        const unanswered = result.cases.filter((x) => x.outcome === 'unanswered');
+        message.textContent = `${decision} sent to ${result.cases.length} case(s)${refused.length ? `; ${refused.length} refused: ${refused.map((x) => `${x.caseId} (${x.error})`).join('; ')}` : ''}${unanswered.length ? `; ${unanswered.length} did not answer (see each case; decide again for those still waiting)` : ''}`;
       } catch (error) {
         message.textContent = error.message;
         for (const button of form.querySelectorAll('button')) button.disabled = false;
@@ -455,7 +456,7 @@
             'ul',
             {},
             c.decisions.map((d) =>
-              el('li', { 'data-testid': 'campaign-decision' }, `${d.decision} by ${d.approver} ${when(d.at)} on plan ${d.planHash.slice(0, 12)}…: ${d.cases.filter((x) => x.outcome === 'recorded').length} recorded, ${d.cases.filter((x) => x.outcome === 'refused').length} refused${d.reason ? ` · ${d.reason}` : ''}`),
+              el('li', { 'data-testid': 'campaign-decision' }, `${d.decision} by ${d.approver} ${when(d.at)} on plan ${d.planHash.slice(0, 12)}…: ${d.cases.filter((x) => x.outcome === 'recorded').length} recorded, ${d.cases.filter((x) => x.outcome === 'refused').length} refused${d.cases.some((x) => x.outcome === 'unanswered') ? `, ${d.cases.filter((x) => x.outcome === 'unanswered').length} unanswered (sending stopped or could not reach them: see each case)` : ''}${d.reason ? ` · ${d.reason}` : ''}`),
             ),
           )
         : null,
