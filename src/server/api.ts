@@ -13,6 +13,7 @@ import { revertCase } from '../workflows/revert-case';
 import { causesOf } from '../util/cause-chain';
 import { bounded } from '../util/bounded';
 import { decideUpdate, isApprover, refreshDecisionKeysSignal, statusQuery, type CaseSnapshot, type Policy } from '../workflows/shared';
+import { notPendingYet } from '../workflows/decision-rules';
 import { CampaignDecisionRequest, CampaignDecisionResult, CampaignDetail, CampaignIdParam, CampaignList, CaseDetail, CaseIdParam, CaseList, CaseListQuery, type CaseSummary, DecisionRequest, DecisionResult, ErrorBody, EvidenceBody, EvidenceParam, LogsBody, Me, RevertRequest, RevertResult, SignInRequest } from './api-schemas';
 import type { EvidenceStore } from '../cases/evidence-store';
 import type { LogQueryResult, LogWindow } from '../cloud/logging';
@@ -508,10 +509,21 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     // The approver is who was authenticated, never a name from a body; the workflow checks the signature.
     const signed = authority.sign({ purpose: 'decision', caseId, workflowId: row.workflow_id, runId: row.run_id, ...fields, approver: identity.email, authenticatedVia: identity.via });
     const send = () => handle.executeUpdate(decideUpdate, { args: [{ ...fields, approver: identity.email, signed }] });
+    // The record shows a plan a workflow task before the case waits on it: a refusal for that alone is tried again, briefly. (A validator's refusal leaves no trace, so the claim's nonce is unspent.)
+    const sendOnceWaiting = async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await send();
+        } catch (error) {
+          if (!(row.status === 'awaiting-decision' && attempt < presentedRetriesMs.length && error instanceof WorkflowUpdateFailedError && refusedAs(error, notPendingYet))) throw error;
+          await new Promise((resolve) => setTimeout(resolve, presentedRetriesMs[attempt]));
+        }
+      }
+    };
     try {
       let result;
       try {
-        result = await send();
+        result = await sendOnceWaiting();
       } catch (error) {
         // A case that waited across a key rotation still trusts only the old keys: it reads the workers' keys again, then judges once more.
         if (!(error instanceof WorkflowUpdateFailedError && untrustedKey(error, signed.keyId) && (await caseTrustsKey(handle, signed.keyId)))) throw error;
@@ -634,6 +646,13 @@ function seenCases(
   const moved = new Map(body.cases.filter((c) => waiting.get(c.caseId) !== c.planHash).map((c) => [c.caseId, waiting.has(c.caseId) ? `refused: stale plan: ${c.caseId} re-planned since (its plan is now ${waiting.get(c.caseId)})` : `refused: ${c.caseId} no longer waits for a decision`]));
   if (moved.size === body.cases.length) return { status: 409, error: `refused: stale plan: none of the ${body.cases.length} case(s) of plan ${body.planHash} waits on it any more (the campaign's plan is now ${plan.hash})` };
   return { cases: body.cases, moved };
+}
+
+/** How long to wait before each new try of a decision on a plan the record shows and the case has not yet taken up. */
+const presentedRetriesMs = [200, 400, 800, 1600, 3200];
+
+function refusedAs(error: WorkflowUpdateFailedError, refusal: string): boolean {
+  return String((error.cause as Error | undefined)?.message ?? '') === refusal;
 }
 
 function untrustedKey(error: WorkflowUpdateFailedError, keyId: string): boolean {

@@ -68,6 +68,13 @@ export function approvalsRequired(plan: Plan | undefined, policy: Policy): numbe
   return policy.fourEyes && plan?.actions.some((action) => action.destructive) ? 2 : 1;
 }
 
+/**
+ * The refusal of a decision that came before the case waits for one. The plan records itself a
+ * workflow task before the case opens its gate, so a decision on a plan just shown may meet it:
+ * the console tries again for a moment when the record says the plan was presented.
+ */
+export const notPendingYet = 'no decision is pending yet: the investigation is still running';
+
 /** Why this decision cannot be accepted now; undefined when it can. */
 export function refusalReason(input: DecisionInput, context: DecisionContext): string | undefined {
   if (input === null || typeof input !== 'object') return 'a decision must be {decision, approver, reason, planHash}';
@@ -78,7 +85,7 @@ export function refusalReason(input: DecisionInput, context: DecisionContext): s
   if (context.status !== 'awaiting-decision' && context.status !== 'escalated' && context.status !== 'watching') {
     return context.decisions.some((d) => d.decision === 'reject') || context.status !== 'investigating'
       ? `the case is already decided (status: ${context.status})`
-      : 'no decision is pending yet: the investigation is still running';
+      : notPendingYet;
   }
   const plan = context.plan;
   if (!plan) return 'no plan to decide on';
