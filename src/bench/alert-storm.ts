@@ -16,6 +16,7 @@ import { floorCase, floorStatusQuery } from './floor-workflow';
 import { stormScenario } from './storm-scenario';
 import { postmasterPids, treeCpuMs } from './process-cpu';
 import { bounded } from '../util/bounded';
+import type { CampaignApprover, CampaignDecisionRun } from './campaign-approver';
 
 /** One pipeline (the real case, or the floor) through one storm, to "ready for decision". */
 
@@ -61,7 +62,9 @@ export interface RunResult extends StormSize {
    * zero, the change that contains every pod of it), after the first finding; how many cases that
    * plan held, and how many had joined by then.
    */
-  campaignDecidable?: { ms: number; change: string; casesInPlan: number; casesJoined: number };
+  campaignDecidable?: { campaignId: string; ms: number; change: string; casesInPlan: number; casesJoined: number };
+  /** With an approver: the decisions it made through the console, and how the campaign's cases ended. */
+  campaignDecision?: CampaignDecisionRun;
 }
 
 const root = join(__dirname, '../..');
@@ -193,10 +196,10 @@ async function decidableCampaign(database: Database, store: CaseStore, prefix: s
   if (!campaign) return undefined;
   const plan = await store.campaignPlan(campaign.campaign_id);
   const change = plan?.changes.find((c) => c.action === 'rollback-workload' || c.action === 'scale-workload-to-zero');
-  return plan && change ? { ms: at - started, change: change.action, casesInPlan: plan.cases.length, casesJoined: campaign.joined } : undefined;
+  return plan && change ? { campaignId: campaign.campaign_id, ms: at - started, change: change.action, casesInPlan: plan.cases.length, casesJoined: campaign.joined } : undefined;
 }
 
-export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number; workers?: number; maxCachedWorkflows?: number; campaignSampleSize?: number; temporalPid?: number; latencyMs?: { min: number; max: number }; cpuProfileDir?: string } = {}): Promise<RunResult> {
+export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temporalAddress: string, options: { databaseUrl?: string; timeoutMs?: number; workers?: number; maxCachedWorkflows?: number; campaignSampleSize?: number; temporalPid?: number; latencyMs?: { min: number; max: number }; cpuProfileDir?: string; approver?: CampaignApprover } = {}): Promise<RunResult> {
   const workerCount = pipeline === 'case' ? Math.max(1, options.workers ?? 1) : 1;
   const runTag = Date.now().toString(36);
   const storm = stormScenario(loadScenario(), { ...size, runTag });
@@ -246,6 +249,8 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
         campaignSampleSize: options.campaignSampleSize ?? 0,
         // Likewise each case plans for its own pod unless the run is the campaign's: the floor comparison measures cases.
         campaignWorkloadResponse: (options.campaignSampleSize ?? 0) > 0,
+        // The approver's console signs what it decides; the workers trust its key.
+        ...(options.approver ? { decisionAuthority: { keys: [{ publicKey: options.approver.publicKey }] } } : {}),
       }));
       for (let i = 0; i < workerCount; i++) {
         // Profiled when asked: V8 writes one profile per thread (the main one runs activities, the others workflows) as the worker exits.
@@ -256,6 +261,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       workers.push(spawn(process.execPath, [join(root, 'dist/bench/floor-worker.js'), temporalAddress, taskQueue], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit'] }));
     }
     await waitForPollers(client, taskQueue, workers);
+    if (options.approver) await options.approver.start({ store: store!, client, taskQueue, workflowIdPrefix: prefix });
 
     const cpuNow = () => ({ ...treeCpuMs({ worker: workers.flatMap((w) => w.pid ?? []), lab: lab.pid, temporal: options.temporalPid, postgres: postmasterPids() }), bench: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 });
     const cpuBefore = cpuNow();
@@ -285,13 +291,16 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       if (exited) throw new Error(`${pipeline}: a worker exited with ${exited.exitCode}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
       if (store) {
-        const rows = await database!.query<{ workflow_id: string; ready_at: Date | string }>('select workflow_id, ready_at from cases where workflow_id like $1 and ready_at is not null', [`${prefix}/%`]);
+        // Ready: waiting for a human, or (once a campaign decision is out) closed without a wait.
+        const rows = await database!.query<{ workflow_id: string; ready_at: Date | string }>('select workflow_id, coalesce(ready_at, closed_at) as ready_at from cases where workflow_id like $1 and coalesce(ready_at, closed_at) is not null', [`${prefix}/%`]);
         for (const row of rows) readyAt.set(row.workflow_id, new Date(row.ready_at).getTime());
         readyNow = readyAt.size;
         // Once a second, until it acts at the workload: a campaign's plan reads every case of it.
         if ((options.campaignSampleSize ?? 0) > 0 && !campaignDecidable && Date.now() - campaignCheckedAt >= 1000) {
           campaignCheckedAt = Date.now();
           campaignDecidable = await decidableCampaign(database!, store, prefix, started);
+          // The approver decides at once, while the storm goes on; the bench keeps counting.
+          if (campaignDecidable && options.approver) void options.approver.decide(campaignDecidable.campaignId, started);
         }
       } else {
         const count = await client.workflow.count(`WorkflowType = "floorCase" AND TaskQueue = "${taskQueue}" AND SccCaseStatus = "awaiting-decision"`);
@@ -307,6 +316,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
     const cpuAfter = cpuNow();
     const cpuMsPerFinding = Object.fromEntries(Object.entries(cpuAfter).map(([name, ms]) => [name, Math.round(((ms - cpuBefore[name as keyof typeof cpuBefore]) / size.findings) * 100) / 100])) as RunResult['cpuMsPerFinding'];
     const events = await historyEvents(client, [...firstIngest.keys()]);
+    const campaignDecision = options.approver ? await options.approver.finish(database!, prefix, started, 15 * 60_000) : undefined;
     // Parked: every case waits for a decision; what the worker holds for them.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const parked = rss();
@@ -332,10 +342,12 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       ...(pipeline === 'case' ? { campaignSampleSize: options.campaignSampleSize ?? 0 } : {}),
       ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
       ...(campaignDecidable ? { campaignDecidable } : {}),
+      ...(campaignDecision ? { campaignDecision } : {}),
     };
   } finally {
     clearInterval(sampler);
     clearInterval(timeline);
+    await options.approver?.stop();
     await Promise.all(workers.map(stopChild));
     await socket?.stop();
     await database?.close();

@@ -6,6 +6,7 @@ import { startDevServer } from '../stack/temporal-dev-server';
 import { resolveTemporalCli } from '../stack/temporal-cli';
 import { runStorm, type RunResult, type StormSize } from './alert-storm';
 import { costPlot } from './plot';
+import { campaignApprover } from './campaign-approver';
 
 /**
  * `npm run bench`: the alert storm against the floor, on one dev server, in one run. Every
@@ -20,6 +21,9 @@ import { costPlot } from './plot';
  *   --campaign              also run each size as one campaign: the pods of one Deployment sharing one binary, sampled
  *                           (3 cases collect, or --sampling's count) and planned at the workload; reports the time until
  *                           every case waits for the campaign's decision, API calls per finding and VirusTotal requests
+ *   --campaign-decision     also run each size as one campaign that an approver decides through a real console as soon
+ *                           as its plan acts on the workload, and again while cases wait on a plan that held still;
+ *                           reports the decisions it took and when every case was closed
  *   --cpu-profile DIR       the case worker of the main runs writes V8 CPU profiles there (one per thread) as it exits
  *   --out DIR               where the JSON and the SVG go (default .data/bench)
  */
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
   const latency = latencyOption ? { min: Number(latencyOption[1]), max: Math.max(Number(latencyOption[1]), Number(latencyOption[2])) } : undefined;
   const sampling = Math.min(1_000, Math.max(0, Number(option('sampling', '0')) || 0));
   const campaign = process.argv.includes('--campaign');
+  const campaignDecision = process.argv.includes('--campaign-decision');
   const out = resolve(option('out', '.data/bench'));
   const cpuProfileDir = option('cpu-profile', '') === '' ? undefined : resolve(option('cpu-profile', ''));
   mkdirSync(out, { recursive: true });
@@ -87,6 +92,16 @@ async function main(): Promise<void> {
         const result = await runStorm('case', { ...size, binaries: 1 }, server.address, { ...each, campaignSampleSize: sampling || 3 });
         campaignRuns.push(result);
         log(`  ${result.cases} cases waiting for the campaign's decision ${(result.wallMs / 1000).toFixed(1)} s after the first finding; VirusTotal ${result.virusTotal?.requests} request(s)`);
+      }
+    }
+    const decidedRuns: RunResult[] = [];
+    if (campaignDecision) {
+      for (const size of sizes) {
+        log(`· one campaign, decided as soon as it can be: ${size.findings} findings over ${size.pods} pods of one Deployment sharing one binary`);
+        const result = await runStorm('case', { ...size, binaries: 1 }, server.address, { ...each, campaignSampleSize: sampling || 3, approver: campaignApprover() });
+        decidedRuns.push(result);
+        const run = result.campaignDecision;
+        log(`  ${run?.decisions.length ?? 0} decision(s); every case closed ${run?.allClosedMs !== undefined ? `${(run.allClosedMs / 1000).toFixed(1)} s after the first finding` : 'not within the deadline'}`);
       }
     }
     const latencyRuns: RunResult[] = [];
@@ -167,6 +182,13 @@ async function main(): Promise<void> {
       virusTotal: run.virusTotal,
       throughputVsIndependentCases: ratio(run.findingsPerSecond, runs.find((r) => r.pipeline === 'case' && r.findings === run.findings)!.findingsPerSecond),
     }));
+    const decidedCampaign = decidedRuns.map((run) => ({
+      findings: run.findings,
+      pods: run.pods,
+      cases: run.cases,
+      ...(run.campaignDecidable ? { decidable: run.campaignDecidable } : {}),
+      ...run.campaignDecision!,
+    }));
     const cloudLatency = latencyRuns.map((slow) => {
       const fast = runs.find((r) => r.pipeline === 'case' && r.findings === slow.findings)!;
       const floor = runs.find((r) => r.pipeline === 'floor' && r.findings === slow.findings)!;
@@ -189,6 +211,7 @@ async function main(): Promise<void> {
       ...(campaignSampling.length > 0 ? { campaignSampling, sampledRuns } : {}),
       ...(cloudLatency.length > 0 ? { cloudLatency, latencyRuns } : {}),
       ...(oneCampaign.length > 0 ? { oneCampaign, campaignRuns } : {}),
+      ...(decidedCampaign.length > 0 ? { decidedCampaign, decidedRuns } : {}),
       ...(parkedRuns.length > 0 ? { parked: { cases: parked, maxCachedWorkflows: maxCached ?? 'sdk default', workerRssMb: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.workerRssMb.parked])), wallMs: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.wallMs])), rssTimeline: Object.fromEntries(parkedRuns.map((r) => [r.pipeline, r.rssTimeline])) } } : {}),
     };
     writeFileSync(join(out, 'alert-storm.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -223,6 +246,11 @@ async function main(): Promise<void> {
     for (const c of oneCampaign) {
       if (c.decidable) log(`N=${c.findings} as one campaign: its plan acted on the workload (${c.decidable.change}) ${(c.decidable.ms / 1000).toFixed(1)} s after the first finding, with ${c.decidable.casesInPlan} case(s) in the plan of ${c.decidable.casesJoined} joined`);
       log(`N=${c.findings} as one campaign over ${c.pods} pods: every case waiting ${(c.allWaitingMs / 1000).toFixed(1)} s after the first finding (p99 time to ready ${c.timeToReadyMs.p99} ms); API calls per finding ${c.apiCallsPerFinding} (${Object.entries(c.callsPerFinding).map(([api, n]) => `${api} ${n}`).join(', ')}); VirusTotal ${c.virusTotal?.requests} request(s); throughput ${c.throughputVsIndependentCases}× the independent cases`);
+    }
+    for (const c of decidedCampaign) {
+      const decided = c.decisions.map((d) => `at ${(d.atMs / 1000).toFixed(1)} s naming ${d.cases} (${d.recorded} recorded, ${d.refused} refused, ${d.unanswered} unanswered; ${d.requestMs} ms${d.error ? `; ${d.error}` : ''}${d.refusals ? `; ${Object.entries(d.refusals).map(([why, n]) => `${n}× ${why}`).join('; ')}` : ''})`).join('; ');
+      log(`N=${c.findings} as one campaign, decided through the console: ${c.decisions.length} decision(s): ${decided}`);
+      log(`N=${c.findings} as one campaign, decided: ${c.decidedBy.approver} case(s) took the approver's decision, ${c.decidedBy.campaign} the campaign's containment (${c.decidedBy.both} case(s) both); every case closed ${c.allClosedMs !== undefined ? `${(c.allClosedMs / 1000).toFixed(1)} s after the first finding` : 'not within the deadline'}; statuses ${Object.entries(c.statuses).map(([s, n]) => `${s} ${n}`).join(', ')}; actions ${Object.entries(c.actions).map(([a, n]) => `${a} ${n}`).join(', ')}`);
     }
     log(`results: ${join(out, 'alert-storm.json')}, plot: ${join(out, 'cost-vs-n.svg')}`);
   } finally {
