@@ -105,6 +105,8 @@ test('an approver opens a case in the console, approves it, and sees the contain
 test('a related finding links to the case it joined, and the link opens that case', async () => {
   // After the first test, the container's Added Binary case is contained: the compiler finding opens a new one.
   const contained = (await rig.store.caseForFinding(rig.finding('Added Binary Executed', 'gke').finding.name))!;
+  // Contained is shown before the case's last messages go out: a finding that comes before its workflow ends joins it.
+  await rig.env.client.workflow.getHandle(contained.workflow_id, contained.run_id).result();
   const { caseId, workflowId, runId } = await rig.ingest(rig.finding('Launch Code Compiler Tool In Container', 'gke'));
   expect(caseId).not.toBe(contained.id);
   await rig.waitForStatus(workflowId, runId, 'awaiting-decision');
