@@ -566,9 +566,10 @@ export function createApi(deps: ApiDeps): OpenAPIHono<Env> {
     // On record before any case hears of it: a console that stops part-way leaves the decision, its cases unanswered.
     const recordId = await deps.store.recordCampaignDecision({ campaignId, planHash: body.planHash, decision: body.decision, approver: identity.email, via: identity.via, reason: body.reason ?? null, at: new Date().toISOString(), cases: answers });
     // Each case judges the decision on its own plan hash, with its own rules (four eyes, a repeated approver).
+    // Each answer waits for a workflow task of workers busy with the storm, so many are asked at once.
     await bounded(
       answers.map((answer, i) => ({ answer, i })).filter(({ answer }) => answer.outcome === 'unanswered'),
-      8,
+      campaignFanOut,
       async ({ answer, i }) => {
         try {
           const outcome = await decideAs(answer.caseId, identity, { decision: body.decision, planHash: answer.planHash, reason });
@@ -647,6 +648,9 @@ function seenCases(
   if (moved.size === body.cases.length) return { status: 409, error: `refused: stale plan: none of the ${body.cases.length} case(s) of plan ${body.planHash} waits on it any more (the campaign's plan is now ${plan.hash})` };
   return { cases: body.cases, moved };
 }
+
+/** How many of a campaign's cases are asked at once: 8 took 18.5 s for 85 cases during a storm of 1,000 findings. */
+const campaignFanOut = 32;
 
 /** How long to wait before each new try of a decision on a plan the record shows and the case has not yet taken up. */
 const presentedRetriesMs = [200, 400, 800, 1600, 3200];
