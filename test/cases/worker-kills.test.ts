@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { notPendingYet } from '../../src/workflows/decision-rules';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CaseRecord } from '../../src/cases/case-store';
@@ -123,8 +124,10 @@ async function runStation(moment: KillMoment | undefined): Promise<StationResult
         signedFor(handle, { decision: 'approve', approver, planHash: record.case.plan_hash! }, authority).then((signed) => handle.executeUpdate(decideUpdate, { args: [signed] })).then(
           () => (approval = 'accepted'),
           (error: unknown) => {
-            // A refusal is the case's answer and fails the station; only an update that never got an answer is sent again.
-            if (error instanceof WorkflowUpdateFailedError) refusals.push(String((error.cause as Error | undefined)?.message ?? error.message));
+            // A refusal is the case's answer and fails the station; only an update that never got an answer is sent again,
+            // or one that came in the workflow task between the plan's own record and the case waiting on it (the console sends that again too).
+            const refusal = error instanceof WorkflowUpdateFailedError ? String((error.cause as Error | undefined)?.message ?? error.message) : undefined;
+            if (refusal !== undefined && refusal !== notPendingYet) refusals.push(refusal);
             approval = 'none';
           },
         );
