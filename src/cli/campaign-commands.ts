@@ -1,5 +1,5 @@
 import type { CampaignRow } from '../cases/campaigns';
-import type { CampaignPlan } from '../cases/campaign-plan';
+import type { CampaignDecisionAnswer, CampaignPlan } from '../cases/campaign-plan';
 import { callConsole, consoleCaller, type CallerOptions } from './console-caller';
 import type { CliContext } from './cli-context';
 import { CommandError } from './command-error';
@@ -46,7 +46,7 @@ export async function campaignShowCommand(context: CliContext, campaignId: strin
   ]);
 }
 
-type CampaignAnswer = { campaignId: string; planHash: string; decision: 'approve' | 'reject'; cases: { caseId: string; outcome: 'recorded' | 'refused' | 'unanswered'; approvalsNeeded?: number; error?: string }[] };
+type CampaignAnswer = { campaignId: string; planHash: string; decision: 'approve' | 'reject'; cases: CampaignDecisionAnswer[] };
 
 export async function campaignDecideCommand(context: CliContext, campaignId: string, decision: 'approve' | 'reject', options: CallerOptions & { reason?: string; plan?: string; format?: string }, io: CliIo): Promise<void> {
   if (!/^campaign-[0-9a-f]{12}$/.test(campaignId)) throw new CommandError(`"${campaignId}" is not a campaign ID (campaign-XXXXXXXXXXXX)`, 2);

@@ -1,7 +1,7 @@
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import type { ConsoleServer } from '../../src/server/console-server';
 import { campaignPlanHash } from '../../src/cases/campaign-plan';
-import { callAs, signInCookie, startRigConsole } from '../console-harness';
+import { callAs, signInCookie, startRigConsole, waitingCampaign, type CampaignView } from '../console-harness';
 import { cliOnRig } from '../cli-harness';
 
 /**
@@ -29,23 +29,14 @@ afterAll(async () => {
 
 const call = (path: string, cookie: string, init: RequestInit = {}) => callAs(server, path, cookie, init);
 
-type Pair = { caseId: string; planHash: string };
-interface CampaignView {
-  plan: { hash: string; cases: Pair[] } | null;
-  decisions: { planHash: string; cases: { caseId: string; outcome: string; error?: string }[] }[];
-}
 
 test('a decision that names the cases its approver saw reaches those still waiting on them; one that joined since is left for its own decision', async () => {
-  const seenCases = await Promise.all(
-    [
-      ['checkout-api-7d9f8b6c5-x2k8q', 'dec1de000000000000000000000005a1'],
-      ['checkout-api-7d9f8b6c5-lq4zp', 'dec1de000000000000000000000005b2'],
-    ].map(([pod, id]) => rig.ingest(rig.findingOnPod('Added Binary Executed', pod!, id!))),
-  );
-  await Promise.all(seenCases.map((c) => rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision')));
-  const [campaign] = await rig.store.campaignsOfCase(seenCases[0]!.caseId);
+  const { campaignId, cases: seenCases } = await waitingCampaign(rig, [
+    ['checkout-api-7d9f8b6c5-x2k8q', 'dec1de000000000000000000000005a1'],
+    ['checkout-api-7d9f8b6c5-lq4zp', 'dec1de000000000000000000000005b2'],
+  ]);
   const secops = await signInCookie(server, approvers.secops, password);
-  const path = `/api/campaigns/${campaign!.id}`;
+  const path = `/api/campaigns/${campaignId}`;
   const seen = ((await call(path, secops)).body as unknown as CampaignView).plan!;
   const pairs = seen.cases.map(({ caseId, planHash }) => ({ caseId, planHash }));
   expect(pairs.map((p) => p.caseId).sort()).toEqual(seenCases.map((c) => c.caseId).sort());
@@ -75,7 +66,7 @@ test('a decision that names the cases its approver saw reaches those still waiti
 
   // One case decided by itself first (a plan of one, named with its hash): it no longer waits when the two are decided.
   const one = [pairs[0]!];
-  expect(await decide({ decision: 'approve', planHash: campaignPlanHash(campaign!.id, one), cases: one })).toMatchObject({ status: 200, body: { cases: [{ caseId: pairs[0]!.caseId, outcome: 'recorded' }] } });
+  expect(await decide({ decision: 'approve', planHash: campaignPlanHash(campaignId, one), cases: one })).toMatchObject({ status: 200, body: { cases: [{ caseId: pairs[0]!.caseId, outcome: 'recorded' }] } });
   const [firstHandle, secondHandle] = pairs.map((p) => {
     const c = seenCases.find((x) => x.caseId === p.caseId)!;
     return rig.env.client.workflow.getHandle(c.workflowId, c.runId);
@@ -86,7 +77,7 @@ test('a decision that names the cases its approver saw reaches those still waiti
   expect(decided).toEqual({
     status: 200,
     body: {
-      campaignId: campaign!.id,
+      campaignId: campaignId,
       planHash: seen.hash,
       decision: 'approve',
       cases: [
@@ -105,7 +96,7 @@ test('a decision that names the cases its approver saw reaches those still waiti
   expect(await decide({ decision: 'approve', planHash: seen.hash, cases: pairs })).toMatchObject({ status: 409, body: { error: expect.stringContaining('none of the 2 case(s)') } });
 
   // The command line sends the cases it read with the hash: the late case, decided there.
-  const rejected = await harness.cli('campaign', 'reject', campaign!.id, '--user', approvers.secops, '--reason', 'a test pod');
+  const rejected = await harness.cli('campaign', 'reject', campaignId, '--user', approvers.secops, '--reason', 'a test pod');
   expect(rejected).toMatchObject({ code: 0, stdout: expect.stringContaining('1 recorded, 0 refused') });
   expect(await rig.env.client.workflow.getHandle(late.workflowId, late.runId).result()).toMatchObject({ status: 'rejected' });
 }, 240_000);

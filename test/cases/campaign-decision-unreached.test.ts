@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { approvers, startCaseRig, type CaseRig } from '../case-rig';
 import type { ConsoleServer } from '../../src/server/console-server';
-import { callAs, signInCookie, startRigConsole } from '../console-harness';
+import { callAs, signInCookie, startRigConsole, waitingCampaign, type CampaignView } from '../console-harness';
 import { statusQuery } from '../../src/workflows/shared';
 
 /**
@@ -42,21 +42,12 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-interface CampaignView {
-  plan: { hash: string; cases: { caseId: string; planHash: string }[] } | null;
-  decisions: { planHash: string; approver: string; cases: { caseId: string; outcome: string; error?: string }[] }[];
-}
-
 test('a decision no case could hear is on record as unanswered, the cases still wait on the plan seen, and the decision made again is taken', async () => {
-  const cases = await Promise.all(
-    [
-      ['checkout-api-7d9f8b6c5-x2k8q', 'c0ffee0000000000000000000000d0a1'],
-      ['checkout-api-7d9f8b6c5-lq4zp', 'c0ffee0000000000000000000000d0b2'],
-    ].map(([pod, id]) => rig.ingest(rig.findingOnPod('Added Binary Executed', pod!, id!))),
-  );
-  await Promise.all(cases.map((c) => rig.waitForStatus(c.workflowId, c.runId, 'awaiting-decision')));
-  const [campaign] = await rig.store.campaignsOfCase(cases[0]!.caseId);
-  const path = `/api/campaigns/${campaign!.id}`;
+  const { campaignId, cases } = await waitingCampaign(rig, [
+    ['checkout-api-7d9f8b6c5-x2k8q', 'c0ffee0000000000000000000000d0a1'],
+    ['checkout-api-7d9f8b6c5-lq4zp', 'c0ffee0000000000000000000000d0b2'],
+  ]);
+  const path = `/api/campaigns/${campaignId}`;
   const viaCutOff = await signInCookie(cutOff, approvers.secops, password);
   const seen = ((await callAs(cutOff, path, viaCutOff)).body as unknown as CampaignView).plan!;
   const pairs = seen.cases.map(({ caseId, planHash }) => ({ caseId, planHash }));
