@@ -98,6 +98,8 @@ export interface CaseRigOptions {
   campaignSampleSize?: number;
   /** Cases of a campaign on one workload plan for the workload (the worker's campaignWorkloadResponse); each plans for its pod when absent. */
   campaignResponse?: { preservePods: number };
+  /** How often at most a route hears of one campaign (the worker's notifications.campaignNoticeMinutes); every case notifies on its own when absent. */
+  campaignNoticeMinutes?: number;
   /** Notice channels beside the rig's own webhook (a Slack app in the lab). */
   channels?: (lab: Lab, store: CaseStore) => Channel[];
 }
@@ -173,6 +175,7 @@ export async function startCaseRig(policy: Partial<Policy> = {}, options: CaseRi
     ...(options.actions ? { actions: options.actions } : {}),
     ...(options.campaignSampleSize ? { campaignSampleSize: options.campaignSampleSize } : {}),
     ...(options.campaignResponse ? { campaignResponse: options.campaignResponse } : {}),
+    ...(options.campaignNoticeMinutes ? { routing: { defaultRecipients: [], campaignNoticeMinutes: options.campaignNoticeMinutes } } : {}),
     campaignPeers: campaignPeers(store, env.client),
   };
   const taskQueue = uniqueTaskQueue('case');

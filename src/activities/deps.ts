@@ -22,8 +22,11 @@ export interface ActivityDeps {
   captureImage: string;
   /** The decision authority's keys and the limits on a starter's policy, from this worker's configuration. */
   decisionRules: DecisionRules;
-  /** Where a notice links to (the console's base URL), and who gets notices nobody else owns. */
-  routing?: { consoleUrl?: string; defaultRecipients: string[] };
+  /**
+   * Where a notice links to (the console's base URL), who gets notices nobody else owns, and how
+   * often at most a route hears of one campaign (minutes; absent or 0, every case notifies on its own).
+   */
+  routing?: { consoleUrl?: string; defaultRecipients: string[]; campaignNoticeMinutes?: number };
   /** How long a campaign waits for its next case before the indicator's next case starts a new one. */
   campaignWindowMinutes?: number;
   /** How many cases of a campaign collect pod-level evidence; absent or 0, every case does. */

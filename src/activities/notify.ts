@@ -3,6 +3,7 @@ import { ownersFor } from '../notify/owners';
 import type { Plan } from '../workflows/shared';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
+import { campaignNotice, foldableEvents, routeKey } from '../notify/campaign-notice';
 
 /** Notices at the case's turning points: ready for decision, escalated, decided, contained, expired. */
 
@@ -30,8 +31,11 @@ export function notifyActivities(deps: ActivityDeps) {
 }
 
 /** A notice about a case to its owner route, recorded on its timeline: from the workflow, or from the reconciler for a run that ended without saying so. */
-export async function sendCaseNotice({ notifier, store, clients, routing }: Pick<ActivityDeps, 'notifier' | 'store' | 'clients' | 'routing'>, input: { caseId: string; event: string; findings: Finding[]; plan?: Plan; detail?: string }): Promise<{ summary: string }> {
+export async function sendCaseNotice(deps: Pick<ActivityDeps, 'notifier' | 'store' | 'clients' | 'routing'>, input: { caseId: string; event: string; findings: Finding[]; plan?: Plan; detail?: string }): Promise<{ summary: string }> {
+  const { notifier, store, clients, routing } = deps;
   const route = await ownersFor(input.findings, clients, routing?.defaultRecipients ?? []);
+  const folded = await foldIntoCampaign(deps, input, route);
+  if (folded) return folded;
   const primary = input.findings[0];
   const subject = `Case ${input.caseId} ${headlines[input.event] ?? input.event}${primary ? `: ${primary.category} (${primary.severity})` : ''}`;
   const text =
@@ -57,4 +61,47 @@ export async function sendCaseNotice({ notifier, store, clients, routing }: Pick
   });
   await store.addEvent(input.caseId, { key: `notice:${input.event}`, at: new Date().toISOString(), kind: 'notice', outcome: sent ? 'sent' : 'no-route', detail: { event: input.event, recipients: route.recipients, routedBy: route.routedBy } });
   return { summary: sent ? `notice "${input.event}" sent to ${route.recipients.join(', ') || 'the channels'} (${route.routedBy})` : `notice "${input.event}": no route configured` };
+}
+
+/** How long a case that took its campaign's turn to notify has to deliver before the next case may take it. */
+const campaignNoticeLeaseSeconds = 120;
+
+/**
+ * A case of a campaign is told of with its campaign: the case whose turn it is sends the
+ * campaign's notice, the others record that theirs was folded into it. A case whose first
+ * notice went out on its own (it was alone in its campaign then) keeps its own notices, so
+ * that whoever was told of it hears how it ended; and so do failures. Undefined: the case's
+ * own notice goes out.
+ */
+async function foldIntoCampaign({ notifier, store, routing }: Pick<ActivityDeps, 'notifier' | 'store' | 'routing'>, input: { caseId: string; event: string }, route: { recipients: string[]; routedBy: string }): Promise<{ summary: string } | undefined> {
+  const intervalMinutes = routing?.campaignNoticeMinutes ?? 0;
+  if (intervalMinutes <= 0 || !notifier.configured || !foldableEvents.has(input.event)) return undefined;
+  const first = await store.readyNoticeOutcome(input.caseId);
+  const withCampaign = first === 'campaign' || first === 'folded';
+  if (first !== undefined ? !withCampaign : input.event !== 'ready-for-decision') return undefined;
+  const campaign = await store.noticeCampaignOf(input.caseId);
+  if (!campaign) return undefined;
+  const turn = { campaignId: campaign.campaignId, event: input.event, route: routeKey(route.recipients), caseId: input.caseId };
+  // The campaign's last case to close tells the final count, however recent the last notice.
+  const last = input.event !== 'ready-for-decision' && input.event !== 'escalated' && campaign.open === 0;
+  const taken = await store.takeCampaignNoticeTurn({ ...turn, cases: campaign.cases, intervalMinutes, leaseSeconds: campaignNoticeLeaseSeconds, last });
+  const at = new Date().toISOString();
+  const about = { event: input.event, campaign: campaign.campaignId, recipients: route.recipients, routedBy: route.routedBy };
+  if (!taken.mine) {
+    await store.addEvent(input.caseId, { key: `notice:${input.event}`, at, kind: 'notice', outcome: 'folded', detail: { ...about, ...(taken.holder ? { heldBy: taken.holder } : {}) } });
+    return { summary: `notice "${input.event}" folded into campaign ${campaign.campaignId}'s notice${taken.holder ? `, sent by case ${taken.holder}` : ''}` };
+  }
+  const detail = await store.campaign(campaign.campaignId);
+  if (!detail) return undefined;
+  const notice = campaignNotice(detail, { event: input.event, recipients: route.recipients, routedBy: route.routedBy, claimedAt: taken.claimedAt ?? at, ...(routing?.consoleUrl ? { consoleUrl: routing.consoleUrl } : {}) });
+  try {
+    await notifier.send(notice);
+  } catch (error) {
+    // The next case of the campaign takes the turn at once; this one's activity retries.
+    await store.campaignNoticeFailed(turn).catch(() => undefined);
+    throw error;
+  }
+  await store.campaignNoticeDelivered(turn);
+  await store.addEvent(input.caseId, { key: `notice:${input.event}`, at, kind: 'notice', outcome: 'campaign', detail: { ...about, cases: detail.cases, byStatus: detail.byStatus } });
+  return { summary: `notice "${input.event}" sent as campaign ${campaign.campaignId}'s (${detail.cases} cases) to ${route.recipients.join(', ') || 'the channels'} (${route.routedBy})` };
 }

@@ -10,6 +10,7 @@ import { appendAudit, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
 import { campaignWorkloadOf, type CampaignWorkload } from './campaign-workloads';
 import { campaignDecisions, campaignPlan, recordCampaignDecision, settleCampaignDecision, type CampaignDecisionAnswer, type CampaignDecisionRecord, type CampaignPlan } from './campaign-plan';
+import { campaignNoticeDelivered, campaignNoticeFailed, noticeCampaignOf, readyNoticeOutcome, takeCampaignNoticeTurn, type CampaignNoticeTurn } from './campaign-notices';
 import { campaignById, campaignsOfCase, casesThatMayWaitInCampaign, defaultCampaignWindowMinutes, joinCampaign, listCampaigns, samplingFor, type CampaignDetail, type CampaignRow, type CampaignSampling } from './campaigns';
 
 /** The advisory lock VirusTotal quota takers queue on (any constant no other lock uses). */
@@ -371,6 +372,27 @@ export class CaseStore {
 
   async campaignDecisions(id: string): Promise<CampaignDecisionRecord[]> {
     return campaignDecisions(this.db, id);
+  }
+
+  /** The campaign whose notices the case's fold into, when it is in one of two cases or more (see campaign-notices.ts). */
+  async noticeCampaignOf(caseId: string): Promise<{ campaignId: string; cases: number; open: number } | undefined> {
+    return noticeCampaignOf(this.db, caseId);
+  }
+
+  async takeCampaignNoticeTurn(input: Parameters<typeof takeCampaignNoticeTurn>[1]): Promise<CampaignNoticeTurn> {
+    return takeCampaignNoticeTurn(this.db, input);
+  }
+
+  async campaignNoticeDelivered(turn: Parameters<typeof campaignNoticeDelivered>[1]): Promise<void> {
+    await campaignNoticeDelivered(this.db, turn);
+  }
+
+  async campaignNoticeFailed(turn: Parameters<typeof campaignNoticeFailed>[1]): Promise<void> {
+    await campaignNoticeFailed(this.db, turn);
+  }
+
+  async readyNoticeOutcome(caseId: string): Promise<string | undefined> {
+    return readyNoticeOutcome(this.db, caseId);
   }
 
   async campaign(id: string, limit?: number): Promise<CampaignDetail | undefined> {

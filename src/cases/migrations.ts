@@ -307,6 +307,22 @@ export const migrations: { id: number; name: string; sql: string }[] = [
       create index campaign_decisions_campaign on campaign_decisions (campaign_id, at);
     `,
   },
+  {
+    id: 16,
+    name: "Campaign notices: which case holds a campaign's turn to tell a route of it, and when the last notice went out",
+    sql: `
+      create table campaign_notices (
+        campaign_id text not null references campaigns (id),
+        event text not null,
+        route text not null,
+        holder text not null,
+        claimed_at timestamptz not null,
+        delivered_at timestamptz,
+        cases integer not null,
+        primary key (campaign_id, event, route)
+      );
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

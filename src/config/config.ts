@@ -103,6 +103,12 @@ const configSchema = z.object({
     .strictObject({
       consoleUrl: z.string().url().optional(),
       defaultRecipients: z.array(z.string().regex(/^[^\s@]+@[a-z0-9.-]+$/i, 'an e-mail address')).max(50).default([]),
+      /**
+       * How often at most one route hears of one campaign, in minutes. A case of a campaign of two
+       * or more is told of in its campaign's notice, sent by the case whose turn it is; the others
+       * record theirs as folded into it. 0: every case notifies on its own.
+       */
+      campaignNoticeMinutes: z.number().int().min(0).max(1_440).default(10),
       slackWebhookUrl: z.string().url().optional(),
       /**
        * A Slack app: notices through its bot token, decisions from its buttons. The worker needs the
@@ -125,7 +131,7 @@ const configSchema = z.object({
         .strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535), secure: z.boolean().optional(), user: z.string().optional(), password: z.string().optional(), from: z.string().min(3) })
         .optional(),
     })
-    .default({ defaultRecipients: [] }),
+    .default({ defaultRecipients: [], campaignNoticeMinutes: 10 }),
   /** Where artifacts go: a local directory (<dataDir>/evidence) unless a Cloud Storage bucket is named. */
   evidence: z
     .object({ bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'a Cloud Storage bucket name').optional(), prefix: z.string().regex(/^([a-z0-9._-]+\/)*$/).default('evidence/') })

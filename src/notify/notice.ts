@@ -4,6 +4,8 @@ export interface Notice {
   recipients: string[];
   text: string;
   caseId?: string;
+  /** A campaign's notice: it speaks for the campaign's cases, whose own notices were folded into it. */
+  campaignId?: string;
   /** Case and event: the same notice delivered twice has the same ID. */
   id?: string;
   subject?: string;

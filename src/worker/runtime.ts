@@ -63,7 +63,7 @@ export function buildActivityDeps(config: Config, store: CaseStore, clients: Clo
     evidence: evidenceStoreFor(config),
     virusTotal: new VirusTotalLookups(new VirusTotalAdapter(virusTotalBaseUrl(config.cloud), config.cloud.virusTotal?.apiKey), store, config.virusTotalPerMinute),
     notifier: notifierFor(config, store),
-    routing: { defaultRecipients: config.notifications.defaultRecipients, ...(config.notifications.consoleUrl ? { consoleUrl: config.notifications.consoleUrl } : {}) },
+    routing: { defaultRecipients: config.notifications.defaultRecipients, campaignNoticeMinutes: config.notifications.campaignNoticeMinutes, ...(config.notifications.consoleUrl ? { consoleUrl: config.notifications.consoleUrl } : {}) },
     collector: `scc-responder worker on ${hostname()} (pid ${process.pid})`,
     maxArtifactBytes: config.maxArtifactBytes,
     captureImage: config.captureImage,

@@ -14,7 +14,7 @@ const password = 'lab password for tests';
 const viewer = 'analyst@acme.example';
 
 beforeAll(async () => {
-  rig = await startCaseRig();
+  rig = await startCaseRig({}, { campaignNoticeMinutes: 10 });
   await rig.startWorker();
   server = await startRigConsole(rig, [approvers.secops, approvers.lead, viewer], password, ['@acme.example']);
   harness = await cliOnRig(rig);
@@ -27,6 +27,13 @@ afterAll(async () => {
 });
 
 const call = (path: string, cookie: string, init: RequestInit = {}) => callAs(server, path, cookie, init);
+
+/** Notices are delivered beside the case's record of them: waits, bounded, for one to land. */
+async function until(done: () => boolean, timeoutMs = 30_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !done(); await new Promise((resolve) => setTimeout(resolve, 100))) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a notice');
+  }
+}
 
 interface CampaignView {
   plan: { hash: string; cases: { caseId: string; planHash: string; destructive: boolean; workload: { kind: string; name: string } | null }[]; actions: Record<string, number>; blastRadius: { cases: number; workloads: string[]; replicas: number } } | null;
@@ -71,6 +78,11 @@ test("one approval of a campaign's plan contains each of its cases; a case that 
     expect(record.decisions).toEqual([expect.objectContaining({ approver: approvers.secops, reason: `campaign ${campaign!.id} plan ${seen.plan!.hash}: one image, one incident` })]);
     expect(record.campaigns.map((x) => x.id)).toContain(campaign!.id);
   }
+  // The route heard of the two cases once, as their campaign, and of their containment the same way.
+  const told = (event: string) => rig.notices.filter((n) => n.event === event && (n.campaignId === campaign!.id || cases.some((c) => c.caseId === n.caseId)));
+  await until(() => told('contained').length > 0);
+  expect(told('ready-for-decision')).toEqual([expect.objectContaining({ campaignId: campaign!.id, text: expect.stringContaining('2 cases') })]);
+  expect(told('contained').every((n) => n.campaignId === campaign!.id && n.caseId === undefined)).toBe(true);
   const after = (await call(path, secops)).body as unknown as CampaignView;
   expect(after.plan).toBeNull();
   expect(after.canDecide).toBe(false);
@@ -85,6 +97,9 @@ test("one approval of a campaign's plan contains each of its cases; a case that 
   expect(replanned.plan!.hash).not.toBe(seen.plan!.hash);
   expect(replanned.plan!.blastRadius.workloads).toEqual(['us-central1/payments-prod checkout/StatefulSet ledger-db']);
   expect(await decide(secops, { decision: 'approve', planHash: seen.plan!.hash })).toMatchObject({ status: 409 });
+  // The campaign was decided since its last notice: the case that waits now is news.
+  await until(() => told('ready-for-decision').length > 1);
+  expect(told('ready-for-decision')[1]).toMatchObject({ campaignId: campaign!.id, text: expect.stringContaining('3 cases') });
 
   // The same from the command line, through the console that authenticates the caller.
   const shown = await harness.cli('campaign', 'show', campaign!.id);

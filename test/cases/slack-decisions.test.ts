@@ -27,6 +27,7 @@ beforeAll(async () => {
   const settings = slackInteractionsFor({
     notifications: {
       defaultRecipients: [],
+      campaignNoticeMinutes: 10,
       slackApp: { botToken: slack.botToken, signingSecret: slack.signingSecret, channel: labSlackChannel, teamId: labSlackTeam, apiUrl: slack.apiUrl, responseUrlPrefix: `${rig.lab.url}/slack/response/` },
     },
   } as Pick<Config, 'notifications'>);

@@ -1,0 +1,91 @@
+import { openCaseStatuses } from '../workflows/shared';
+import type { Database } from './database';
+
+/**
+ * One notice for a campaign's cases instead of one per case. In a storm, 500 pods of one image
+ * are 500 cases of one campaign, and one decision covers them: 500 notices each asking for a
+ * decision of its own would bury the one that matters. Per campaign, event and route, one case
+ * at a time holds the turn to send the campaign's notice; the others record that theirs was
+ * folded into it. A turn is taken again once the last notice is `intervalMinutes` old, so the
+ * route hears of a growing campaign at that pace at most; a holder that did not deliver within
+ * `leaseSeconds` (its worker died, its receiver failed) loses the turn to the next case.
+ */
+
+export interface CampaignNoticeTurn {
+  campaignId: string;
+  /** Cases in the campaign when the turn was asked for. */
+  cases: number;
+  /** This case holds the turn: it sends the campaign's notice. */
+  mine: boolean;
+  /** The case that holds it, when another does and its row could be read. */
+  holder?: string;
+  /** When the holder took the turn: the notice's ID for receivers that see it twice. */
+  claimedAt?: string;
+}
+
+/** The campaign a case's notices fold into: the largest of two cases or more that it is in, oldest first on a tie; with how many of its cases are still open. */
+export async function noticeCampaignOf(db: Database, caseId: string): Promise<{ campaignId: string; cases: number; open: number } | undefined> {
+  const [row] = await db.query<{ campaign_id: string; cases: number }>(
+    `select m.campaign_id, (select count(*)::int from campaign_cases o where o.campaign_id = m.campaign_id) as cases
+       from campaign_cases m join campaigns c on c.id = m.campaign_id
+      where m.case_id = $1 order by cases desc, c.first_case_at, c.id limit 1`,
+    [caseId],
+  );
+  if (!row || row.cases < 2) return undefined;
+  const [open] = await db.query<{ n: number }>(
+    'select count(*)::int as n from campaign_cases m join cases c on c.id = m.case_id where m.campaign_id = $1 and c.status = any($2::text[])',
+    [row.campaign_id, openCaseStatuses],
+  );
+  return { campaignId: row.campaign_id, cases: row.cases, open: open?.n ?? 0 };
+}
+
+/**
+ * Asks for the campaign's turn to send `event` to `route`, in one statement: taken when nobody
+ * has it, when the last notice is older than the interval or the campaign was decided since (what
+ * waits now waits on news), when its holder let the lease pass without delivering, or when this
+ * case holds it already (a retried delivery). `last`: the
+ * case is the campaign's last open one, and its closing tells the final count whatever the pace.
+ */
+export async function takeCampaignNoticeTurn(
+  db: Database,
+  input: { campaignId: string; cases: number; caseId: string; event: string; route: string; intervalMinutes: number; leaseSeconds: number; last?: boolean },
+): Promise<CampaignNoticeTurn> {
+  const rows = await db.query<{ holder: string; claimed_at: Date | string; mine: boolean }>(
+    `with taken as (
+       insert into campaign_notices (campaign_id, event, route, holder, claimed_at, cases)
+       values ($1, $2, $3, $4, now(), $5)
+       on conflict (campaign_id, event, route) do update set holder = excluded.holder, claimed_at = excluded.claimed_at, delivered_at = null, cases = excluded.cases
+        where $8::boolean
+           or (campaign_notices.delivered_at is not null and campaign_notices.delivered_at < now() - $6 * interval '1 minute')
+           or (campaign_notices.delivered_at is not null and exists (select 1 from campaign_decisions d where d.campaign_id = campaign_notices.campaign_id and d.at > campaign_notices.delivered_at))
+           or (campaign_notices.delivered_at is null and (campaign_notices.holder = excluded.holder or campaign_notices.claimed_at < now() - $7 * interval '1 second'))
+       returning holder, claimed_at, true as mine)
+     select holder, claimed_at, mine from taken
+     union all
+     select holder, claimed_at, false from campaign_notices where campaign_id = $1 and event = $2 and route = $3 and not exists (select 1 from taken)`,
+    [input.campaignId, input.event, input.route, input.caseId, input.cases, input.intervalMinutes, input.leaseSeconds, input.last === true],
+  );
+  const row = rows[0];
+  return {
+    campaignId: input.campaignId,
+    cases: input.cases,
+    mine: row?.mine === true,
+    ...(row ? { holder: row.holder, claimedAt: new Date(row.claimed_at).toISOString() } : {}),
+  };
+}
+
+/** The turn's notice went out: the next is due an interval from now. */
+export async function campaignNoticeDelivered(db: Database, turn: { campaignId: string; event: string; route: string; caseId: string }): Promise<void> {
+  await db.query('update campaign_notices set delivered_at = now() where campaign_id = $1 and event = $2 and route = $3 and holder = $4', [turn.campaignId, turn.event, turn.route, turn.caseId]);
+}
+
+/** The turn's notice failed: the next case of the campaign takes the turn at once instead of after the lease. */
+export async function campaignNoticeFailed(db: Database, turn: { campaignId: string; event: string; route: string; caseId: string }): Promise<void> {
+  await db.query(`delete from campaign_notices where campaign_id = $1 and event = $2 and route = $3 and holder = $4 and delivered_at is null`, [turn.campaignId, turn.event, turn.route, turn.caseId]);
+}
+
+/** How the case's first notice that it waits for a decision went: on its own (`sent`, `no-route`), as its campaign's (`campaign`, `folded`), or not yet. */
+export async function readyNoticeOutcome(db: Database, caseId: string): Promise<string | undefined> {
+  const [row] = await db.query<{ outcome: string | null }>(`select outcome from timeline where case_id = $1 and event_key = 'notice:ready-for-decision'`, [caseId]);
+  return row ? (row.outcome ?? 'sent') : undefined;
+}
