@@ -165,7 +165,7 @@ describe.each(storeBackends)('campaign notices on %s', (_kind, open) => {
 
     // A holder that took the escalation's turn and died before delivering holds it for the lease only.
     const route = 'payments-oncall@shop.example';
-    expect(await store.takeCampaignNoticeTurn({ campaignId: row!.id, cases: 5, caseId: cases[2]!.caseId, event: 'escalated', route, intervalMinutes: 10, leaseSeconds: 120 })).toMatchObject({ mine: true });
+    expect(await store.takeCampaignNoticeTurn({ campaignId: row!.id, cases: 5, open: 5, caseId: cases[2]!.caseId, event: 'escalated', route, intervalMinutes: 10, leaseSeconds: 120 })).toMatchObject({ mine: true });
     await notify(cases[3]!.caseId, 'escalated', cases[3]!.findings);
     expect(hook.notices).toHaveLength(1);
     await db.query(`update campaign_notices set claimed_at = claimed_at - interval '3 minutes' where campaign_id = $1 and event = 'escalated'`, [row!.id]);
@@ -202,6 +202,21 @@ describe.each(storeBackends)('campaign notices on %s', (_kind, open) => {
     expect(hook.notices).toHaveLength(1);
     expect(outcomes.filter((o) => o!.outcome === 'campaign')).toHaveLength(1);
     expect(outcomes.filter((o) => o!.outcome === 'folded')).toHaveLength(15);
+  });
+
+  test('cases that close faster than their notices go out tell the final count once', async () => {
+    const binary = sha();
+    const cases = [];
+    for (let i = 0; i < 12; i++) cases.push(await caseFor(findingOn(`orders-5d-${i}`, binary)));
+    for (const c of cases) await notify(c.caseId, 'ready-for-decision', c.findings);
+    await setStatus(cases[0]!.caseId, 'contained');
+    await notify(cases[0]!.caseId, 'contained', cases[0]!.findings);
+    for (const c of cases.slice(1)) await setStatus(c.caseId, 'contained');
+    await Promise.all(cases.slice(1).map((c) => notify(c.caseId, 'contained', c.findings)));
+    const closing = hook.notices.filter((x) => x.event === 'contained');
+    expect(closing.map((x) => x.campaignId !== undefined)).toEqual([true, true]);
+    expect(closing[0]!.text).toContain('1 contained, 11 investigating');
+    expect(closing[1]!.text).toContain(': 12 contained.');
   });
 
   test('with the interval at 0 every case is told of on its own', async () => {

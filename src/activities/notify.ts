@@ -82,9 +82,9 @@ async function foldIntoCampaign({ notifier, store, routing }: Pick<ActivityDeps,
   const campaign = await store.noticeCampaignOf(input.caseId);
   if (!campaign) return undefined;
   const turn = { campaignId: campaign.campaignId, event: input.event, route: routeKey(route.recipients), caseId: input.caseId };
-  // The campaign's last case to close tells the final count, however recent the last notice.
+  // Once every case of the campaign is closed, one of them tells the final count, however recent the last notice.
   const last = input.event !== 'ready-for-decision' && input.event !== 'escalated' && campaign.open === 0;
-  const taken = await store.takeCampaignNoticeTurn({ ...turn, cases: campaign.cases, intervalMinutes, leaseSeconds: campaignNoticeLeaseSeconds, last });
+  const taken = await store.takeCampaignNoticeTurn({ ...turn, cases: campaign.cases, open: campaign.open, intervalMinutes, leaseSeconds: campaignNoticeLeaseSeconds, last });
   const at = new Date().toISOString();
   const about = { event: input.event, campaign: campaign.campaignId, recipients: route.recipients, routedBy: route.routedBy };
   if (!taken.mine) {
@@ -102,6 +102,6 @@ async function foldIntoCampaign({ notifier, store, routing }: Pick<ActivityDeps,
     throw error;
   }
   await store.campaignNoticeDelivered(turn);
-  await store.addEvent(input.caseId, { key: `notice:${input.event}`, at, kind: 'notice', outcome: 'campaign', detail: { ...about, cases: detail.cases, byStatus: detail.byStatus } });
+  await store.addEvent(input.caseId, { key: `notice:${input.event}`, at, kind: 'notice', outcome: 'campaign', detail: { ...about, cases: detail.cases, byStatus: detail.byStatus, open: campaign.open, last } });
   return { summary: `notice "${input.event}" sent as campaign ${campaign.campaignId}'s (${detail.cases} cases) to ${route.recipients.join(', ') || 'the channels'} (${route.routedBy})` };
 }

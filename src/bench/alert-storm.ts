@@ -17,6 +17,7 @@ import { stormScenario } from './storm-scenario';
 import { postmasterPids, treeCpuMs } from './process-cpu';
 import { bounded } from '../util/bounded';
 import type { CampaignApprover, CampaignDecisionRun } from './campaign-approver';
+import { startNoticeCounter } from './notice-counter';
 
 /** One pipeline (the real case, or the floor) through one storm, to "ready for decision". */
 
@@ -65,6 +66,11 @@ export interface RunResult extends StormSize {
   campaignDecidable?: { campaignId: string; ms: number; change: string; casesInPlan: number; casesJoined: number };
   /** With an approver: the decisions it made through the console, and how the campaign's cases ended. */
   campaignDecision?: CampaignDecisionRun;
+  /**
+   * The real case only: what the route's webhook received (`case ready-for-decision`, `campaign
+   * ready-for-decision`, …), and how the cases recorded their notices (`sent`, `campaign`, `folded`).
+   */
+  notices?: { received: Record<string, number>; recorded: Record<string, number> };
 }
 
 const root = join(__dirname, '../..');
@@ -187,6 +193,14 @@ async function freshDatabase(adminUrl: string, name: string): Promise<string> {
 }
 
 /** The run's campaign, when its plan acts on the workload: what one decision at that moment would roll out. */
+/** How the run's cases recorded their notices: on their own, as their campaign's, folded into it. */
+async function noticeOutcomes(database: Database): Promise<Record<string, number>> {
+  const rows = await database.query<{ event: string; outcome: string | null; n: number }>(
+    "select detail ->> 'event' as event, outcome, count(*)::int as n from timeline where kind = 'notice' group by 1, 2 order by 1, 2",
+  );
+  return Object.fromEntries(rows.map((r) => [`${r.event} ${r.outcome ?? 'unknown'}`, r.n]));
+}
+
 async function decidableCampaign(database: Database, store: CaseStore, prefix: string, started: number): Promise<RunResult['campaignDecidable']> {
   const at = Date.now();
   const [campaign] = await database.query<{ campaign_id: string; joined: number }>(
@@ -214,6 +228,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
   let database: Database | undefined;
   let socket: PGLiteSocketServer | undefined;
   const workers: ChildProcess[] = [];
+  const route = pipeline === 'case' ? await startNoticeCounter() : undefined;
   const rss = () => workers.reduce((sum, w) => sum + rssMb(w.pid), 0);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, rss())), 250);
@@ -244,6 +259,8 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
         cloud: { mode: 'lab', url: lab.url, token: lab.token, kubeconfigPath: lab.kubeconfigPath, virusTotal: { apiKey: lab.virusTotalKey } },
         policy: { approvers: ['secops@acme.example'] },
         virusTotalPerMinute: 600,
+        // A route that takes every notice: what people would get from the storm.
+        ...(route ? { notifyWebhookUrl: route.url } : {}),
         ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
         // The storm's pods share three binaries: off, every case is investigated on its own (the floor comparison).
         campaignSampleSize: options.campaignSampleSize ?? 0,
@@ -320,6 +337,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
     // Parked: every case waits for a decision; what the worker holds for them.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const parked = rss();
+    const notices = route && database ? { received: route.counts(), recorded: await noticeOutcomes(database) } : undefined;
     // A profiled worker writes its profiles as it exits: time for that, not the kill.
     await Promise.all(workers.map((w) => stopChild(w, options.cpuProfileDir ? 120_000 : 10_000)));
     const served = await lab.stop();
@@ -343,6 +361,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
       ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
       ...(campaignDecidable ? { campaignDecidable } : {}),
       ...(campaignDecision ? { campaignDecision } : {}),
+      ...(notices ? { notices } : {}),
     };
   } finally {
     clearInterval(sampler);
@@ -350,6 +369,7 @@ export async function runStorm(pipeline: 'case' | 'floor', size: StormSize, temp
     await options.approver?.stop();
     await Promise.all(workers.map(stopChild));
     await socket?.stop();
+    await route?.close();
     await database?.close();
     await lab.stop();
     await connection.close();

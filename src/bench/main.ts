@@ -58,6 +58,11 @@ async function main(): Promise<void> {
   const runs: RunResult[] = [];
   const each = { ...(databaseUrl ? { databaseUrl } : {}), ...(server.pid ? { temporalPid: server.pid } : {}) };
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  /** What the route received from a run, and how its cases recorded their notices. */
+  const logNotices = (result: RunResult) => {
+    const list = (counts: Record<string, number>) => Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+    if (result.notices) log(`  notices received: ${list(result.notices.received)}; recorded by the cases: ${list(result.notices.recorded)}`);
+  };
   try {
     for (const size of sizes) {
       for (const pipeline of ['floor', 'case'] as const) {
@@ -65,6 +70,7 @@ async function main(): Promise<void> {
         const result = await runStorm(pipeline, size, server.address, { ...each, ...(pipeline === 'case' && cpuProfileDir ? { cpuProfileDir: join(cpuProfileDir, `case-${size.findings}`) } : {}) });
         runs.push(result);
         log(`  ${result.cases} cases ready in ${(result.wallMs / 1000).toFixed(1)} s: ${result.findingsPerSecond} findings/s, time to ready p50 ${result.timeToReadyMs.p50} ms p95 ${result.timeToReadyMs.p95} ms p99 ${result.timeToReadyMs.p99} ms, worker RSS peak ${result.workerRssMb.peak} MB`);
+        logNotices(result);
       }
     }
     const sharedRuns: RunResult[] = [];
@@ -92,6 +98,7 @@ async function main(): Promise<void> {
         const result = await runStorm('case', { ...size, binaries: 1 }, server.address, { ...each, campaignSampleSize: sampling || 3 });
         campaignRuns.push(result);
         log(`  ${result.cases} cases waiting for the campaign's decision ${(result.wallMs / 1000).toFixed(1)} s after the first finding; VirusTotal ${result.virusTotal?.requests} request(s)`);
+        logNotices(result);
       }
     }
     const decidedRuns: RunResult[] = [];
@@ -102,6 +109,7 @@ async function main(): Promise<void> {
         decidedRuns.push(result);
         const run = result.campaignDecision;
         log(`  ${run?.decisions.length ?? 0} decision(s); every case closed ${run?.allClosedMs !== undefined ? `${(run.allClosedMs / 1000).toFixed(1)} s after the first finding` : 'not within the deadline'}`);
+        logNotices(result);
       }
     }
     const latencyRuns: RunResult[] = [];
@@ -180,6 +188,7 @@ async function main(): Promise<void> {
           .map(([operation, n]) => [operation, Math.round((n / run.findings) * 100) / 100]),
       ),
       virusTotal: run.virusTotal,
+      ...(run.notices ? { notices: run.notices } : {}),
       throughputVsIndependentCases: ratio(run.findingsPerSecond, runs.find((r) => r.pipeline === 'case' && r.findings === run.findings)!.findingsPerSecond),
     }));
     const decidedCampaign = decidedRuns.map((run) => ({
@@ -187,6 +196,7 @@ async function main(): Promise<void> {
       pods: run.pods,
       cases: run.cases,
       ...(run.campaignDecidable ? { decidable: run.campaignDecidable } : {}),
+      ...(run.notices ? { notices: run.notices } : {}),
       ...run.campaignDecision!,
     }));
     const cloudLatency = latencyRuns.map((slow) => {

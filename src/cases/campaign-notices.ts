@@ -43,19 +43,20 @@ export async function noticeCampaignOf(db: Database, caseId: string): Promise<{ 
  * Asks for the campaign's turn to send `event` to `route`, in one statement: taken when nobody
  * has it, when the last notice is older than the interval or the campaign was decided since (what
  * waits now waits on news), when its holder let the lease pass without delivering, or when this
- * case holds it already (a retried delivery). `last`: the
- * case is the campaign's last open one, and its closing tells the final count whatever the pace.
+ * case holds it already (a retried delivery). `last`: no case of the campaign is open any more,
+ * and the last notice went out while some were; one final count goes out, whatever the pace
+ * (a storm's cases close faster than their notices go out, so many ask at once).
  */
 export async function takeCampaignNoticeTurn(
   db: Database,
-  input: { campaignId: string; cases: number; caseId: string; event: string; route: string; intervalMinutes: number; leaseSeconds: number; last?: boolean },
+  input: { campaignId: string; cases: number; open: number; caseId: string; event: string; route: string; intervalMinutes: number; leaseSeconds: number; last?: boolean },
 ): Promise<CampaignNoticeTurn> {
   const rows = await db.query<{ holder: string; claimed_at: Date | string; mine: boolean }>(
     `with taken as (
-       insert into campaign_notices (campaign_id, event, route, holder, claimed_at, cases)
-       values ($1, $2, $3, $4, now(), $5)
-       on conflict (campaign_id, event, route) do update set holder = excluded.holder, claimed_at = excluded.claimed_at, delivered_at = null, cases = excluded.cases
-        where $8::boolean
+       insert into campaign_notices (campaign_id, event, route, holder, claimed_at, cases, open)
+       values ($1, $2, $3, $4, now(), $5, $9)
+       on conflict (campaign_id, event, route) do update set holder = excluded.holder, claimed_at = excluded.claimed_at, delivered_at = null, cases = excluded.cases, open = excluded.open
+        where ($8::boolean and campaign_notices.open > 0)
            or (campaign_notices.delivered_at is not null and campaign_notices.delivered_at < now() - $6 * interval '1 minute')
            or (campaign_notices.delivered_at is not null and exists (select 1 from campaign_decisions d where d.campaign_id = campaign_notices.campaign_id and d.at > campaign_notices.delivered_at))
            or (campaign_notices.delivered_at is null and (campaign_notices.holder = excluded.holder or campaign_notices.claimed_at < now() - $7 * interval '1 second'))
@@ -63,7 +64,7 @@ export async function takeCampaignNoticeTurn(
      select holder, claimed_at, mine from taken
      union all
      select holder, claimed_at, false from campaign_notices where campaign_id = $1 and event = $2 and route = $3 and not exists (select 1 from taken)`,
-    [input.campaignId, input.event, input.route, input.caseId, input.cases, input.intervalMinutes, input.leaseSeconds, input.last === true],
+    [input.campaignId, input.event, input.route, input.caseId, input.cases, input.intervalMinutes, input.leaseSeconds, input.last === true, input.open],
   );
   const row = rows[0];
   return {

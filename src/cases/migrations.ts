@@ -319,6 +319,7 @@ export const migrations: { id: number; name: string; sql: string }[] = [
         claimed_at timestamptz not null,
         delivered_at timestamptz,
         cases integer not null,
+        open integer not null,
         primary key (campaign_id, event, route)
       );
     `,
