@@ -12,6 +12,16 @@ import type { ParameterSource } from './parameters';
 export interface ActionContext {
   clients: CloudClients;
   notifier: Notifier;
+  /** Owner notices sent once for a whole campaign, whichever of its cases sends them; absent, none is (each case tells its owner). */
+  ownerNotices?: CampaignOwnerNotices;
+}
+
+/** The case store's record of the owner notices sent for campaigns, for the case that acts. */
+export interface CampaignOwnerNotices {
+  /** Whether the campaign's owner notice to these recipients went out. */
+  told(campaignId: string, recipients: readonly string[]): Promise<boolean>;
+  /** Sends it unless it went out (or another case is sending it): `told` when it had, or another case holds the turn. */
+  tellOnce(campaignId: string, recipients: readonly string[], send: () => Promise<boolean>): Promise<{ status: 'sent' | 'no-route' | 'told'; by?: string }>;
 }
 
 export interface ActionModule<P> {

@@ -7,6 +7,7 @@ import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 import { actionKey } from './revert';
 import { campaignWideActions } from './campaign-peers';
+import { campaignOwnerNotices } from './owner-notices';
 
 /** Step 7: one approved action, exactly as planned; in dry-run, what it would do and nothing more. */
 export function actActivities(deps: ActivityDeps) {
@@ -26,7 +27,7 @@ export function actActivities(deps: ActivityDeps) {
         let result: ActionResult;
         try {
           const module = (deps.actions ?? actions).get(input.action.action);
-          const context = { clients: deps.clients, notifier: deps.notifier };
+          const context: ActionContext = { clients: deps.clients, notifier: deps.notifier, ownerNotices: campaignOwnerNotices(deps.store, input.caseId) };
           result = input.dryRun
             ? { action: input.action.action, target: JSON.stringify(input.action.target), status: 'dry-run', detail: `would: ${input.action.effect}`, at }
             : checkOnly

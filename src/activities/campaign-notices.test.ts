@@ -12,6 +12,7 @@ import { ChannelNotifier, JsonWebhookChannel } from '../notify/channels';
 import type { Notice } from '../notify/notice';
 import type { CaseStatus } from '../workflows/shared';
 import { notifyActivities } from './notify';
+import { campaignOwnerNotices } from './owner-notices';
 
 /**
  * A storm's cases reach people as one campaign: the case whose turn it is sends the campaign's
@@ -217,6 +218,31 @@ describe.each(storeBackends)('campaign notices on %s', (_kind, open) => {
     expect(closing.map((x) => x.campaignId !== undefined)).toEqual([true, true]);
     expect(closing[0]!.text).toContain('1 contained, 11 investigating');
     expect(closing[1]!.text).toContain(': 12 contained.');
+  });
+
+  test("a campaign's owner is told once, by whichever of its cases acts first; one sending holds the others off; a failed send passes the turn", async () => {
+    const campaignId = `campaign-${randomBytes(6).toString('hex')}`;
+    await db.query(`insert into campaigns (id, key, kind, indicator, category, first_case_at, last_case_at) values ($1, $1, 'binary-sha256', $2, null, now(), now())`, [campaignId, sha()]);
+    const owner = ['Team@shop.example'];
+    let sends = 0;
+    const send = async () => (sends++, true);
+    await expect(campaignOwnerNotices(store, 'case-0000000000a1').tellOnce(campaignId, owner, () => Promise.reject(new Error('receiver down')))).rejects.toThrow('receiver down');
+    expect(await campaignOwnerNotices(store, 'case-0000000000a2').told(campaignId, owner)).toBe(false);
+    const answers = await Promise.allSettled(['a2', 'a3', 'a4', 'a5', 'a6'].map((c) => campaignOwnerNotices(store, `case-0000000000${c}`).tellOnce(campaignId, owner, send)));
+    expect(sends).toBe(1);
+    expect(answers.filter((a) => a.status === 'fulfilled' && a.value.status === 'sent')).toHaveLength(1);
+    // The others found it sent, or (on a store that ran them at once) were told to come back while it was being sent.
+    for (const a of answers) if (a.status === 'rejected') expect(String(a.reason)).toMatch(/is sending it/);
+    expect(await campaignOwnerNotices(store, 'case-0000000000a7').tellOnce(campaignId, ['team@shop.example'], send)).toMatchObject({ status: 'told' });
+    expect(await campaignOwnerNotices(store, 'case-0000000000a7').told(campaignId, owner)).toBe(true);
+    // Another route is another owner.
+    expect(await campaignOwnerNotices(store, 'case-0000000000a8').tellOnce(campaignId, ['storefront@shop.example'], send)).toMatchObject({ status: 'sent' });
+    expect(sends).toBe(2);
+    // A campaign decision or the interval never sends the owner notice again.
+    await store.recordCampaignDecision({ campaignId, planHash: 'b'.repeat(64), decision: 'approve', approver: 'secops@shop.example', via: 'console', reason: null, at: new Date(Date.now() + 1_000).toISOString(), cases: [] });
+    await db.query(`update campaign_notices set delivered_at = delivered_at - interval '1 day' where campaign_id = $1`, [campaignId]);
+    expect(await campaignOwnerNotices(store, 'case-0000000000a9').tellOnce(campaignId, owner, send)).toMatchObject({ status: 'told' });
+    expect(sends).toBe(2);
   });
 
   test('with the interval at 0 every case is told of on its own', async () => {

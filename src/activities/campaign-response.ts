@@ -34,7 +34,7 @@ export function workloadResponse(response: readonly ResponseStep[], found: Campa
   if (!found || found.cases < casesForWorkloadResponse) return undefined;
   // A Cloud Run response already acts on the service (its traffic): the cases share it, and one that holds is planned as it stands.
   if (found.workload.kind === 'Service') {
-    return { response, parameters: {}, planned: covering(found), campaignId: found.campaignId, note: `campaign ${found.campaignId}: ${found.cases} of its cases are revisions of Cloud Run service ${found.workload.name}, whose traffic is one thing to move for all of them` };
+    return { response, parameters: { 'notify-owner': ownerNotice(found, `revisions of Cloud Run service ${found.workload.name}`) }, planned: covering(found), campaignId: found.campaignId, note: `campaign ${found.campaignId}: ${found.cases} of its cases are revisions of Cloud Run service ${found.workload.name}, whose traffic is one thing to move for all of them` };
   }
   if (!scalable.includes(found.workload.kind)) return undefined;
   const { kind, name } = found.workload;
@@ -55,11 +55,17 @@ export function workloadResponse(response: readonly ResponseStep[], found: Campa
     parameters: {
       'rollback-workload': { preserve: found.keep, avoid: found.images },
       'scale-workload-to-zero': { preserve: found.keep },
+      'notify-owner': ownerNotice(found, `pods of ${kind} ${name}`),
     },
     note:
       `campaign ${found.campaignId}: ${found.cases} of its cases are pods of ${kind} ${name}, so what they share is its template, and a replacement pod would run it again: ` +
       `the plan acts on ${kind} ${name} (${atWorkload.join(', else ')})${keep}`,
   };
+}
+
+/** The owner hears of the campaign once, whichever of its cases acts first: the same notice in every case's plan. */
+function ownerNotice(found: CampaignWorkload, what: string): Record<string, unknown> {
+  return { campaignId: found.campaignId, campaignSummary: `${what} are cases of campaign ${found.campaignId}, one incident: the plan acts on the ${found.workload.kind === 'Service' ? 'service' : 'workload'} for all of them` };
 }
 
 /** The campaign's actions that could contain this case: none that moves the workload to what this case's subject, or any suspect, ran. */

@@ -18,6 +18,7 @@ import { permissionFor } from '../deploy/operation-permissions';
 import { workloadStillRunning } from './gone-pod-owner';
 import { ownersFor } from '../notify/owners';
 import { workloadResponse } from './campaign-response';
+import { campaignOwnerNotices } from './owner-notices';
 
 /** The containment plan: the playbook's response against the current state, with exact targets. */
 export function planActivities(deps: ActivityDeps) {
@@ -27,7 +28,7 @@ export function planActivities(deps: ActivityDeps) {
       return classified(async () => {
         // One plan, one state of the cluster: its routing, actions and blast radius read the pod once, and agree on it.
         const clients = atOneMoment(deps.clients);
-        const context: ActionContext = { clients, notifier: deps.notifier };
+        const context: ActionContext = { clients, notifier: deps.notifier, ownerNotices: campaignOwnerNotices(deps.store, input.caseId) };
         const primary = input.findings[0]!;
         const { subject } = primary;
         const playbook = playbookFor(primary.category);

@@ -21,6 +21,8 @@ export interface CampaignNoticeTurn {
   holder?: string;
   /** When the holder took the turn: the notice's ID for receivers that see it twice. */
   claimedAt?: string;
+  /** The holder's notice went out. */
+  delivered?: boolean;
 }
 
 /** The campaign a case's notices fold into: the largest of two cases or more that it is in, oldest first on a tie; with how many of its cases are still open. */
@@ -45,33 +47,34 @@ export async function noticeCampaignOf(db: Database, caseId: string): Promise<{ 
  * waits now waits on news), when its holder let the lease pass without delivering, or when this
  * case holds it already (a retried delivery). `last`: no case of the campaign is open any more,
  * and the last notice went out while some were; one final count goes out, whatever the pace
- * (a storm's cases close faster than their notices go out, so many ask at once).
+ * (a storm's cases close faster than their notices go out, so many ask at once). `once`: the
+ * notice goes out once for the campaign (its owner notice), never again for the interval or a decision.
  */
 export async function takeCampaignNoticeTurn(
   db: Database,
-  input: { campaignId: string; cases: number; open: number; caseId: string; event: string; route: string; intervalMinutes: number; leaseSeconds: number; last?: boolean },
+  input: { campaignId: string; cases: number; open: number; caseId: string; event: string; route: string; intervalMinutes: number; leaseSeconds: number; last?: boolean; once?: boolean },
 ): Promise<CampaignNoticeTurn> {
-  const rows = await db.query<{ holder: string; claimed_at: Date | string; mine: boolean }>(
+  const rows = await db.query<{ holder: string; claimed_at: Date | string; delivered_at: Date | string | null; mine: boolean }>(
     `with taken as (
        insert into campaign_notices (campaign_id, event, route, holder, claimed_at, cases, open)
        values ($1, $2, $3, $4, now(), $5, $9)
        on conflict (campaign_id, event, route) do update set holder = excluded.holder, claimed_at = excluded.claimed_at, delivered_at = null, cases = excluded.cases, open = excluded.open
         where ($8::boolean and campaign_notices.open > 0)
-           or (campaign_notices.delivered_at is not null and campaign_notices.delivered_at < now() - $6 * interval '1 minute')
-           or (campaign_notices.delivered_at is not null and exists (select 1 from campaign_decisions d where d.campaign_id = campaign_notices.campaign_id and d.at > campaign_notices.delivered_at))
+           or (not $10::boolean and campaign_notices.delivered_at is not null and campaign_notices.delivered_at < now() - $6 * interval '1 minute')
+           or (not $10::boolean and campaign_notices.delivered_at is not null and exists (select 1 from campaign_decisions d where d.campaign_id = campaign_notices.campaign_id and d.at > campaign_notices.delivered_at))
            or (campaign_notices.delivered_at is null and (campaign_notices.holder = excluded.holder or campaign_notices.claimed_at < now() - $7 * interval '1 second'))
-       returning holder, claimed_at, true as mine)
-     select holder, claimed_at, mine from taken
+       returning holder, claimed_at, delivered_at, true as mine)
+     select holder, claimed_at, delivered_at, mine from taken
      union all
-     select holder, claimed_at, false from campaign_notices where campaign_id = $1 and event = $2 and route = $3 and not exists (select 1 from taken)`,
-    [input.campaignId, input.event, input.route, input.caseId, input.cases, input.intervalMinutes, input.leaseSeconds, input.last === true, input.open],
+     select holder, claimed_at, delivered_at, false from campaign_notices where campaign_id = $1 and event = $2 and route = $3 and not exists (select 1 from taken)`,
+    [input.campaignId, input.event, input.route, input.caseId, input.cases, input.intervalMinutes, input.leaseSeconds, input.last === true, input.open, input.once === true],
   );
   const row = rows[0];
   return {
     campaignId: input.campaignId,
     cases: input.cases,
     mine: row?.mine === true,
-    ...(row ? { holder: row.holder, claimedAt: new Date(row.claimed_at).toISOString() } : {}),
+    ...(row ? { holder: row.holder, claimedAt: new Date(row.claimed_at).toISOString(), delivered: row.delivered_at !== null } : {}),
   };
 }
 
@@ -89,4 +92,10 @@ export async function campaignNoticeFailed(db: Database, turn: { campaignId: str
 export async function readyNoticeOutcome(db: Database, caseId: string): Promise<string | undefined> {
   const [row] = await db.query<{ outcome: string | null }>(`select outcome from timeline where case_id = $1 and event_key = 'notice:ready-for-decision'`, [caseId]);
   return row ? (row.outcome ?? 'sent') : undefined;
+}
+
+/** Whether the campaign's notice of `event` to `route` went out. */
+export async function campaignNoticeSent(db: Database, campaignId: string, event: string, route: string): Promise<boolean> {
+  const [row] = await db.query<{ sent: boolean }>('select delivered_at is not null as sent from campaign_notices where campaign_id = $1 and event = $2 and route = $3', [campaignId, event, route]);
+  return row?.sent === true;
 }

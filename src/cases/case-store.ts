@@ -10,7 +10,7 @@ import { appendAudit, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
 import { campaignWorkloadOf, type CampaignWorkload } from './campaign-workloads';
 import { campaignDecisions, campaignPlan, recordCampaignDecision, settleCampaignDecision, type CampaignDecisionAnswer, type CampaignDecisionRecord, type CampaignPlan } from './campaign-plan';
-import { campaignNoticeDelivered, campaignNoticeFailed, noticeCampaignOf, readyNoticeOutcome, takeCampaignNoticeTurn, type CampaignNoticeTurn } from './campaign-notices';
+import { campaignNoticeDelivered, campaignNoticeFailed, campaignNoticeSent, noticeCampaignOf, readyNoticeOutcome, takeCampaignNoticeTurn, type CampaignNoticeTurn } from './campaign-notices';
 import { campaignById, campaignsOfCase, casesThatMayWaitInCampaign, defaultCampaignWindowMinutes, joinCampaign, listCampaigns, samplingFor, type CampaignDetail, type CampaignRow, type CampaignSampling } from './campaigns';
 
 /** The advisory lock VirusTotal quota takers queue on (any constant no other lock uses). */
@@ -389,6 +389,10 @@ export class CaseStore {
 
   async campaignNoticeFailed(turn: Parameters<typeof campaignNoticeFailed>[1]): Promise<void> {
     await campaignNoticeFailed(this.db, turn);
+  }
+
+  async campaignNoticeSent(campaignId: string, event: string, route: string): Promise<boolean> {
+    return campaignNoticeSent(this.db, campaignId, event, route);
   }
 
   async readyNoticeOutcome(caseId: string): Promise<string | undefined> {

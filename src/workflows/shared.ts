@@ -134,7 +134,7 @@ export type ActionTarget =
     }
   | { kind: 'cloud-run-revision'; project: string; region: string; service: string; revision: string; image: string }
   | { kind: 'cloud-run-ingress'; project: string; region: string; service: string; fromIngress: string; toIngress: string }
-  | { kind: 'owner'; recipients: string[] }
+  | { kind: 'owner'; recipients: string[]; campaignId?: string }
   | { kind: 'node'; project: string; location: string; cluster: string; name: string }
   /** One member of one role on a Google service account's own IAM policy, as read at `etag`. */
   | {

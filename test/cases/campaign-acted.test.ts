@@ -74,10 +74,12 @@ test('the rollback one decision put in place contains the cases of the campaign 
   const kept = (await firstHandle.result()) as CaseSnapshot;
   expect(kept).toMatchObject({ status: 'contained', plan: { campaignHeld: { campaignId: campaign!.id, actions: [1] } } });
   expect(kept.decisions.map((d) => d.approver)).toEqual([`campaign:${campaign!.id}`]);
+  // The owner heard of the campaign from the case that rolled out: told once, not again by this one.
   expect(kept.actions.map((a) => [a.action, a.status])).toEqual([
-    ['notify-owner', 'applied'],
+    ['notify-owner', 'already-done'],
     ['rollback-workload', 'already-done'],
   ]);
+  expect(rig.notices.filter((n) => n.event === 'owner-notice').map((n) => n.campaignId)).toEqual([campaign!.id]);
   handles.push(firstHandle);
   later.push(first);
 

@@ -121,6 +121,11 @@ test('pods of one Deployment in one campaign plan its rollback, keep the first p
   const rollbacks = [last, ...contained].flatMap((o) => o.actions.filter((r) => r.action === 'rollback-workload').map((r) => r.status)).sort();
   expect(rollbacks).toEqual(['already-done', 'already-done', 'already-done', 'applied']);
   expect([last, ...contained].flatMap((o) => o.actions.filter((r) => r.action === 'replace-pod'))).toEqual([]);
+  // The owner heard of the campaign once, from whichever case acted first; the others found it told.
+  const ownerNotices = rig.notices.filter((n) => n.event === 'owner-notice');
+  expect(ownerNotices).toEqual([expect.objectContaining({ id: `${campaign!.id}:owner-notice`, campaignId: campaign!.id, text: expect.stringContaining(`of campaign ${campaign!.id}, once for all of its cases`) })]);
+  const told = [last, ...contained].flatMap((o) => o.actions.filter((r) => r.action === 'notify-owner').map((r) => r.status)).sort();
+  expect(told).toEqual(['already-done', 'already-done', 'already-done', 'applied']);
 
   const deployment = await kube().getDeployment('storm', 'storm-api');
   expect(deployment.template.spec?.containers?.[0]?.image).toBe(image('0.9.0'));
