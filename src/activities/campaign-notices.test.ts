@@ -8,7 +8,8 @@ import type { Database } from '../cases/database';
 import type { CloudClients } from '../cloud';
 import type { Finding } from '../findings/model';
 import { parseFinding } from '../findings/parse';
-import { ChannelNotifier, JsonWebhookChannel } from '../notify/channels';
+import { ChannelNotifier, JsonWebhookChannel, SlackChannel } from '../notify/channels';
+import { campaignNotice } from '../notify/campaign-notice';
 import type { Notice } from '../notify/notice';
 import type { CaseStatus } from '../workflows/shared';
 import { notifyActivities } from './notify';
@@ -194,6 +195,21 @@ describe.each(storeBackends)('campaign notices on %s', (_kind, open) => {
     expect(hook.notices[3]!.text).toContain('8 cases');
   });
 
+  test("cases the campaign contained before they ever waited close with the campaign's notice, not each its own", async () => {
+    const binary = sha();
+    const cases = [];
+    for (let i = 0; i < 6; i++) cases.push(await caseFor(findingOn(`orders-7e-${i}`, binary)));
+    for (const c of cases.slice(0, 2)) await notify(c.caseId, 'ready-for-decision', c.findings);
+    // The rest planned after the campaign's rollout: held by it, they never waited, and close contained.
+    for (const c of cases) await setStatus(c.caseId, 'contained');
+    for (const c of cases.slice(2)) await notify(c.caseId, 'contained', c.findings);
+    expect(hook.notices.map((x) => [x.campaignId ? 'campaign' : 'case', x.event])).toEqual([
+      ['campaign', 'ready-for-decision'],
+      ['campaign', 'contained'],
+    ]);
+    for (const c of cases.slice(3)) expect((await noticeOutcome(c.caseId, 'contained'))!.outcome).toBe('folded');
+  });
+
   test("cases that notify at once, as a storm's workers do, send one campaign notice between them", async () => {
     const binary = sha();
     const cases = [];
@@ -243,6 +259,23 @@ describe.each(storeBackends)('campaign notices on %s', (_kind, open) => {
     await db.query(`update campaign_notices set delivered_at = delivered_at - interval '1 day' where campaign_id = $1`, [campaignId]);
     expect(await campaignOwnerNotices(store, 'case-0000000000a9').tellOnce(campaignId, owner, send)).toMatchObject({ status: 'told' });
     expect(sends).toBe(2);
+  });
+
+  test("on Slack a campaign's notice links to the campaign, and carries no case's buttons", async () => {
+    const binary = sha();
+    const cases = [];
+    for (const pod of ['a', 'b']) cases.push(await caseFor(findingOn(`pay-8c-${pod}`, binary)));
+    const [row] = await store.campaignsOfCase(cases[0]!.caseId);
+    const detail = (await store.campaign(row!.id))!;
+    const slack = await receiver();
+    try {
+      await new SlackChannel(slack.url).deliver(campaignNotice(detail, { event: 'ready-for-decision', recipients: [], routedBy: 'the default route', claimedAt: new Date().toISOString(), consoleUrl: 'https://scc.shop.example' }));
+      const body = JSON.stringify(slack.notices[0]);
+      expect(body).toContain(`<https://scc.shop.example/campaigns/${row!.id}|Open the campaign in the console>`);
+      expect(body).not.toContain('scc-responder approve case-');
+    } finally {
+      await slack.close();
+    }
   });
 
   test('with the interval at 0 every case is told of on its own', async () => {

@@ -68,17 +68,17 @@ const campaignNoticeLeaseSeconds = 120;
 
 /**
  * A case of a campaign is told of with its campaign: the case whose turn it is sends the
- * campaign's notice, the others record that theirs was folded into it. A case whose first
- * notice went out on its own (it was alone in its campaign then) keeps its own notices, so
- * that whoever was told of it hears how it ended; and so do failures. Undefined: the case's
- * own notice goes out.
+ * campaign's notice, the others record that theirs was folded into it; so is one the campaign
+ * contained before it ever waited. A case whose first notice went out on its own (it was alone
+ * in its campaign then) keeps its own notices, so that whoever was told of it hears how it
+ * ended; and so do failures. Undefined: the case's own notice goes out.
  */
 async function foldIntoCampaign({ notifier, store, routing }: Pick<ActivityDeps, 'notifier' | 'store' | 'routing'>, input: { caseId: string; event: string }, route: { recipients: string[]; routedBy: string }): Promise<{ summary: string } | undefined> {
   const intervalMinutes = routing?.campaignNoticeMinutes ?? 0;
   if (intervalMinutes <= 0 || !notifier.configured || !foldableEvents.has(input.event)) return undefined;
+  // Told of on its own once, told so to the end; never told (contained by the campaign before it waited), told with it.
   const first = await store.readyNoticeOutcome(input.caseId);
-  const withCampaign = first === 'campaign' || first === 'folded';
-  if (first !== undefined ? !withCampaign : input.event !== 'ready-for-decision') return undefined;
+  if (first !== undefined && first !== 'campaign' && first !== 'folded') return undefined;
   const campaign = await store.noticeCampaignOf(input.caseId);
   if (!campaign) return undefined;
   const turn = { campaignId: campaign.campaignId, event: input.event, route: routeKey(route.recipients), caseId: input.caseId };

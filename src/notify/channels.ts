@@ -69,7 +69,7 @@ export class SlackChannel implements Channel {
     const blocks = [
       { type: 'section', text: { type: 'mrkdwn', text: `*${escape(notice.subject ?? notice.event)}*\n${escape(notice.text)}` } },
       ...(notice.recipients.length > 0 ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `For ${escape(notice.recipients.join(', '))}` }] }] : []),
-      ...(notice.consoleUrl ? [{ type: 'section', text: { type: 'mrkdwn', text: `<${notice.consoleUrl}|Open the case in the console>` } }] : []),
+      ...(notice.consoleUrl ? [{ type: 'section', text: { type: 'mrkdwn', text: `<${notice.consoleUrl}|Open the ${notice.campaignId ? 'campaign' : 'case'} in the console>` } }] : []),
       ...(notice.command ? [{ type: 'section', text: { type: 'mrkdwn', text: `\`${escape(notice.command)}\`` } }] : []),
     ];
     await post(this.url, JSON.stringify({ text: escape(noticeText(notice)), blocks }), {}, 'the Slack webhook');

@@ -32,7 +32,7 @@ export function buttonValue(caseId: string, planHash: string): string {
 function summaryBlocks(notice: Notice): unknown[] {
   return [
     { type: 'section', text: { type: 'mrkdwn', text: `*${slackEscape(notice.subject ?? notice.event)}*\n${slackEscape(notice.text)}` } },
-    ...(notice.consoleUrl ? [{ type: 'section', text: { type: 'mrkdwn', text: `<${notice.consoleUrl}|Open the case in the console>` } }] : []),
+    ...(notice.consoleUrl ? [{ type: 'section', text: { type: 'mrkdwn', text: `<${notice.consoleUrl}|Open the ${notice.campaignId ? 'campaign' : 'case'} in the console>` } }] : []),
   ];
 }
 
