@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { canonicalJsonFor, type Canonicalization } from '../util/canonical-json';
 import type { Database } from './database';
-import { locksHeldBy } from './transaction-locks';
 
 /**
  * The case's audit log: every entry carries the hash of the one before it, so editing, removing
- * or reordering an entry breaks the chain from there on. Appends are serialized per case.
+ * or reordering an entry breaks the chain from there on. Two appends to one case never take one
+ * place in it: the chain's key (case, seq) refuses the second, and its write is made again
+ * (`isChainRace`), from the chain's new end.
  */
 
 export const genesisHash = '0'.repeat(64);
@@ -31,22 +32,17 @@ export interface RecordedWrite {
 }
 
 /**
- * Appends an entry (once per key: a retried write appends nothing), hashed per RFC 8785. Call
- * inside a transaction. After the case's lock, one statement finds the chain's end, leaves out
- * a key that is there already and hashes the entry in the database, where a read of the end and
- * an insert took a round trip each; `verifyAudit` recomputes the same hash in JavaScript. With
- * `after`, the same statement makes the write the entry records, and appends only if it wrote.
+ * Appends an entry (once per key: a retried write appends nothing), hashed per RFC 8785. One
+ * statement finds the chain's end, leaves out a key that is there already and hashes the entry
+ * in the database; `verifyAudit` recomputes the same hash in JavaScript. With `after`, the same
+ * statement makes the write the entry records, and appends only if it wrote. No lock: a write
+ * that lost a race for the chain's end fails as a whole, and the database makes it again (one
+ * statement alone, or its transaction), where a lock per case cost every write two round trips
+ * more (the lock, and the transaction around a lone statement).
  */
 export async function appendAudit(tx: Database, given: AuditEntry, after?: RecordedWrite): Promise<void> {
   // The entry as it will read back from the database: JSON (a Date its string, undefined left out), then hashed.
   const entry = { ...(JSON.parse(JSON.stringify(given)) as AuditEntry), canonicalization: 'rfc8785' as const };
-  // One lock per case and transaction, however many entries it appends.
-  const locked = locksHeldBy(tx, 'audit-chain');
-  if (!locked.has(entry.caseId)) {
-    // Its own statement: a statement reads as of its start, and the append must see what the lock waited for.
-    await tx.query('select pg_advisory_xact_lock(hashtext($1))', [entry.caseId]);
-    locked.add(entry.caseId);
-  }
   const offset = after?.params.length ?? 0;
   const $ = (n: number) => `$${n + offset}`;
   await tx.query(
@@ -76,4 +72,16 @@ export async function verifyAudit(db: Database, caseId: string): Promise<Verific
     expectedPrev = row.hash;
   }
   return { intact: true, entries: rows.length };
+}
+
+/** Constraints a concurrent append meets: another write took the chain's next place (or the same entry) first. */
+const chainConstraints = new Set(['audit_log_pkey', 'audit_log_once']);
+
+/**
+ * Whether a write failed only because another reached the case's chain first (or a deadlock
+ * between two such writes): made again, it appends after the other, or finds its entry there.
+ */
+export function isChainRace(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  return (code === '23505' && constraint !== undefined && chainConstraints.has(constraint)) || code === '40P01';
 }

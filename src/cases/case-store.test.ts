@@ -207,6 +207,29 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     expect(await store.verifyAudit('case-0000000000a4')).toEqual({ intact: true, entries: texts.length * 2 });
   });
 
+  test("writers that append to one case's chain at once, each write alone or in a transaction, chain one after another, each entry once", async () => {
+    await opened('case-0000000000a5', parsed('script').finding);
+    const caseId = 'case-0000000000a5';
+    const event = (key: string) => ({ key, at: '2026-11-20T10:00:00Z', kind: 'step', detail: { key } });
+    // Lone statements and transactions from several stores at once, and the same key sent twice (a retried write).
+    const others = [store, new CaseStore(db), new CaseStore(db)];
+    await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) => others[i % 3]!.addEvent(caseId, event(`lone:${i % 25}`))),
+      ...Array.from({ length: 6 }, (_, i) =>
+        others[i % 3]!.inOneTransaction(async (tx) => {
+          await tx.addEvent(caseId, event(`tx:${i}:a`));
+          await tx.addEvent(caseId, event(`tx:${i}:b`));
+        }),
+      ),
+      ...Array.from({ length: 4 }, (_, i) => others[i % 3]!.setState(caseId, 'investigating', {}, event(`state:${i}`))),
+    ]);
+    const keys = (await db.query<{ entry_key: string }>('select entry_key from audit_log where case_id = $1 order by seq', [caseId])).map((r) => r.entry_key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.filter((k) => k.startsWith('timeline:lone:'))).toHaveLength(25);
+    expect(keys.filter((k) => k.startsWith('timeline:tx:'))).toHaveLength(12);
+    expect(await store.verifyAudit(caseId)).toEqual({ intact: true, entries: keys.length });
+  });
+
   test('a removed audit entry, or an edited timeline, is found', async () => {
     const finding = parsed('script').finding;
     await opened('case-0000000000a2', finding);

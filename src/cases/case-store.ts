@@ -404,7 +404,8 @@ export class CaseStore {
   }
 
   async addEvent(caseId: string, entry: TimelineEvent): Promise<void> {
-    await this.db.transaction((tx) => insertEvent(tx, caseId, entry));
+    // One statement, atomic alone: no transaction around it.
+    await insertEvent(this.db, caseId, entry);
   }
 
   /**
@@ -449,16 +450,15 @@ export class CaseStore {
 
   async addEvidence(row: Omit<EvidenceRow, 'case_id'> & { caseId: string }): Promise<void> {
     const { caseId, ...content } = row;
-    await this.db.transaction((tx) =>
-      appendAudit(
-        tx,
-        { caseId, key: `evidence:${row.id}`, at: row.collected_at, kind: 'evidence', content },
-        {
-          sql: `insert into evidence (id, case_id, kind, sha256, size, source, collector, collected_at, storage_path, finding_sha256, hash_check, parent_sha256)
-                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict (id) do nothing returning id`,
-          params: [row.id, row.caseId, row.kind, row.sha256, row.size, JSON.stringify(row.source), row.collector, row.collected_at, row.storage_path, row.finding_sha256, row.hash_check, row.parent_sha256 ?? null],
-        },
-      ),
+    // The evidence row and its audit entry are one statement, atomic alone.
+    await appendAudit(
+      this.db,
+      { caseId, key: `evidence:${row.id}`, at: row.collected_at, kind: 'evidence', content },
+      {
+        sql: `insert into evidence (id, case_id, kind, sha256, size, source, collector, collected_at, storage_path, finding_sha256, hash_check, parent_sha256)
+              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict (id) do nothing returning id`,
+        params: [row.id, row.caseId, row.kind, row.sha256, row.size, JSON.stringify(row.source), row.collector, row.collected_at, row.storage_path, row.finding_sha256, row.hash_check, row.parent_sha256 ?? null],
+      },
     );
   }
 

@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Pool } from 'pg';
+import { isChainRace } from './audit';
 
 /**
  * The case store's database: PostgreSQL through node-postgres when DATABASE_URL is set, an
@@ -24,7 +25,7 @@ export class PostgresDatabase implements Database {
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.pool.query(sql, params)).rows as T[];
+    return againAfterChainRaces(async () => (await this.pool.query(sql, params)).rows as T[]);
   }
 
   async exec(sql: string): Promise<void> {
@@ -32,6 +33,10 @@ export class PostgresDatabase implements Database {
   }
 
   async transaction<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+    return againAfterChainRaces(() => this.attemptTransaction(work));
+  }
+
+  private async attemptTransaction<T>(work: (tx: Database) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const tx: Database = {
       kind: 'postgres',
@@ -55,6 +60,25 @@ export class PostgresDatabase implements Database {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+}
+
+/** How many times a write that lost the race for a case's chain is made again before its error stands. */
+const chainRaceAttempts = 12;
+
+/**
+ * A write that lost a race for a case's audit chain (another write took its place, see
+ * `appendAudit`) failed whole: made again, it appends after the winner. Each attempt waits a
+ * little longer, at random, so that writers that collided do not collide again.
+ */
+async function againAfterChainRaces<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isChainRace(error) || attempt >= chainRaceAttempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+    }
   }
 }
 
