@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { canonicalJsonFor, type Canonicalization } from '../util/canonical-json';
 import type { Database } from './database';
+import { locksHeldBy } from './transaction-locks';
 
 /**
  * The case's audit log: every entry carries the hash of the one before it, so editing, removing
  * or reordering an entry breaks the chain from there on. Two appends to one case never take one
  * place in it: the chain's key (case, seq) refuses the second, and its write is made again
- * (`isChainRace`), from the chain's new end.
+ * (`isChainRace`), from the chain's new end. Transactions take the case's lock, so that they do
+ * not race each other, and waste their work, as often as a case's steps end together.
  */
 
 export const genesisHash = '0'.repeat(64);
@@ -35,14 +37,23 @@ export interface RecordedWrite {
  * Appends an entry (once per key: a retried write appends nothing), hashed per RFC 8785. One
  * statement finds the chain's end, leaves out a key that is there already and hashes the entry
  * in the database; `verifyAudit` recomputes the same hash in JavaScript. With `after`, the same
- * statement makes the write the entry records, and appends only if it wrote. No lock: a write
- * that lost a race for the chain's end fails as a whole, and the database makes it again (one
- * statement alone, or its transaction), where a lock per case cost every write two round trips
- * more (the lock, and the transaction around a lone statement).
+ * statement makes the write the entry records, and appends only if it wrote. A statement alone
+ * takes no lock and needs no transaction: one round trip where it took four (begin, lock,
+ * insert, commit). A write that lost the race for the chain's end fails whole, and the database
+ * makes it again: one statement alone cheaply; a transaction, which would redo all of its work,
+ * takes the case's lock once, so that only a lone statement can beat it.
  */
 export async function appendAudit(tx: Database, given: AuditEntry, after?: RecordedWrite): Promise<void> {
   // The entry as it will read back from the database: JSON (a Date its string, undefined left out), then hashed.
   const entry = { ...(JSON.parse(JSON.stringify(given)) as AuditEntry), canonicalization: 'rfc8785' as const };
+  if (tx.inTransaction) {
+    const locked = locksHeldBy(tx, 'audit-chain');
+    if (!locked.has(entry.caseId)) {
+      // Its own statement: a statement reads as of its start, and the append must see what the lock waited for.
+      await tx.query('select pg_advisory_xact_lock(hashtext($1))', [entry.caseId]);
+      locked.add(entry.caseId);
+    }
+  }
   const offset = after?.params.length ?? 0;
   const $ = (n: number) => `$${n + offset}`;
   await tx.query(

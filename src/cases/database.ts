@@ -8,6 +8,8 @@ import { isChainRace } from './audit';
  */
 export interface Database {
   readonly kind: 'postgres' | 'embedded';
+  /** Bound to one open transaction (what `transaction` hands its work), not to the database. */
+  readonly inTransaction?: boolean;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs a script of several statements (no parameters). */
   exec(sql: string): Promise<void>;
@@ -40,6 +42,7 @@ export class PostgresDatabase implements Database {
     const client = await this.pool.connect();
     const tx: Database = {
       kind: 'postgres',
+      inTransaction: true,
       query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
       exec: async (sql: string) => void (await client.query(sql)),
       transaction: (inner) => inner(tx),
@@ -104,6 +107,7 @@ export class EmbeddedDatabase implements Database {
     return this.pglite.transaction(async (transaction) => {
       const tx: Database = {
         kind: 'embedded',
+        inTransaction: true,
         query: async <R>(sql: string, params: unknown[] = []) => (await transaction.query<R>(sql, params)).rows,
         exec: async (sql: string) => void (await transaction.exec(sql)),
         transaction: (inner) => inner(tx),
