@@ -77,9 +77,8 @@ async function foldIntoCampaign({ notifier, store, routing }: Pick<ActivityDeps,
   const intervalMinutes = routing?.campaignNoticeMinutes ?? 0;
   if (intervalMinutes <= 0 || !notifier.configured || !foldableEvents.has(input.event)) return undefined;
   // Told of on its own once, told so to the end; never told (contained by the campaign before it waited), told with it.
-  const first = await store.readyNoticeOutcome(input.caseId);
+  const { readyNotice: first, campaign } = await store.noticeStanding(input.caseId);
   if (first !== undefined && first !== 'campaign' && first !== 'folded') return undefined;
-  const campaign = await store.noticeCampaignOf(input.caseId);
   if (!campaign) return undefined;
   const turn = { campaignId: campaign.campaignId, event: input.event, route: routeKey(route.recipients), caseId: input.caseId };
   // Once every case of the campaign is closed, one of them tells the final count, however recent the last notice.

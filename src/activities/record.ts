@@ -41,7 +41,7 @@ export function recordActivities({ store, decisionRules, campaignWindowMinutes, 
       // The opening write may also record which decision keys the case trusts: one activity where there were two.
       const entries = input.trustKeys ? [...input.entries, decisionKeysEntry(decisionRules, input.trustKeys.read, new Date().toISOString())] : input.entries;
       // One transaction for the write: its entries are on the record together or not at all, and an event costs four round trips to the store instead of seven.
-      await store.inOneTransaction(async (tx) => {
+      await store.inOneTransaction(input.caseId, async (tx) => {
         await lockCampaignsOf(tx.db, entries.flatMap((entry) => (entry.type === 'opened' || entry.type === 'finding' ? [entry.finding] : [])));
         const to = writesTo(tx);
         for (const entry of entries) {

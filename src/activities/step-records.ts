@@ -38,7 +38,7 @@ export function recordingTheirSteps<A extends Record<string, StepActivity>>(stor
         }
         const recorded: StepRecord = { step: recordStep.step, startedAt: recordStep.startedAt, endedAt: new Date().toISOString(), outcome: 'ok', summary: result.summary };
         // The step's findings and its record in one transaction: one lock of the case's chain, and neither without the other.
-        await store.inOneTransaction(async (tx) => {
+        await store.inOneTransaction(input.caseId, async (tx) => {
           if (stepEvidence) await tx.addEvent(input.caseId, stepEvidence);
           await tx.addEvent(input.caseId, { key: `step:${recorded.step}`, at: recorded.endedAt, kind: 'step', step: recorded.step, outcome: 'ok', detail: { ...recorded } });
         });

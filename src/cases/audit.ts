@@ -46,14 +46,7 @@ export interface RecordedWrite {
 export async function appendAudit(tx: Database, given: AuditEntry, after?: RecordedWrite): Promise<void> {
   // The entry as it will read back from the database: JSON (a Date its string, undefined left out), then hashed.
   const entry = { ...(JSON.parse(JSON.stringify(given)) as AuditEntry), canonicalization: 'rfc8785' as const };
-  if (tx.inTransaction) {
-    const locked = locksHeldBy(tx, 'audit-chain');
-    if (!locked.has(entry.caseId)) {
-      // Its own statement: a statement reads as of its start, and the append must see what the lock waited for.
-      await tx.query('select pg_advisory_xact_lock(hashtext($1))', [entry.caseId]);
-      locked.add(entry.caseId);
-    }
-  }
+  if (tx.inTransaction) await lockChain(tx, entry.caseId);
   const offset = after?.params.length ?? 0;
   const $ = (n: number) => `$${n + offset}`;
   await tx.query(
@@ -83,6 +76,20 @@ export async function verifyAudit(db: Database, caseId: string): Promise<Verific
     expectedPrev = row.hash;
   }
   return { intact: true, entries: rows.length };
+}
+
+/**
+ * Takes the case's chain lock for the rest of the transaction, once however often asked. A
+ * transaction that writes to a case takes it before anything else of the case: every append
+ * touches the case's row (the change feed's trigger), so one that wrote the row first and then
+ * waited for the lock, while another held the lock and waited for the row, deadlocked.
+ */
+export async function lockChain(tx: Database, caseId: string): Promise<void> {
+  const locked = locksHeldBy(tx, 'audit-chain');
+  if (locked.has(caseId)) return;
+  // Its own statement: a statement reads as of its start, and what follows must see what the lock waited for.
+  await tx.query('select pg_advisory_xact_lock(hashtext($1))', [caseId]);
+  locked.add(caseId);
 }
 
 /** Constraints a concurrent append meets: another write took the chain's next place (or the same entry) first. */

@@ -25,20 +25,31 @@ export interface CampaignNoticeTurn {
   delivered?: boolean;
 }
 
-/** The campaign a case's notices fold into: the largest of two cases or more that it is in, oldest first on a tie; with how many of its cases are still open. */
-export async function noticeCampaignOf(db: Database, caseId: string): Promise<{ campaignId: string; cases: number; open: number } | undefined> {
-  const [row] = await db.query<{ campaign_id: string; cases: number }>(
-    `select m.campaign_id, (select count(*)::int from campaign_cases o where o.campaign_id = m.campaign_id) as cases
-       from campaign_cases m join campaigns c on c.id = m.campaign_id
-      where m.case_id = $1 order by cases desc, c.first_case_at, c.id limit 1`,
-    [caseId],
+/** Where a case stands for its notices: how its first ready notice went, and the campaign they would fold into. */
+export interface NoticeStanding {
+  /** How its first notice that it waits for a decision went: on its own (`sent`, `no-route`), as its campaign's (`campaign`, `folded`); absent, not yet. */
+  readyNotice?: string;
+  /** The largest campaign of two cases or more that it is in, oldest first on a tie; with how many of its cases are still open. */
+  campaign?: { campaignId: string; cases: number; open: number };
+}
+
+/** Both in one statement, since every notice of every case asks. */
+export async function noticeStandingOf(db: Database, caseId: string): Promise<NoticeStanding> {
+  const [row] = await db.query<{ ready_notice: string | null; campaign_id: string | null; cases: number | null; open: number | null }>(
+    `with chosen as (
+       select m.campaign_id, (select count(*)::int from campaign_cases o where o.campaign_id = m.campaign_id) as cases
+         from campaign_cases m join campaigns c on c.id = m.campaign_id
+        where m.case_id = $1 order by cases desc, c.first_case_at, c.id limit 1)
+     select (select coalesce(t.outcome, 'sent') from timeline t where t.case_id = $1 and t.event_key = 'notice:ready-for-decision') as ready_notice,
+            chosen.campaign_id, chosen.cases,
+            (select count(*)::int from campaign_cases m join cases k on k.id = m.case_id where m.campaign_id = chosen.campaign_id and k.status = any($2::text[])) as open
+       from (select 1) as one left join chosen on true`,
+    [caseId, openCaseStatuses],
   );
-  if (!row || row.cases < 2) return undefined;
-  const [open] = await db.query<{ n: number }>(
-    'select count(*)::int as n from campaign_cases m join cases c on c.id = m.case_id where m.campaign_id = $1 and c.status = any($2::text[])',
-    [row.campaign_id, openCaseStatuses],
-  );
-  return { campaignId: row.campaign_id, cases: row.cases, open: open?.n ?? 0 };
+  return {
+    ...(row?.ready_notice ? { readyNotice: row.ready_notice } : {}),
+    ...(row?.campaign_id && (row.cases ?? 0) >= 2 ? { campaign: { campaignId: row.campaign_id, cases: row.cases!, open: row.open ?? 0 } } : {}),
+  };
 }
 
 /**
@@ -86,12 +97,6 @@ export async function campaignNoticeDelivered(db: Database, turn: { campaignId: 
 /** The turn's notice failed: the next case of the campaign takes the turn at once instead of after the lease. */
 export async function campaignNoticeFailed(db: Database, turn: { campaignId: string; event: string; route: string; caseId: string }): Promise<void> {
   await db.query(`delete from campaign_notices where campaign_id = $1 and event = $2 and route = $3 and holder = $4 and delivered_at is null`, [turn.campaignId, turn.event, turn.route, turn.caseId]);
-}
-
-/** How the case's first notice that it waits for a decision went: on its own (`sent`, `no-route`), as its campaign's (`campaign`, `folded`), or not yet. */
-export async function readyNoticeOutcome(db: Database, caseId: string): Promise<string | undefined> {
-  const [row] = await db.query<{ outcome: string | null }>(`select outcome from timeline where case_id = $1 and event_key = 'notice:ready-for-decision'`, [caseId]);
-  return row ? (row.outcome ?? 'sent') : undefined;
 }
 
 /** Whether the campaign's notice of `event` to `route` went out. */

@@ -172,11 +172,11 @@ describe.each(backends)('case store on %s', (_kind, open) => {
 
   test('writes in one transaction are on the record together or not at all, and the chain goes on from the last that held', async () => {
     await opened('case-0000000000a3', parsed('script').finding);
-    await store.inOneTransaction(async (tx) => {
+    await store.inOneTransaction('case-0000000000a3', async (tx) => {
       await tx.addEvent('case-0000000000a3', { key: 'opened', at: '2026-11-20T10:00:00Z', kind: 'opened', detail: {} });
       await tx.setState('case-0000000000a3', 'investigating', {}, { key: 'status:investigating', at: '2026-11-20T10:00:00Z', kind: 'status', detail: {} });
     });
-    const failed = store.inOneTransaction(async (tx) => {
+    const failed = store.inOneTransaction('case-0000000000a3', async (tx) => {
       await tx.addEvent('case-0000000000a3', { key: 'step:review', at: '2026-11-20T10:00:01Z', kind: 'step', detail: {} });
       await tx.setState('case-0000000000a3', 'awaiting-decision', { readyAt: '2026-11-20T10:00:02Z' });
       throw new Error('the write broke off (injected)');
@@ -186,7 +186,7 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     expect(record.timeline.map((t) => t.event_key)).toEqual(['opened', 'status:investigating']);
     expect(record.case.status).toBe('investigating');
     // The retry of the whole write: the chain takes it after the entries that held.
-    await store.inOneTransaction((tx) => tx.addEvent('case-0000000000a3', { key: 'step:review', at: '2026-11-20T10:00:01Z', kind: 'step', detail: {} }));
+    await store.inOneTransaction('case-0000000000a3', (tx) => tx.addEvent('case-0000000000a3', { key: 'step:review', at: '2026-11-20T10:00:01Z', kind: 'step', detail: {} }));
     expect(await store.verifyAudit('case-0000000000a3')).toEqual({ intact: true, entries: 3 });
   });
 
@@ -195,7 +195,7 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     const texts = ['plain', 'é ß ∑ 漢字', '🛰️ non-BMP \u{1F4A3}', 'line\nbreak\ttab\r', 'quote " backslash \\ slash /', '\u2028\u2029', '\u0001\u001f control', `${'x'.repeat(5000)}`];
     await Promise.all(
       texts.map((text, i) =>
-        store.inOneTransaction(async (tx) => {
+        store.inOneTransaction('case-0000000000a4', async (tx) => {
           await tx.addEvent('case-0000000000a4', { key: `text:${i}`, at: '2026-11-20T10:00:00Z', kind: 'step', detail: { text, n: i / 3, nested: { [text]: [text, null, true] } } });
           await tx.addEvent('case-0000000000a4', { key: `text:${i}:again`, at: '2026-11-20T10:00:00Z', kind: 'step', detail: { text } });
         }),
@@ -216,7 +216,7 @@ describe.each(backends)('case store on %s', (_kind, open) => {
     await Promise.all([
       ...Array.from({ length: 30 }, (_, i) => others[i % 3]!.addEvent(caseId, event(`lone:${i % 25}`))),
       ...Array.from({ length: 6 }, (_, i) =>
-        others[i % 3]!.inOneTransaction(async (tx) => {
+        others[i % 3]!.inOneTransaction(caseId, async (tx) => {
           await tx.addEvent(caseId, event(`tx:${i}:a`));
           await tx.addEvent(caseId, event(`tx:${i}:b`));
         }),

@@ -6,11 +6,11 @@ import { openCaseStatuses, type ActionResult, type CaseStateFields, type CaseSta
 export type { CaseStateFields } from '../workflows/shared';
 import type { Database } from './database';
 import { canonicalJson } from '../util/canonical-json';
-import { appendAudit, verifyAudit, type Verification } from './audit';
+import { appendAudit, lockChain, verifyAudit, type Verification } from './audit';
 import { migrate } from './migrations';
 import { campaignWorkloadOf, type CampaignWorkload } from './campaign-workloads';
 import { campaignDecisions, campaignPlan, recordCampaignDecision, settleCampaignDecision, type CampaignDecisionAnswer, type CampaignDecisionRecord, type CampaignPlan } from './campaign-plan';
-import { campaignNoticeDelivered, campaignNoticeFailed, campaignNoticeSent, noticeCampaignOf, readyNoticeOutcome, takeCampaignNoticeTurn, type CampaignNoticeTurn } from './campaign-notices';
+import { campaignNoticeDelivered, campaignNoticeFailed, campaignNoticeSent, noticeStandingOf, takeCampaignNoticeTurn, type CampaignNoticeTurn, type NoticeStanding } from './campaign-notices';
 import { campaignById, campaignsOfCase, casesThatMayWaitInCampaign, defaultCampaignWindowMinutes, joinCampaign, listCampaigns, samplingFor, type CampaignDetail, type CampaignRow, type CampaignSampling } from './campaigns';
 
 /** The advisory lock VirusTotal quota takers queue on (any constant no other lock uses). */
@@ -131,9 +131,12 @@ export interface TimelineEvent {
 export class CaseStore {
   constructor(readonly db: Database) {}
 
-  /** Several writes as one: all of them or none, on one connection, in one transaction. */
-  async inOneTransaction<T>(work: (store: CaseStore) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => work(new CaseStore(tx)));
+  /** Several writes to one case as one: all of them or none, on one connection, in one transaction, under the case's chain lock. */
+  async inOneTransaction<T>(caseId: string, work: (store: CaseStore) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await lockChain(tx, caseId);
+      return work(new CaseStore(tx));
+    });
   }
 
   async migrate(): Promise<void> {
@@ -238,6 +241,7 @@ export class CaseStore {
    */
   async closeAsEndedOutside(caseId: string, ended: { outcome: string; reason: string; at: string; temporalStatus: string }): Promise<boolean> {
     return this.db.transaction(async (tx) => {
+      await lockChain(tx, caseId);
       const closed = await tx.query<{ id: string }>(
         `update cases set status = 'failed', outcome = $2, closed_at = $3, updated_at = now()
           where id = $1 and status = any($4) returning id`,
@@ -324,6 +328,7 @@ export class CaseStore {
    */
   async joinFinding(caseId: string, finding: Finding, at: string, campaignWindowMinutes = defaultCampaignWindowMinutes): Promise<void> {
     await this.db.transaction(async (tx) => {
+      await lockChain(tx, caseId);
       // A finding that reached the workflow without going through intake is kept as normalized.
       await tx.query(
         'insert into intake (finding_name, raw, raw_sha256, finding) values ($1, $2, $3, $4) on conflict (finding_name) do nothing',
@@ -374,9 +379,9 @@ export class CaseStore {
     return campaignDecisions(this.db, id);
   }
 
-  /** The campaign whose notices the case's fold into, when it is in one of two cases or more (see campaign-notices.ts). */
-  async noticeCampaignOf(caseId: string): Promise<{ campaignId: string; cases: number; open: number } | undefined> {
-    return noticeCampaignOf(this.db, caseId);
+  /** How the case's first ready notice went, and the campaign its notices would fold into (see campaign-notices.ts). */
+  async noticeStanding(caseId: string): Promise<NoticeStanding> {
+    return noticeStandingOf(this.db, caseId);
   }
 
   async takeCampaignNoticeTurn(input: Parameters<typeof takeCampaignNoticeTurn>[1]): Promise<CampaignNoticeTurn> {
@@ -393,10 +398,6 @@ export class CaseStore {
 
   async campaignNoticeSent(campaignId: string, event: string, route: string): Promise<boolean> {
     return campaignNoticeSent(this.db, campaignId, event, route);
-  }
-
-  async readyNoticeOutcome(caseId: string): Promise<string | undefined> {
-    return readyNoticeOutcome(this.db, caseId);
   }
 
   async campaign(id: string, limit?: number): Promise<CampaignDetail | undefined> {
@@ -443,8 +444,10 @@ export class CaseStore {
   /** A new status, with the timeline event that says so in the same transaction: no reader sees one without the other. */
   async setState(caseId: string, status: CaseStatus, fields: CaseStateFields, event?: TimelineEvent): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await setStateIn(tx, caseId, status, fields);
+      await lockChain(tx, caseId);
+      // The entry before the row: an append that waits for a lone one's entry must not hold the row that one's trigger waits for.
       if (event) await insertEvent(tx, caseId, event);
+      await setStateIn(tx, caseId, status, fields);
     });
   }
 
