@@ -4,6 +4,7 @@ import type { Plan } from '../workflows/shared';
 import type { ActivityDeps } from './deps';
 import { classified } from './failures';
 import { campaignNotice, foldableEvents, routeKey } from '../notify/campaign-notice';
+import { campaignNoticeLeaseSeconds, deliverOnTurn } from './campaign-notice-turns';
 
 /** Notices at the case's turning points: ready for decision, escalated, decided, contained, expired. */
 
@@ -63,9 +64,6 @@ export async function sendCaseNotice(deps: Pick<ActivityDeps, 'notifier' | 'stor
   return { summary: sent ? `notice "${input.event}" sent to ${route.recipients.join(', ') || 'the channels'} (${route.routedBy})` : `notice "${input.event}": no route configured` };
 }
 
-/** How long a case that took its campaign's turn to notify has to deliver before the next case may take it. */
-const campaignNoticeLeaseSeconds = 120;
-
 /**
  * A case of a campaign is told of with its campaign: the case whose turn it is sends the
  * campaign's notice, the others record that theirs was folded into it; so is one the campaign
@@ -93,14 +91,7 @@ async function foldIntoCampaign({ notifier, store, routing }: Pick<ActivityDeps,
   const detail = await store.campaign(campaign.campaignId);
   if (!detail) return undefined;
   const notice = campaignNotice(detail, { event: input.event, recipients: route.recipients, routedBy: route.routedBy, claimedAt: taken.claimedAt ?? at, ...(routing?.consoleUrl ? { consoleUrl: routing.consoleUrl } : {}) });
-  try {
-    await notifier.send(notice);
-  } catch (error) {
-    // The next case of the campaign takes the turn at once; this one's activity retries.
-    await store.campaignNoticeFailed(turn).catch(() => undefined);
-    throw error;
-  }
-  await store.campaignNoticeDelivered(turn);
+  await deliverOnTurn(store, turn, () => notifier.send(notice));
   await store.addEvent(input.caseId, { key: `notice:${input.event}`, at, kind: 'notice', outcome: 'campaign', detail: { ...about, cases: detail.cases, byStatus: detail.byStatus, open: campaign.open, last } });
   return { summary: `notice "${input.event}" sent as campaign ${campaign.campaignId}'s (${detail.cases} cases) to ${route.recipients.join(', ') || 'the channels'} (${route.routedBy})` };
 }

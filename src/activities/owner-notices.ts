@@ -2,9 +2,7 @@ import type { CampaignOwnerNotices } from '../actions/action';
 import type { CaseStore } from '../cases/case-store';
 import { TransientCloudError } from '../cloud/errors';
 import { routeKey } from '../notify/campaign-notice';
-
-/** How long a case that took a campaign's owner notice has to send it before another case may. */
-const leaseSeconds = 120;
+import { campaignNoticeLeaseSeconds, deliverOnTurn } from './campaign-notice-turns';
 
 const event = 'owner-notice';
 
@@ -18,21 +16,13 @@ export function campaignOwnerNotices(store: CaseStore, caseId: string): Campaign
     told: (campaignId, recipients) => store.campaignNoticeSent(campaignId, event, routeKey(recipients)),
     async tellOnce(campaignId, recipients, send) {
       const turn = { campaignId, event, route: routeKey(recipients), caseId };
-      const taken = await store.takeCampaignNoticeTurn({ ...turn, cases: 0, open: 0, intervalMinutes: 0, leaseSeconds, once: true });
+      const taken = await store.takeCampaignNoticeTurn({ ...turn, cases: 0, open: 0, intervalMinutes: 0, leaseSeconds: campaignNoticeLeaseSeconds, once: true });
       if (!taken.mine) {
         if (taken.delivered) return { status: 'told', ...(taken.holder ? { by: taken.holder } : {}) };
         // Another case is sending it: this one's attempt comes back, and finds it sent, or the lease passed.
         throw new TransientCloudError({ service: 'notify', operation: 'notify owner', target: `of campaign ${campaignId}` }, undefined, `case ${taken.holder ?? 'another case'} is sending it`);
       }
-      let sent: boolean;
-      try {
-        sent = await send();
-      } catch (error) {
-        await store.campaignNoticeFailed(turn).catch(() => undefined);
-        throw error;
-      }
-      await store.campaignNoticeDelivered(turn);
-      return { status: sent ? 'sent' : 'no-route' };
+      return { status: (await deliverOnTurn(store, turn, send)) ? 'sent' : 'no-route' };
     },
   };
 }

@@ -13,8 +13,6 @@ import type { Database } from './database';
 
 export interface CampaignNoticeTurn {
   campaignId: string;
-  /** Cases in the campaign when the turn was asked for. */
-  cases: number;
   /** This case holds the turn: it sends the campaign's notice. */
   mine: boolean;
   /** The case that holds it, when another does and its row could be read. */
@@ -83,7 +81,6 @@ export async function takeCampaignNoticeTurn(
   const row = rows[0];
   return {
     campaignId: input.campaignId,
-    cases: input.cases,
     mine: row?.mine === true,
     ...(row ? { holder: row.holder, claimedAt: new Date(row.claimed_at).toISOString(), delivered: row.delivered_at !== null } : {}),
   };
