@@ -26,8 +26,10 @@ export function planActivities(deps: ActivityDeps) {
   return {
     async planContainment(input: { caseId: string; findings: Finding[]; dryRun: boolean; responses?: Policy['responses']; flagged?: string[] }): Promise<Plan> {
       return classified(async () => {
+        const onRecord = ((await deps.store.caseById(input.caseId))?.plan as Plan | null | undefined)?.actions ?? [];
         // One plan, one state of the cluster: its routing, actions and blast radius read the pod once, and agree on it.
-        const clients = atOneMoment(deps.clients);
+        // A first plan takes the pod as the pod step just read it; a plan made again (before acting, or for a finding that joined) reads it afresh.
+        const clients = atOneMoment(deps.clients, { podsReadWithinTtl: onRecord.length === 0 });
         const context: ActionContext = { clients, notifier: deps.notifier, ownerNotices: campaignOwnerNotices(deps.store, input.caseId) };
         const primary = input.findings[0]!;
         const { subject } = primary;
@@ -42,7 +44,6 @@ export function planActivities(deps: ActivityDeps) {
         const atWorkload = deps.campaignResponse ? workloadResponse(playbookResponse, await deps.store.campaignWorkload(input.caseId, deps.campaignResponse.preservePods)) : undefined;
         if (atWorkload) notes.push(atWorkload.note);
         const response = atWorkload?.response ?? playbookResponse;
-        const onRecord = ((await deps.store.caseById(input.caseId))?.plan as Plan | null | undefined)?.actions ?? [];
         /** Where in `planned` the campaign's actions stand that hold already. */
         const held: number[] = [];
         /** Why an action could not be planned at all: the target could not be read (gone, unknown, denied). */

@@ -3,7 +3,7 @@ import { CloudRunAdapter } from './cloud-run';
 import { GkeAdapter } from './gke';
 import { IamAdapter } from './iam';
 import type { ClusterAccessDeps } from './cluster-access';
-import { KubernetesAdapter } from './kubernetes';
+import { KubernetesAdapter, type MomentOptions } from './kubernetes';
 import { LoggingAdapter } from './logging';
 import { SccAdapter } from './scc';
 import { VirusTotalAdapter } from './virustotal';
@@ -58,14 +58,14 @@ export function createCloudClients(target: CloudTarget, options: { inCluster?: C
  * The clients as of one moment, for one plan: each cluster's pod, service account, namespace,
  * node and NetworkPolicy reads are made once in it (KubernetesAdapter.atOneMoment).
  */
-export function atOneMoment(clients: CloudClients): CloudClients {
+export function atOneMoment(clients: CloudClients, options: MomentOptions = {}): CloudClients {
   const views = new Map<KubernetesAdapter, KubernetesAdapter>();
   return {
     ...clients,
     kubernetes(cluster) {
       const adapter = clients.kubernetes(cluster);
       let view = views.get(adapter);
-      if (!view) views.set(adapter, (view = adapter.atOneMoment()));
+      if (!view) views.set(adapter, (view = adapter.atOneMoment(options)));
       return view;
     },
   };

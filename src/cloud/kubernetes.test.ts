@@ -128,6 +128,35 @@ test('a view for one moment reads the pod once for all who ask, fresh after its 
   await kube.patchPodLabels('default', 'debug-shell', { 'scc-responder/moment': null });
 });
 
+test("a first plan's view takes the pod as the pod step just read it; not past the TTL, nor after a write to that pod, nor in any other view", async () => {
+  let clock = 1_000_000;
+  const shared = KubernetesAdapter.forCluster(paymentsCluster, { kubeconfigPath: lab.kubeconfigPath, gkeApi: false }, unreachableGke, { ownerReadTtlMs: 15_000, now: () => clock });
+  const podReads = () => lab.operations['kubernetes get pods'] ?? 0;
+  const before = podReads();
+  const stepRead = await shared.getPod('default', 'debug-shell');
+  const firstPlan = await shared.atOneMoment({ podsReadWithinTtl: true }).getPod('default', 'debug-shell');
+  expect(firstPlan.resourceVersion).toBe(stepRead.resourceVersion);
+  expect(podReads() - before).toBe(1);
+
+  // A plan made again, and any read outside a first plan, asks the API.
+  await shared.atOneMoment().getPod('default', 'debug-shell');
+  await shared.getPod('default', 'debug-shell');
+  expect(podReads() - before).toBe(3);
+
+  // Past the TTL the first plan reads it too.
+  clock += 15_000;
+  await shared.atOneMoment({ podsReadWithinTtl: true }).getPod('default', 'debug-shell');
+  expect(podReads() - before).toBe(4);
+
+  // A write to the pod through the adapter: the next first plan sees the pod as it is now.
+  const labelled = await shared.patchPodLabels('default', 'debug-shell', { 'scc-responder/first-plan': 'seen' });
+  const afterWrite = await shared.atOneMoment({ podsReadWithinTtl: true }).getPod('default', 'debug-shell');
+  expect(afterWrite.resourceVersion).toBe(labelled.resourceVersion);
+  expect(afterWrite.labels['scc-responder/first-plan']).toBe('seen');
+  expect(podReads() - before).toBe(5);
+  await shared.patchPodLabels('default', 'debug-shell', { 'scc-responder/first-plan': null });
+});
+
 test('a view for one moment reads a Deployment once for the checks and the plan that ask, and afresh after it patched the template', async () => {
   const deploymentReads = () => lab.operations['kubernetes get deployments'] ?? 0;
   const moment = kube.atOneMoment();

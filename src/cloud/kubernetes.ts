@@ -120,6 +120,7 @@ interface KubeApis {
 const ownerKinds = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
 const ownerKey = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
 const podSamples = (namespace: string) => `podsample/${namespace}/`;
+const recentPods = (namespace: string) => `pod/${namespace}/`;
 const networkPolicies = (namespace: string) => `networkpolicies/${namespace}`;
 
 /** How long a resolved connection is kept before the cluster's endpoint and CA are read again (they rotate). */
@@ -136,7 +137,9 @@ export interface KubernetesReadOptions {
    * adapter's own scale and rollback forget what they changed. The same while shares what the
    * cases of one workload read alike and only show: a service account's annotations, a
    * namespace's NetworkPolicies, and a selector's sample of pods (their names, for the blast
-   * radius). The adapter's own writes forget what they change.
+   * radius). The adapter's own writes forget what they change. A view made for a first plan
+   * (`atOneMoment({ podsReadWithinTtl: true })`) takes the pod as the case's own pod step read it
+   * within this while, instead of reading it again.
    */
   ownerReadTtlMs?: number;
   now?: () => number;
@@ -148,11 +151,19 @@ interface OwnerLink {
   parent?: { kind: string; name: string; uid: string };
 }
 
-/** What every view of one cluster's adapter shares: its connection, its recent owner reads, and the reads a workload's cases make alike. */
+/** What every view of one cluster's adapter shares: its connection, its recent owner and pod reads, and the reads a workload's cases make alike. */
 interface ClusterState {
   connection: { current?: { ready: Promise<KubeApis & { via: string }>; until: number } };
   owners: RecentReads<OwnerLink>;
   alike: RecentReads<unknown>;
+  /** Every pod read fresh, kept for the TTL: only a view that asks for them takes them (`podsReadWithinTtl`). */
+  pods: RecentReads<PodInfo>;
+}
+
+/** How a view for one moment reads. */
+export interface MomentOptions {
+  /** A pod read by this adapter within the TTL is the moment's pod (a first plan, just after the pod step); otherwise every pod is read afresh. */
+  podsReadWithinTtl?: boolean;
 }
 
 export class KubernetesAdapter {
@@ -161,19 +172,21 @@ export class KubernetesAdapter {
   private readonly state: ClusterState;
   /** In a view for one moment (`atOneMoment`): the reads made in it so far, shared by whoever reads the same object again. */
   private readonly moment: RecentReads<unknown> | undefined;
+  private readonly podsReadWithinTtl: boolean;
 
   constructor(
     /** The credentials for exactly this cluster (src/cloud/cluster-access.ts), resolved on first use. */
     private readonly connect: () => Promise<ClusterConnection>,
     readonly cluster: string,
     private readonly options: KubernetesReadOptions = {},
-    view?: { state: ClusterState; moment: RecentReads<unknown> },
+    view?: { state: ClusterState; moment: RecentReads<unknown>; podsReadWithinTtl?: boolean },
   ) {
     this.deadlineMs = options.deadlineMs ?? defaultRequestTimeoutMs;
     this.now = options.now ?? Date.now;
     const ttlMs = options.ownerReadTtlMs ?? 15_000;
-    this.state = view?.state ?? { connection: {}, owners: new RecentReads(ttlMs, this.now), alike: new RecentReads(ttlMs, this.now) };
+    this.state = view?.state ?? { connection: {}, owners: new RecentReads(ttlMs, this.now), alike: new RecentReads(ttlMs, this.now), pods: new RecentReads(ttlMs, this.now) };
     this.moment = view?.moment;
+    this.podsReadWithinTtl = view?.podsReadWithinTtl ?? false;
   }
 
   /**
@@ -182,8 +195,8 @@ export class KubernetesAdapter {
    * so every part sees the same state (and resourceVersion). A failed read is not kept; a write
    * through the view forgets what it read.
    */
-  atOneMoment(): KubernetesAdapter {
-    return new KubernetesAdapter(this.connect, this.cluster, this.options, { state: this.state, moment: new RecentReads(Number.MAX_SAFE_INTEGER, this.now) });
+  atOneMoment(options: MomentOptions = {}): KubernetesAdapter {
+    return new KubernetesAdapter(this.connect, this.cluster, this.options, { state: this.state, moment: new RecentReads(Number.MAX_SAFE_INTEGER, this.now), podsReadWithinTtl: options.podsReadWithinTtl ?? false });
   }
 
   static forCluster(cluster: ClusterRef, access: ClusterAccess, deps: ClusterAccessDeps, options: KubernetesReadOptions = {}): KubernetesAdapter {
@@ -251,7 +264,10 @@ export class KubernetesAdapter {
   async getPod(namespace: string, name: string): Promise<PodInfo> {
     const context = this.context('get pod', `${namespace}/${name}`);
     this.checkPod(namespace, name, context);
-    return this.once(`pod/${namespace}/${name}`, async () => podInfo(await this.call(context, (api) => api.core.readNamespacedPod({ namespace, name }))));
+    const key = `${recentPods(namespace)}${name}`;
+    const read = async () => podInfo(await this.call(context, (api) => api.core.readNamespacedPod({ namespace, name })));
+    // Read afresh unless the view asks otherwise, and kept for a view that does: a case's first plan follows its pod step by seconds.
+    return this.once(key, () => (this.podsReadWithinTtl ? this.state.pods.read(key, read) : this.state.pods.readAfresh(key, read)));
   }
 
   async listPods(namespace: string, labelSelector?: string): Promise<PodInfo[]> {
@@ -389,7 +405,7 @@ export class KubernetesAdapter {
     checkName('kubernetesLabel', container.name, 'ephemeral container name', context);
     checkName('kubernetesLabel', container.targetContainerName, 'target container name', context);
     const body = { spec: { ephemeralContainers: [{ name: container.name, image: container.image, targetContainerName: container.targetContainerName, stdin: false, tty: false }] } };
-    const updated = await this.podWrite(namespace, context, (api) =>
+    const updated = await this.podWrite(namespace, pod, context, (api) =>
       api.core.patchNamespacedPodEphemeralcontainers({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)),
     );
     return podInfo(updated);
@@ -408,7 +424,7 @@ export class KubernetesAdapter {
       }
     }
     const body = { metadata: { labels, ...(resourceVersion ? { resourceVersion } : {}) } };
-    const updated = await this.podWrite(namespace, context, (api) =>
+    const updated = await this.podWrite(namespace, pod, context, (api) =>
       api.core.patchNamespacedPod({ namespace, name: pod, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
     );
     return podInfo(updated);
@@ -530,7 +546,7 @@ export class KubernetesAdapter {
   async deletePod(namespace: string, name: string, preconditions: { uid: string; resourceVersion?: string }): Promise<void> {
     const context = this.context('delete pod', `${namespace}/${name}`);
     this.checkPod(namespace, name, context);
-    await this.podWrite(namespace, context, (api) => api.core.deleteNamespacedPod({ namespace, name, body: { preconditions } }));
+    await this.podWrite(namespace, name, context, (api) => api.core.deleteNamespacedPod({ namespace, name, body: { preconditions } }));
   }
 
   private checkWorkload(namespace: string, name: string, context: Omit<CloudErrorContext, 'target'>): void {
@@ -560,12 +576,21 @@ export class KubernetesAdapter {
   /** After a scale or rollback: the workload is read afresh, and so are the pods it now runs. */
   private forgetWorkload(kind: string, namespace: string, name: string): void {
     this.state.owners.forget(ownerKey(kind, namespace, name));
-    this.state.alike.forgetStartingWith(podSamples(namespace));
+    this.forgetPods(namespace);
   }
 
-  /** A write to a pod: the namespace's pod samples may no longer be what the API would list. */
-  private podWrite<T>(namespace: string, context: CloudErrorContext, request: (api: KubeApis) => Promise<T>): Promise<T> {
-    return this.write(context, request).finally(() => this.state.alike.forgetStartingWith(podSamples(namespace)));
+  /** A write to a pod: the namespace's pod samples, and the pod as read, may no longer be what the API would answer. */
+  private podWrite<T>(namespace: string, pod: string, context: CloudErrorContext, request: (api: KubeApis) => Promise<T>): Promise<T> {
+    return this.write(context, request).finally(() => {
+      this.state.alike.forgetStartingWith(podSamples(namespace));
+      this.state.pods.forget(`${recentPods(namespace)}${pod}`);
+    });
+  }
+
+  /** After a workload's write: every pod of the namespace may be replaced. */
+  private forgetPods(namespace: string): void {
+    this.state.alike.forgetStartingWith(podSamples(namespace));
+    this.state.pods.forgetStartingWith(recentPods(namespace));
   }
 
   /** A write: what this view read before it is no longer the moment's state. */

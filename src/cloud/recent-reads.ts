@@ -21,6 +21,14 @@ export class RecentReads<T> {
     return this.readAgain(key, read, now);
   }
 
+  /** A read that must be fresh, kept for whoever accepts one within the TTL. */
+  readAfresh(key: string, read: () => Promise<T>): Promise<T> {
+    if (this.ttlMs <= 0) return read();
+    const now = this.now();
+    this.sweep(now);
+    return this.readAgain(key, read, now);
+  }
+
   /** After a write of the object: the next read goes to the API. */
   forget(key: string): void {
     this.kept.delete(key);
